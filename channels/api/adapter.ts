@@ -1,0 +1,23 @@
+import type { Router } from 'express';
+import type { ChannelAdapter, InboundSink } from '../../src/domain/ports.ts';
+import type { IntegrationDirectory } from './integrations.ts';
+import { apiChannelRouter } from './routes.ts';
+import { sendToCallback } from './send.ts';
+
+/**
+ * The generic API channel ("API inbox"): integrations post customer messages with an API key and
+ * receive replies on their callback URL as signed webhooks.
+ */
+export function createApiChannel(deps: {
+  directory: IntegrationDirectory;
+  sink: InboundSink;
+  maxBodyBytes: number;
+  webhookTimeoutMs: number;
+}): { adapter: ChannelAdapter; router: Router } {
+  const adapter: ChannelAdapter = {
+    id: 'api',
+    capabilities: { threads: true, attachments: true, maxTextLength: 20_000, format: 'markdown', canEdit: false },
+    send: (message) => sendToCallback(deps.directory, message, { timeoutMs: deps.webhookTimeoutMs }),
+  };
+  return { adapter, router: apiChannelRouter(deps) };
+}

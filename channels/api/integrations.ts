@@ -1,0 +1,13 @@
+/** What the API channel needs to know about integrations; the composition root backs it with the pool. */
+export interface ApiIntegration {
+  id: string;
+  name: string;
+  callbackUrl: string | undefined;
+  webhookSecret: string;
+}
+
+export interface IntegrationDirectory {
+  /** The enabled integration a presented API key belongs to, or null (constant-time compare). */
+  findByKey(apiKey: string): Promise<ApiIntegration | null>;
+  findById(id: string): Promise<ApiIntegration | null>;
+}

@@ -1,0 +1,40 @@
+import express, { Router } from 'express';
+import { SwitchboardError } from '../../src/domain/errors.ts';
+import type { InboundSink } from '../../src/domain/ports.ts';
+import type { IntegrationDirectory } from './integrations.ts';
+import { ApiMessageBodySchema, normalizeApiMessage } from './normalize.ts';
+import { authenticateIntegration } from './verify.ts';
+
+/**
+ * `POST /api/v1/messages`: authenticate, then parse and validate, then queue — and answer 202 only
+ * once the queue holds the message. Anything invalid is refused before anything is stored.
+ */
+export function apiChannelRouter(deps: {
+  directory: IntegrationDirectory;
+  sink: InboundSink;
+  maxBodyBytes: number;
+}): Router {
+  const router = Router();
+  router.post(
+    '/api/v1/messages',
+    // Authenticate before reading the body: an unauthenticated caller gets 401 however big it sends.
+    async (req, res, next) => {
+      res.locals['integration'] = await authenticateIntegration(deps.directory, req.headers);
+      next();
+    },
+    (req, _res, next) => {
+      if (!req.is('application/json')) {
+        throw new SwitchboardError('SB_ERR_UNSUPPORTED_MEDIA_TYPE', 'send the message as application/json');
+      }
+      next();
+    },
+    express.json({ limit: deps.maxBodyBytes, strict: true }),
+    async (req, res) => {
+      const integration = res.locals['integration'] as { id: string };
+      const body = ApiMessageBodySchema.parse(req.body);
+      const accepted = await deps.sink.accept(normalizeApiMessage(integration.id, body, new Date()));
+      res.status(202).json({ status: 'accepted', id: accepted.jobId, duplicate: accepted.duplicate });
+    },
+  );
+  return router;
+}

@@ -1,0 +1,74 @@
+import { SwitchboardError } from '../../src/domain/errors.ts';
+import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
+import type { IntegrationDirectory } from './integrations.ts';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, signPayload } from './signature.ts';
+
+/** The JSON an integration's callback URL receives for every bot, agent or system message. */
+export interface CallbackPayload {
+  type: 'message.created';
+  id: string;
+  conversationId: string;
+  to: { id: string };
+  author: { kind: string; name?: string };
+  text: string;
+  markdown?: string;
+  createdAt: string;
+}
+
+// Statuses worth retrying: the receiver is overloaded, timed out or asks us to slow down.
+const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
+
+/**
+ * Posts the message to the integration's callback URL, signed (HMAC-SHA256) with its webhook
+ * secret. Network errors, timeouts, 5xx and 408/409/425/429 are retryable; other 4xx are final.
+ */
+export async function sendToCallback(
+  directory: IntegrationDirectory,
+  message: OutboundMessage,
+  options: { timeoutMs: number },
+): Promise<SendResult> {
+  const integrationId = String(message.channelData['integrationId'] ?? '');
+  const integration = await directory.findById(integrationId);
+  if (!integration) {
+    throw new SwitchboardError('SB_ERR_DELIVERY_REJECTED', `integration ${integrationId} no longer exists`);
+  }
+  if (!integration.callbackUrl) {
+    throw new SwitchboardError('SB_ERR_DELIVERY_REJECTED', `integration ${integration.name} has no callback URL`);
+  }
+  const payload: CallbackPayload = {
+    type: 'message.created',
+    id: message.messageId,
+    conversationId: String(message.channelData['conversationId'] ?? ''),
+    to: { id: String(message.channelData['userId'] ?? '') },
+    author: message.author.name === undefined ? { kind: message.author.kind } : { kind: message.author.kind, name: message.author.name },
+    text: message.text,
+    ...(message.markdown === undefined ? {} : { markdown: message.markdown }),
+    createdAt: new Date().toISOString(),
+  };
+  const body = JSON.stringify(payload);
+  let response: Response;
+  try {
+    response = await fetch(integration.callbackUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: signPayload(integration.webhookSecret, body, Math.floor(Date.now() / 1000)),
+        // Receivers de-duplicate on this: a retry after a lost response carries the same id.
+        [DELIVERY_HEADER]: message.messageId,
+      },
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs),
+      redirect: 'error',
+    });
+  } catch (error) {
+    throw new SwitchboardError('SB_ERR_DELIVERY_FAILED', `callback unreachable: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  await response.body?.cancel();
+  if (response.ok) return { providerMessageId: message.messageId };
+  const code = response.status >= 500 || RETRYABLE_STATUSES.has(response.status)
+    ? 'SB_ERR_DELIVERY_FAILED'
+    : 'SB_ERR_DELIVERY_REJECTED';
+  throw new SwitchboardError(code, `callback answered HTTP ${response.status}`);
+}

@@ -1,0 +1,143 @@
+import { Redis } from 'ioredis';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { createApiChannel } from '../channels/api/adapter.ts';
+import type { ApiIntegration, IntegrationDirectory } from '../channels/api/integrations.ts';
+import type { Config } from './config.ts';
+import type { ChannelId } from './domain/message.ts';
+import type { ChannelAdapter, ChannelCapabilities, Responder } from './domain/ports.ts';
+import { createHttpApp } from './http/app.ts';
+import { ticketsApiRouter } from './http/tickets-api.ts';
+import { Metrics } from './metrics.ts';
+import { EscalateAllResponder } from './pipeline/escalate-all-responder.ts';
+import { QueueInboundSink } from './pipeline/inbound-sink.ts';
+import { createQueues, type Queues } from './pipeline/queues.ts';
+import { sendAgentReply } from './pipeline/replies.ts';
+import { startWorkers, type Workers } from './pipeline/workers.ts';
+import type { IntegrationDoc } from './pool/models.ts';
+import { TicketPool } from './pool/pool.ts';
+
+export type Role = 'api' | 'worker' | 'all';
+
+export interface Gateway {
+  config: Config;
+  pool: TicketPool;
+  queues: Queues;
+  /** The HTTP app (api and all roles). */
+  http: Express | undefined;
+  adapters: ReadonlyMap<ChannelId, ChannelAdapter>;
+  /** Stops workers (draining active jobs) and closes every connection. */
+  stop(): Promise<void>;
+}
+
+function toApiIntegration(doc: IntegrationDoc | null): ApiIntegration | null {
+  return doc
+    ? { id: String(doc._id), name: doc.name, callbackUrl: doc.callbackUrl ?? undefined, webhookSecret: doc.webhookSecret }
+    : null;
+}
+
+const PLAIN_CAPABILITIES: ChannelCapabilities = {
+  threads: false,
+  attachments: false,
+  maxTextLength: 1600,
+  format: 'plain',
+  canEdit: false,
+};
+
+/**
+ * The composition root: connects to MongoDB and Redis, builds the pool, queues, channels, HTTP app
+ * and workers for the requested role. Nothing else wires things together.
+ */
+export async function createGateway(options: {
+  config: Config;
+  mongoUri: string;
+  redisUrl: string;
+  role: Role;
+  logger?: Logger;
+  responder?: Responder;
+  metrics?: Metrics;
+}): Promise<Gateway> {
+  const { config, logger, role } = options;
+  const metrics = options.metrics ?? new Metrics();
+  const pool = await TicketPool.connect(options.mongoUri, { dbName: config.MONGODB_DB });
+  // Producers fail fast while Redis is away (the caller gets 503 and retries); workers wait for it.
+  const producerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 5000 });
+  const workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const queues = createQueues(producerRedis, config);
+  const sink = new QueueInboundSink(queues.inbound);
+
+  const directory: IntegrationDirectory = {
+    findByKey: async (key) => toApiIntegration(await pool.findIntegrationByKey(key)),
+    findById: async (id) => (/^[0-9a-f]{24}$/.test(id) ? toApiIntegration(await pool.findIntegrationById(id)) : null),
+  };
+  const api = createApiChannel({
+    directory,
+    sink,
+    maxBodyBytes: config.API_MAX_BODY_BYTES,
+    webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
+  });
+  const adapters = new Map<ChannelId, ChannelAdapter>([[api.adapter.id, api.adapter]]);
+  const responder = options.responder ?? new EscalateAllResponder();
+  const replyDeps = { pool, outbound: queues.outbound };
+
+  let http: Express | undefined;
+  if (role === 'api' || role === 'all') {
+    metrics.watchQueues([queues.inbound, queues.outbound]);
+    http = createHttpApp({
+      channelRouters: [api.router],
+      adminRouters: [
+        { path: '/api/v1/tickets', router: ticketsApiRouter({ pool, sendAgentReply: (input) => sendAgentReply(replyDeps, input) }) },
+      ],
+      queues: [queues.inbound, queues.outbound],
+      probes: [
+        { name: 'mongodb', check: () => pool.ping() },
+        { name: 'redis', check: async () => (await producerRedis.ping()) === 'PONG' },
+      ],
+      metrics,
+      adminToken: config.ADMIN_TOKEN,
+      ...(logger ? { logger } : {}),
+    });
+  }
+
+  let workers: Workers | undefined;
+  if (role === 'worker' || role === 'all') {
+    const workerQueues = createQueues(workerRedis, config);
+    workers = startWorkers({
+      connection: workerRedis,
+      config,
+      ingest: {
+        pool,
+        responder,
+        outbound: workerQueues.outbound,
+        capabilitiesOf: (channel) => adapters.get(channel)?.capabilities ?? PLAIN_CAPABILITIES,
+        metrics,
+        ...(logger ? { logger } : {}),
+      },
+      outbound: { pool, adapters, metrics, ...(logger ? { logger } : {}) },
+      metrics,
+      ...(logger ? { logger } : {}),
+    });
+    const stopWorkers = workers.close;
+    workers = {
+      close: async () => {
+        await stopWorkers();
+        await workerQueues.close();
+      },
+    };
+  }
+
+  return {
+    config,
+    pool,
+    queues,
+    http,
+    adapters,
+    async stop() {
+      await workers?.close();
+      await queues.close();
+      producerRedis.disconnect();
+      workerRedis.disconnect();
+      await pool.close();
+    },
+  };
+}

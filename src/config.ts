@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { SwitchboardError } from './domain/errors.ts';
+
+const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+/**
+ * Every setting, from environment variables, validated once at start. The README's configuration
+ * table lists the same variables (a test checks that each one here is documented there).
+ */
+export const ConfigSchema = z.object({
+  PORT: int(3000),
+  HOST: z.string().default('127.0.0.1'),
+  /** Unset: start a local MongoDB-compatible server (FerretDB, or mongod when on PATH). */
+  MONGODB_URI: z.string().url().optional(),
+  MONGODB_DB: z.string().default('switchboard'),
+  /** Unset: start a local redis-server. */
+  REDIS_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Prefix of every BullMQ key, so several deployments can share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('sb'),
+  /** Admin bearer token / Basic password for the queue dashboard and admin API; unset disables them. */
+  ADMIN_TOKEN: z.string().min(16).optional(),
+  INGEST_CONCURRENCY: int(16),
+  OUTBOUND_CONCURRENCY: int(16),
+  OUTBOUND_ATTEMPTS: int(10),
+  OUTBOUND_BACKOFF_MS: int(2000),
+  /** How long a worker holds a job before others may take it over (a crashed worker's jobs). */
+  JOB_LOCK_MS: int(30_000),
+  /** How many finished jobs Redis keeps (they also de-duplicate redeliveries by job id). */
+  KEEP_COMPLETED_JOBS: int(100_000),
+  API_MAX_BODY_BYTES: int(256 * 1024),
+  WEBHOOK_TIMEOUT_MS: int(10_000),
+  SHUTDOWN_TIMEOUT_MS: int(20_000),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Parses the environment; a bad value stops the process with a message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = ConfigSchema.safeParse(defined);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = issue?.path.join('.') ?? 'unknown';
+    throw new SwitchboardError('SB_ERR_CONFIG', `${variable}: ${issue?.message ?? 'invalid'}`, {
+      field: variable,
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/** Channels a message can come from or go to. */
+export const CHANNEL_IDS = ['api', 'email', 'sms', 'slack', 'webchat'] as const;
+export const ChannelIdSchema = z.enum(CHANNEL_IDS);
+export type ChannelId = z.infer<typeof ChannelIdSchema>;
+
+/** Kinds of identity a contact can be reached by; one contact may hold several. */
+export const IDENTITY_KINDS = ['email', 'phone', 'slack', 'webchat', 'api'] as const;
+export const IdentityKindSchema = z.enum(IDENTITY_KINDS);
+export type IdentityKind = z.infer<typeof IdentityKindSchema>;
+
+export const IdentitySchema = z.object({
+  kind: IdentityKindSchema,
+  /** Normalized: lower-case email, E.164 phone, `<integration>/<external id>` for api. */
+  value: z.string().min(1).max(320),
+});
+export type Identity = z.infer<typeof IdentitySchema>;
+
+export const AttachmentSchema = z.object({
+  name: z.string().max(255),
+  contentType: z.string().max(255),
+  size: z.number().int().nonnegative(),
+  url: z.string().url().max(2048).optional(),
+});
+export type Attachment = z.infer<typeof AttachmentSchema>;
+
+/**
+ * The one normalized shape every channel adapter produces for a customer message.
+ * `channelMessageId` is the provider's id of the message: with `channel` it is the idempotency key.
+ * `threadKey` says which conversation the message belongs to on that channel.
+ */
+export const InboundMessageSchema = z.object({
+  channel: ChannelIdSchema,
+  channelMessageId: z.string().min(1).max(512),
+  threadKey: z.string().min(1).max(512),
+  from: z.object({
+    identity: IdentitySchema,
+    name: z.string().max(200).optional(),
+    /** Further identities the channel vouches for (e.g. an API integration passing an email). */
+    otherIdentities: z.array(IdentitySchema).max(10).optional(),
+  }),
+  text: z.string().max(100_000),
+  /** Only the customer's new words (quoted history and signatures removed), for the intent layer. */
+  newText: z.string().max(100_000).optional(),
+  html: z.string().max(1_000_000).optional(),
+  subject: z.string().max(998).optional(),
+  attachments: z.array(AttachmentSchema).max(100).default([]),
+  receivedAt: z.coerce.date(),
+  /** Channel specifics the channel's send needs later (e.g. the integration id, a reply address). */
+  channelData: z.record(z.string(), z.unknown()).default({}),
+});
+export type InboundMessage = z.infer<typeof InboundMessageSchema>;
+export type InboundMessageInput = z.input<typeof InboundMessageSchema>;
+
+export const AuthorKindSchema = z.enum(['customer', 'bot', 'agent', 'system']);
+export type AuthorKind = z.infer<typeof AuthorKindSchema>;
+
+/**
+ * What the pipeline hands a channel adapter to send: the stored message's id (the idempotency key
+ * receivers may use), where it goes (the ticket's channel address) and what it says.
+ */
+export const OutboundMessageSchema = z.object({
+  messageId: z.string().min(1),
+  ticketId: z.string().min(1),
+  channel: ChannelIdSchema,
+  threadKey: z.string().min(1),
+  to: IdentitySchema,
+  author: z.object({ kind: AuthorKindSchema, name: z.string().optional() }),
+  text: z.string().max(100_000),
+  /** Markdown source when the text came from the knowledge base; channels that render it may use it. */
+  markdown: z.string().optional(),
+  inReplyTo: z.string().optional(),
+  channelData: z.record(z.string(), z.unknown()).default({}),
+});
+export type OutboundMessage = z.infer<typeof OutboundMessageSchema>;
+
+/** Result of a successful send: the provider's id, stored so echoes are recognized. */
+export interface SendResult {
+  providerMessageId: string;
+}

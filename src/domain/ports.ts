@@ -1,0 +1,62 @@
+import type { ChannelId, InboundMessageInput, OutboundMessage, SendResult } from './message.ts';
+import type { TicketStatus } from './ticket.ts';
+
+/** What a channel can do; the responder and the desk shape replies by it. */
+export interface ChannelCapabilities {
+  threads: boolean;
+  attachments: boolean;
+  maxTextLength: number;
+  /** How the channel shows text: plain (SMS), markdown (Slack, web chat), html (email). */
+  format: 'plain' | 'markdown' | 'html';
+  canEdit: boolean;
+}
+
+/**
+ * A channel's outbound half. Inbound is the channel's own business (routes, pollers), and always
+ * ends in an `InboundSink.accept` with a normalized message.
+ */
+export interface ChannelAdapter {
+  readonly id: ChannelId;
+  readonly capabilities: ChannelCapabilities;
+  /** Delivers one message; throws a SwitchboardError saying whether a retry could help. */
+  send(message: OutboundMessage): Promise<SendResult>;
+}
+
+/** Where channels hand inbound messages: durable once the promise resolves. */
+export interface InboundSink {
+  accept(message: InboundMessageInput): Promise<{ jobId: string; duplicate: boolean }>;
+}
+
+/** The minimal view of a ticket the responder decides on. */
+export interface ResponderTicket {
+  id: string;
+  channel: ChannelId;
+  status: TicketStatus;
+  language: string | undefined;
+  lastIntent: string | undefined;
+  /** Consecutive customer messages the bot could not answer. */
+  botMisses: number;
+}
+
+export interface ResponderInput {
+  ticket: ResponderTicket;
+  message: { id: string; text: string; newText: string | undefined };
+  capabilities: ChannelCapabilities;
+}
+
+interface DecisionFacts {
+  intent?: string;
+  score?: number;
+  language?: string;
+  sentiment?: number;
+}
+
+/** What the bot does with a customer message on a ticket it holds. */
+export type ResponderDecision =
+  | (DecisionFacts & { action: 'reply'; text: string; markdown?: string; counted: 'answer' | 'miss' | 'smalltalk' })
+  | (DecisionFacts & { action: 'escalate'; reason: string; text?: string });
+
+/** The intent layer's interface as the pipeline sees it. */
+export interface Responder {
+  respond(input: ResponderInput): Promise<ResponderDecision>;
+}

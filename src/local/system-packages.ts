@@ -1,0 +1,51 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** Full path of a command on PATH (or in the usual sbin folders), or undefined. */
+export function whichCommand(command: string): string | undefined {
+  const path = [process.env['PATH'] ?? '', '/usr/sbin', '/sbin', '/usr/local/sbin'].join(':');
+  const result = spawnSync('sh', ['-c', `command -v ${command}`], {
+    env: { ...process.env, PATH: path },
+    encoding: 'utf8',
+  });
+  const found = result.stdout.trim();
+  return result.status === 0 && found !== '' ? found : undefined;
+}
+
+let aptUpdated = false;
+
+/**
+ * Makes sure a command from a Debian package is installed: installs the package with apt-get when
+ * the command is missing and we run as root; otherwise throws an error that says what to install
+ * or which variable to set instead.
+ */
+export function ensureDebianCommand(options: {
+  command: string;
+  debianPackage: string;
+  insteadVariable?: string;
+}): string {
+  const existing = whichCommand(options.command);
+  if (existing) return existing;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const alternative = options.insteadVariable
+    ? ` or set ${options.insteadVariable} to a running server`
+    : '';
+  if (!isRoot) {
+    throw new Error(
+      `${options.command} is not installed: run "sudo apt-get install -y ${options.debianPackage}"${alternative}`,
+    );
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    aptUpdated = true;
+  }
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', options.debianPackage], {
+    stdio: 'inherit',
+    env,
+  });
+  const installed = whichCommand(options.command);
+  if (!installed) {
+    throw new Error(`apt-get installed ${options.debianPackage} but ${options.command} is still missing${alternative}`);
+  }
+  return installed;
+}

@@ -1,0 +1,27 @@
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Resolves once something accepts TCP connections on host:port, or rejects after timeoutMs. */
+export async function waitForPort(
+  port: number,
+  options: { host?: string; timeoutMs?: number; isAlive?: () => boolean } = {},
+): Promise<void> {
+  const host = options.host ?? '127.0.0.1';
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (options.isAlive && !options.isAlive()) {
+      throw new Error(`the process meant to listen on ${host}:${port} exited`);
+    }
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listened on ${host}:${port} within ${options.timeoutMs ?? 30_000} ms`);
+}

@@ -1,0 +1,114 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { InboundMessageSchema, type InboundMessage } from '../domain/message.ts';
+import type { ChannelCapabilities, Responder, ResponderDecision } from '../domain/ports.ts';
+import type { MessageDoc, TicketDoc } from '../pool/models.ts';
+import type { TicketPool } from '../pool/pool.ts';
+import type { Metrics } from '../metrics.ts';
+import type { OutboundJobData } from './queues.ts';
+
+export interface IngestDeps {
+  pool: TicketPool;
+  responder: Responder;
+  outbound: Queue<OutboundJobData>;
+  capabilitiesOf(channel: InboundMessage['channel']): ChannelCapabilities;
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+export type IngestOutcome = 'duplicate' | 'answered' | 'escalated' | 'waiting-for-agent';
+
+/**
+ * The ingest step, one named step after another: persist → (if the bot holds the ticket) decide →
+ * carry out the decision → mark handled. Each step is idempotent, so a job retried after a crash at
+ * any point finishes the work without doing any of it twice.
+ */
+export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<IngestOutcome> {
+  const inbound = InboundMessageSchema.parse(raw);
+  const { ticket, message, created } = await deps.pool.ingest(inbound);
+  if (created) deps.metrics?.messages.inc({ channel: inbound.channel, direction: 'in' });
+  if (message.handled) return 'duplicate';
+  if (ticket.status !== 'bot') {
+    // A human holds or awaits the ticket: the bot stays out of it (the desk relays the message).
+    await deps.pool.markHandled(message._id, {});
+    return 'waiting-for-agent';
+  }
+  const decision = await deps.responder.respond({
+    ticket: {
+      id: String(ticket._id),
+      channel: ticket.channel,
+      status: ticket.status,
+      language: ticket.language ?? undefined,
+      lastIntent: ticket.lastIntent ?? undefined,
+      botMisses: ticket.botMisses,
+    },
+    message: { id: String(message._id), text: message.text, newText: message.newText ?? undefined },
+    capabilities: deps.capabilitiesOf(ticket.channel),
+  });
+  const outcome = await carryOut(decision, ticket, message, deps);
+  await deps.pool.markHandled(message._id, {
+    intent: decision.intent,
+    score: decision.score,
+    language: decision.language,
+    sentiment: decision.sentiment,
+  });
+  return outcome;
+}
+
+async function carryOut(
+  decision: ResponderDecision,
+  ticket: TicketDoc,
+  message: MessageDoc,
+  deps: IngestDeps,
+): Promise<IngestOutcome> {
+  const text = decision.text;
+  if (text !== undefined) {
+    await queueBotMessage(deps, ticket, {
+      key: `${decision.action === 'reply' ? 'reply' : 'notice'}.${String(message._id)}`,
+      text,
+      markdown: decision.action === 'reply' ? decision.markdown : undefined,
+      intent: decision.intent,
+      score: decision.score,
+    });
+  }
+  if (decision.action === 'reply') {
+    await deps.pool.noteBotOutcome(ticket._id, {
+      intent: decision.intent,
+      language: decision.language,
+      missed: decision.counted === 'miss',
+    });
+    return 'answered';
+  }
+  await deps.pool.noteBotOutcome(ticket._id, { intent: decision.intent, language: decision.language, missed: true });
+  await escalate(deps, ticket, decision.reason);
+  deps.logger?.info({ ticket: ticket.number, reason: decision.reason }, 'ticket escalated');
+  return 'escalated';
+}
+
+/** Moves the ticket to the agents' queue; a retry that finds it already queued does nothing. */
+async function escalate(deps: IngestDeps, ticket: TicketDoc, reason: string): Promise<void> {
+  const current = await deps.pool.getTicket(ticket._id);
+  if (current?.status !== 'bot') return;
+  await deps.pool.transition(ticket._id, 'queued', {
+    by: 'bot',
+    reason,
+    expectedFrom: 'bot',
+    set: { escalationReason: reason },
+  });
+}
+
+/** Stores a bot message as pending and queues its delivery; both keyed, so retries add nothing. */
+export async function queueBotMessage(
+  deps: Pick<IngestDeps, 'pool' | 'outbound'>,
+  ticket: TicketDoc,
+  draft: { key: string; text: string; markdown?: string | undefined; intent?: string | undefined; score?: number | undefined },
+): Promise<MessageDoc> {
+  const stored = await deps.pool.createOutbound({ ticket, authorKind: 'bot', authorName: 'Switchboard', ...draft });
+  await enqueueDelivery(deps.outbound, stored);
+  return stored;
+}
+
+export async function enqueueDelivery(outbound: Queue<OutboundJobData>, message: MessageDoc): Promise<void> {
+  const id = String(message._id);
+  await outbound.add('deliver', { messageId: id }, { jobId: `out.${id}` });
+}

@@ -1,0 +1,87 @@
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { isSwitchboardError } from '../domain/errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { ingestInbound, type IngestDeps } from './ingest.ts';
+import { deliverOutbound, type OutboundDeps } from './outbound.ts';
+import { QUEUE_NAMES, type InboundJobData, type OutboundJobData } from './queues.ts';
+import { ZodError } from 'zod';
+
+/**
+ * At the worker boundary, errors that a retry cannot fix become UnrecoverableError (BullMQ then
+ * fails the job at once and keeps it in the failed list); everything else is retried with backoff.
+ */
+function steerRetries<T>(work: () => Promise<T>): Promise<T> {
+  return work().catch((error: unknown) => {
+    if (error instanceof ZodError) throw new UnrecoverableError(`invalid job data: ${error.message}`);
+    if (isSwitchboardError(error) && !error.retryable) {
+      throw new UnrecoverableError(`${error.code}: ${error.message}`);
+    }
+    throw error;
+  });
+}
+
+function timed<T>(queue: string, metrics: Metrics | undefined, job: Job, work: () => Promise<T>): Promise<T> {
+  const started = process.hrtime.bigint();
+  const finish = (outcome: string) => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics?.jobDuration.observe({ queue, outcome }, seconds);
+    if (outcome === 'ok') metrics?.jobLatency.observe({ queue }, (Date.now() - job.timestamp) / 1000);
+  };
+  return work().then(
+    (value) => {
+      finish('ok');
+      return value;
+    },
+    (error: unknown) => {
+      finish('error');
+      throw error;
+    },
+  );
+}
+
+export interface Workers {
+  close(): Promise<void>;
+}
+
+export function startWorkers(options: {
+  connection: ConnectionOptions;
+  config: Config;
+  ingest: IngestDeps;
+  outbound: OutboundDeps;
+  metrics?: Metrics;
+  logger?: Logger;
+}): Workers {
+  const { config, metrics, logger } = options;
+  const common = {
+    connection: options.connection,
+    prefix: config.QUEUE_PREFIX,
+    lockDuration: config.JOB_LOCK_MS,
+    // Stalled jobs (their worker died) go back to waiting and are picked up again.
+    stalledInterval: Math.max(1000, Math.floor(config.JOB_LOCK_MS / 2)),
+    maxStalledCount: 5,
+  };
+  const ingest = new Worker<InboundJobData>(
+    QUEUE_NAMES.inbound,
+    (job) => timed('inbound', metrics, job, () => steerRetries(() => ingestInbound(job.data.message, options.ingest))),
+    { ...common, concurrency: config.INGEST_CONCURRENCY },
+  );
+  const outbound = new Worker<OutboundJobData>(
+    QUEUE_NAMES.outbound,
+    (job) => timed('outbound', metrics, job, () => steerRetries(() => deliverOutbound(job.data.messageId, options.outbound))),
+    { ...common, concurrency: config.OUTBOUND_CONCURRENCY },
+  );
+  for (const worker of [ingest, outbound]) {
+    worker.on('failed', (job, error) => {
+      logger?.warn({ queue: worker.name, job: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed');
+    });
+    worker.on('error', (error) => logger?.error({ queue: worker.name, err: error }, 'worker error'));
+  }
+  return {
+    // Worker.close waits for active jobs to finish: the drain of a graceful shutdown.
+    close: async () => {
+      await Promise.all([ingest.close(), outbound.close()]);
+    },
+  };
+}

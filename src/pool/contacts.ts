@@ -1,0 +1,90 @@
+import { Types } from 'mongoose';
+import type { Identity } from '../domain/message.ts';
+import type { ContactDoc, PoolModels } from './models.ts';
+
+export function identityKey(identity: Identity): string {
+  return `${identity.kind}:${identity.value}`;
+}
+
+/**
+ * Finds the contact that owns an identity, creating both when new. Race-free: the identity document's
+ * unique _id decides which of two concurrent creators wins; the loser reads the winner's contact.
+ * Further identities the channel vouches for are attached when still free.
+ */
+export async function resolveContact(
+  models: PoolModels,
+  input: { identity: Identity; name?: string | undefined; otherIdentities?: Identity[] | undefined },
+): Promise<ContactDoc> {
+  const link = await models.ContactIdentity.findOneAndUpdate(
+    { _id: identityKey(input.identity) },
+    { $setOnInsert: { contactId: new Types.ObjectId() } },
+    { upsert: true, returnDocument: 'after' },
+  ).lean();
+  if (!link) throw new Error('identity upsert returned nothing');
+  const identities = [input.identity, ...(input.otherIdentities ?? [])];
+  // Upsert by _id: if a crash came between linking the identity and creating the contact, the
+  // retry still creates it.
+  await models.Contact.updateOne(
+    { _id: link.contactId },
+    {
+      $setOnInsert: {
+        ...(input.name === undefined ? {} : { name: input.name }),
+        identities: identities.map((i) => ({ kind: i.kind, value: i.value })),
+      },
+    },
+    { upsert: true },
+  );
+  const contact = await followMerges(models, link.contactId);
+  for (const other of input.otherIdentities ?? []) {
+    await models.ContactIdentity.updateOne(
+      { _id: identityKey(other) },
+      { $setOnInsert: { contactId: contact._id } },
+      { upsert: true },
+    );
+  }
+  return contact;
+}
+
+/** A merged contact points at the survivor; follow the chain (bounded, in case of a cycle). */
+async function followMerges(models: PoolModels, id: Types.ObjectId): Promise<ContactDoc> {
+  let current = (await models.Contact.findById(id).lean()) as ContactDoc | null;
+  for (let hops = 0; current?.mergedInto && hops < 10; hops += 1) {
+    const next = (await models.Contact.findById(current.mergedInto).lean()) as ContactDoc | null;
+    if (!next) break;
+    current = next;
+  }
+  if (!current) throw new Error(`contact ${String(id)} vanished`);
+  return current;
+}
+
+/**
+ * Merges `loser` into `survivor`: identities move over, tickets and messages are re-pointed, and
+ * the loser keeps a `mergedInto` link so late lookups land on the survivor. Each step is an
+ * idempotent single-document or multi-document-by-filter update; re-running a half-done merge
+ * finishes it.
+ */
+export async function mergeContacts(
+  models: PoolModels,
+  survivorId: Types.ObjectId,
+  loserId: Types.ObjectId,
+): Promise<ContactDoc> {
+  if (survivorId.equals(loserId)) throw new Error('cannot merge a contact into itself');
+  const loser = await models.Contact.findById(loserId).lean();
+  const survivor = await models.Contact.findById(survivorId).lean();
+  if (!loser || !survivor) throw new Error('both contacts must exist to merge');
+  await models.Contact.updateOne({ _id: loserId }, { $set: { mergedInto: survivorId } });
+  await models.ContactIdentity.updateMany({ contactId: loserId }, { $set: { contactId: survivorId } });
+  const known = new Set(survivor.identities.map((i) => `${i.kind}:${i.value}`));
+  const moved = loser.identities.filter((i) => !known.has(`${i.kind}:${i.value}`));
+  await models.Contact.updateOne(
+    { _id: survivorId },
+    {
+      $push: { identities: { $each: moved.map((i) => ({ kind: i.kind, value: i.value })) } },
+      ...(survivor.name ? {} : loser.name ? { $set: { name: loser.name } } : {}),
+    },
+  );
+  await models.Ticket.updateMany({ contactId: loserId }, { $set: { contactId: survivorId } });
+  await models.Message.updateMany({ contactId: loserId }, { $set: { contactId: survivorId } });
+  const merged = await models.Contact.findById(survivorId).lean();
+  return merged as ContactDoc;
+}

@@ -1,0 +1,200 @@
+import { Schema, type Connection, type InferSchemaType, type Types } from 'mongoose';
+import { CHANNEL_IDS, IDENTITY_KINDS } from '../domain/message.ts';
+import { PRIORITIES, TICKET_STATUSES } from '../domain/ticket.ts';
+
+// Schemas of the ticket pool. Only src/pool touches MongoDB. Every query the pipeline makes has an
+// index here; writes are single-document and idempotent (no transactions: FerretDB has none).
+
+const identitySchema = new Schema(
+  { kind: { type: String, enum: IDENTITY_KINDS, required: true }, value: { type: String, required: true } },
+  { _id: false },
+);
+
+const contactSchema = new Schema(
+  {
+    name: { type: String },
+    identities: { type: [identitySchema], default: [] },
+    /** Set when this contact was merged into another; lookups follow it. */
+    mergedInto: { type: Schema.Types.ObjectId, ref: 'Contact' },
+    undeliverable: { type: [String], default: [] },
+    attributes: { type: Schema.Types.Mixed, default: {} },
+  },
+  { timestamps: true },
+);
+
+/**
+ * One document per channel identity, `_id` = `<kind>:<value>`: the unique _id makes "find or create
+ * the contact for this address" race-free without transactions or multikey unique indexes.
+ */
+const contactIdentitySchema = new Schema(
+  { _id: { type: String }, contactId: { type: Schema.Types.ObjectId, required: true, index: true } },
+  { timestamps: true },
+);
+
+const statusChangeSchema = new Schema(
+  { from: String, to: String, at: Date, by: String, reason: String },
+  { _id: false },
+);
+
+const ticketSchema = new Schema(
+  {
+    number: { type: Number, required: true, unique: true },
+    channel: { type: String, enum: CHANNEL_IDS, required: true },
+    threadKey: { type: String, required: true },
+    contactId: { type: Schema.Types.ObjectId, required: true, ref: 'Contact' },
+    status: { type: String, enum: TICKET_STATUSES, required: true, default: 'bot' },
+    subject: { type: String },
+    urgency: { type: Number, default: 0 },
+    urgencyParts: { type: [{ _id: false, reason: String, points: Number }], default: [] },
+    priority: { type: String, enum: PRIORITIES, default: 'normal' },
+    assigneeId: { type: Schema.Types.ObjectId, ref: 'Agent' },
+    language: { type: String },
+    lastIntent: { type: String },
+    botMisses: { type: Number, default: 0 },
+    escalationReason: { type: String },
+    tags: { type: [String], default: [] },
+    /** Channel specifics needed to answer later (the conversation reference). */
+    channelData: { type: Schema.Types.Mixed, default: {} },
+    /** Identity the customer wrote from: where replies go. */
+    replyTo: { type: identitySchema, required: true },
+    firstResponseAt: { type: Date },
+    lastCustomerMessageAt: { type: Date },
+    queuedAt: { type: Date },
+    assignedAt: { type: Date },
+    resolvedAt: { type: Date },
+    closedAt: { type: Date },
+    statusHistory: { type: [statusChangeSchema], default: [] },
+  },
+  { timestamps: true },
+);
+// The queue views and dispatch: waiting tickets by status then urgency; an agent's tickets.
+ticketSchema.index({ status: 1, urgency: -1, queuedAt: 1 });
+ticketSchema.index({ assigneeId: 1, status: 1 });
+ticketSchema.index({ contactId: 1, createdAt: -1 });
+ticketSchema.index({ channel: 1, threadKey: 1 });
+
+/**
+ * The current ticket of a channel thread, `_id` = `<channel>.<threadKey>`. Swapped by a
+ * conditional update when the previous ticket is closed, so two concurrent messages of a new
+ * thread never open two tickets.
+ */
+const threadSchema = new Schema(
+  { _id: { type: String }, ticketId: { type: Schema.Types.ObjectId, required: true } },
+  { timestamps: true },
+);
+
+const counterSchema = new Schema({ _id: { type: String }, seq: { type: Number, default: 0 } });
+
+const attachmentSchema = new Schema(
+  { name: String, contentType: String, size: Number, url: String },
+  { _id: false },
+);
+
+export const DELIVERY_STATUSES = ['received', 'pending', 'sent', 'delivered', 'failed'] as const;
+
+const messageSchema = new Schema(
+  {
+    ticketId: { type: Schema.Types.ObjectId, required: true, ref: 'Ticket' },
+    contactId: { type: Schema.Types.ObjectId, required: true, ref: 'Contact' },
+    direction: { type: String, enum: ['in', 'out'], required: true },
+    authorKind: { type: String, enum: ['customer', 'bot', 'agent', 'system'], required: true },
+    authorId: { type: String },
+    authorName: { type: String },
+    channel: { type: String, enum: CHANNEL_IDS, required: true },
+    /** Provider id for inbound; our own deterministic key for outbound. Unique with channel. */
+    channelMessageId: { type: String, required: true },
+    /** The id the provider gave an outbound message once sent (echo detection). */
+    providerMessageId: { type: String },
+    text: { type: String, default: '' },
+    newText: { type: String },
+    html: { type: String },
+    markdown: { type: String },
+    subject: { type: String },
+    attachments: { type: [attachmentSchema], default: [] },
+    deliveryStatus: { type: String, enum: DELIVERY_STATUSES, required: true },
+    deliveryError: { type: String },
+    deliveryAttempts: { type: Number, default: 0 },
+    /** Inbound: has the responder's decision been carried out (so a retried job resumes there)? */
+    handled: { type: Boolean, default: false },
+    intent: { type: String },
+    score: { type: Number },
+    language: { type: String },
+    sentiment: { type: Number },
+    channelData: { type: Schema.Types.Mixed, default: {} },
+    receivedAt: { type: Date },
+    sentAt: { type: Date },
+  },
+  { timestamps: true },
+);
+messageSchema.index({ channel: 1, channelMessageId: 1 }, { unique: true });
+messageSchema.index({ ticketId: 1, createdAt: 1 });
+messageSchema.index({ providerMessageId: 1 }, { sparse: true });
+messageSchema.index({ deliveryStatus: 1, direction: 1 });
+
+const agentSchema = new Schema(
+  {
+    /** Where the agent is known: `slack:<user id>`, `local:<login>`. */
+    identity: { type: String, required: true, unique: true },
+    displayName: { type: String, required: true },
+    skills: { type: [String], default: [] },
+    languages: { type: [String], default: [] },
+    capacity: { type: Number, default: 5 },
+    status: { type: String, enum: ['available', 'away', 'offline'], default: 'offline' },
+    activeTickets: { type: Number, default: 0 },
+  },
+  { timestamps: true },
+);
+agentSchema.index({ status: 1, activeTickets: 1 });
+
+const auditEventSchema = new Schema(
+  {
+    actor: { type: String, required: true },
+    action: { type: String, required: true },
+    subject: { type: String, required: true },
+    before: { type: Schema.Types.Mixed },
+    after: { type: Schema.Types.Mixed },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+auditEventSchema.index({ subject: 1, at: -1 });
+auditEventSchema.index({ at: -1 });
+
+/** An API-channel integration: its key is stored only as a SHA-256 hash. */
+const integrationSchema = new Schema(
+  {
+    name: { type: String, required: true },
+    keyId: { type: String, required: true, unique: true },
+    keyHash: { type: String, required: true },
+    callbackUrl: { type: String },
+    /** Used to sign callbacks (HMAC-SHA256), so it must be kept readable, unlike the API key. */
+    webhookSecret: { type: String, required: true },
+    disabled: { type: Boolean, default: false },
+  },
+  { timestamps: true },
+);
+
+export type ContactDoc = InferSchemaType<typeof contactSchema> & { _id: Types.ObjectId };
+export type TicketDoc = InferSchemaType<typeof ticketSchema> & { _id: Types.ObjectId };
+export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: Types.ObjectId };
+export type AgentDoc = InferSchemaType<typeof agentSchema> & { _id: Types.ObjectId };
+export type AuditEventDoc = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId };
+export type IntegrationDoc = InferSchemaType<typeof integrationSchema> & { _id: Types.ObjectId };
+
+
+/** Registers the pool's models on a connection (one per database, so tests can isolate). */
+export function registerModels(connection: Connection) {
+  return {
+    Contact: connection.model('Contact', contactSchema),
+    ContactIdentity: connection.model('ContactIdentity', contactIdentitySchema, 'contact_identities'),
+    Ticket: connection.model('Ticket', ticketSchema),
+    Thread: connection.model('Thread', threadSchema),
+    Counter: connection.model('Counter', counterSchema),
+    Message: connection.model('Message', messageSchema),
+    Agent: connection.model('Agent', agentSchema),
+    AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
+    Integration: connection.model('Integration', integrationSchema),
+  };
+}
+
+export type PoolModels = ReturnType<typeof registerModels>;

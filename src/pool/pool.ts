@@ -1,0 +1,141 @@
+import type { Types } from 'mongoose';
+import type { Identity, InboundMessage } from '../domain/message.ts';
+import type { TicketStatus } from '../domain/ticket.ts';
+import { recordAudit } from './audit.ts';
+import { mergeContacts, resolveContact } from './contacts.ts';
+import { connectPool, type PoolConnection } from './connection.ts';
+import { createIntegration, findIntegrationById, findIntegrationByKey } from './integrations.ts';
+import { appendInbound, createOutbound, markHandled, recordDelivery, type OutboundDraft } from './messages.ts';
+import type { ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
+import { findOrOpenTicket, noteCustomerMessage, transitionTicket, type TransitionOptions } from './tickets.ts';
+
+/** Result of storing one inbound message: where it went and whether it was new. */
+export interface IngestResult {
+  contact: ContactDoc;
+  ticket: TicketDoc;
+  message: MessageDoc;
+  /** False when the message was already stored (a redelivery). */
+  created: boolean;
+}
+
+/**
+ * The ticket pool: the only code that reads or writes MongoDB. Everything else goes through these
+ * operations, each a sequence of idempotent single-document writes.
+ */
+export class TicketPool {
+  constructor(
+    readonly models: PoolModels,
+    private readonly connection?: PoolConnection,
+  ) {}
+
+  static async connect(uri: string, options: { dbName?: string } = {}): Promise<TicketPool> {
+    const connection = await connectPool(uri, options);
+    return new TicketPool(connection.models, connection);
+  }
+
+  async close(): Promise<void> {
+    await this.connection?.close();
+  }
+
+  /** Is the database answering? Used by /readyz. */
+  async ping(): Promise<boolean> {
+    const db = this.models.Ticket.db.db;
+    if (!db) return false;
+    await db.admin().ping();
+    return true;
+  }
+
+  /** Upserts the contact, finds or opens the thread's ticket, and appends the message once. */
+  async ingest(message: InboundMessage): Promise<IngestResult> {
+    const contact = await resolveContact(this.models, {
+      identity: message.from.identity,
+      name: message.from.name,
+      otherIdentities: message.from.otherIdentities,
+    });
+    const { ticket } = await findOrOpenTicket(this.models, {
+      channel: message.channel,
+      threadKey: message.threadKey,
+      contactId: contact._id,
+      replyTo: message.from.identity,
+      subject: message.subject,
+      channelData: message.channelData,
+    });
+    const stored = await appendInbound(this.models, { ticket, contactId: contact._id, message });
+    // Stamp and reopen on every try, not only the first: a crash between the append and here must
+    // not leave a resolved ticket closed to the customer's new message.
+    const current = await noteCustomerMessage(this.models, ticket, message.receivedAt);
+    return { contact, ticket: current, message: stored.message, created: stored.created };
+  }
+
+  transition(ticketId: Types.ObjectId | string, to: TicketStatus, options: TransitionOptions): Promise<TicketDoc> {
+    return transitionTicket(this.models, ticketId, to, options);
+  }
+
+  async getTicket(ticketId: Types.ObjectId | string): Promise<TicketDoc | null> {
+    return (await this.models.Ticket.findById(ticketId).lean()) as TicketDoc | null;
+  }
+
+  async getMessage(messageId: Types.ObjectId | string): Promise<MessageDoc | null> {
+    return (await this.models.Message.findById(messageId).lean()) as MessageDoc | null;
+  }
+
+  async listMessages(ticketId: Types.ObjectId | string): Promise<MessageDoc[]> {
+    return (await this.models.Message.find({ ticketId }).sort({ createdAt: 1 }).lean()) as MessageDoc[];
+  }
+
+  /** Bot bookkeeping on the ticket: the last intent, the language, consecutive misses. */
+  async noteBotOutcome(
+    ticketId: Types.ObjectId,
+    outcome: { intent?: string | undefined; language?: string | undefined; missed: boolean },
+  ): Promise<void> {
+    const set: Record<string, unknown> = {};
+    if (outcome.intent !== undefined) set['lastIntent'] = outcome.intent;
+    if (outcome.language !== undefined) set['language'] = outcome.language;
+    if (outcome.missed) {
+      await this.models.Ticket.updateOne({ _id: ticketId }, { $set: set, $inc: { botMisses: 1 } });
+    } else {
+      await this.models.Ticket.updateOne({ _id: ticketId }, { $set: { ...set, botMisses: 0 } });
+    }
+  }
+
+  /** The first answer from bot or agent stamps firstResponseAt (once). */
+  async noteFirstResponse(ticketId: Types.ObjectId, at: Date): Promise<void> {
+    await this.models.Ticket.updateOne({ _id: ticketId, firstResponseAt: null }, { $set: { firstResponseAt: at } });
+  }
+
+  createOutbound(draft: OutboundDraft): Promise<MessageDoc> {
+    return createOutbound(this.models, draft);
+  }
+
+  recordDelivery(...args: Parameters<typeof recordDelivery> extends [unknown, ...infer Rest] ? Rest : never): Promise<void> {
+    return recordDelivery(this.models, ...args);
+  }
+
+  markHandled(...args: Parameters<typeof markHandled> extends [unknown, ...infer Rest] ? Rest : never): Promise<void> {
+    return markHandled(this.models, ...args);
+  }
+
+  resolveContact(input: { identity: Identity; name?: string }): Promise<ContactDoc> {
+    return resolveContact(this.models, input);
+  }
+
+  mergeContacts(survivorId: Types.ObjectId, loserId: Types.ObjectId): Promise<ContactDoc> {
+    return mergeContacts(this.models, survivorId, loserId);
+  }
+
+  audit(event: Parameters<typeof recordAudit>[1]): Promise<void> {
+    return recordAudit(this.models, event);
+  }
+
+  createIntegration(input: { name: string; callbackUrl?: string | undefined }) {
+    return createIntegration(this.models, input);
+  }
+
+  findIntegrationByKey(apiKey: string) {
+    return findIntegrationByKey(this.models, apiKey);
+  }
+
+  findIntegrationById(id: string) {
+    return findIntegrationById(this.models, id);
+  }
+}

@@ -1,0 +1,180 @@
+import { Types } from 'mongoose';
+import { SwitchboardError } from '../domain/errors.ts';
+import type { ChannelId, Identity } from '../domain/message.ts';
+import { canTransition, reopenTarget, type TicketStatus } from '../domain/ticket.ts';
+import type { PoolModels, TicketDoc } from './models.ts';
+
+const MAX_CONFLICT_RETRIES = 8;
+
+async function nextTicketNumber(models: PoolModels): Promise<number> {
+  const counter = await models.Counter.findOneAndUpdate(
+    { _id: 'ticket' },
+    { $inc: { seq: 1 } },
+    { upsert: true, returnDocument: 'after' },
+  ).lean();
+  return counter?.seq ?? 1;
+}
+
+export interface OpenTicketInput {
+  channel: ChannelId;
+  threadKey: string;
+  contactId: Types.ObjectId;
+  replyTo: Identity;
+  subject?: string | undefined;
+  channelData?: Record<string, unknown>;
+}
+
+/**
+ * The ticket a channel thread currently belongs to, opening one when the thread is new or its last
+ * ticket is closed. The thread document's unique _id and a conditional swap of its ticketId make
+ * this safe when two messages of one thread are ingested at once.
+ */
+export async function findOrOpenTicket(
+  models: PoolModels,
+  input: OpenTicketInput,
+): Promise<{ ticket: TicketDoc; opened: boolean }> {
+  const threadId = `${input.channel}.${input.threadKey}`;
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+    const thread = await models.Thread.findOneAndUpdate(
+      { _id: threadId },
+      { $setOnInsert: { ticketId: new Types.ObjectId() } },
+      { upsert: true, returnDocument: 'after' },
+    ).lean();
+    if (!thread) throw new Error('thread upsert returned nothing');
+    const existing = (await models.Ticket.findById(thread.ticketId).lean()) as TicketDoc | null;
+    if (existing && existing.status !== 'closed') return { ticket: existing, opened: false };
+    if (!existing) {
+      return { ticket: await createTicket(models, thread.ticketId, input), opened: true };
+    }
+    // The thread's ticket is closed: point the thread at a fresh one, unless someone else did.
+    const freshId = new Types.ObjectId();
+    const swapped = await models.Thread.updateOne(
+      { _id: threadId, ticketId: existing._id },
+      { $set: { ticketId: freshId } },
+    );
+    if (swapped.modifiedCount === 1) {
+      return { ticket: await createTicket(models, freshId, input), opened: true };
+    }
+  }
+  throw new SwitchboardError('SB_ERR_CONFLICT', `thread ${threadId} kept changing under us`);
+}
+
+/** Idempotent by _id: a retry after a crash finds the ticket the first try created. */
+async function createTicket(
+  models: PoolModels,
+  id: Types.ObjectId,
+  input: OpenTicketInput,
+): Promise<TicketDoc> {
+  const number = await nextTicketNumber(models);
+  const now = new Date();
+  await models.Ticket.updateOne(
+    { _id: id },
+    {
+      $setOnInsert: {
+        number,
+        channel: input.channel,
+        threadKey: input.threadKey,
+        contactId: input.contactId,
+        replyTo: input.replyTo,
+        status: 'bot',
+        channelData: input.channelData ?? {},
+        statusHistory: [{ from: null, to: 'bot', at: now, by: 'system', reason: 'opened' }],
+        ...(input.subject === undefined ? {} : { subject: input.subject }),
+      },
+    },
+    { upsert: true },
+  );
+  const ticket = (await models.Ticket.findById(id).lean()) as TicketDoc | null;
+  if (!ticket) throw new Error(`ticket ${String(id)} vanished after upsert`);
+  return ticket;
+}
+
+/** Fields a status sets (the timestamps SLAs read). */
+function timestampsFor(to: TicketStatus, now: Date): Record<string, unknown> {
+  switch (to) {
+    case 'queued':
+      return { queuedAt: now };
+    case 'assigned':
+      return { assignedAt: now };
+    case 'resolved':
+      return { resolvedAt: now };
+    case 'closed':
+      return { closedAt: now };
+    case 'bot':
+      return {};
+  }
+}
+
+export interface TransitionOptions {
+  by: string;
+  reason?: string | undefined;
+  /** Extra fields to set in the same single-document update (e.g. assigneeId). */
+  set?: Record<string, unknown>;
+  /** Only transition from this status (e.g. "take" only a queued ticket). */
+  expectedFrom?: TicketStatus;
+}
+
+/**
+ * The one way a ticket's status changes. Checks the lifecycle, then applies the change with a
+ * conditional single-document update on the status it read, so a concurrent change is detected
+ * (and retried against the new status) rather than overwritten.
+ */
+export async function transitionTicket(
+  models: PoolModels,
+  ticketId: Types.ObjectId | string,
+  to: TicketStatus,
+  options: TransitionOptions,
+): Promise<TicketDoc> {
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+    const current = (await models.Ticket.findById(ticketId).lean()) as TicketDoc | null;
+    if (!current) throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket ${String(ticketId)} not found`);
+    if (options.expectedFrom && current.status !== options.expectedFrom) {
+      throw new SwitchboardError(
+        'SB_ERR_INVALID_TRANSITION',
+        `ticket #${current.number} is ${current.status}, not ${options.expectedFrom}`,
+      );
+    }
+    if (!canTransition(current.status, to)) {
+      throw new SwitchboardError(
+        'SB_ERR_INVALID_TRANSITION',
+        `ticket #${current.number} cannot go from ${current.status} to ${to}`,
+      );
+    }
+    const now = new Date();
+    const updated = (await models.Ticket.findOneAndUpdate(
+      { _id: current._id, status: current.status },
+      {
+        $set: { status: to, ...timestampsFor(to, now), ...options.set },
+        $push: {
+          statusHistory: { from: current.status, to, at: now, by: options.by, reason: options.reason },
+        },
+      },
+      { returnDocument: 'after' },
+    ).lean()) as TicketDoc | null;
+    if (updated) return updated;
+  }
+  throw new SwitchboardError('SB_ERR_CONFLICT', `ticket ${String(ticketId)} kept changing under us`);
+}
+
+/**
+ * Records that the customer wrote: stamps lastCustomerMessageAt and reopens a resolved ticket
+ * (back to its agent if it had one, else to the bot).
+ */
+export async function noteCustomerMessage(
+  models: PoolModels,
+  ticket: TicketDoc,
+  at: Date,
+): Promise<TicketDoc> {
+  await models.Ticket.updateOne(
+    { _id: ticket._id, $or: [{ lastCustomerMessageAt: null }, { lastCustomerMessageAt: { $lt: at } }] },
+    { $set: { lastCustomerMessageAt: at } },
+  );
+  if (ticket.status === 'resolved') {
+    return transitionTicket(models, ticket._id, reopenTarget(ticket), {
+      by: 'customer',
+      reason: 'customer wrote again',
+    });
+  }
+  const fresh = (await models.Ticket.findById(ticket._id).lean()) as TicketDoc | null;
+  return fresh ?? ticket;
+}

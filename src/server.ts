@@ -1,0 +1,59 @@
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Responder } from './domain/ports.ts';
+import { createGateway, type Role } from './app.ts';
+import { resolveInfrastructure } from './runtime.ts';
+
+/**
+ * Runs a gateway process until SIGTERM/SIGINT, then shuts down in order: stop accepting
+ * connections, drain the workers' active jobs, close connections, stop local servers.
+ */
+export async function runServer(options: { config: Config; role: Role; logger: Logger; responder?: Responder }): Promise<void> {
+  const { config, logger, role } = options;
+  const infrastructure = await resolveInfrastructure(config, {
+    announce: true,
+    log: (message) => logger.info(message),
+  });
+  const gateway = await createGateway({
+    config,
+    role,
+    logger,
+    mongoUri: infrastructure.mongoUri,
+    redisUrl: infrastructure.redisUrl,
+    ...(options.responder ? { responder: options.responder } : {}),
+  });
+  let server: Server | undefined;
+  if (gateway.http) {
+    const app = gateway.http;
+    server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
+    });
+    logger.info({ role, url: `http://${config.HOST}:${config.PORT}` }, 'switchboard listening');
+  } else {
+    logger.info({ role }, 'switchboard worker running');
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    await new Promise<void>((resolve) => {
+      if (!server) return resolve();
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await gateway.stop();
+    await infrastructure.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
