@@ -16,6 +16,7 @@ import { sendAgentReply } from './pipeline/replies.ts';
 import { startWorkers, type Workers } from './pipeline/workers.ts';
 import type { IntegrationDoc } from './pool/models.ts';
 import { TicketPool } from './pool/pool.ts';
+import { redisDocumentLocks } from './pool/locks.ts';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -59,10 +60,13 @@ export async function createGateway(options: {
 }): Promise<Gateway> {
   const { config, logger, role } = options;
   const metrics = options.metrics ?? new Metrics();
-  const pool = await TicketPool.connect(options.mongoUri, { dbName: config.MONGODB_DB });
   // Producers fail fast while Redis is away (the caller gets 503 and retries); workers wait for it.
   const producerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 5000 });
   const workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const pool = await TicketPool.connect(options.mongoUri, {
+    dbName: config.MONGODB_DB,
+    locks: redisDocumentLocks(producerRedis, { prefix: config.QUEUE_PREFIX }),
+  });
   const queues = createQueues(producerRedis, config);
   const sink = new QueueInboundSink(queues.inbound);
 

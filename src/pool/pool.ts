@@ -7,7 +7,8 @@ import { connectPool, type PoolConnection } from './connection.ts';
 import { createIntegration, findIntegrationById, findIntegrationByKey } from './integrations.ts';
 import { appendInbound, createOutbound, markHandled, recordDelivery, type OutboundDraft } from './messages.ts';
 import type { ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
-import { findOrOpenTicket, noteCustomerMessage, transitionTicket, type TransitionOptions } from './tickets.ts';
+import { findOrOpenTicket, noteCustomerMessage, transitionTicket, updateTicket, type TransitionOptions } from './tickets.ts';
+import { noDocumentLocks, type DocumentLocks } from './locks.ts';
 
 /** Result of storing one inbound message: where it went and whether it was new. */
 export interface IngestResult {
@@ -25,12 +26,17 @@ export interface IngestResult {
 export class TicketPool {
   constructor(
     readonly models: PoolModels,
+    private readonly locks: DocumentLocks,
     private readonly connection?: PoolConnection,
   ) {}
 
-  static async connect(uri: string, options: { dbName?: string } = {}): Promise<TicketPool> {
-    const connection = await connectPool(uri, options);
-    return new TicketPool(connection.models, connection);
+  /**
+   * Connects to the database. Processes that run beside others (the gateway's roles) must pass
+   * Redis-backed `locks`; the default guards nothing across processes (see locks.ts).
+   */
+  static async connect(uri: string, options: { dbName?: string; locks?: DocumentLocks } = {}): Promise<TicketPool> {
+    const connection = await connectPool(uri, options.dbName === undefined ? {} : { dbName: options.dbName });
+    return new TicketPool(connection.models, options.locks ?? noDocumentLocks, connection);
   }
 
   async close(): Promise<void> {
@@ -52,7 +58,7 @@ export class TicketPool {
       name: message.from.name,
       otherIdentities: message.from.otherIdentities,
     });
-    const { ticket } = await findOrOpenTicket(this.models, {
+    const { ticket } = await findOrOpenTicket(this.models, this.locks, {
       channel: message.channel,
       threadKey: message.threadKey,
       contactId: contact._id,
@@ -63,12 +69,12 @@ export class TicketPool {
     const stored = await appendInbound(this.models, { ticket, contactId: contact._id, message });
     // Stamp and reopen on every try, not only the first: a crash between the append and here must
     // not leave a resolved ticket closed to the customer's new message.
-    const current = await noteCustomerMessage(this.models, ticket, message.receivedAt);
+    const current = await noteCustomerMessage(this.models, this.locks, ticket, message.receivedAt);
     return { contact, ticket: current, message: stored.message, created: stored.created };
   }
 
   transition(ticketId: Types.ObjectId | string, to: TicketStatus, options: TransitionOptions): Promise<TicketDoc> {
-    return transitionTicket(this.models, ticketId, to, options);
+    return transitionTicket(this.models, this.locks, ticketId, to, options);
   }
 
   async getTicket(ticketId: Types.ObjectId | string): Promise<TicketDoc | null> {
@@ -91,16 +97,13 @@ export class TicketPool {
     const set: Record<string, unknown> = {};
     if (outcome.intent !== undefined) set['lastIntent'] = outcome.intent;
     if (outcome.language !== undefined) set['language'] = outcome.language;
-    if (outcome.missed) {
-      await this.models.Ticket.updateOne({ _id: ticketId }, { $set: set, $inc: { botMisses: 1 } });
-    } else {
-      await this.models.Ticket.updateOne({ _id: ticketId }, { $set: { ...set, botMisses: 0 } });
-    }
+    const update = outcome.missed ? { $set: set, $inc: { botMisses: 1 } } : { $set: { ...set, botMisses: 0 } };
+    await updateTicket(this.models, this.locks, ticketId, {}, update);
   }
 
   /** The first answer from bot or agent stamps firstResponseAt (once). */
   async noteFirstResponse(ticketId: Types.ObjectId, at: Date): Promise<void> {
-    await this.models.Ticket.updateOne({ _id: ticketId, firstResponseAt: null }, { $set: { firstResponseAt: at } });
+    await updateTicket(this.models, this.locks, ticketId, { firstResponseAt: null }, { $set: { firstResponseAt: at } });
   }
 
   createOutbound(draft: OutboundDraft): Promise<MessageDoc> {
@@ -120,7 +123,11 @@ export class TicketPool {
   }
 
   mergeContacts(survivorId: Types.ObjectId, loserId: Types.ObjectId): Promise<ContactDoc> {
-    return mergeContacts(this.models, survivorId, loserId);
+    // Always lock in the same order, so two merges of the same pair cannot deadlock.
+    const [first, second] = [String(survivorId), String(loserId)].sort();
+    return this.locks.withLock(`contact.${first}`, () =>
+      this.locks.withLock(`contact.${second}`, () => mergeContacts(this.models, survivorId, loserId)),
+    );
   }
 
   audit(event: Parameters<typeof recordAudit>[1]): Promise<void> {

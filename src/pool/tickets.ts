@@ -2,17 +2,20 @@ import { Types } from 'mongoose';
 import { SwitchboardError } from '../domain/errors.ts';
 import type { ChannelId, Identity } from '../domain/message.ts';
 import { canTransition, reopenTarget, type TicketStatus } from '../domain/ticket.ts';
+import type { DocumentLocks } from './locks.ts';
 import type { PoolModels, TicketDoc } from './models.ts';
 
 const MAX_CONFLICT_RETRIES = 8;
 
-async function nextTicketNumber(models: PoolModels): Promise<number> {
-  const counter = await models.Counter.findOneAndUpdate(
-    { _id: 'ticket' },
-    { $inc: { seq: 1 } },
-    { upsert: true, returnDocument: 'after' },
-  ).lean();
-  return counter?.seq ?? 1;
+async function nextTicketNumber(models: PoolModels, locks: DocumentLocks): Promise<number> {
+  return locks.withLock('counter.ticket', async () => {
+    const counter = await models.Counter.findOneAndUpdate(
+      { _id: 'ticket' },
+      { $inc: { seq: 1 } },
+      { upsert: true, returnDocument: 'after' },
+    ).lean();
+    return counter?.seq ?? 1;
+  });
 }
 
 export interface OpenTicketInput {
@@ -31,9 +34,19 @@ export interface OpenTicketInput {
  */
 export async function findOrOpenTicket(
   models: PoolModels,
+  locks: DocumentLocks,
   input: OpenTicketInput,
 ): Promise<{ ticket: TicketDoc; opened: boolean }> {
   const threadId = `${input.channel}.${input.threadKey}`;
+  return locks.withLock(`thread.${threadId}`, () => openUnderLock(models, locks, threadId, input));
+}
+
+async function openUnderLock(
+  models: PoolModels,
+  locks: DocumentLocks,
+  threadId: string,
+  input: OpenTicketInput,
+): Promise<{ ticket: TicketDoc; opened: boolean }> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
     const thread = await models.Thread.findOneAndUpdate(
       { _id: threadId },
@@ -44,7 +57,7 @@ export async function findOrOpenTicket(
     const existing = (await models.Ticket.findById(thread.ticketId).lean()) as TicketDoc | null;
     if (existing && existing.status !== 'closed') return { ticket: existing, opened: false };
     if (!existing) {
-      return { ticket: await createTicket(models, thread.ticketId, input), opened: true };
+      return { ticket: await createTicket(models, locks, thread.ticketId, input), opened: true };
     }
     // The thread's ticket is closed: point the thread at a fresh one, unless someone else did.
     const freshId = new Types.ObjectId();
@@ -53,7 +66,7 @@ export async function findOrOpenTicket(
       { $set: { ticketId: freshId } },
     );
     if (swapped.modifiedCount === 1) {
-      return { ticket: await createTicket(models, freshId, input), opened: true };
+      return { ticket: await createTicket(models, locks, freshId, input), opened: true };
     }
   }
   throw new SwitchboardError('SB_ERR_CONFLICT', `thread ${threadId} kept changing under us`);
@@ -62,10 +75,11 @@ export async function findOrOpenTicket(
 /** Idempotent by _id: a retry after a crash finds the ticket the first try created. */
 async function createTicket(
   models: PoolModels,
+  locks: DocumentLocks,
   id: Types.ObjectId,
   input: OpenTicketInput,
 ): Promise<TicketDoc> {
-  const number = await nextTicketNumber(models);
+  const number = await nextTicketNumber(models, locks);
   const now = new Date();
   await models.Ticket.updateOne(
     { _id: id },
@@ -121,6 +135,16 @@ export interface TransitionOptions {
  */
 export async function transitionTicket(
   models: PoolModels,
+  locks: DocumentLocks,
+  ticketId: Types.ObjectId | string,
+  to: TicketStatus,
+  options: TransitionOptions,
+): Promise<TicketDoc> {
+  return locks.withLock(`ticket.${String(ticketId)}`, () => transitionUnderLock(models, ticketId, to, options));
+}
+
+async function transitionUnderLock(
+  models: PoolModels,
   ticketId: Types.ObjectId | string,
   to: TicketStatus,
   options: TransitionOptions,
@@ -162,19 +186,35 @@ export async function transitionTicket(
  */
 export async function noteCustomerMessage(
   models: PoolModels,
+  locks: DocumentLocks,
   ticket: TicketDoc,
   at: Date,
 ): Promise<TicketDoc> {
-  await models.Ticket.updateOne(
-    { _id: ticket._id, $or: [{ lastCustomerMessageAt: null }, { lastCustomerMessageAt: { $lt: at } }] },
-    { $set: { lastCustomerMessageAt: at } },
-  );
-  if (ticket.status === 'resolved') {
-    return transitionTicket(models, ticket._id, reopenTarget(ticket), {
-      by: 'customer',
-      reason: 'customer wrote again',
-    });
-  }
-  const fresh = (await models.Ticket.findById(ticket._id).lean()) as TicketDoc | null;
-  return fresh ?? ticket;
+  return locks.withLock(`ticket.${String(ticket._id)}`, async () => {
+    await models.Ticket.updateOne(
+      { _id: ticket._id, $or: [{ lastCustomerMessageAt: null }, { lastCustomerMessageAt: { $lt: at } }] },
+      { $set: { lastCustomerMessageAt: at } },
+    );
+    const fresh = (await models.Ticket.findById(ticket._id).lean()) as TicketDoc | null;
+    if (fresh?.status === 'resolved') {
+      return transitionUnderLock(models, ticket._id, reopenTarget(fresh), {
+        by: 'customer',
+        reason: 'customer wrote again',
+      });
+    }
+    return fresh ?? ticket;
+  });
+}
+
+/** Any other update of a ticket document, under the ticket's lock (see locks.ts for why). */
+export async function updateTicket(
+  models: PoolModels,
+  locks: DocumentLocks,
+  ticketId: Types.ObjectId,
+  filter: Record<string, unknown>,
+  update: Record<string, unknown>,
+): Promise<void> {
+  await locks.withLock(`ticket.${String(ticketId)}`, async () => {
+    await models.Ticket.updateOne({ ...filter, _id: ticketId }, update);
+  });
 }

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { createGateway, type Gateway, type Role } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { Responder } from '../../src/domain/ports.ts';
+import { createLogger } from '../../src/logger.ts';
+import { Metrics } from '../../src/metrics.ts';
+
+/** A unique suffix so test files never share a database or queue keys. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+/** A config for tests: its own database and queue prefix on the run's shared servers. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    MONGODB_URI: inject('mongoUrl'),
+    REDIS_URL: inject('redisUrl'),
+    MONGODB_DB: uniqueName('sbtest'),
+    QUEUE_PREFIX: uniqueName('sbtest'),
+    LOG_LEVEL: 'silent',
+    ADMIN_TOKEN: 'test-admin-token-0123456789',
+    OUTBOUND_BACKOFF_MS: '200',
+    JOB_LOCK_MS: '4000',
+    ...overrides,
+  });
+}
+
+export async function startTestGateway(
+  options: { config?: Config; role?: Role; responder?: Responder } = {},
+): Promise<Gateway> {
+  const config = options.config ?? testConfig();
+  return createGateway({
+    config,
+    role: options.role ?? 'all',
+    mongoUri: inject('mongoUrl'),
+    redisUrl: inject('redisUrl'),
+    logger: createLogger({ level: config.LOG_LEVEL }),
+    metrics: new Metrics({ collectDefaults: false }),
+    ...(options.responder ? { responder: options.responder } : {}),
+  });
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after timeoutMs. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+  }
+  throw new Error(`timed out waiting for ${options.what ?? 'a condition'}${last ? `: ${String(last)}` : ''}`);
+}
