@@ -72,7 +72,7 @@ export async function createGateway(options: {
 
   const directory: IntegrationDirectory = {
     findByKey: async (key) => toApiIntegration(await pool.findIntegrationByKey(key)),
-    findById: async (id) => (/^[0-9a-f]{24}$/.test(id) ? toApiIntegration(await pool.findIntegrationById(id)) : null),
+    findById: async (id) => toApiIntegration(await pool.findIntegrationById(id)),
   };
   const api = createApiChannel({
     directory,

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { isSwitchboardError } from '../domain/errors.ts';
 import type { Logger } from 'pino';
 import { InboundMessageSchema, type InboundMessage } from '../domain/message.ts';
 import type { ChannelCapabilities, Responder, ResponderDecision } from '../domain/ports.ts';
@@ -87,14 +88,18 @@ async function carryOut(
 
 /** Moves the ticket to the agents' queue; a retry that finds it already queued does nothing. */
 async function escalate(deps: IngestDeps, ticket: TicketDoc, reason: string): Promise<void> {
-  const current = await deps.pool.getTicket(ticket._id);
-  if (current?.status !== 'bot') return;
-  await deps.pool.transition(ticket._id, 'queued', {
-    by: 'bot',
-    reason,
-    expectedFrom: 'bot',
-    set: { escalationReason: reason },
-  });
+  try {
+    await deps.pool.transition(ticket._id, 'queued', {
+      by: 'bot',
+      reason,
+      expectedFrom: 'bot',
+      set: { escalationReason: reason },
+    });
+  } catch (error) {
+    // Already moved on (a retry of this job, or an agent took it): nothing left to do.
+    if (isSwitchboardError(error) && error.code === 'SB_ERR_INVALID_TRANSITION') return;
+    throw error;
+  }
 }
 
 /** Stores a bot message as pending and queues its delivery; both keyed, so retries add nothing. */

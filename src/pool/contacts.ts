@@ -15,11 +15,23 @@ export async function resolveContact(
   models: PoolModels,
   input: { identity: Identity; name?: string | undefined; otherIdentities?: Identity[] | undefined },
 ): Promise<ContactDoc> {
-  const link = await models.ContactIdentity.findOneAndUpdate(
-    { _id: identityKey(input.identity) },
-    { $setOnInsert: { contactId: new Types.ObjectId() } },
-    { upsert: true, returnDocument: 'after' },
-  ).lean();
+  return followMerges(models, await resolveContactId(models, input));
+}
+
+/**
+ * The id of the contact owning an identity — one read by _id on the hot path (a known sender);
+ * the creating path only for a new one. Merges re-point identity documents to the survivor, so
+ * the id found is current.
+ */
+export async function resolveContactId(
+  models: PoolModels,
+  input: { identity: Identity; name?: string | undefined; otherIdentities?: Identity[] | undefined },
+): Promise<Types.ObjectId> {
+  const known = await models.ContactIdentity.findById(identityKey(input.identity)).lean();
+  // `ready` is set only once the contact exists: a crash between the two writes below leaves it
+  // unset, and the retry takes the creating path again (every step of which is idempotent).
+  if (known?.ready) return known.contactId;
+  const link = await upsertIdentity(models, identityKey(input.identity));
   if (!link) throw new Error('identity upsert returned nothing');
   const identities = [input.identity, ...(input.otherIdentities ?? [])];
   // Upsert by _id: if a crash came between linking the identity and creating the contact, the
@@ -34,15 +46,31 @@ export async function resolveContact(
     },
     { upsert: true },
   );
-  const contact = await followMerges(models, link.contactId);
   for (const other of input.otherIdentities ?? []) {
     await models.ContactIdentity.updateOne(
       { _id: identityKey(other) },
-      { $setOnInsert: { contactId: contact._id } },
+      { $setOnInsert: { contactId: link.contactId, ready: true } },
       { upsert: true },
     );
   }
-  return contact;
+  await models.ContactIdentity.updateOne({ _id: link._id }, { $set: { ready: true } });
+  return link.contactId;
+}
+
+/** Links an identity to a new contact id unless linked already; a lost insert race reads the winner. */
+async function upsertIdentity(models: PoolModels, id: string) {
+  const upsert = () =>
+    models.ContactIdentity.findOneAndUpdate(
+      { _id: id },
+      { $setOnInsert: { contactId: new Types.ObjectId() } },
+      { upsert: true, returnDocument: 'after' },
+    ).lean();
+  try {
+    return await upsert();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 11000) throw error;
+    return models.ContactIdentity.findById(id).lean();
+  }
 }
 
 /** A merged contact points at the survivor; follow the chain (bounded, in case of a cycle). */

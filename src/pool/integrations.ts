@@ -21,8 +21,8 @@ export async function createIntegration(
   const apiKey = `${KEY_PREFIX}_${keyId}_${secret}`;
   const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
   const created = await models.Integration.create({
+    _id: keyId,
     name: input.name,
-    keyId,
     keyHash: sha256(apiKey),
     webhookSecret,
     ...(input.callbackUrl === undefined ? {} : { callbackUrl: input.callbackUrl }),
@@ -38,7 +38,7 @@ export async function findIntegrationByKey(
   const match = /^sbk_([0-9a-f]{12})_[A-Za-z0-9_-]{20,100}$/.exec(apiKey);
   const keyId = match?.[1];
   if (keyId === undefined) return null;
-  const integration = (await models.Integration.findOne({ keyId, disabled: false }).lean()) as
+  const integration = (await models.Integration.findOne({ _id: keyId, disabled: false }).lean()) as
     | IntegrationDoc
     | null;
   if (!integration) return null;

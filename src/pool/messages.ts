@@ -2,6 +2,11 @@ import type { Types } from 'mongoose';
 import type { AuthorKind, InboundMessage } from '../domain/message.ts';
 import type { MessageDoc, PoolModels, TicketDoc } from './models.ts';
 
+/** The stored message's _id: the channel's idempotency key. */
+export function inboundMessageKey(channel: string, channelMessageId: string): string {
+  return `${channel}.${channelMessageId}`;
+}
+
 function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
@@ -15,32 +20,32 @@ export async function appendInbound(
   input: { ticket: TicketDoc; contactId: Types.ObjectId; message: InboundMessage },
 ): Promise<{ message: MessageDoc; created: boolean }> {
   const { message } = input;
-  const filter = { channel: message.channel, channelMessageId: message.channelMessageId };
+  const filter = { _id: inboundMessageKey(message.channel, message.channelMessageId) };
   const fields = {
+    channel: message.channel,
+    channelMessageId: message.channelMessageId,
     ticketId: input.ticket._id,
     contactId: input.contactId,
-    direction: 'in',
-    authorKind: 'customer',
+    direction: 'in' as const,
+    authorKind: 'customer' as const,
     ...(message.from.name === undefined ? {} : { authorName: message.from.name }),
     text: message.text,
     ...(message.newText === undefined ? {} : { newText: message.newText }),
     ...(message.html === undefined ? {} : { html: message.html }),
     ...(message.subject === undefined ? {} : { subject: message.subject }),
     attachments: message.attachments,
-    deliveryStatus: 'received',
+    deliveryStatus: 'received' as const,
     channelData: message.channelData,
     receivedAt: message.receivedAt,
     handled: false,
   };
   try {
-    const result = await models.Message.updateOne(filter, { $setOnInsert: fields }, { upsert: true });
-    const stored = (await models.Message.findOne(filter).lean()) as MessageDoc | null;
-    if (!stored) throw new Error('message vanished after upsert');
-    return { message: stored, created: result.upsertedCount === 1 };
+    // A plain insert: one round trip on the hot path; the unique _id refuses a redelivery.
+    const created = await models.Message.create({ _id: filter._id, ...fields });
+    return { message: created.toObject() as MessageDoc, created: true };
   } catch (error) {
-    // Two upserts racing on a unique index: one inserts, the other gets E11000 and reads it.
     if (!isDuplicateKeyError(error)) throw error;
-    const existing = (await models.Message.findOne(filter).lean()) as MessageDoc | null;
+    const existing = (await models.Message.findById(filter._id).lean()) as MessageDoc | null;
     if (!existing) throw error;
     return { message: existing, created: false };
   }
@@ -61,12 +66,14 @@ export interface OutboundDraft {
 
 /** Creates the outbound message in `pending` state (idempotent by key), before it is queued. */
 export async function createOutbound(models: PoolModels, draft: OutboundDraft): Promise<MessageDoc> {
-  const filter = { channel: draft.ticket.channel, channelMessageId: `sb.${draft.key}` };
+  const id = `sb.${draft.key}`;
   try {
-    const doc = await models.Message.findOneAndUpdate(
-      filter,
+    await models.Message.updateOne(
+      { _id: id },
       {
         $setOnInsert: {
+          channel: draft.ticket.channel,
+          channelMessageId: id,
           ticketId: draft.ticket._id,
           contactId: draft.ticket.contactId,
           direction: 'out',
@@ -80,21 +87,21 @@ export async function createOutbound(models: PoolModels, draft: OutboundDraft): 
           deliveryStatus: 'pending',
         },
       },
-      { upsert: true, returnDocument: 'after' },
-    ).lean();
-    return doc as MessageDoc;
+      { upsert: true },
+    );
   } catch (error) {
+    // A concurrent upsert of the same key inserted first: the message is there, read it below.
     if (!isDuplicateKeyError(error)) throw error;
-    const existing = (await models.Message.findOne(filter).lean()) as MessageDoc | null;
-    if (!existing) throw error;
-    return existing;
   }
+  const stored = (await models.Message.findById(id).lean()) as MessageDoc | null;
+  if (!stored) throw new Error(`outbound message ${id} vanished after upsert`);
+  return stored;
 }
 
 /** Records the outcome of one delivery attempt on the message. */
 export async function recordDelivery(
   models: PoolModels,
-  messageId: Types.ObjectId | string,
+  messageId: string,
   outcome:
     | { status: 'sent' | 'delivered'; providerMessageId?: string | undefined }
     | { status: 'failed' | 'pending'; error: string },
@@ -114,7 +121,7 @@ export async function recordDelivery(
 /** Marks an inbound message as fully handled, with what the intent layer found. */
 export async function markHandled(
   models: PoolModels,
-  messageId: Types.ObjectId,
+  messageId: string,
   facts: { intent?: string | undefined; score?: number | undefined; language?: string | undefined; sentiment?: number | undefined },
 ): Promise<void> {
   const set: Record<string, unknown> = { handled: true };

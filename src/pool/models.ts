@@ -27,7 +27,11 @@ const contactSchema = new Schema(
  * the contact for this address" race-free without transactions or multikey unique indexes.
  */
 const contactIdentitySchema = new Schema(
-  { _id: { type: String }, contactId: { type: Schema.Types.ObjectId, required: true, index: true } },
+  {
+    _id: { type: String },
+    contactId: { type: Schema.Types.ObjectId, required: true, index: true },
+    ready: { type: Boolean, default: false },
+  },
   { timestamps: true },
 );
 
@@ -92,8 +96,14 @@ const attachmentSchema = new Schema(
 
 export const DELIVERY_STATUSES = ['received', 'pending', 'sent', 'delivered', 'failed'] as const;
 
+/**
+ * `_id` is the idempotency key itself — `<channel>.<channelMessageId>` inbound, `sb.<cause key>`
+ * outbound — so the unique _id index is the de-duplication guard, and every hot-path lookup is by
+ * _id: FerretDB 1.x pushes only _id equality down to SQLite and scans for any other filter.
+ */
 const messageSchema = new Schema(
   {
+    _id: { type: String },
     ticketId: { type: Schema.Types.ObjectId, required: true, ref: 'Ticket' },
     contactId: { type: Schema.Types.ObjectId, required: true, ref: 'Contact' },
     direction: { type: String, enum: ['in', 'out'], required: true },
@@ -163,8 +173,9 @@ auditEventSchema.index({ at: -1 });
 /** An API-channel integration: its key is stored only as a SHA-256 hash. */
 const integrationSchema = new Schema(
   {
+    /** The public key id (the middle part of the API key), so key lookups are by _id. */
+    _id: { type: String },
     name: { type: String, required: true },
-    keyId: { type: String, required: true, unique: true },
     keyHash: { type: String, required: true },
     callbackUrl: { type: String },
     /** Used to sign callbacks (HMAC-SHA256), so it must be kept readable, unlike the API key. */
@@ -176,10 +187,10 @@ const integrationSchema = new Schema(
 
 export type ContactDoc = InferSchemaType<typeof contactSchema> & { _id: Types.ObjectId };
 export type TicketDoc = InferSchemaType<typeof ticketSchema> & { _id: Types.ObjectId };
-export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: Types.ObjectId };
+export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: string };
 export type AgentDoc = InferSchemaType<typeof agentSchema> & { _id: Types.ObjectId };
 export type AuditEventDoc = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId };
-export type IntegrationDoc = InferSchemaType<typeof integrationSchema> & { _id: Types.ObjectId };
+export type IntegrationDoc = InferSchemaType<typeof integrationSchema> & { _id: string };
 
 
 /** Registers the pool's models on a connection (one per database, so tests can isolate). */

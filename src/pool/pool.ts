@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import type { Identity, InboundMessage } from '../domain/message.ts';
 import type { TicketStatus } from '../domain/ticket.ts';
 import { recordAudit } from './audit.ts';
-import { mergeContacts, resolveContact } from './contacts.ts';
+import { mergeContacts, resolveContact, resolveContactId } from './contacts.ts';
 import { connectPool, type PoolConnection } from './connection.ts';
 import { createIntegration, findIntegrationById, findIntegrationByKey } from './integrations.ts';
 import { appendInbound, createOutbound, markHandled, recordDelivery, type OutboundDraft } from './messages.ts';
@@ -12,7 +12,7 @@ import { noDocumentLocks, type DocumentLocks } from './locks.ts';
 
 /** Result of storing one inbound message: where it went and whether it was new. */
 export interface IngestResult {
-  contact: ContactDoc;
+  contactId: Types.ObjectId;
   ticket: TicketDoc;
   message: MessageDoc;
   /** False when the message was already stored (a redelivery). */
@@ -53,7 +53,7 @@ export class TicketPool {
 
   /** Upserts the contact, finds or opens the thread's ticket, and appends the message once. */
   async ingest(message: InboundMessage): Promise<IngestResult> {
-    const contact = await resolveContact(this.models, {
+    const contactId = await resolveContactId(this.models, {
       identity: message.from.identity,
       name: message.from.name,
       otherIdentities: message.from.otherIdentities,
@@ -61,16 +61,16 @@ export class TicketPool {
     const { ticket } = await findOrOpenTicket(this.models, this.locks, {
       channel: message.channel,
       threadKey: message.threadKey,
-      contactId: contact._id,
+      contactId,
       replyTo: message.from.identity,
       subject: message.subject,
       channelData: message.channelData,
     });
-    const stored = await appendInbound(this.models, { ticket, contactId: contact._id, message });
+    const stored = await appendInbound(this.models, { ticket, contactId, message });
     // Stamp and reopen on every try, not only the first: a crash between the append and here must
     // not leave a resolved ticket closed to the customer's new message.
     const current = await noteCustomerMessage(this.models, this.locks, ticket, message.receivedAt);
-    return { contact, ticket: current, message: stored.message, created: stored.created };
+    return { contactId, ticket: current, message: stored.message, created: stored.created };
   }
 
   transition(ticketId: Types.ObjectId | string, to: TicketStatus, options: TransitionOptions): Promise<TicketDoc> {

@@ -191,11 +191,12 @@ export async function noteCustomerMessage(
   at: Date,
 ): Promise<TicketDoc> {
   return locks.withLock(`ticket.${String(ticket._id)}`, async () => {
-    await models.Ticket.updateOne(
-      { _id: ticket._id, $or: [{ lastCustomerMessageAt: null }, { lastCustomerMessageAt: { $lt: at } }] },
-      { $set: { lastCustomerMessageAt: at } },
-    );
-    const fresh = (await models.Ticket.findById(ticket._id).lean()) as TicketDoc | null;
+    const latest = ticket.lastCustomerMessageAt && ticket.lastCustomerMessageAt > at ? ticket.lastCustomerMessageAt : at;
+    const fresh = (await models.Ticket.findOneAndUpdate(
+      { _id: ticket._id },
+      { $set: { lastCustomerMessageAt: latest } },
+      { returnDocument: 'after' },
+    ).lean()) as TicketDoc | null;
     if (fresh?.status === 'resolved') {
       return transitionUnderLock(models, ticket._id, reopenTarget(fresh), {
         by: 'customer',

@@ -82,6 +82,16 @@ describe('trainIntentModel', () => {
     });
   });
 
+  describe('when loaded from JSON with another threshold', () => {
+    it('uses the stored threshold to reject', () => {
+      const json = { ...model.toJSON(), threshold: 1.5 };
+      const strict = loadIntentModel(json);
+      expect(strict.threshold).toBe(1.5);
+      expect(strict.classify('I would like my money back').intent).toBeNull();
+      expect(model.classify('I would like my money back').intent).toBe('refund');
+    });
+  });
+
   describe('when trained twice on the same data', () => {
     it('produces the same model', async () => {
       const again = await trainIntentModel({

@@ -43,7 +43,7 @@ export async function startTestGateway(
 
 /** Polls until `check` returns a value other than undefined/false, or fails after timeoutMs. */
 export async function waitFor<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
+  check: () => PromiseLike<T | undefined | null | false> | T | undefined | null | false,
   options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
@@ -51,7 +51,7 @@ export async function waitFor<T>(
   while (Date.now() < deadline) {
     try {
       const value = await check();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch (error) {
       last = error;
     }
