@@ -1,6 +1,7 @@
 import { Schema, type Connection, type InferSchemaType, type Types } from 'mongoose';
 import { CHANNEL_IDS, IDENTITY_KINDS } from '../domain/message.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../domain/ticket.ts';
+import { registerKnowledgeModels } from './knowledge-models.ts';
 
 // Schemas of the ticket pool. Only src/pool touches MongoDB. Every query the pipeline makes has an
 // index here; writes are single-document and idempotent (no transactions: FerretDB has none).
@@ -205,6 +206,7 @@ export function registerModels(connection: Connection) {
     Agent: connection.model('Agent', agentSchema),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
     Integration: connection.model('Integration', integrationSchema),
+    ...registerKnowledgeModels(connection),
   };
 }
 

@@ -1,0 +1,48 @@
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+
+/**
+ * The knowledge base's documents. `_id` is `<article id>.<locale>` (e.g. `order-status.en`), so the
+ * two language versions of one article are siblings and every lookup is by _id.
+ */
+const articleSchema = new Schema(
+  {
+    _id: { type: String },
+    articleId: { type: String, required: true },
+    locale: { type: String, required: true },
+    title: { type: String, required: true },
+    questions: { type: [String], default: [] },
+    /** The answer as markdown; channels shape it (plain text for SMS, HTML for email). */
+    answer: { type: String, required: true },
+    tags: { type: [String], default: [] },
+    status: { type: String, enum: ['draft', 'published'], required: true, default: 'draft' },
+    version: { type: Number, required: true, default: 1 },
+    /** Hash of the content fields: an import that changes nothing leaves the article untouched. */
+    contentHash: { type: String, required: true },
+    updatedBy: { type: String, required: true },
+  },
+  { timestamps: true },
+);
+articleSchema.index({ status: 1, locale: 1 });
+
+/** A trained intent model, keyed by the hash of the published articles it was trained on. */
+const intentModelSchema = new Schema(
+  {
+    _id: { type: String },
+    locale: { type: String, required: true },
+    knowledgeHash: { type: String, required: true },
+    /** The serialized model (JSON text: FerretDB refuses keys containing '.'). */
+    model: { type: String, required: true },
+    trainedAt: { type: Date, required: true },
+    trainSeconds: { type: Number },
+  },
+  { versionKey: false },
+);
+
+export function registerKnowledgeModels(connection: Connection) {
+  return {
+    Article: connection.model('Article', articleSchema),
+    IntentModelRecord: connection.model('IntentModelRecord', intentModelSchema, 'intent_models'),
+  };
+}
+
+export type ArticleDoc = InferSchemaType<typeof articleSchema> & { _id: string };
