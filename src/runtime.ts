@@ -31,6 +31,7 @@ export async function resolveInfrastructure(
     persistent: true,
     needMongo: !mongoUri,
     needRedis: !redisUrl,
+    ferretDbBackend: config.LOCAL_FERRETDB_BACKEND,
   });
   mongoUri ??= local.mongoUrl;
   redisUrl ??= local.redisUrl;

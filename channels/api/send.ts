@@ -27,7 +27,11 @@ export async function sendToCallback(
   message: OutboundMessage,
   options: { timeoutMs: number },
 ): Promise<SendResult> {
-  const integrationId = String(message.channelData['integrationId'] ?? '');
+  const field = (name: string): string => {
+    const value = message.channelData[name];
+    return typeof value === 'string' ? value : '';
+  };
+  const integrationId = field('integrationId');
   const integration = await directory.findById(integrationId);
   if (!integration) {
     throw new SwitchboardError('SB_ERR_DELIVERY_REJECTED', `integration ${integrationId} no longer exists`);
@@ -38,8 +42,8 @@ export async function sendToCallback(
   const payload: CallbackPayload = {
     type: 'message.created',
     id: message.messageId,
-    conversationId: String(message.channelData['conversationId'] ?? ''),
-    to: { id: String(message.channelData['userId'] ?? '') },
+    conversationId: field('conversationId'),
+    to: { id: field('userId') },
     author: message.author.name === undefined ? { kind: message.author.kind } : { kind: message.author.kind, name: message.author.name },
     text: message.text,
     ...(message.markdown === undefined ? {} : { markdown: message.markdown }),

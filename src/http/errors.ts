@@ -35,7 +35,7 @@ export function errorHandler(logger?: Logger): ErrorRequestHandler {
       : error instanceof ZodError
         ? fromZod(error)
         : typeof error === 'object' && error !== null
-          ? fromBodyParser(error as { type?: unknown })
+          ? fromBodyParser(error)
           : undefined;
     const final = known ?? new SwitchboardError('SB_ERR_INTERNAL', 'internal error', { cause: error });
     if (final.httpStatus >= 500) logger?.error({ err: error, path: req.path }, 'request failed');

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startLocalMongo } from './mongo-server.ts';
+import { startLocalMongo, type FerretDbBackend } from './mongo-server.ts';
 import { startLocalRedis } from './redis-server.ts';
 
 export interface LocalServices {
@@ -17,13 +17,18 @@ export async function startLocalServices(options: {
   persistent: boolean;
   needRedis: boolean;
   needMongo: boolean;
+  ferretDbBackend?: FerretDbBackend;
 }): Promise<LocalServices> {
   const redis = options.needRedis
     ? await startLocalRedis({ dir: join(options.dataDir, 'redis'), persistent: options.persistent })
     : undefined;
   try {
     const mongo = options.needMongo
-      ? await startLocalMongo({ dir: join(options.dataDir, 'mongo') })
+      ? await startLocalMongo({
+          dir: join(options.dataDir, 'mongo'),
+          persistent: options.persistent,
+          backend: options.ferretDbBackend ?? 'postgresql',
+        })
       : undefined;
     return {
       redisUrl: redis?.url,

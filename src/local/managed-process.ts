@@ -36,12 +36,16 @@ export function startManagedProcess(options: {
   logFile: string;
   pidFile: string;
   env?: NodeJS.ProcessEnv;
+  /** Run as this user (when we are root and the server refuses root). */
+  user?: { uid: number; gid: number };
+  stopSignal?: NodeJS.Signals;
 }): ManagedProcess {
   reapStale(options.pidFile);
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const child: ChildProcess = spawn(options.command, options.args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
+    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
@@ -59,7 +63,7 @@ export function startManagedProcess(options: {
     isAlive: () => !exited,
     async stop() {
       if (exited) return;
-      child.kill('SIGTERM');
+      child.kill(options.stopSignal ?? 'SIGTERM');
       const done = once(child, 'exit');
       const timedOut = await Promise.race([done.then(() => false), sleep(10_000).then(() => true)]);
       if (timedOut) {

@@ -22,6 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     persistent: false,
     needMongo: !process.env['TEST_MONGODB_URI'],
     needRedis: !process.env['TEST_REDIS_URL'],
+    ferretDbBackend: process.env['LOCAL_FERRETDB_BACKEND'] === 'sqlite' ? 'sqlite' : 'postgresql',
   });
   const mongoUrl = process.env['TEST_MONGODB_URI'] ?? services.mongoUrl;
   const redisUrl = process.env['TEST_REDIS_URL'] ?? services.redisUrl;

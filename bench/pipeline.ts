@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:pipeline -- [--messages 2000] [--concurrency 32]`
+ *
+ * Sends N customer messages through the API channel over loopback HTTP at a fixed concurrency and
+ * measures end to end: accepted (202) → stored → answered → the answer delivered to a local
+ * callback receiver. Next to it, in the same run and on the same Redis, raw BullMQ add-and-process
+ * throughput. Last line: one JSON object.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGateway } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import type { Responder, ResponderDecision } from '../src/domain/ports.ts';
+import { startLocalServices } from '../src/local/local-services.ts';
+import { Metrics } from '../src/metrics.ts';
+import { intFlags, percentile } from './args.ts';
+import { measureRawBullmq } from './raw-bullmq.ts';
+
+const flags = intFlags({ messages: 2000, concurrency: 32, rawJobs: 20000, rawConcurrency: 50 });
+
+/** Answers every message, so each one travels the whole path out again (no NLP cost measured). */
+const acknowledgingResponder: Responder = {
+  respond: (): Promise<ResponderDecision> =>
+    Promise.resolve({ action: 'reply', text: 'Thanks, we got your message.', counted: 'answer' }),
+};
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+  const services = await startLocalServices({
+    dataDir,
+    persistent: false,
+    needMongo: !process.env['MONGODB_URI'],
+    needRedis: !process.env['REDIS_URL'],
+    ferretDbBackend: process.env['LOCAL_FERRETDB_BACKEND'] === 'sqlite' ? 'sqlite' : 'postgresql',
+  });
+  const mongoUri = process.env['MONGODB_URI'] ?? services.mongoUrl!;
+  const redisUrl = process.env['REDIS_URL'] ?? services.redisUrl!;
+  try {
+    const rawJobsPerSecond = await measureRawBullmq(redisUrl, flags.rawJobs, flags.rawConcurrency);
+    process.stderr.write(`raw BullMQ: ${rawJobsPerSecond.toFixed(0)} jobs/s\n`);
+
+    const config = loadConfig({
+      ...process.env,
+      MONGODB_URI: mongoUri,
+      REDIS_URL: redisUrl,
+      MONGODB_DB: `bench_${Date.now()}`,
+      QUEUE_PREFIX: `bench${Date.now()}`,
+      LOG_LEVEL: 'silent',
+    });
+    const gateway = await createGateway({
+      config,
+      role: 'all',
+      mongoUri,
+      redisUrl,
+      responder: acknowledgingResponder,
+      metrics: new Metrics({ collectDefaults: false }),
+    });
+
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    let delivered = 0;
+    let allDelivered!: () => void;
+    const everyone = new Promise<void>((resolve) => (allDelivered = resolve));
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        res.end();
+        const { conversationId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { conversationId: string };
+        const started = sentAt.get(conversationId);
+        if (started === undefined) return;
+        sentAt.delete(conversationId);
+        latencies.push(performance.now() - started);
+        delivered += 1;
+        if (delivered === flags.messages) allDelivered();
+      });
+    });
+    const receiverPort = await listen(receiver);
+    const { apiKey } = await gateway.pool.createIntegration({
+      name: 'bench',
+      callbackUrl: `http://127.0.0.1:${receiverPort}/hook`,
+    });
+    const server = createServer(gateway.http!);
+    const port = await listen(server);
+
+    let next = 0;
+    const started = performance.now();
+    const client = async () => {
+      while (next < flags.messages) {
+        const i = next++;
+        const conversationId = `bench-conv-${i}`;
+        sentAt.set(conversationId, performance.now());
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/messages`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            messageId: `bench-${i}`,
+            conversationId,
+            from: { id: `customer-${i % 500}` },
+            text: `Where is my order number ${i}?`,
+          }),
+        });
+        await res.body?.cancel();
+        if (res.status !== 202) throw new Error(`message ${i} refused: HTTP ${res.status}`);
+      }
+    };
+    await Promise.all(Array.from({ length: flags.concurrency }, client));
+    const acceptedSeconds = (performance.now() - started) / 1000;
+    await everyone;
+    const seconds = (performance.now() - started) / 1000;
+
+    latencies.sort((a, b) => a - b);
+    const messagesPerSecond = flags.messages / seconds;
+    const result = {
+      messagesPerSecond: Number(messagesPerSecond.toFixed(1)),
+      p50Ms: Number(percentile(latencies, 50).toFixed(1)),
+      p99Ms: Number(percentile(latencies, 99).toFixed(1)),
+      bullmqJobsPerSecond: Number(rawJobsPerSecond.toFixed(0)),
+      ratio: Number((messagesPerSecond / rawJobsPerSecond).toFixed(4)),
+    };
+    process.stderr.write(
+      `${flags.messages} messages at concurrency ${flags.concurrency}: accepted in ${acceptedSeconds.toFixed(1)} s, ` +
+        `all answered and delivered in ${seconds.toFixed(1)} s\n`,
+    );
+    server.close();
+    receiver.close();
+    await gateway.queues.inbound.obliterate({ force: true });
+    await gateway.queues.outbound.obliterate({ force: true });
+    await gateway.pool.models.Ticket.db.dropDatabase();
+    await gateway.stop();
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await services.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
