@@ -8,13 +8,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createGateway } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import type { Responder, ResponderDecision } from '../src/domain/ports.ts';
-import { startLocalServices } from '../src/local/local-services.ts';
+import { startThrowawayServices } from '../src/local/throwaway-services.ts';
 import { Metrics } from '../src/metrics.ts';
 import { intFlags, percentile } from './args.ts';
 import { measureRawBullmq } from './raw-bullmq.ts';
@@ -32,16 +29,13 @@ function listen(server: Server): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
-  const services = await startLocalServices({
-    dataDir,
-    persistent: false,
-    needMongo: !process.env['MONGODB_URI'],
-    needRedis: !process.env['REDIS_URL'],
-    ferretDbBackend: process.env['LOCAL_FERRETDB_BACKEND'] === 'sqlite' ? 'sqlite' : 'postgresql',
+  const services = await startThrowawayServices({
+    name: 'bench',
+    mongoUrl: process.env['MONGODB_URI'],
+    redisUrl: process.env['REDIS_URL'],
   });
-  const mongoUri = process.env['MONGODB_URI'] ?? services.mongoUrl!;
-  const redisUrl = process.env['REDIS_URL'] ?? services.redisUrl!;
+  const mongoUri = services.mongoUrl;
+  const redisUrl = services.redisUrl;
   try {
     const rawJobsPerSecond = await measureRawBullmq(redisUrl, flags.rawJobs, flags.rawConcurrency);
     process.stderr.write(`raw BullMQ: ${rawJobsPerSecond.toFixed(0)} jobs/s\n`);
@@ -138,7 +132,6 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await services.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startLocalServices } from '../../src/local/local-services.ts';
+import { startThrowawayServices } from '../../src/local/throwaway-services.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,21 +13,12 @@ declare module 'vitest' {
  * missing), or uses TEST_MONGODB_URI / TEST_REDIS_URL when set. Stopped when the run ends.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
-  const services = await startLocalServices({
-    dataDir,
-    persistent: false,
-    needMongo: !process.env['TEST_MONGODB_URI'],
-    needRedis: !process.env['TEST_REDIS_URL'],
-    ferretDbBackend: process.env['LOCAL_FERRETDB_BACKEND'] === 'sqlite' ? 'sqlite' : 'postgresql',
+  const services = await startThrowawayServices({
+    name: 'test',
+    mongoUrl: process.env['TEST_MONGODB_URI'],
+    redisUrl: process.env['TEST_REDIS_URL'],
   });
-  const mongoUrl = process.env['TEST_MONGODB_URI'] ?? services.mongoUrl;
-  const redisUrl = process.env['TEST_REDIS_URL'] ?? services.redisUrl;
-  if (!mongoUrl || !redisUrl) throw new Error('test services did not start');
-  project.provide('mongoUrl', mongoUrl);
-  project.provide('redisUrl', redisUrl);
-  return async () => {
-    await services.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  };
+  project.provide('mongoUrl', services.mongoUrl);
+  project.provide('redisUrl', services.redisUrl);
+  return () => services.stop();
 }
