@@ -17,6 +17,13 @@ import { startWorkers, type Workers } from './pipeline/workers.ts';
 import type { IntegrationDoc } from './pool/models.ts';
 import { TicketPool } from './pool/pool.ts';
 import { redisDocumentLocks } from './pool/locks.ts';
+import type { Queue } from 'bullmq';
+import { IntentResponder } from './nlu/intent-responder.ts';
+import { startIntentLayer, type IntentLayer } from './nlu/intent-layer.ts';
+import type { KnowledgeDeps } from './nlu/publish.ts';
+import { seedKnowledgeIfEmpty } from './nlu/seed.ts';
+import { threadTrainer, type Trainer } from './nlu/trainer.ts';
+import { createTrainingQueue, type TrainingJobData } from './nlu/training-queue.ts';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -27,6 +34,10 @@ export interface Gateway {
   /** The HTTP app (api and all roles). */
   http: Express | undefined;
   adapters: ReadonlyMap<ChannelId, ChannelAdapter>;
+  /** Where knowledge-base changes go (publishArticle, importArticles): the store and retraining. */
+  knowledge: KnowledgeDeps & { training: Queue<TrainingJobData> };
+  /** The intent layer this process serves with (worker and all roles, unless a responder was given). */
+  intents: IntentLayer | undefined;
   /** Stops workers (draining active jobs) and closes every connection. */
   stop(): Promise<void>;
 }
@@ -57,6 +68,12 @@ export async function createGateway(options: {
   logger?: Logger;
   responder?: Responder;
   metrics?: Metrics;
+  /** Imports this folder of articles first when the knowledge base is empty (what `start` does). */
+  seedKnowledgeDir?: string | undefined;
+  /** How models are trained; default: in a worker thread. */
+  trainer?: Trainer;
+  /** Corpus of the conversational intents; default intents/corpus. */
+  corpusDir?: string;
 }): Promise<Gateway> {
   const { config, logger, role } = options;
   const metrics = options.metrics ?? new Metrics();
@@ -81,7 +98,9 @@ export async function createGateway(options: {
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
   });
   const adapters = new Map<ChannelId, ChannelAdapter>([[api.adapter.id, api.adapter]]);
-  const responder = options.responder ?? new EscalateAllResponder();
+  const training = createTrainingQueue(producerRedis, config);
+  const knowledge = { pool, training, corpusDir: options.corpusDir };
+  if (options.seedKnowledgeDir !== undefined) await seedKnowledgeIfEmpty(knowledge, options.seedKnowledgeDir, logger);
   const replyDeps = { pool, outbound: queues.outbound };
 
   let http: Express | undefined;
@@ -104,7 +123,24 @@ export async function createGateway(options: {
   }
 
   let workers: Workers | undefined;
+  let intents: IntentLayer | undefined;
   if (role === 'worker' || role === 'all') {
+    // Models are loaded or trained here, before the workers below consume a single message.
+    let responder = options.responder;
+    if (responder === undefined) {
+      intents = await startIntentLayer({
+        config,
+        pool,
+        redisUrl: options.redisUrl,
+        publisher: producerRedis,
+        workerConnection: workerRedis,
+        trainer: options.trainer ?? threadTrainer,
+        corpusDir: options.corpusDir,
+        logger,
+      });
+      // With nothing published there is no model: every conversation goes to a person.
+      responder = new IntentResponder(intents.runtime, new EscalateAllResponder());
+    }
     const workerQueues = createQueues(workerRedis, config);
     workers = startWorkers({
       connection: workerRedis,
@@ -121,10 +157,11 @@ export async function createGateway(options: {
       metrics,
       ...(logger ? { logger } : {}),
     });
-    const stopWorkers = workers.close;
+    const started = workers;
     workers = {
       close: async () => {
-        await stopWorkers();
+        await started.close();
+        await intents?.close();
         await workerQueues.close();
       },
     };
@@ -136,9 +173,12 @@ export async function createGateway(options: {
     queues,
     http,
     adapters,
+    knowledge,
+    intents,
     async stop() {
       await workers?.close();
       await queues.close();
+      await training.close();
       producerRedis.disconnect();
       workerRedis.disconnect();
       await pool.close();

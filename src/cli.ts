@@ -5,6 +5,7 @@ import { TicketPool } from './pool/pool.ts';
 import { resolveInfrastructure } from './runtime.ts';
 import { runServer } from './server.ts';
 import type { Role } from './app.ts';
+import { registerKbCommands } from './nlu/kb-commands.ts';
 
 const program = new Command()
   .name('switchboard')
@@ -49,6 +50,8 @@ integration
       await infrastructure.stop();
     }
   });
+
+registerKbCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`switchboard: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -16,6 +16,8 @@ export const ConfigSchema = z.object({
   /** Unset: start a local redis-server. */
   REDIS_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
+  /** Storage of the local FerretDB when MONGODB_URI is unset (see src/local/mongo-server.ts). */
+  LOCAL_FERRETDB_BACKEND: z.enum(['postgresql', 'sqlite']).default('postgresql'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Prefix of every BullMQ key, so several deployments can share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('sb'),
@@ -32,6 +34,18 @@ export const ConfigSchema = z.object({
   API_MAX_BODY_BYTES: int(256 * 1024),
   WEBHOOK_TIMEOUT_MS: int(10_000),
   SHUTDOWN_TIMEOUT_MS: int(20_000),
+  /** Locales the bot answers in: one intent model each, trained from that locale's published articles. */
+  KB_LOCALES: z
+    .string()
+    .default('en,zh')
+    .transform((value) => value.split(',').map((l) => l.trim()).filter((l) => l.length > 0))
+    .pipe(z.array(z.string().regex(/^[a-z]{2}$/, 'two-letter locale codes, comma-separated')).min(1)),
+  /** Locale used when a message's language has no model (or cannot be told). */
+  NLU_FALLBACK_LOCALE: z.string().regex(/^[a-z]{2}$/).default('en'),
+  /** `start` imports these articles (published) when the knowledge base is empty. Default: the seed articles. */
+  KB_SEED_DIR: z.string().optional(),
+  /** `false`: `start` never imports the seed articles. */
+  KB_SEED_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { Responder } from './domain/ports.ts';
 import { createGateway, type Role } from './app.ts';
 import { resolveInfrastructure } from './runtime.ts';
+import { SEED_ARTICLES_DIR } from '../knowledge/folder.ts';
 
 /**
  * Runs a gateway process until SIGTERM/SIGINT, then shuts down in order: stop accepting
@@ -21,6 +22,8 @@ export async function runServer(options: { config: Config; role: Role; logger: L
     logger,
     mongoUri: infrastructure.mongoUri,
     redisUrl: infrastructure.redisUrl,
+    // An empty knowledge base gets the seed articles (published) before the models are loaded.
+    seedKnowledgeDir: config.KB_SEED_ON_START ? (config.KB_SEED_DIR ?? SEED_ARTICLES_DIR) : undefined,
     ...(options.responder ? { responder: options.responder } : {}),
   });
   let server: Server | undefined;

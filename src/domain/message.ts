@@ -70,6 +70,8 @@ export const OutboundMessageSchema = z.object({
   text: z.string().max(100_000),
   /** Markdown source when the text came from the knowledge base; channels that render it may use it. */
   markdown: z.string().optional(),
+  /** Sanitized HTML rendering of `markdown`, for channels that show HTML (email). */
+  html: z.string().optional(),
   inReplyTo: z.string().optional(),
   channelData: z.record(z.string(), z.unknown()).default({}),
 });

@@ -53,7 +53,16 @@ interface DecisionFacts {
 
 /** What the bot does with a customer message on a ticket it holds. */
 export type ResponderDecision =
-  | (DecisionFacts & { action: 'reply'; text: string; markdown?: string; counted: 'answer' | 'miss' | 'smalltalk' })
+  | (DecisionFacts & {
+      action: 'reply';
+      /** The reply as the channel shows it (plain text, or markdown on markdown channels). */
+      text: string;
+      /** Markdown source, for channels that render it. */
+      markdown?: string;
+      /** Sanitized HTML, for channels whose format is 'html' (email). */
+      html?: string;
+      counted: 'answer' | 'miss' | 'smalltalk';
+    })
   | (DecisionFacts & { action: 'escalate'; reason: string; text?: string });
 
 /** The intent layer's interface as the pipeline sees it. */

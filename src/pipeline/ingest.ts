@@ -68,6 +68,7 @@ async function carryOut(
       key: `${decision.action === 'reply' ? 'reply' : 'notice'}.${String(message._id)}`,
       text,
       markdown: decision.action === 'reply' ? decision.markdown : undefined,
+      html: decision.action === 'reply' ? decision.html : undefined,
       intent: decision.intent,
       score: decision.score,
     });
@@ -106,7 +107,14 @@ async function escalate(deps: IngestDeps, ticket: TicketDoc, reason: string): Pr
 export async function queueBotMessage(
   deps: Pick<IngestDeps, 'pool' | 'outbound'>,
   ticket: TicketDoc,
-  draft: { key: string; text: string; markdown?: string | undefined; intent?: string | undefined; score?: number | undefined },
+  draft: {
+    key: string;
+    text: string;
+    markdown?: string | undefined;
+    html?: string | undefined;
+    intent?: string | undefined;
+    score?: number | undefined;
+  },
 ): Promise<MessageDoc> {
   const stored = await deps.pool.createOutbound({ ticket, authorKind: 'bot', authorName: 'Switchboard', ...draft });
   await enqueueDelivery(deps.outbound, stored);

@@ -27,6 +27,7 @@ export function toOutboundMessage(message: MessageDoc, ticket: TicketDoc): Outbo
     },
     text: message.text,
     ...(message.markdown ? { markdown: message.markdown } : {}),
+    ...(message.html ? { html: message.html } : {}),
     channelData: (ticket.channelData ?? {}) as Record<string, unknown>,
   });
 }

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { ARTICLE_STATUSES } from '../domain/article.ts';
 
 /**
  * The knowledge base's documents. `_id` is `<article id>.<locale>` (e.g. `order-status.en`), so the
@@ -14,7 +15,7 @@ const articleSchema = new Schema(
     /** The answer as markdown; channels shape it (plain text for SMS, HTML for email). */
     answer: { type: String, required: true },
     tags: { type: [String], default: [] },
-    status: { type: String, enum: ['draft', 'published'], required: true, default: 'draft' },
+    status: { type: String, enum: ARTICLE_STATUSES, required: true, default: 'draft' },
     version: { type: Number, required: true, default: 1 },
     /** Hash of the content fields: an import that changes nothing leaves the article untouched. */
     contentHash: { type: String, required: true },
@@ -24,7 +25,11 @@ const articleSchema = new Schema(
 );
 articleSchema.index({ status: 1, locale: 1 });
 
-/** A trained intent model, keyed by the hash of the published articles it was trained on. */
+/**
+ * A trained intent model, `_id` = `<locale>.<knowledge hash>`: the hash of the published articles
+ * it was trained on (and of the training corpus), so a process finds the model for the knowledge
+ * it sees with one _id read, and two trainings of the same knowledge write the same document.
+ */
 const intentModelSchema = new Schema(
   {
     _id: { type: String },
@@ -32,12 +37,18 @@ const intentModelSchema = new Schema(
     knowledgeHash: { type: String, required: true },
     /** The serialized model (JSON text: FerretDB refuses keys containing '.'). */
     model: { type: String, required: true },
+    /**
+     * The published articles it was trained on (JSON text), so answers, titles and the search
+     * index are swapped in together with the model that names them.
+     */
+    articles: { type: String, required: true },
     trainedAt: { type: Date, required: true },
     trainSeconds: { type: Number },
   },
   { versionKey: false },
 );
 
+/** Registers the knowledge-base models on a connection (called by registerModels). */
 export function registerKnowledgeModels(connection: Connection) {
   return {
     Article: connection.model('Article', articleSchema),
@@ -45,4 +56,9 @@ export function registerKnowledgeModels(connection: Connection) {
   };
 }
 
-export type ArticleDoc = InferSchemaType<typeof articleSchema> & { _id: string };
+export type ArticleDoc = InferSchemaType<typeof articleSchema> & {
+  _id: string;
+  createdAt: Date;
+  updatedAt: Date;
+};
+export type IntentModelDoc = InferSchemaType<typeof intentModelSchema> & { _id: string };

@@ -60,6 +60,8 @@ export interface OutboundDraft {
   authorName?: string | undefined;
   text: string;
   markdown?: string | undefined;
+  /** Sanitized HTML for channels that show HTML (email). */
+  html?: string | undefined;
   intent?: string | undefined;
   score?: number | undefined;
 }
@@ -82,6 +84,7 @@ export async function createOutbound(models: PoolModels, draft: OutboundDraft): 
           ...(draft.authorName === undefined ? {} : { authorName: draft.authorName }),
           text: draft.text,
           ...(draft.markdown === undefined ? {} : { markdown: draft.markdown }),
+          ...(draft.html === undefined ? {} : { html: draft.html }),
           ...(draft.intent === undefined ? {} : { intent: draft.intent }),
           ...(draft.score === undefined ? {} : { score: draft.score }),
           deliveryStatus: 'pending',

@@ -9,6 +9,18 @@ import { appendInbound, createOutbound, markHandled, recordDelivery, type Outbou
 import type { ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
 import { findOrOpenTicket, noteCustomerMessage, transitionTicket, updateTicket, type TransitionOptions } from './tickets.ts';
 import { noDocumentLocks, type DocumentLocks } from './locks.ts';
+import type { ArticleStatus } from '../domain/article.ts';
+import {
+  getArticle,
+  getIntentModelRecord,
+  hasArticles,
+  importArticle,
+  listArticles,
+  saveIntentModelRecord,
+  setArticleStatus,
+  type ArticleImport,
+} from './knowledge.ts';
+import type { IntentModelDoc } from './knowledge-models.ts';
 
 /** Result of storing one inbound message: where it went and whether it was new. */
 export interface IngestResult {
@@ -98,12 +110,12 @@ export class TicketPool {
     if (outcome.intent !== undefined) set['lastIntent'] = outcome.intent;
     if (outcome.language !== undefined) set['language'] = outcome.language;
     const update = outcome.missed ? { $set: set, $inc: { botMisses: 1 } } : { $set: { ...set, botMisses: 0 } };
-    await updateTicket(this.models, this.locks, ticketId, {}, update);
+    await updateTicket(this.models, this.locks, ticketId, update);
   }
 
   /** The first answer from bot or agent stamps firstResponseAt (once). */
   async noteFirstResponse(ticketId: Types.ObjectId, at: Date): Promise<void> {
-    await updateTicket(this.models, this.locks, ticketId, { firstResponseAt: null }, { $set: { firstResponseAt: at } });
+    await updateTicket(this.models, this.locks, ticketId, { $set: { firstResponseAt: at } }, (t) => !t.firstResponseAt);
   }
 
   createOutbound(draft: OutboundDraft): Promise<MessageDoc> {
@@ -144,5 +156,35 @@ export class TicketPool {
 
   findIntegrationById(id: string) {
     return findIntegrationById(this.models, id);
+  }
+
+  /** Stores an article idempotently (see knowledge.ts importArticle). */
+  importArticle(input: ArticleImport) {
+    return importArticle(this.models, this.locks, input);
+  }
+
+  /** Publishes or unpublishes the article `<id>.<locale>`. */
+  setArticleStatus(id: string, status: ArticleStatus, by: string) {
+    return setArticleStatus(this.models, this.locks, id, status, by);
+  }
+
+  getArticle(id: string) {
+    return getArticle(this.models, id);
+  }
+
+  listArticles(filter: { locale?: string; status?: ArticleStatus } = {}) {
+    return listArticles(this.models, filter);
+  }
+
+  hasArticles(): Promise<boolean> {
+    return hasArticles(this.models);
+  }
+
+  getIntentModelRecord(id: string) {
+    return getIntentModelRecord(this.models, id);
+  }
+
+  saveIntentModelRecord(record: IntentModelDoc): Promise<void> {
+    return saveIntentModelRecord(this.models, record);
   }
 }

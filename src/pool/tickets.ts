@@ -81,26 +81,28 @@ async function createTicket(
 ): Promise<TicketDoc> {
   const number = await nextTicketNumber(models, locks);
   const now = new Date();
-  await models.Ticket.updateOne(
-    { _id: id },
-    {
-      $setOnInsert: {
-        number,
-        channel: input.channel,
-        threadKey: input.threadKey,
-        contactId: input.contactId,
-        replyTo: input.replyTo,
-        status: 'bot',
-        channelData: input.channelData ?? {},
-        statusHistory: [{ from: null, to: 'bot', at: now, by: 'system', reason: 'opened' }],
-        ...(input.subject === undefined ? {} : { subject: input.subject }),
-      },
-    },
-    { upsert: true },
-  );
-  const ticket = (await models.Ticket.findById(id).lean()) as TicketDoc | null;
-  if (!ticket) throw new Error(`ticket ${String(id)} vanished after upsert`);
-  return ticket;
+  try {
+    // Called under the thread's lock, so a plain insert (one round trip) is safe; a duplicate _id
+    // means an earlier, crashed attempt already created it.
+    const created = await models.Ticket.create({
+      _id: id,
+      number,
+      channel: input.channel,
+      threadKey: input.threadKey,
+      contactId: input.contactId,
+      replyTo: input.replyTo,
+      status: 'bot',
+      channelData: input.channelData ?? {},
+      statusHistory: [{ from: null, to: 'bot', at: now, by: 'system', reason: 'opened' }],
+      ...(input.subject === undefined ? {} : { subject: input.subject }),
+    });
+    return created.toObject() as TicketDoc;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 11000) throw error;
+    const ticket = (await models.Ticket.findById(id).lean()) as TicketDoc | null;
+    if (!ticket) throw error;
+    return ticket;
+  }
 }
 
 /** Fields a status sets (the timestamps SLAs read). */
@@ -166,6 +168,7 @@ async function transitionUnderLock(
     }
     const now = new Date();
     const updated = (await models.Ticket.findOneAndUpdate(
+      // The lock makes read-then-write safe; status stays in the filter as a second guard.
       { _id: current._id, status: current.status },
       {
         $set: { status: to, ...timestampsFor(to, now), ...options.set },
@@ -207,15 +210,23 @@ export async function noteCustomerMessage(
   });
 }
 
-/** Any other update of a ticket document, under the ticket's lock (see locks.ts for why). */
+/**
+ * Any other update of a ticket document, under the ticket's lock (see locks.ts for why). The
+ * optional condition is checked on the document read by _id rather than put in the query filter:
+ * FerretDB 1.x scans the whole collection for filters it cannot push down (e.g. `field: null`).
+ */
 export async function updateTicket(
   models: PoolModels,
   locks: DocumentLocks,
   ticketId: Types.ObjectId,
-  filter: Record<string, unknown>,
   update: Record<string, unknown>,
+  when?: (ticket: TicketDoc) => boolean,
 ): Promise<void> {
   await locks.withLock(`ticket.${String(ticketId)}`, async () => {
-    await models.Ticket.updateOne({ ...filter, _id: ticketId }, update);
+    if (when) {
+      const current = (await models.Ticket.findById(ticketId).lean()) as TicketDoc | null;
+      if (!current || !when(current)) return;
+    }
+    await models.Ticket.updateOne({ _id: ticketId }, update);
   });
 }

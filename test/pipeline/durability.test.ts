@@ -27,6 +27,9 @@ function startWorkerProcess(): ChildProcess {
       JOB_LOCK_MS: '2000',
       INGEST_CONCURRENCY: '4',
       LOG_LEVEL: 'silent',
+      // This test is about the pipeline: no seed knowledge base, so no training at start and every
+      // message escalates, as before the intent layer.
+      KB_SEED_ON_START: 'false',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

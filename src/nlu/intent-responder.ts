@@ -1,0 +1,161 @@
+/**
+ * The bot's decision on each customer message: classify with the IntentEngine, then answer with
+ * the matched article, handle the conversational intents, offer "did you mean" on a near miss, or
+ * hand over to a person. Answers are always an article's own text: nothing is made up.
+ */
+import { detectLanguage, type Classification } from '../../intents/index.ts';
+import { shapeForChannel } from '../../knowledge/format.ts';
+import type { Responder, ResponderDecision, ResponderInput } from '../domain/ports.ts';
+import type { IntentRuntime } from './intent-runtime.ts';
+import type { LocaleKnowledge } from './locale-knowledge.ts';
+import { botTexts } from './texts.ts';
+import { isConversational } from './training-set.ts';
+
+/** Tuning of the near-miss rule. */
+export interface NearMissSettings {
+  /** At most this many "did you mean" titles. */
+  maxSuggestions: number;
+  /**
+   * A search hit is plausible when it matches at least two of the message's meaningful words and
+   * at least this share of them (so one shared word, "return" in "how do I return a serve in
+   * tennis" or "tomorrow" in "what's the weather tomorrow", is not enough)...
+   */
+  minTermShare: number;
+  /** ...or when the model itself ranks that article at least this high. */
+  minModelScore: number;
+}
+
+/** Chosen on the seed knowledge base: shop-word lookalikes from the out-of-scope corpus escalate. */
+export const DEFAULT_NEAR_MISS: NearMissSettings = {
+  maxSuggestions: 3,
+  minTermShare: 0.5,
+  minModelScore: 0.1,
+};
+
+/** Reasons recorded on escalated tickets. */
+export const ESCALATION_REASONS = {
+  requested: 'customer asked for a person',
+  outOfScope: 'out of scope for the knowledge base',
+  secondMiss: 'bot missed twice in a row',
+  noText: 'message without text',
+} as const;
+
+/**
+ * The Responder of worker processes. While the knowledge base has no model, `fallback` decides
+ * (EscalateAllResponder: every conversation goes to a person).
+ */
+export class IntentResponder implements Responder {
+  private readonly nearMiss: NearMissSettings;
+
+  constructor(
+    private readonly runtime: IntentRuntime,
+    private readonly fallback: Responder,
+    options: { nearMiss?: Partial<NearMissSettings> } = {},
+  ) {
+    this.nearMiss = { ...DEFAULT_NEAR_MISS, ...options.nearMiss };
+  }
+
+  async respond(input: ResponderInput): Promise<ResponderDecision> {
+    // One read of the state, and classify's own read of its models, in the same synchronous step:
+    // the model and the articles used below come from the same training.
+    const { engine, knowledge } = this.runtime.current();
+    if (engine === undefined) return this.fallback.respond(input);
+    const text = (input.message.newText ?? input.message.text).trim();
+    const hint =
+      input.ticket.language !== undefined && engine.locales.includes(input.ticket.language)
+        ? input.ticket.language
+        : engine.fallbackLocale;
+    if (text.length === 0) {
+      return {
+        action: 'escalate',
+        reason: ESCALATION_REASONS.noText,
+        text: botTexts(hint).handoverNoAnswer,
+        language: hint,
+      };
+    }
+    // The ticket's language decides only when the text itself cannot (digits, an emoji, "ok").
+    const locale = detectLanguage(text, engine.locales, hint);
+    const classification = await engine.classify(text, locale);
+    return this.decide(input, text, classification, knowledge.get(classification.locale));
+  }
+
+  private decide(
+    input: ResponderInput,
+    text: string,
+    c: Classification,
+    knowledge: LocaleKnowledge | undefined,
+  ): ResponderDecision {
+    const facts = { score: c.score, language: c.locale, sentiment: c.sentiment.score };
+    const texts = botTexts(c.locale);
+    const format = input.capabilities.format;
+    if (c.intent !== null && isConversational(c.intent)) {
+      const intentFacts = { ...facts, intent: c.intent };
+      switch (c.intent) {
+        case 'human':
+          return {
+            ...intentFacts,
+            action: 'escalate',
+            reason: ESCALATION_REASONS.requested,
+            text: texts.handoverRequested,
+          };
+        case 'greeting':
+          return { ...intentFacts, action: 'reply', text: texts.greeting, counted: 'smalltalk' };
+        case 'thanks':
+          return { ...intentFacts, action: 'reply', text: texts.thanks, counted: 'smalltalk' };
+        case 'goodbye':
+          return { ...intentFacts, action: 'reply', text: texts.goodbye, counted: 'smalltalk' };
+      }
+    }
+    const article = c.intent === null ? undefined : knowledge?.articles.get(c.intent);
+    if (article !== undefined) {
+      return {
+        ...facts,
+        intent: article.id,
+        action: 'reply',
+        counted: 'answer',
+        ...shapeForChannel(article.answer, format),
+      };
+    }
+    if (input.ticket.botMisses >= 1) {
+      return {
+        ...facts,
+        action: 'escalate',
+        reason: ESCALATION_REASONS.secondMiss,
+        text: texts.handoverNoAnswer,
+      };
+    }
+    const titles = knowledge === undefined ? [] : this.suggestions(text, knowledge);
+    if (titles.length === 0) {
+      return {
+        ...facts,
+        action: 'escalate',
+        reason: ESCALATION_REASONS.outOfScope,
+        text: texts.handoverNoAnswer,
+      };
+    }
+    const markdown = [
+      texts.didYouMean,
+      titles.map((t, i) => `${i + 1}. ${t}`).join('\n'),
+      texts.didYouMeanHint,
+    ].join('\n\n');
+    return { ...facts, action: 'reply', counted: 'miss', ...shapeForChannel(markdown, format) };
+  }
+
+  /** Titles of the plausible articles for a message the model did not match confidently. */
+  private suggestions(text: string, knowledge: LocaleKnowledge): string[] {
+    const { hits, queryTerms } = knowledge.search.search(text, this.nearMiss.maxSuggestions * 2);
+    // The full ranking of the same model that classified the message (the classification keeps
+    // only the runners-up, not the best intent it rejected).
+    const modelScore = new Map(
+      knowledge.model.rank(text).ranked.map((r) => [r.intent, r.score] as const),
+    );
+    return hits
+      .filter(
+        (hit) =>
+          (hit.matchedTerms >= 2 && hit.matchedTerms >= queryTerms * this.nearMiss.minTermShare) ||
+          (modelScore.get(hit.id) ?? 0) >= this.nearMiss.minModelScore,
+      )
+      .slice(0, this.nearMiss.maxSuggestions)
+      .map((hit) => hit.title);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * One locale's knowledge as a process serves it: the trained model, the published articles it was
+ * trained on (answers by intent) and their search index. Immutable, and swapped in as a whole.
+ */
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ArticleContent } from '../domain/article.ts';
+import {
+  loadIntentModel,
+  type IntentModel,
+  type SerializedIntentModel,
+} from '../../intents/index.ts';
+import { KnowledgeSearch } from '../../knowledge/search.ts';
+import type { TicketPool } from '../pool/pool.ts';
+import type { Trainer } from './trainer.ts';
+import { buildTrainingSet, localeKnowledgeHash } from './training-set.ts';
+
+/** A locale's model with the articles it names. */
+export interface LocaleKnowledge {
+  locale: string;
+  /** Hash of the published articles (and corpus) the model was trained on. */
+  hash: string;
+  model: IntentModel;
+  articles: ReadonlyMap<string, ArticleContent>;
+  search: KnowledgeSearch;
+}
+
+/** How a locale's knowledge is (re)built. */
+export interface KnowledgeBuildOptions {
+  trainer: Trainer;
+  /** Corpus folder of the conversational intents and out-of-scope examples; default the shipped one. */
+  corpusDir?: string | undefined;
+  logger?: Logger | undefined;
+}
+
+/** The cache record's _id: `<locale>.<hash>`. */
+export function modelRecordId(locale: string, hash: string): string {
+  return `${locale}.${hash}`;
+}
+
+const ArticlesSchema = z.array(
+  z.object({
+    id: z.string(),
+    locale: z.string(),
+    title: z.string(),
+    tags: z.array(z.string()),
+    questions: z.array(z.string()),
+    answer: z.string(),
+  }),
+);
+
+/** Builds the in-memory form from a model and the articles it was trained on. */
+export function assembleLocaleKnowledge(
+  locale: string,
+  hash: string,
+  model: IntentModel,
+  articles: readonly ArticleContent[],
+): LocaleKnowledge {
+  return {
+    locale,
+    hash,
+    model,
+    articles: new Map(articles.map((a) => [a.id, a])),
+    search: new KnowledgeSearch(locale, articles),
+  };
+}
+
+/** Loads a cached model by its _id; null when there is none for this hash. */
+export async function loadLocaleKnowledge(
+  pool: TicketPool,
+  locale: string,
+  hash: string,
+): Promise<LocaleKnowledge | null> {
+  const record = await pool.getIntentModelRecord(modelRecordId(locale, hash));
+  if (!record) return null;
+  const model = loadIntentModel(JSON.parse(record.model) as SerializedIntentModel);
+  const articles = ArticlesSchema.parse(JSON.parse(record.articles));
+  return assembleLocaleKnowledge(locale, hash, model, articles);
+}
+
+/**
+ * The knowledge for the locale's currently published articles: the cached model when one was
+ * trained on exactly these, else a new one (trained off the event loop, then cached). Returns null
+ * when the locale has no published article and `whenEmpty` is 'skip'.
+ */
+export async function ensureLocaleKnowledge(
+  pool: TicketPool,
+  locale: string,
+  options: KnowledgeBuildOptions & { whenEmpty: 'skip' | 'train' },
+): Promise<LocaleKnowledge | null> {
+  const articles = (await pool.listArticles({ locale, status: 'published' })).map((a) => a.content);
+  if (articles.length === 0 && options.whenEmpty === 'skip') return null;
+  const corpus = options.corpusDir === undefined ? {} : { dir: options.corpusDir };
+  const hash = localeKnowledgeHash(locale, articles, corpus);
+  const cached = await loadLocaleKnowledge(pool, locale, hash);
+  if (cached) return cached;
+  const started = Date.now();
+  const json = await options.trainer({
+    locale,
+    train: buildTrainingSet(locale, articles, corpus),
+    corpusDir: options.corpusDir,
+  });
+  const trainSeconds = (Date.now() - started) / 1000;
+  await pool.saveIntentModelRecord({
+    _id: modelRecordId(locale, hash),
+    locale,
+    knowledgeHash: hash,
+    model: JSON.stringify(json),
+    articles: JSON.stringify(articles),
+    trainedAt: new Date(),
+    trainSeconds,
+  });
+  options.logger?.info(
+    { locale, hash, articles: articles.length, trainSeconds },
+    'intent model trained',
+  );
+  return assembleLocaleKnowledge(locale, hash, loadIntentModel(json), articles);
+}

@@ -1,0 +1,46 @@
+/**
+ * What the bot says in its own words, per locale. Everything else it sends is an article's answer:
+ * it never composes an answer of its own.
+ */
+export interface BotTexts {
+  greeting: string;
+  thanks: string;
+  goodbye: string;
+  /** Said when the customer asks for a person. */
+  handoverRequested: string;
+  /** Said when the bot cannot help (out of scope, or a second miss in a row). */
+  handoverNoAnswer: string;
+  /** Heads the "did you mean" list (markdown). */
+  didYouMean: string;
+  /** Ends the "did you mean" list. */
+  didYouMeanHint: string;
+}
+
+const EN: BotTexts = {
+  greeting: "Hello! I'm the shop's assistant. What can I help you with?",
+  thanks: "You're welcome! Is there anything else I can help you with?",
+  goodbye: 'Thanks for getting in touch. Goodbye!',
+  handoverRequested:
+    "I'm handing you over to a person. Someone from our team will reply here shortly.",
+  handoverNoAnswer:
+    "I'm not able to answer that myself, so I'm handing you over to a person. Someone from our team will reply here shortly.",
+  didYouMean: "I'm not sure I understood. Did you mean one of these?",
+  didYouMeanHint: 'Reply with the one you meant, or ask again in other words.',
+};
+
+const ZH: BotTexts = {
+  greeting: '您好！我是商店的智能助手，请问有什么可以帮您？',
+  thanks: '不客气！还有其他可以帮您的吗？',
+  goodbye: '感谢您的咨询，再见！',
+  handoverRequested: '正在为您转接人工客服，工作人员会尽快在这里回复您。',
+  handoverNoAnswer: '这个问题我暂时无法回答，正在为您转接人工客服，工作人员会尽快在这里回复您。',
+  didYouMean: '抱歉，我不太确定您的意思。您是想问以下问题吗？',
+  didYouMeanHint: '请回复您想问的问题，或者换一种说法再问一次。',
+};
+
+const TEXTS: Readonly<Record<string, BotTexts>> = { en: EN, zh: ZH };
+
+/** The texts of `locale`, English when the locale has none. */
+export function botTexts(locale: string | undefined): BotTexts {
+  return (locale === undefined ? undefined : TEXTS[locale]) ?? EN;
+}

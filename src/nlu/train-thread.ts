@@ -1,0 +1,22 @@
+/**
+ * Entry point of the training thread: trains one locale's model off the main event loop, so a
+ * worker process keeps answering customers (with the old model) while a new one is built.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { trainIntentModel, type LabeledUtterance } from '../../intents/index.ts';
+
+/** What the thread is started with. */
+export interface TrainThreadInput {
+  locale: string;
+  train: LabeledUtterance[];
+  /** Corpus folder for the out-of-scope examples; undefined = the shipped corpus. */
+  corpusDir: string | undefined;
+}
+
+const input = workerData as TrainThreadInput;
+const model = await trainIntentModel({
+  locale: input.locale,
+  train: input.train,
+  ...(input.corpusDir === undefined ? {} : { options: { corpusDir: input.corpusDir } }),
+});
+parentPort?.postMessage(model.toJSON());
