@@ -39,6 +39,7 @@ export function startManagedProcess(options: {
   /** Run as this user (when we are root and the server refuses root). */
   user?: { uid: number; gid: number };
   stopSignal?: NodeJS.Signals;
+  cwd?: string;
 }): ManagedProcess {
   reapStale(options.pidFile);
   const log = createWriteStream(options.logFile, { flags: 'a' });
@@ -46,6 +47,7 @@ export function startManagedProcess(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
     ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);

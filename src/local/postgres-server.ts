@@ -56,7 +56,8 @@ export async function startLocalPostgres(options: { dir: string; persistent: boo
     execFileSync(
       join(bin, 'initdb'),
       ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', ...(options.persistent ? [] : ['--no-sync'])],
-      { stdio: ['ignore', 'ignore', 'inherit'], ...(user ?? {}) },
+      // cwd: its own folder, since the caller's may not be readable by the postgres user.
+      { stdio: ['ignore', 'ignore', 'inherit'], cwd: options.dir, ...(user ?? {}) },
     );
   }
   const port = await findFreePort();
@@ -68,6 +69,7 @@ export async function startLocalPostgres(options: { dir: string; persistent: boo
     logFile: join(options.dir, 'postgres.log'),
     pidFile: join(options.dir, 'postgres.owner.pid'),
     ...(user ? { user } : {}),
+    cwd: options.dir,
     // SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for clients to leave.
     stopSignal: 'SIGINT',
   });
