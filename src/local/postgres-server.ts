@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ensureDebianCommand } from './system-packages.ts';
+import { installDebianPackage, isRoot } from './system-packages.ts';
 import { findFreePort } from './free-port.ts';
 import { startManagedProcess, type ManagedProcess } from './managed-process.ts';
 import { waitForPort } from './wait-for-port.ts';
@@ -23,7 +23,7 @@ function postgresBinDir(): string | undefined {
 
 /** PostgreSQL refuses to run as root: as root we run it as the `postgres` user the package made. */
 function runAs(): { uid: number; gid: number } | undefined {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  if (!isRoot()) return undefined;
   const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
   return { uid, gid };
@@ -36,7 +36,13 @@ function runAs(): { uid: number; gid: number } | undefined {
 export async function startLocalPostgres(options: { dir: string; persistent: boolean }): Promise<LocalPostgres> {
   let bin = postgresBinDir();
   if (!bin) {
-    ensureDebianCommand({ command: 'pg_config', debianPackage: 'postgresql', insteadVariable: 'MONGODB_URI' });
+    if (!isRoot()) {
+      throw new Error(
+        'PostgreSQL (FerretDB\'s local storage) is not installed: run "sudo apt-get install -y postgresql", ' +
+          'or set LOCAL_FERRETDB_BACKEND=sqlite, or set MONGODB_URI',
+      );
+    }
+    installDebianPackage('postgresql');
     bin = postgresBinDir();
   }
   if (!bin) throw new Error('PostgreSQL was installed but its binaries were not found under /usr/lib/postgresql');

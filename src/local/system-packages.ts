@@ -13,6 +13,20 @@ export function whichCommand(command: string): string | undefined {
 
 let aptUpdated = false;
 
+/** `apt-get install` (after one `apt-get update` per process); the caller checks we are root. */
+export function installDebianPackage(debianPackage: string): void {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    aptUpdated = true;
+  }
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', debianPackage], { stdio: 'inherit', env });
+}
+
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
 /**
  * Makes sure a command from a Debian package is installed: installs the package with apt-get when
  * the command is missing and we run as root; otherwise throws an error that says what to install
@@ -25,24 +39,15 @@ export function ensureDebianCommand(options: {
 }): string {
   const existing = whichCommand(options.command);
   if (existing) return existing;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const alternative = options.insteadVariable
     ? ` or set ${options.insteadVariable} to a running server`
     : '';
-  if (!isRoot) {
+  if (!isRoot()) {
     throw new Error(
       `${options.command} is not installed: run "sudo apt-get install -y ${options.debianPackage}"${alternative}`,
     );
   }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (!aptUpdated) {
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    aptUpdated = true;
-  }
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', options.debianPackage], {
-    stdio: 'inherit',
-    env,
-  });
+  installDebianPackage(options.debianPackage);
   const installed = whichCommand(options.command);
   if (!installed) {
     throw new Error(`apt-get installed ${options.debianPackage} but ${options.command} is still missing${alternative}`);
