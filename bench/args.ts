@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 /** Integer flags of a bench script (`--messages 2000`), with defaults. */
 export function intFlags<K extends string>(defaults: Record<K, number>): Record<K, number> {
   const { values } = parseArgs({
-    options: Object.fromEntries(Object.keys(defaults).map((key) => [key, { type: 'string' as const }])),
+    options: Object.fromEntries(
+      Object.keys(defaults).map((key) => [key, { type: 'string' as const }]),
+    ),
     strict: true,
   });
   const result = { ...defaults };
@@ -11,7 +13,8 @@ export function intFlags<K extends string>(defaults: Record<K, number>): Record<
     const raw = values[key];
     if (typeof raw === 'string') {
       const parsed = Number(raw);
-      if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`--${key} must be a positive integer`);
+      if (!Number.isInteger(parsed) || parsed <= 0)
+        throw new Error(`--${key} must be a positive integer`);
       result[key] = parsed;
     }
   }

@@ -25,7 +25,9 @@ const acknowledgingResponder: Responder = {
 };
 
 function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
 }
 
 async function main(): Promise<void> {
@@ -67,7 +69,9 @@ async function main(): Promise<void> {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         res.end();
-        const { conversationId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { conversationId: string };
+        const { conversationId } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          conversationId: string;
+        };
         const started = sentAt.get(conversationId);
         if (started === undefined) return;
         sentAt.delete(conversationId);

@@ -5,7 +5,11 @@ import { Redis } from 'ioredis';
  * The baseline: raw BullMQ on the same Redis — add N jobs in bulk and process them with a no-op
  * worker at the given concurrency; jobs per second from the first add to the last completion.
  */
-export async function measureRawBullmq(redisUrl: string, jobs: number, concurrency: number): Promise<number> {
+export async function measureRawBullmq(
+  redisUrl: string,
+  jobs: number,
+  concurrency: number,
+): Promise<number> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const name = `bench-raw-${process.pid}-${Date.now()}`;
   const queue = new Queue(name, { connection });

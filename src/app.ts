@@ -44,7 +44,12 @@ export interface Gateway {
 
 function toApiIntegration(doc: IntegrationDoc | null): ApiIntegration | null {
   return doc
-    ? { id: String(doc._id), name: doc.name, callbackUrl: doc.callbackUrl ?? undefined, webhookSecret: doc.webhookSecret }
+    ? {
+        id: String(doc._id),
+        name: doc.name,
+        callbackUrl: doc.callbackUrl ?? undefined,
+        webhookSecret: doc.webhookSecret,
+      }
     : null;
 }
 
@@ -78,7 +83,10 @@ export async function createGateway(options: {
   const { config, logger, role } = options;
   const metrics = options.metrics ?? new Metrics();
   // Producers fail fast while Redis is away (the caller gets 503 and retries); workers wait for it.
-  const producerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 5000 });
+  const producerRedis = new Redis(options.redisUrl, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: 5000,
+  });
   const workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const pool = await TicketPool.connect(options.mongoUri, {
     dbName: config.MONGODB_DB,
@@ -100,7 +108,8 @@ export async function createGateway(options: {
   const adapters = new Map<ChannelId, ChannelAdapter>([[api.adapter.id, api.adapter]]);
   const training = createTrainingQueue(producerRedis, config);
   const knowledge = { pool, training, corpusDir: options.corpusDir };
-  if (options.seedKnowledgeDir !== undefined) await seedKnowledgeIfEmpty(knowledge, options.seedKnowledgeDir, logger);
+  if (options.seedKnowledgeDir !== undefined)
+    await seedKnowledgeIfEmpty(knowledge, options.seedKnowledgeDir, logger);
   const replyDeps = { pool, outbound: queues.outbound };
 
   let http: Express | undefined;
@@ -109,7 +118,13 @@ export async function createGateway(options: {
     http = createHttpApp({
       channelRouters: [api.router],
       adminRouters: [
-        { path: '/api/v1/tickets', router: ticketsApiRouter({ pool, sendAgentReply: (input) => sendAgentReply(replyDeps, input) }) },
+        {
+          path: '/api/v1/tickets',
+          router: ticketsApiRouter({
+            pool,
+            sendAgentReply: (input) => sendAgentReply(replyDeps, input),
+          }),
+        },
       ],
       queues: [queues.inbound, queues.outbound],
       probes: [

@@ -7,17 +7,25 @@ import { runServer } from './server.ts';
 import type { Role } from './app.ts';
 import { registerKbCommands } from './nlu/kb-commands.ts';
 
-const program = new Command()
-  .name('switchboard')
-  .description('Omnichannel support gateway');
+const program = new Command().name('switchboard').description('Omnichannel support gateway');
 
 program
   .command('start')
-  .description('start the gateway (local MongoDB-compatible server and Redis when their URLs are unset)')
-  .addOption(new Option('--role <role>', 'which part to run').choices(['api', 'worker', 'all']).default('all'))
+  .description(
+    'start the gateway (local MongoDB-compatible server and Redis when their URLs are unset)',
+  )
+  .addOption(
+    new Option('--role <role>', 'which part to run')
+      .choices(['api', 'worker', 'all'])
+      .default('all'),
+  )
   .action(async (options: { role: Role }) => {
     const config = loadConfig();
-    await runServer({ config, role: options.role, logger: createLogger({ level: config.LOG_LEVEL }) });
+    await runServer({
+      config,
+      role: options.role,
+      logger: createLogger({ level: config.LOG_LEVEL }),
+    });
   });
 
 const integration = program.command('integration').description('API-channel integrations');
@@ -34,15 +42,22 @@ integration
     const infrastructure = await resolveInfrastructure(config, { announce: false });
     const pool = await TicketPool.connect(infrastructure.mongoUri, { dbName: config.MONGODB_DB });
     try {
-      const created = await pool.createIntegration({ name: options.name, callbackUrl: options.callbackUrl });
+      const created = await pool.createIntegration({
+        name: options.name,
+        callbackUrl: options.callbackUrl,
+      });
       process.stdout.write(
-        `${JSON.stringify({
-          id: String(created.integration._id),
-          name: options.name,
-          apiKey: created.apiKey,
-          webhookSecret: created.webhookSecret,
-          callbackUrl: options.callbackUrl ?? null,
-        }, null, 2)}\n`,
+        `${JSON.stringify(
+          {
+            id: String(created.integration._id),
+            name: options.name,
+            apiKey: created.apiKey,
+            webhookSecret: created.webhookSecret,
+            callbackUrl: options.callbackUrl ?? null,
+          },
+          null,
+          2,
+        )}\n`,
       );
       process.stderr.write('Store the API key now: only its hash is kept.\n');
     } finally {

@@ -20,7 +20,10 @@ export const ConfigSchema = z.object({
   LOCAL_FERRETDB_BACKEND: z.enum(['postgresql', 'sqlite']).default('postgresql'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Prefix of every BullMQ key, so several deployments can share one Redis. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('sb'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('sb'),
   /** Admin bearer token / Basic password for the queue dashboard and admin API; unset disables them. */
   ADMIN_TOKEN: z.string().min(16).optional(),
   INGEST_CONCURRENCY: int(16),
@@ -38,14 +41,27 @@ export const ConfigSchema = z.object({
   KB_LOCALES: z
     .string()
     .default('en,zh')
-    .transform((value) => value.split(',').map((l) => l.trim()).filter((l) => l.length > 0))
-    .pipe(z.array(z.string().regex(/^[a-z]{2}$/, 'two-letter locale codes, comma-separated')).min(1)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0),
+    )
+    .pipe(
+      z.array(z.string().regex(/^[a-z]{2}$/, 'two-letter locale codes, comma-separated')).min(1),
+    ),
   /** Locale used when a message's language has no model (or cannot be told). */
-  NLU_FALLBACK_LOCALE: z.string().regex(/^[a-z]{2}$/).default('en'),
+  NLU_FALLBACK_LOCALE: z
+    .string()
+    .regex(/^[a-z]{2}$/)
+    .default('en'),
   /** `start` imports these articles (published) when the knowledge base is empty. Default: the seed articles. */
   KB_SEED_DIR: z.string().optional(),
   /** `false`: `start` never imports the seed articles. */
-  KB_SEED_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  KB_SEED_ON_START: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -8,9 +8,9 @@ const PHONE = /\+?\d[\d\s().-]{6,}\d/g;
 
 /** Replaces emails and phone numbers in a string with placeholders (logs never hold them). */
 export function redactText(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(PHONE, (match) =>
-    match.replace(/\D/g, '').length >= 7 ? '[phone]' : match,
-  );
+  return text
+    .replace(EMAIL, '[email]')
+    .replace(PHONE, (match) => (match.replace(/\D/g, '').length >= 7 ? '[phone]' : match));
 }
 
 /** Deep copy with every string redacted; secrets are removed by key. */
@@ -18,7 +18,11 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) {
-    return { type: value.name, message: redactText(value.message), stack: value.stack && redactText(value.stack) };
+    return {
+      type: value.name,
+      message: redactText(value.message),
+      stack: value.stack && redactText(value.stack),
+    };
   }
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
   const out: Record<string, unknown> = {};
@@ -31,7 +35,10 @@ export function redactValue(value: unknown, depth = 0): unknown {
 }
 
 /** pino JSON logs with personal data and secrets redacted from every field and message. */
-export function createLogger(options: { level: string; destination?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  destination?: NodeJS.WritableStream;
+}): Logger {
   return pino(
     {
       level: options.level,

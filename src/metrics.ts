@@ -38,7 +38,13 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         for (const queue of queues) {
-          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+          const counts = await queue.getJobCounts(
+            'waiting',
+            'active',
+            'delayed',
+            'failed',
+            'completed',
+          );
           for (const [state, count] of Object.entries(counts)) {
             this.set({ queue: queue.name, state }, count);
           }

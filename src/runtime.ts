@@ -2,7 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from './config.ts';
 import { startLocalServices } from './local/local-services.ts';
-import { clearLocalEndpoints, readLocalEndpoints, writeLocalEndpoints } from './local/endpoints-file.ts';
+import {
+  clearLocalEndpoints,
+  readLocalEndpoints,
+  writeLocalEndpoints,
+} from './local/endpoints-file.ts';
 
 export interface Infrastructure {
   mongoUri: string;
@@ -25,7 +29,9 @@ export async function resolveInfrastructure(
   let redisUrl = config.REDIS_URL ?? shared?.redisUrl;
   if (mongoUri && redisUrl) return { mongoUri, redisUrl, stop: async () => {} };
   mkdirSync(dataDir, { recursive: true });
-  options.log?.(`starting local ${[!mongoUri && 'MongoDB-compatible server', !redisUrl && 'Redis'].filter(Boolean).join(' and ')} in ${dataDir}`);
+  options.log?.(
+    `starting local ${[!mongoUri && 'MongoDB-compatible server', !redisUrl && 'Redis'].filter(Boolean).join(' and ')} in ${dataDir}`,
+  );
   const local = await startLocalServices({
     dataDir,
     persistent: true,
@@ -36,7 +42,12 @@ export async function resolveInfrastructure(
   mongoUri ??= local.mongoUrl;
   redisUrl ??= local.redisUrl;
   if (!mongoUri || !redisUrl) throw new Error('local services did not report their URLs');
-  if (options.announce) writeLocalEndpoints(dataDir, { pid: process.pid, mongoUrl: local.mongoUrl, redisUrl: local.redisUrl });
+  if (options.announce)
+    writeLocalEndpoints(dataDir, {
+      pid: process.pid,
+      mongoUrl: local.mongoUrl,
+      redisUrl: local.redisUrl,
+    });
   return {
     mongoUri,
     redisUrl,

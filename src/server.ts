@@ -10,7 +10,12 @@ import { SEED_ARTICLES_DIR } from '../knowledge/folder.ts';
  * Runs a gateway process until SIGTERM/SIGINT, then shuts down in order: stop accepting
  * connections, drain the workers' active jobs, close connections, stop local servers.
  */
-export async function runServer(options: { config: Config; role: Role; logger: Logger; responder?: Responder }): Promise<void> {
+export async function runServer(options: {
+  config: Config;
+  role: Role;
+  logger: Logger;
+  responder?: Responder;
+}): Promise<void> {
   const { config, logger, role } = options;
   const infrastructure = await resolveInfrastructure(config, {
     announce: true,
@@ -23,7 +28,9 @@ export async function runServer(options: { config: Config; role: Role; logger: L
     mongoUri: infrastructure.mongoUri,
     redisUrl: infrastructure.redisUrl,
     // An empty knowledge base gets the seed articles (published) before the models are loaded.
-    seedKnowledgeDir: config.KB_SEED_ON_START ? (config.KB_SEED_DIR ?? SEED_ARTICLES_DIR) : undefined,
+    seedKnowledgeDir: config.KB_SEED_ON_START
+      ? (config.KB_SEED_DIR ?? SEED_ARTICLES_DIR)
+      : undefined,
     ...(options.responder ? { responder: options.responder } : {}),
   });
   let server: Server | undefined;

@@ -19,7 +19,12 @@ describe('logger', () => {
       const { stream, lines } = capture();
       const logger = createLogger({ level: 'info', destination: stream });
       logger.info(
-        { from: 'ada.lovelace@example.com', nested: { phone: '+44 20 7946 0123' }, webhookSecret: 'whsec_abc', count: 3 },
+        {
+          from: 'ada.lovelace@example.com',
+          nested: { phone: '+44 20 7946 0123' },
+          webhookSecret: 'whsec_abc',
+          count: 3,
+        },
         'message from ada.lovelace@example.com at +14155550123',
       );
       const line = lines.join('');

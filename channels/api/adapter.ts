@@ -16,8 +16,15 @@ export function createApiChannel(deps: {
 }): { adapter: ChannelAdapter; router: Router } {
   const adapter: ChannelAdapter = {
     id: 'api',
-    capabilities: { threads: true, attachments: true, maxTextLength: 20_000, format: 'markdown', canEdit: false },
-    send: (message) => sendToCallback(deps.directory, message, { timeoutMs: deps.webhookTimeoutMs }),
+    capabilities: {
+      threads: true,
+      attachments: true,
+      maxTextLength: 20_000,
+      format: 'markdown',
+      canEdit: false,
+    },
+    send: (message) =>
+      sendToCallback(deps.directory, message, { timeoutMs: deps.webhookTimeoutMs }),
   };
   return { adapter, router: apiChannelRouter(deps) };
 }

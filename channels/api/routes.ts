@@ -24,7 +24,10 @@ export function apiChannelRouter(deps: {
     },
     (req, _res, next) => {
       if (!req.is('application/json')) {
-        throw new SwitchboardError('SB_ERR_UNSUPPORTED_MEDIA_TYPE', 'send the message as application/json');
+        throw new SwitchboardError(
+          'SB_ERR_UNSUPPORTED_MEDIA_TYPE',
+          'send the message as application/json',
+        );
       }
       next();
     },
@@ -32,8 +35,12 @@ export function apiChannelRouter(deps: {
     async (req, res) => {
       const integration = res.locals['integration'] as { id: string };
       const body = ApiMessageBodySchema.parse(req.body);
-      const accepted = await deps.sink.accept(normalizeApiMessage(integration.id, body, new Date()));
-      res.status(202).json({ status: 'accepted', id: accepted.jobId, duplicate: accepted.duplicate });
+      const accepted = await deps.sink.accept(
+        normalizeApiMessage(integration.id, body, new Date()),
+      );
+      res
+        .status(202)
+        .json({ status: 'accepted', id: accepted.jobId, duplicate: accepted.duplicate });
     },
   );
   return router;

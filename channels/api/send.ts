@@ -34,17 +34,26 @@ export async function sendToCallback(
   const integrationId = field('integrationId');
   const integration = await directory.findById(integrationId);
   if (!integration) {
-    throw new SwitchboardError('SB_ERR_DELIVERY_REJECTED', `integration ${integrationId} no longer exists`);
+    throw new SwitchboardError(
+      'SB_ERR_DELIVERY_REJECTED',
+      `integration ${integrationId} no longer exists`,
+    );
   }
   if (!integration.callbackUrl) {
-    throw new SwitchboardError('SB_ERR_DELIVERY_REJECTED', `integration ${integration.name} has no callback URL`);
+    throw new SwitchboardError(
+      'SB_ERR_DELIVERY_REJECTED',
+      `integration ${integration.name} has no callback URL`,
+    );
   }
   const payload: CallbackPayload = {
     type: 'message.created',
     id: message.messageId,
     conversationId: field('conversationId'),
     to: { id: field('userId') },
-    author: message.author.name === undefined ? { kind: message.author.kind } : { kind: message.author.kind, name: message.author.name },
+    author:
+      message.author.name === undefined
+        ? { kind: message.author.kind }
+        : { kind: message.author.kind, name: message.author.name },
     text: message.text,
     ...(message.markdown === undefined ? {} : { markdown: message.markdown }),
     createdAt: new Date().toISOString(),
@@ -56,7 +65,11 @@ export async function sendToCallback(
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADER]: signPayload(integration.webhookSecret, body, Math.floor(Date.now() / 1000)),
+        [SIGNATURE_HEADER]: signPayload(
+          integration.webhookSecret,
+          body,
+          Math.floor(Date.now() / 1000),
+        ),
         // Receivers de-duplicate on this: a retry after a lost response carries the same id.
         [DELIVERY_HEADER]: message.messageId,
       },
@@ -65,14 +78,19 @@ export async function sendToCallback(
       redirect: 'error',
     });
   } catch (error) {
-    throw new SwitchboardError('SB_ERR_DELIVERY_FAILED', `callback unreachable: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new SwitchboardError(
+      'SB_ERR_DELIVERY_FAILED',
+      `callback unreachable: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   await response.body?.cancel();
   if (response.ok) return { providerMessageId: message.messageId };
-  const code = response.status >= 500 || RETRYABLE_STATUSES.has(response.status)
-    ? 'SB_ERR_DELIVERY_FAILED'
-    : 'SB_ERR_DELIVERY_REJECTED';
+  const code =
+    response.status >= 500 || RETRYABLE_STATUSES.has(response.status)
+      ? 'SB_ERR_DELIVERY_FAILED'
+      : 'SB_ERR_DELIVERY_REJECTED';
   throw new SwitchboardError(code, `callback answered HTTP ${response.status}`);
 }

@@ -35,7 +35,10 @@ export function verifySignature(options: {
   if (!Number.isInteger(timestamp) || !signature) return false;
   const now = options.now ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - timestamp) > (options.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(signPayload(options.secret, options.body, timestamp).split('v1=')[1] ?? '', 'hex');
+  const expected = Buffer.from(
+    signPayload(options.secret, options.body, timestamp).split('v1=')[1] ?? '',
+    'hex',
+  );
   const presented = Buffer.from(signature, 'hex');
   return expected.length === presented.length && timingSafeEqual(expected, presented);
 }

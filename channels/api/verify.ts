@@ -12,7 +12,11 @@ export async function authenticateIntegration(
   const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
   const headerKey = headers['x-api-key'];
   const key = bearer ?? (typeof headerKey === 'string' ? headerKey : undefined);
-  if (!key) throw new SwitchboardError('SB_ERR_UNAUTHENTICATED', 'missing API key (Authorization: Bearer <key>)');
+  if (!key)
+    throw new SwitchboardError(
+      'SB_ERR_UNAUTHENTICATED',
+      'missing API key (Authorization: Bearer <key>)',
+    );
   const integration = await directory.findByKey(key);
   if (!integration) throw new SwitchboardError('SB_ERR_UNAUTHENTICATED', 'invalid API key');
   return integration;

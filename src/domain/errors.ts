@@ -4,22 +4,86 @@
  * turns non-retryable errors into BullMQ UnrecoverableError so they are not retried in vain.
  */
 export const ERROR_CATALOGUE = {
-  SB_ERR_VALIDATION: { httpStatus: 400, retryable: false, description: 'The request body or a field in it is invalid; `field` names it.' },
-  SB_ERR_MALFORMED_JSON: { httpStatus: 400, retryable: false, description: 'The body is not valid JSON.' },
-  SB_ERR_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false, description: 'The body is not of the content type the endpoint takes.' },
-  SB_ERR_PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false, description: 'The body exceeds the configured size limit.' },
-  SB_ERR_UNAUTHENTICATED: { httpStatus: 401, retryable: false, description: 'No credentials, or credentials that match nothing.' },
-  SB_ERR_FORBIDDEN: { httpStatus: 403, retryable: false, description: 'Valid credentials without the right to do this.' },
-  SB_ERR_NOT_FOUND: { httpStatus: 404, retryable: false, description: 'The resource does not exist.' },
-  SB_ERR_INVALID_TRANSITION: { httpStatus: 409, retryable: false, description: 'The ticket lifecycle does not allow this status change from the current status.' },
-  SB_ERR_CONFLICT: { httpStatus: 409, retryable: true, description: 'A concurrent change won; read again and retry.' },
-  SB_ERR_UNAVAILABLE: { httpStatus: 503, retryable: true, description: 'Redis or the database is unreachable; nothing was accepted, retry later.' },
-  SB_ERR_DELIVERY_FAILED: { httpStatus: 502, retryable: true, description: 'A channel refused or failed to take an outbound message; it will be retried.' },
-  SB_ERR_DELIVERY_REJECTED: { httpStatus: 502, retryable: false, description: 'A channel rejected an outbound message for good (e.g. 4xx from the receiver); not retried.' },
-  SB_ERR_UNKNOWN_CHANNEL: { httpStatus: 500, retryable: false, description: 'An outbound message names a channel this process has no adapter for.' },
-  SB_ERR_CONFIG: { httpStatus: 500, retryable: false, description: 'The configuration is invalid; the message names the variable.' },
-  SB_ERR_INTERNAL: { httpStatus: 500, retryable: true, description: 'An unexpected error; details are in the log.' },
-} as const satisfies Record<string, { httpStatus: number; retryable: boolean; description: string }>;
+  SB_ERR_VALIDATION: {
+    httpStatus: 400,
+    retryable: false,
+    description: 'The request body or a field in it is invalid; `field` names it.',
+  },
+  SB_ERR_MALFORMED_JSON: {
+    httpStatus: 400,
+    retryable: false,
+    description: 'The body is not valid JSON.',
+  },
+  SB_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    httpStatus: 415,
+    retryable: false,
+    description: 'The body is not of the content type the endpoint takes.',
+  },
+  SB_ERR_PAYLOAD_TOO_LARGE: {
+    httpStatus: 413,
+    retryable: false,
+    description: 'The body exceeds the configured size limit.',
+  },
+  SB_ERR_UNAUTHENTICATED: {
+    httpStatus: 401,
+    retryable: false,
+    description: 'No credentials, or credentials that match nothing.',
+  },
+  SB_ERR_FORBIDDEN: {
+    httpStatus: 403,
+    retryable: false,
+    description: 'Valid credentials without the right to do this.',
+  },
+  SB_ERR_NOT_FOUND: {
+    httpStatus: 404,
+    retryable: false,
+    description: 'The resource does not exist.',
+  },
+  SB_ERR_INVALID_TRANSITION: {
+    httpStatus: 409,
+    retryable: false,
+    description: 'The ticket lifecycle does not allow this status change from the current status.',
+  },
+  SB_ERR_CONFLICT: {
+    httpStatus: 409,
+    retryable: true,
+    description: 'A concurrent change won; read again and retry.',
+  },
+  SB_ERR_UNAVAILABLE: {
+    httpStatus: 503,
+    retryable: true,
+    description: 'Redis or the database is unreachable; nothing was accepted, retry later.',
+  },
+  SB_ERR_DELIVERY_FAILED: {
+    httpStatus: 502,
+    retryable: true,
+    description: 'A channel refused or failed to take an outbound message; it will be retried.',
+  },
+  SB_ERR_DELIVERY_REJECTED: {
+    httpStatus: 502,
+    retryable: false,
+    description:
+      'A channel rejected an outbound message for good (e.g. 4xx from the receiver); not retried.',
+  },
+  SB_ERR_UNKNOWN_CHANNEL: {
+    httpStatus: 500,
+    retryable: false,
+    description: 'An outbound message names a channel this process has no adapter for.',
+  },
+  SB_ERR_CONFIG: {
+    httpStatus: 500,
+    retryable: false,
+    description: 'The configuration is invalid; the message names the variable.',
+  },
+  SB_ERR_INTERNAL: {
+    httpStatus: 500,
+    retryable: true,
+    description: 'An unexpected error; details are in the log.',
+  },
+} as const satisfies Record<
+  string,
+  { httpStatus: number; retryable: boolean; description: string }
+>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 

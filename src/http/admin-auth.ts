@@ -20,7 +20,11 @@ export function requireAdmin(adminToken: string | undefined): RequestHandler {
     const header = req.headers.authorization ?? '';
     const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1];
     const basic = /^Basic\s+(.+)$/i.exec(header)?.[1];
-    const presented = bearer ?? (basic ? Buffer.from(basic, 'base64').toString('utf8').split(':').slice(1).join(':') : undefined);
+    const presented =
+      bearer ??
+      (basic
+        ? Buffer.from(basic, 'base64').toString('utf8').split(':').slice(1).join(':')
+        : undefined);
     if (presented !== undefined && timingSafeEqual(digest(presented), expected)) {
       next();
       return;

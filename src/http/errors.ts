@@ -4,17 +4,26 @@ import { ZodError } from 'zod';
 import { SwitchboardError, isSwitchboardError } from '../domain/errors.ts';
 
 /** Errors body-parser raises carry a `type`; map them onto our catalogue. */
-function fromBodyParser(error: { type?: unknown; message?: unknown }): SwitchboardError | undefined {
+function fromBodyParser(error: {
+  type?: unknown;
+  message?: unknown;
+}): SwitchboardError | undefined {
   switch (error.type) {
     case 'entity.too.large':
       return new SwitchboardError('SB_ERR_PAYLOAD_TOO_LARGE', 'the body exceeds the size limit');
     case 'entity.parse.failed':
-      return new SwitchboardError('SB_ERR_MALFORMED_JSON', `the body is not valid JSON: ${String(error.message)}`);
+      return new SwitchboardError(
+        'SB_ERR_MALFORMED_JSON',
+        `the body is not valid JSON: ${String(error.message)}`,
+      );
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new SwitchboardError('SB_ERR_UNSUPPORTED_MEDIA_TYPE', String(error.message));
     case 'request.aborted':
-      return new SwitchboardError('SB_ERR_VALIDATION', 'the request was aborted before its body arrived');
+      return new SwitchboardError(
+        'SB_ERR_VALIDATION',
+        'the request was aborted before its body arrived',
+      );
     default:
       return undefined;
   }
@@ -24,7 +33,9 @@ function fromBodyParser(error: { type?: unknown; message?: unknown }): Switchboa
 export function fromZod(error: ZodError): SwitchboardError {
   const issue = error.issues[0];
   const field = issue?.path.map(String).join('.') || '(body)';
-  return new SwitchboardError('SB_ERR_VALIDATION', `${field}: ${issue?.message ?? 'invalid'}`, { field });
+  return new SwitchboardError('SB_ERR_VALIDATION', `${field}: ${issue?.message ?? 'invalid'}`, {
+    field,
+  });
 }
 
 /** Every error leaves as `{ error: { code, message, field? } }` with the catalogue's status. */
@@ -37,7 +48,8 @@ export function errorHandler(logger?: Logger): ErrorRequestHandler {
         : typeof error === 'object' && error !== null
           ? fromBodyParser(error)
           : undefined;
-    const final = known ?? new SwitchboardError('SB_ERR_INTERNAL', 'internal error', { cause: error });
+    const final =
+      known ?? new SwitchboardError('SB_ERR_INTERNAL', 'internal error', { cause: error });
     if (final.httpStatus >= 500) logger?.error({ err: error, path: req.path }, 'request failed');
     else logger?.info({ code: final.code, path: req.path }, 'request refused');
     if (res.headersSent) return;

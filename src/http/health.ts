@@ -17,13 +17,17 @@ export function healthRouter(probes: ReadinessProbe[]): Router {
   router.get('/readyz', async (_req, res) => {
     const results = await Promise.all(
       probes.map(async (probe) => {
-        const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000).unref());
+        const timeout = new Promise<boolean>((resolve) =>
+          setTimeout(() => resolve(false), 1000).unref(),
+        );
         const ok = await Promise.race([probe.check().catch(() => false), timeout]);
         return [probe.name, ok ? 'ok' : 'unreachable'] as const;
       }),
     );
     const ready = results.every(([, state]) => state === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
   });
   return router;
 }

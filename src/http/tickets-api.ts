@@ -25,7 +25,13 @@ function objectIdParam(value: unknown): string {
  */
 export function ticketsApiRouter(deps: {
   pool: TicketPool;
-  sendAgentReply(input: { ticketId: string; key: string; agentId: string; agentName: string; text: string }): Promise<{ _id: unknown }>;
+  sendAgentReply(input: {
+    ticketId: string;
+    key: string;
+    agentId: string;
+    agentName: string;
+    text: string;
+  }): Promise<{ _id: unknown }>;
 }): Router {
   const router = Router();
   router.get('/:id', async (req, res) => {

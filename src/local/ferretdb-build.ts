@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,7 +58,9 @@ export async function ensureFerretDbBinary(): Promise<string> {
   }
   try {
     if (existsSync(binary)) return binary;
-    process.stderr.write(`building FerretDB ${FERRETDB_VERSION} once into ${dir} (a few minutes)...\n`);
+    process.stderr.write(
+      `building FerretDB ${FERRETDB_VERSION} once into ${dir} (a few minutes)...\n`,
+    );
     const info = JSON.parse(
       execFileSync(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
         encoding: 'utf8',

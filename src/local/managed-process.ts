@@ -51,7 +51,8 @@ export function startManagedProcess(options: {
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  if (child.pid === undefined) throw new Error(`could not start ${options.name} (${options.command})`);
+  if (child.pid === undefined)
+    throw new Error(`could not start ${options.name} (${options.command})`);
   writeFileSync(options.pidFile, String(child.pid));
   let exited = false;
   child.once('exit', () => {

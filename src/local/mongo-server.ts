@@ -37,7 +37,10 @@ export async function startLocalMongo(options: {
   const mongod = whichCommand('mongod');
   const postgres =
     !mongod && options.backend === 'postgresql'
-      ? await startLocalPostgres({ dir: join(options.dir, 'postgres'), persistent: options.persistent })
+      ? await startLocalPostgres({
+          dir: join(options.dir, 'postgres'),
+          persistent: options.persistent,
+        })
       : undefined;
   const storage = postgres
     ? ['--handler=postgresql', `--postgresql-url=${postgres.url}`]
@@ -78,5 +81,9 @@ export async function startLocalMongo(options: {
         },
       }
     : proc;
-  return { url: `mongodb://127.0.0.1:${port}`, server: mongod ? 'mongod' : 'ferretdb', process: server };
+  return {
+    url: `mongodb://127.0.0.1:${port}`,
+    server: mongod ? 'mongod' : 'ferretdb',
+    process: server,
+  };
 }

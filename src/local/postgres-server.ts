@@ -33,7 +33,10 @@ function runAs(): { uid: number; gid: number } | undefined {
  * Starts Debian's PostgreSQL on loopback as FerretDB's storage. `persistent: false` (tests) turns
  * off fsync: the data is thrown away anyway.
  */
-export async function startLocalPostgres(options: { dir: string; persistent: boolean }): Promise<LocalPostgres> {
+export async function startLocalPostgres(options: {
+  dir: string;
+  persistent: boolean;
+}): Promise<LocalPostgres> {
   let bin = postgresBinDir();
   if (!bin) {
     if (!isRoot()) {
@@ -45,7 +48,10 @@ export async function startLocalPostgres(options: { dir: string; persistent: boo
     installDebianPackage('postgresql');
     bin = postgresBinDir();
   }
-  if (!bin) throw new Error('PostgreSQL was installed but its binaries were not found under /usr/lib/postgresql');
+  if (!bin)
+    throw new Error(
+      'PostgreSQL was installed but its binaries were not found under /usr/lib/postgresql',
+    );
   const user = runAs();
   const dataDir = join(options.dir, 'pgdata');
   mkdirSync(options.dir, { recursive: true });
@@ -61,17 +67,40 @@ export async function startLocalPostgres(options: { dir: string; persistent: boo
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     execFileSync(
       join(bin, 'initdb'),
-      ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', ...(options.persistent ? [] : ['--no-sync'])],
+      [
+        '-D',
+        dataDir,
+        '-A',
+        'trust',
+        '-U',
+        'postgres',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        ...(options.persistent ? [] : ['--no-sync']),
+      ],
       // cwd: its own folder, since the caller's may not be readable by the postgres user.
       { stdio: ['ignore', 'ignore', 'inherit'], cwd: options.dir, ...(user ?? {}) },
     );
   }
   const port = await findFreePort();
-  const throwaway = options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  const throwaway = options.persistent
+    ? []
+    : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const proc = startManagedProcess({
     name: 'postgres',
     command: join(bin, 'postgres'),
-    args: ['-D', dataDir, '-p', String(port), '-k', options.dir, '-c', 'listen_addresses=127.0.0.1', ...throwaway],
+    args: [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-k',
+      options.dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      ...throwaway,
+    ],
     logFile: join(options.dir, 'postgres.log'),
     pidFile: join(options.dir, 'postgres.owner.pid'),
     ...(user ? { user } : {}),

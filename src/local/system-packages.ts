@@ -20,7 +20,10 @@ export function installDebianPackage(debianPackage: string): void {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     aptUpdated = true;
   }
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', debianPackage], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', debianPackage], {
+    stdio: 'inherit',
+    env,
+  });
 }
 
 export function isRoot(): boolean {
@@ -50,7 +53,9 @@ export function ensureDebianCommand(options: {
   installDebianPackage(options.debianPackage);
   const installed = whichCommand(options.command);
   if (!installed) {
-    throw new Error(`apt-get installed ${options.debianPackage} but ${options.command} is still missing${alternative}`);
+    throw new Error(
+      `apt-get installed ${options.debianPackage} but ${options.command} is still missing${alternative}`,
+    );
   }
   return installed;
 }

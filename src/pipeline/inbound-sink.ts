@@ -21,9 +21,13 @@ export class QueueInboundSink implements InboundSink {
       await this.queue.add('message', { message }, { jobId });
       return { jobId, duplicate: false };
     } catch (error) {
-      throw new SwitchboardError('SB_ERR_UNAVAILABLE', 'the queue is unreachable; nothing was accepted', {
-        cause: error,
-      });
+      throw new SwitchboardError(
+        'SB_ERR_UNAVAILABLE',
+        'the queue is unreachable; nothing was accepted',
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

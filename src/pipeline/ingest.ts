@@ -81,7 +81,11 @@ async function carryOut(
     });
     return 'answered';
   }
-  await deps.pool.noteBotOutcome(ticket._id, { intent: decision.intent, language: decision.language, missed: true });
+  await deps.pool.noteBotOutcome(ticket._id, {
+    intent: decision.intent,
+    language: decision.language,
+    missed: true,
+  });
   await escalate(deps, ticket, decision.reason);
   deps.logger?.info({ ticket: ticket.number, reason: decision.reason }, 'ticket escalated');
   return 'escalated';
@@ -116,12 +120,20 @@ export async function queueBotMessage(
     score?: number | undefined;
   },
 ): Promise<MessageDoc> {
-  const stored = await deps.pool.createOutbound({ ticket, authorKind: 'bot', authorName: 'Switchboard', ...draft });
+  const stored = await deps.pool.createOutbound({
+    ticket,
+    authorKind: 'bot',
+    authorName: 'Switchboard',
+    ...draft,
+  });
   await enqueueDelivery(deps.outbound, stored);
   return stored;
 }
 
-export async function enqueueDelivery(outbound: Queue<OutboundJobData>, message: MessageDoc): Promise<void> {
+export async function enqueueDelivery(
+  outbound: Queue<OutboundJobData>,
+  message: MessageDoc,
+): Promise<void> {
   const id = String(message._id);
   await outbound.add('deliver', { messageId: id }, { jobId: `out.${id}` });
 }

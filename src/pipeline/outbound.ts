@@ -38,26 +38,41 @@ export function toOutboundMessage(message: MessageDoc, ticket: TicketDoc): Outbo
  * Errors are rethrown for BullMQ to retry; the worker turns non-retryable ones into
  * UnrecoverableError.
  */
-export async function deliverOutbound(messageId: string, deps: OutboundDeps): Promise<'sent' | 'already-sent'> {
+export async function deliverOutbound(
+  messageId: string,
+  deps: OutboundDeps,
+): Promise<'sent' | 'already-sent'> {
   const message = await deps.pool.getMessage(messageId);
-  if (!message) throw new SwitchboardError('SB_ERR_NOT_FOUND', `outbound message ${messageId} not found`);
-  if (message.deliveryStatus === 'sent' || message.deliveryStatus === 'delivered') return 'already-sent';
+  if (!message)
+    throw new SwitchboardError('SB_ERR_NOT_FOUND', `outbound message ${messageId} not found`);
+  if (message.deliveryStatus === 'sent' || message.deliveryStatus === 'delivered')
+    return 'already-sent';
   const ticket = await deps.pool.getTicket(message.ticketId);
-  if (!ticket) throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket of message ${messageId} not found`);
+  if (!ticket)
+    throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket of message ${messageId} not found`);
   const adapter = deps.adapters.get(ticket.channel);
   if (!adapter) {
-    throw new SwitchboardError('SB_ERR_UNKNOWN_CHANNEL', `no adapter for channel ${ticket.channel}`);
+    throw new SwitchboardError(
+      'SB_ERR_UNKNOWN_CHANNEL',
+      `no adapter for channel ${ticket.channel}`,
+    );
   }
   try {
     const result = await adapter.send(toOutboundMessage(message, ticket));
-    await deps.pool.recordDelivery(message._id, { status: 'sent', providerMessageId: result.providerMessageId });
+    await deps.pool.recordDelivery(message._id, {
+      status: 'sent',
+      providerMessageId: result.providerMessageId,
+    });
     await deps.pool.noteFirstResponse(ticket._id, new Date());
     deps.metrics?.messages.inc({ channel: ticket.channel, direction: 'out' });
     return 'sent';
   } catch (error) {
     const retryable = isSwitchboardError(error) ? error.retryable : true;
     const reason = error instanceof Error ? error.message : String(error);
-    await deps.pool.recordDelivery(message._id, { status: retryable ? 'pending' : 'failed', error: reason });
+    await deps.pool.recordDelivery(message._id, {
+      status: retryable ? 'pending' : 'failed',
+      error: reason,
+    });
     throw error;
   }
 }

@@ -14,7 +14,8 @@ import { ZodError } from 'zod';
  */
 function steerRetries<T>(work: () => Promise<T>): Promise<T> {
   return work().catch((error: unknown) => {
-    if (error instanceof ZodError) throw new UnrecoverableError(`invalid job data: ${error.message}`);
+    if (error instanceof ZodError)
+      throw new UnrecoverableError(`invalid job data: ${error.message}`);
     if (isSwitchboardError(error) && !error.retryable) {
       throw new UnrecoverableError(`${error.code}: ${error.message}`);
     }
@@ -22,12 +23,18 @@ function steerRetries<T>(work: () => Promise<T>): Promise<T> {
   });
 }
 
-function timed<T>(queue: string, metrics: Metrics | undefined, job: Job, work: () => Promise<T>): Promise<T> {
+function timed<T>(
+  queue: string,
+  metrics: Metrics | undefined,
+  job: Job,
+  work: () => Promise<T>,
+): Promise<T> {
   const started = process.hrtime.bigint();
   const finish = (outcome: string) => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics?.jobDuration.observe({ queue, outcome }, seconds);
-    if (outcome === 'ok') metrics?.jobLatency.observe({ queue }, (Date.now() - job.timestamp) / 1000);
+    if (outcome === 'ok')
+      metrics?.jobLatency.observe({ queue }, (Date.now() - job.timestamp) / 1000);
   };
   return work().then(
     (value) => {
@@ -64,19 +71,30 @@ export function startWorkers(options: {
   };
   const ingest = new Worker<InboundJobData>(
     QUEUE_NAMES.inbound,
-    (job) => timed('inbound', metrics, job, () => steerRetries(() => ingestInbound(job.data.message, options.ingest))),
+    (job) =>
+      timed('inbound', metrics, job, () =>
+        steerRetries(() => ingestInbound(job.data.message, options.ingest)),
+      ),
     { ...common, concurrency: config.INGEST_CONCURRENCY },
   );
   const outbound = new Worker<OutboundJobData>(
     QUEUE_NAMES.outbound,
-    (job) => timed('outbound', metrics, job, () => steerRetries(() => deliverOutbound(job.data.messageId, options.outbound))),
+    (job) =>
+      timed('outbound', metrics, job, () =>
+        steerRetries(() => deliverOutbound(job.data.messageId, options.outbound)),
+      ),
     { ...common, concurrency: config.OUTBOUND_CONCURRENCY },
   );
   for (const worker of [ingest, outbound]) {
     worker.on('failed', (job, error) => {
-      logger?.warn({ queue: worker.name, job: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed');
+      logger?.warn(
+        { queue: worker.name, job: job?.id, attempts: job?.attemptsMade, err: error },
+        'job failed',
+      );
     });
-    worker.on('error', (error) => logger?.error({ queue: worker.name, err: error }, 'worker error'));
+    worker.on('error', (error) =>
+      logger?.error({ queue: worker.name, err: error }, 'worker error'),
+    );
   }
   return {
     // Worker.close waits for active jobs to finish: the drain of a graceful shutdown.

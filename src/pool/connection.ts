@@ -11,7 +11,10 @@ export interface PoolConnection {
  * Opens a connection of its own (not mongoose's global one) so that tests and processes can hold
  * several databases side by side, and builds every index the pipeline's queries need.
  */
-export async function connectPool(uri: string, options: { dbName?: string } = {}): Promise<PoolConnection> {
+export async function connectPool(
+  uri: string,
+  options: { dbName?: string } = {},
+): Promise<PoolConnection> {
   const connection = mongoose.createConnection(uri, {
     ...(options.dbName === undefined ? {} : { dbName: options.dbName }),
     serverSelectionTimeoutMS: 10_000,

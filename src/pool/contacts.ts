@@ -13,7 +13,11 @@ export function identityKey(identity: Identity): string {
  */
 export async function resolveContact(
   models: PoolModels,
-  input: { identity: Identity; name?: string | undefined; otherIdentities?: Identity[] | undefined },
+  input: {
+    identity: Identity;
+    name?: string | undefined;
+    otherIdentities?: Identity[] | undefined;
+  },
 ): Promise<ContactDoc> {
   return followMerges(models, await resolveContactId(models, input));
 }
@@ -25,7 +29,11 @@ export async function resolveContact(
  */
 export async function resolveContactId(
   models: PoolModels,
-  input: { identity: Identity; name?: string | undefined; otherIdentities?: Identity[] | undefined },
+  input: {
+    identity: Identity;
+    name?: string | undefined;
+    otherIdentities?: Identity[] | undefined;
+  },
 ): Promise<Types.ObjectId> {
   const known = await models.ContactIdentity.findById(identityKey(input.identity)).lean();
   // `ready` is set only once the contact exists: a crash between the two writes below leaves it
@@ -101,7 +109,10 @@ export async function mergeContacts(
   const survivor = await models.Contact.findById(survivorId).lean();
   if (!loser || !survivor) throw new Error('both contacts must exist to merge');
   await models.Contact.updateOne({ _id: loserId }, { $set: { mergedInto: survivorId } });
-  await models.ContactIdentity.updateMany({ contactId: loserId }, { $set: { contactId: survivorId } });
+  await models.ContactIdentity.updateMany(
+    { contactId: loserId },
+    { $set: { contactId: survivorId } },
+  );
   const known = new Set(survivor.identities.map((i) => `${i.kind}:${i.value}`));
   const moved = loser.identities.filter((i) => !known.has(`${i.kind}:${i.value}`));
   await models.Contact.updateOne(

@@ -38,13 +38,16 @@ export async function findIntegrationByKey(
   const match = /^sbk_([0-9a-f]{12})_[A-Za-z0-9_-]{20,100}$/.exec(apiKey);
   const keyId = match?.[1];
   if (keyId === undefined) return null;
-  const integration = (await models.Integration.findOne({ _id: keyId, disabled: false }).lean()) as
-    | IntegrationDoc
-    | null;
+  const integration = (await models.Integration.findOne({
+    _id: keyId,
+    disabled: false,
+  }).lean()) as IntegrationDoc | null;
   if (!integration) return null;
   const presented = Buffer.from(sha256(apiKey), 'hex');
   const stored = Buffer.from(integration.keyHash, 'hex');
-  return presented.length === stored.length && timingSafeEqual(presented, stored) ? integration : null;
+  return presented.length === stored.length && timingSafeEqual(presented, stored)
+    ? integration
+    : null;
 }
 
 export async function findIntegrationById(

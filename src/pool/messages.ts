@@ -8,7 +8,9 @@ export function inboundMessageKey(channel: string, channelMessageId: string): st
 }
 
 function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000
+  );
 }
 
 /**
@@ -67,7 +69,10 @@ export interface OutboundDraft {
 }
 
 /** Creates the outbound message in `pending` state (idempotent by key), before it is queued. */
-export async function createOutbound(models: PoolModels, draft: OutboundDraft): Promise<MessageDoc> {
+export async function createOutbound(
+  models: PoolModels,
+  draft: OutboundDraft,
+): Promise<MessageDoc> {
   const id = `sb.${draft.key}`;
   try {
     await models.Message.updateOne(
@@ -116,7 +121,9 @@ export async function recordDelivery(
       : {
           deliveryStatus: outcome.status,
           sentAt: now,
-          ...(outcome.providerMessageId === undefined ? {} : { providerMessageId: outcome.providerMessageId }),
+          ...(outcome.providerMessageId === undefined
+            ? {}
+            : { providerMessageId: outcome.providerMessageId }),
         };
   await models.Message.updateOne({ _id: messageId }, { $set: set, $inc: { deliveryAttempts: 1 } });
 }
@@ -125,7 +132,12 @@ export async function recordDelivery(
 export async function markHandled(
   models: PoolModels,
   messageId: string,
-  facts: { intent?: string | undefined; score?: number | undefined; language?: string | undefined; sentiment?: number | undefined },
+  facts: {
+    intent?: string | undefined;
+    score?: number | undefined;
+    language?: string | undefined;
+    sentiment?: number | undefined;
+  },
 ): Promise<void> {
   const set: Record<string, unknown> = { handled: true };
   for (const [key, value] of Object.entries(facts)) if (value !== undefined) set[key] = value;

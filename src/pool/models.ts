@@ -7,7 +7,10 @@ import { registerKnowledgeModels } from './knowledge-models.ts';
 // index here; writes are single-document and idempotent (no transactions: FerretDB has none).
 
 const identitySchema = new Schema(
-  { kind: { type: String, enum: IDENTITY_KINDS, required: true }, value: { type: String, required: true } },
+  {
+    kind: { type: String, enum: IDENTITY_KINDS, required: true },
+    value: { type: String, required: true },
+  },
   { _id: false },
 );
 
@@ -193,12 +196,15 @@ export type AgentDoc = InferSchemaType<typeof agentSchema> & { _id: Types.Object
 export type AuditEventDoc = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId };
 export type IntegrationDoc = InferSchemaType<typeof integrationSchema> & { _id: string };
 
-
 /** Registers the pool's models on a connection (one per database, so tests can isolate). */
 export function registerModels(connection: Connection) {
   return {
     Contact: connection.model('Contact', contactSchema),
-    ContactIdentity: connection.model('ContactIdentity', contactIdentitySchema, 'contact_identities'),
+    ContactIdentity: connection.model(
+      'ContactIdentity',
+      contactIdentitySchema,
+      'contact_identities',
+    ),
     Ticket: connection.model('Ticket', ticketSchema),
     Thread: connection.model('Thread', threadSchema),
     Counter: connection.model('Counter', counterSchema),

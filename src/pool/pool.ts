@@ -5,9 +5,21 @@ import { recordAudit } from './audit.ts';
 import { mergeContacts, resolveContact, resolveContactId } from './contacts.ts';
 import { connectPool, type PoolConnection } from './connection.ts';
 import { createIntegration, findIntegrationById, findIntegrationByKey } from './integrations.ts';
-import { appendInbound, createOutbound, markHandled, recordDelivery, type OutboundDraft } from './messages.ts';
+import {
+  appendInbound,
+  createOutbound,
+  markHandled,
+  recordDelivery,
+  type OutboundDraft,
+} from './messages.ts';
 import type { ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
-import { findOrOpenTicket, noteCustomerMessage, transitionTicket, updateTicket, type TransitionOptions } from './tickets.ts';
+import {
+  findOrOpenTicket,
+  noteCustomerMessage,
+  transitionTicket,
+  updateTicket,
+  type TransitionOptions,
+} from './tickets.ts';
 import { noDocumentLocks, type DocumentLocks } from './locks.ts';
 import type { ArticleStatus } from '../domain/article.ts';
 import {
@@ -46,8 +58,14 @@ export class TicketPool {
    * Connects to the database. Processes that run beside others (the gateway's roles) must pass
    * Redis-backed `locks`; the default guards nothing across processes (see locks.ts).
    */
-  static async connect(uri: string, options: { dbName?: string; locks?: DocumentLocks } = {}): Promise<TicketPool> {
-    const connection = await connectPool(uri, options.dbName === undefined ? {} : { dbName: options.dbName });
+  static async connect(
+    uri: string,
+    options: { dbName?: string; locks?: DocumentLocks } = {},
+  ): Promise<TicketPool> {
+    const connection = await connectPool(
+      uri,
+      options.dbName === undefined ? {} : { dbName: options.dbName },
+    );
     return new TicketPool(connection.models, options.locks ?? noDocumentLocks, connection);
   }
 
@@ -85,7 +103,11 @@ export class TicketPool {
     return { contactId, ticket: current, message: stored.message, created: stored.created };
   }
 
-  transition(ticketId: Types.ObjectId | string, to: TicketStatus, options: TransitionOptions): Promise<TicketDoc> {
+  transition(
+    ticketId: Types.ObjectId | string,
+    to: TicketStatus,
+    options: TransitionOptions,
+  ): Promise<TicketDoc> {
     return transitionTicket(this.models, this.locks, ticketId, to, options);
   }
 
@@ -98,7 +120,9 @@ export class TicketPool {
   }
 
   async listMessages(ticketId: Types.ObjectId | string): Promise<MessageDoc[]> {
-    return (await this.models.Message.find({ ticketId }).sort({ createdAt: 1 }).lean()) as MessageDoc[];
+    return (await this.models.Message.find({ ticketId })
+      .sort({ createdAt: 1 })
+      .lean()) as MessageDoc[];
   }
 
   /** Bot bookkeeping on the ticket: the last intent, the language, consecutive misses. */
@@ -109,24 +133,36 @@ export class TicketPool {
     const set: Record<string, unknown> = {};
     if (outcome.intent !== undefined) set['lastIntent'] = outcome.intent;
     if (outcome.language !== undefined) set['language'] = outcome.language;
-    const update = outcome.missed ? { $set: set, $inc: { botMisses: 1 } } : { $set: { ...set, botMisses: 0 } };
+    const update = outcome.missed
+      ? { $set: set, $inc: { botMisses: 1 } }
+      : { $set: { ...set, botMisses: 0 } };
     await updateTicket(this.models, this.locks, ticketId, update);
   }
 
   /** The first answer from bot or agent stamps firstResponseAt (once). */
   async noteFirstResponse(ticketId: Types.ObjectId, at: Date): Promise<void> {
-    await updateTicket(this.models, this.locks, ticketId, { $set: { firstResponseAt: at } }, (t) => !t.firstResponseAt);
+    await updateTicket(
+      this.models,
+      this.locks,
+      ticketId,
+      { $set: { firstResponseAt: at } },
+      (t) => !t.firstResponseAt,
+    );
   }
 
   createOutbound(draft: OutboundDraft): Promise<MessageDoc> {
     return createOutbound(this.models, draft);
   }
 
-  recordDelivery(...args: Parameters<typeof recordDelivery> extends [unknown, ...infer Rest] ? Rest : never): Promise<void> {
+  recordDelivery(
+    ...args: Parameters<typeof recordDelivery> extends [unknown, ...infer Rest] ? Rest : never
+  ): Promise<void> {
     return recordDelivery(this.models, ...args);
   }
 
-  markHandled(...args: Parameters<typeof markHandled> extends [unknown, ...infer Rest] ? Rest : never): Promise<void> {
+  markHandled(
+    ...args: Parameters<typeof markHandled> extends [unknown, ...infer Rest] ? Rest : never
+  ): Promise<void> {
     return markHandled(this.models, ...args);
   }
 
@@ -138,7 +174,9 @@ export class TicketPool {
     // Always lock in the same order, so two merges of the same pair cannot deadlock.
     const [first, second] = [String(survivorId), String(loserId)].sort();
     return this.locks.withLock(`contact.${first}`, () =>
-      this.locks.withLock(`contact.${second}`, () => mergeContacts(this.models, survivorId, loserId)),
+      this.locks.withLock(`contact.${second}`, () =>
+        mergeContacts(this.models, survivorId, loserId),
+      ),
     );
   }
 

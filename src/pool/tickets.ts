@@ -142,7 +142,9 @@ export async function transitionTicket(
   to: TicketStatus,
   options: TransitionOptions,
 ): Promise<TicketDoc> {
-  return locks.withLock(`ticket.${String(ticketId)}`, () => transitionUnderLock(models, ticketId, to, options));
+  return locks.withLock(`ticket.${String(ticketId)}`, () =>
+    transitionUnderLock(models, ticketId, to, options),
+  );
 }
 
 async function transitionUnderLock(
@@ -153,7 +155,8 @@ async function transitionUnderLock(
 ): Promise<TicketDoc> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
     const current = (await models.Ticket.findById(ticketId).lean()) as TicketDoc | null;
-    if (!current) throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket ${String(ticketId)} not found`);
+    if (!current)
+      throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket ${String(ticketId)} not found`);
     if (options.expectedFrom && current.status !== options.expectedFrom) {
       throw new SwitchboardError(
         'SB_ERR_INVALID_TRANSITION',
@@ -173,14 +176,23 @@ async function transitionUnderLock(
       {
         $set: { status: to, ...timestampsFor(to, now), ...options.set },
         $push: {
-          statusHistory: { from: current.status, to, at: now, by: options.by, reason: options.reason },
+          statusHistory: {
+            from: current.status,
+            to,
+            at: now,
+            by: options.by,
+            reason: options.reason,
+          },
         },
       },
       { returnDocument: 'after' },
     ).lean()) as TicketDoc | null;
     if (updated) return updated;
   }
-  throw new SwitchboardError('SB_ERR_CONFLICT', `ticket ${String(ticketId)} kept changing under us`);
+  throw new SwitchboardError(
+    'SB_ERR_CONFLICT',
+    `ticket ${String(ticketId)} kept changing under us`,
+  );
 }
 
 /**
@@ -194,7 +206,10 @@ export async function noteCustomerMessage(
   at: Date,
 ): Promise<TicketDoc> {
   return locks.withLock(`ticket.${String(ticket._id)}`, async () => {
-    const latest = ticket.lastCustomerMessageAt && ticket.lastCustomerMessageAt > at ? ticket.lastCustomerMessageAt : at;
+    const latest =
+      ticket.lastCustomerMessageAt && ticket.lastCustomerMessageAt > at
+        ? ticket.lastCustomerMessageAt
+        : at;
     const fresh = (await models.Ticket.findOneAndUpdate(
       { _id: ticket._id },
       { $set: { lastCustomerMessageAt: latest } },

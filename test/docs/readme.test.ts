@@ -7,7 +7,9 @@ const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 
 describe('README', () => {
   it('documents every configuration variable in its table', () => {
-    const missing = Object.keys(ConfigSchema.shape).filter((name) => !readme.includes(`| \`${name}\` |`));
+    const missing = Object.keys(ConfigSchema.shape).filter(
+      (name) => !readme.includes(`| \`${name}\` |`),
+    );
     expect(missing).toEqual([]);
   });
 

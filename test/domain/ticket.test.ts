@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { allowedSources, canTransition, reopenTarget, TICKET_STATUSES } from '../../src/domain/ticket.ts';
+import {
+  allowedSources,
+  canTransition,
+  reopenTarget,
+  TICKET_STATUSES,
+} from '../../src/domain/ticket.ts';
 
 describe('ticket lifecycle', () => {
   describe('when moving forward', () => {

@@ -59,7 +59,10 @@ describe('operations endpoints', () => {
 
   describe('admin ticket API', () => {
     it('refuses an agent reply without the admin token and 404s an unknown ticket', async () => {
-      await request(gateway.http!).post('/api/v1/tickets/0123456789abcdef01234567/replies').send({}).expect(401);
+      await request(gateway.http!)
+        .post('/api/v1/tickets/0123456789abcdef01234567/replies')
+        .send({})
+        .expect(401);
       await request(gateway.http!)
         .get('/api/v1/tickets/0123456789abcdef01234567')
         .set('authorization', 'Bearer test-admin-token-0123456789')

@@ -53,56 +53,71 @@ afterAll(async () => {
 
 describe('pipeline durability', () => {
   describe('when the worker process is killed in the middle of a batch', () => {
-    it('stores every accepted message exactly once after a restart, losing none', { timeout: 300_000 }, async () => {
-      for (let i = 0; i < MESSAGES; i += 1) {
-        await request(gateway.http!)
-          .post('/api/v1/messages')
-          .set('authorization', `Bearer ${apiKey}`)
-          .send({
-            messageId: `durable-${i}`,
-            conversationId: `conv-${i % CONVERSATIONS}`,
-            from: { id: `customer-${i % CONVERSATIONS}` },
-            text: `message number ${i}`,
-          })
-          .expect(202);
-      }
-      console.info(`posted ${MESSAGES} at ${new Date().toISOString()}`);
-      const { Message, Ticket } = gateway.pool.models;
+    it(
+      'stores every accepted message exactly once after a restart, losing none',
+      { timeout: 300_000 },
+      async () => {
+        for (let i = 0; i < MESSAGES; i += 1) {
+          await request(gateway.http!)
+            .post('/api/v1/messages')
+            .set('authorization', `Bearer ${apiKey}`)
+            .send({
+              messageId: `durable-${i}`,
+              conversationId: `conv-${i % CONVERSATIONS}`,
+              from: { id: `customer-${i % CONVERSATIONS}` },
+              text: `message number ${i}`,
+            })
+            .expect(202);
+        }
+        console.info(`posted ${MESSAGES} at ${new Date().toISOString()}`);
+        const { Message, Ticket } = gateway.pool.models;
 
-      const first = startWorkerProcess();
-      const storedAtKill = await waitFor(
-        async () => {
-          const n = await Message.countDocuments({ direction: 'in' });
-          return n >= 40 ? n : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 20, what: 'the first worker to store messages' },
-      );
-      first.kill('SIGKILL');
-      await once(first, 'exit');
-      // The kill must land mid-batch for this test to mean anything.
-      expect(storedAtKill).toBeLessThan(MESSAGES);
-      const activeAtKill = await gateway.queues.inbound.getActiveCount();
+        const first = startWorkerProcess();
+        const storedAtKill = await waitFor(
+          async () => {
+            const n = await Message.countDocuments({ direction: 'in' });
+            return n >= 40 ? n : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 20, what: 'the first worker to store messages' },
+        );
+        first.kill('SIGKILL');
+        await once(first, 'exit');
+        // The kill must land mid-batch for this test to mean anything.
+        expect(storedAtKill).toBeLessThan(MESSAGES);
+        const activeAtKill = await gateway.queues.inbound.getActiveCount();
 
-      startWorkerProcess();
-      await waitFor(async () => (await Message.countDocuments({ direction: 'in', handled: true })) === MESSAGES, {
-        timeoutMs: 120_000,
-        intervalMs: 200,
-        what: 'every message to be handled after the restart',
-      });
+        startWorkerProcess();
+        await waitFor(
+          async () =>
+            (await Message.countDocuments({ direction: 'in', handled: true })) === MESSAGES,
+          {
+            timeoutMs: 120_000,
+            intervalMs: 200,
+            what: 'every message to be handled after the restart',
+          },
+        );
 
-      expect(await Message.countDocuments({ direction: 'in' })).toBe(MESSAGES);
-      const ids = await Message.distinct('channelMessageId', { direction: 'in' });
-      expect(ids).toHaveLength(MESSAGES);
-      const tickets = await Ticket.find({}).lean();
-      expect(tickets).toHaveLength(CONVERSATIONS);
-      for (const ticket of tickets) {
-        expect(ticket.status).toBe('queued');
-        expect(ticket.statusHistory.filter((change) => change.to === 'queued')).toHaveLength(1);
-      }
-      const counts = await gateway.queues.inbound.getJobCounts('failed', 'waiting', 'active', 'delayed');
-      expect(counts).toEqual({ failed: 0, waiting: 0, active: 0, delayed: 0 });
-      // Report what the kill interrupted (visible with --reporter=verbose); not asserted.
-      console.info(`killed with ${storedAtKill}/${MESSAGES} stored and ${activeAtKill} jobs active`);
-    });
+        expect(await Message.countDocuments({ direction: 'in' })).toBe(MESSAGES);
+        const ids = await Message.distinct('channelMessageId', { direction: 'in' });
+        expect(ids).toHaveLength(MESSAGES);
+        const tickets = await Ticket.find({}).lean();
+        expect(tickets).toHaveLength(CONVERSATIONS);
+        for (const ticket of tickets) {
+          expect(ticket.status).toBe('queued');
+          expect(ticket.statusHistory.filter((change) => change.to === 'queued')).toHaveLength(1);
+        }
+        const counts = await gateway.queues.inbound.getJobCounts(
+          'failed',
+          'waiting',
+          'active',
+          'delayed',
+        );
+        expect(counts).toEqual({ failed: 0, waiting: 0, active: 0, delayed: 0 });
+        // Report what the kill interrupted (visible with --reporter=verbose); not asserted.
+        console.info(
+          `killed with ${storedAtKill}/${MESSAGES} stored and ${activeAtKill} jobs active`,
+        );
+      },
+    );
   });
 });

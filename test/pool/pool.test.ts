@@ -59,7 +59,9 @@ describe('TicketPool', () => {
       expect(first.created).toBe(true);
       expect(second.created).toBe(false);
       expect(String(second.message._id)).toBe(String(first.message._id));
-      expect(await pool.models.Message.countDocuments({ channelMessageId: message.channelMessageId })).toBe(1);
+      expect(
+        await pool.models.Message.countDocuments({ channelMessageId: message.channelMessageId }),
+      ).toBe(1);
     });
   });
 
@@ -78,7 +80,10 @@ describe('TicketPool', () => {
   describe('lifecycle through the pool', () => {
     it('applies allowed transitions with their timestamps and history', async () => {
       const { ticket } = await pool.ingest(inbound({ threadKey: uniqueName('t') }));
-      const queued = await pool.transition(ticket._id, 'queued', { by: 'bot', reason: 'unknown intent' });
+      const queued = await pool.transition(ticket._id, 'queued', {
+        by: 'bot',
+        reason: 'unknown intent',
+      });
       expect(queued.status).toBe('queued');
       expect(queued.queuedAt).toBeInstanceOf(Date);
       const resolved = await pool.transition(ticket._id, 'resolved', { by: 'agent:1' });
@@ -99,7 +104,11 @@ describe('TicketPool', () => {
       await pool.transition(ticket._id, 'queued', { by: 'bot' });
       const results = await Promise.allSettled(
         ['agent-a', 'agent-b'].map((agent) =>
-          pool.transition(ticket._id, 'assigned', { by: agent, expectedFrom: 'queued', set: { tags: [agent] } }),
+          pool.transition(ticket._id, 'assigned', {
+            by: agent,
+            expectedFrom: 'queued',
+            set: { tags: [agent] },
+          }),
         ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -122,7 +131,11 @@ describe('TicketPool', () => {
       const again = await pool.ingest(inbound({ threadKey }));
       expect(String(again.ticket._id)).toBe(String(ticket._id));
       expect(again.ticket.status).toBe('bot');
-      expect(again.ticket.statusHistory.at(-1)).toMatchObject({ from: 'resolved', to: 'bot', by: 'customer' });
+      expect(again.ticket.statusHistory.at(-1)).toMatchObject({
+        from: 'resolved',
+        to: 'bot',
+        by: 'customer',
+      });
     });
   });
 
@@ -145,16 +158,24 @@ describe('TicketPool', () => {
       const a = await pool.ingest(
         inbound({
           threadKey: uniqueName('t'),
-          from: { identity: { kind: 'api', value: uniqueName('int/u') }, otherIdentities: [{ kind: 'email', value: email }] },
+          from: {
+            identity: { kind: 'api', value: uniqueName('int/u') },
+            otherIdentities: [{ kind: 'email', value: email }],
+          },
         }),
       );
       const byEmail = await pool.resolveContact({ identity: { kind: 'email', value: email } });
       expect(String(byEmail._id)).toBe(String(a.contactId));
 
-      const phoneContact = await pool.resolveContact({ identity: { kind: 'phone', value: '+14155550100' }, name: 'Ada L.' });
+      const phoneContact = await pool.resolveContact({
+        identity: { kind: 'phone', value: '+14155550100' },
+        name: 'Ada L.',
+      });
       const merged = await pool.mergeContacts(a.contactId, phoneContact._id);
       expect(merged.identities.map((i) => i.kind).sort()).toEqual(['api', 'email', 'phone']);
-      const viaPhone = await pool.resolveContact({ identity: { kind: 'phone', value: '+14155550100' } });
+      const viaPhone = await pool.resolveContact({
+        identity: { kind: 'phone', value: '+14155550100' },
+      });
       expect(String(viaPhone._id)).toBe(String(a.contactId));
     });
   });

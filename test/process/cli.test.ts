@@ -28,7 +28,11 @@ afterAll(async () => {
 describe('switchboard CLI', () => {
   describe('integration create', () => {
     it('prints the API key once and stores only its hash', async () => {
-      const { stdout } = await run(process.execPath, ['bin/switchboard.js', 'integration', 'create', '--name', 'cli-shop'], { env });
+      const { stdout } = await run(
+        process.execPath,
+        ['bin/switchboard.js', 'integration', 'create', '--name', 'cli-shop'],
+        { env },
+      );
       const printed = JSON.parse(stdout) as { id: string; apiKey: string; webhookSecret: string };
       expect(printed.apiKey).toMatch(/^sbk_[0-9a-f]{12}_/);
       const pool = await TicketPool.connect(inject('mongoUrl'), { dbName });
@@ -45,7 +49,15 @@ describe('switchboard CLI', () => {
     it('refuses a callback URL that is not a URL, saying so', async () => {
       const result = await run(
         process.execPath,
-        ['bin/switchboard.js', 'integration', 'create', '--name', 'x', '--callback-url', 'not a url'],
+        [
+          'bin/switchboard.js',
+          'integration',
+          'create',
+          '--name',
+          'x',
+          '--callback-url',
+          'not a url',
+        ],
         { env },
       ).catch((error: { code: number; stderr: string }) => error);
       expect(result).toMatchObject({ code: 1 });
@@ -62,10 +74,13 @@ describe('switchboard CLI', () => {
       });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok, {
-        timeoutMs: 60_000,
-        what: 'the gateway to be ready',
-      });
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok,
+        {
+          timeoutMs: 60_000,
+          what: 'the gateway to be ready',
+        },
+      );
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number | null];
       expect(code).toBe(0);

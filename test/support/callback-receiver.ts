@@ -26,7 +26,8 @@ export class CallbackReceiver {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        if (this.status >= 200 && this.status < 300) this.received.push({ headers: req.headers, body });
+        if (this.status >= 200 && this.status < 300)
+          this.received.push({ headers: req.headers, body });
         res.statusCode = this.status;
         res.end();
       });

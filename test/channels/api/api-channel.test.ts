@@ -14,7 +14,10 @@ let integrationId: string;
 beforeAll(async () => {
   receiver = await new CallbackReceiver().start();
   gateway = await startTestGateway({ config: testConfig({ API_MAX_BODY_BYTES: '4096' }) });
-  const created = await gateway.pool.createIntegration({ name: 'shop-backend', callbackUrl: receiver.url });
+  const created = await gateway.pool.createIntegration({
+    name: 'shop-backend',
+    callbackUrl: receiver.url,
+  });
   apiKey = created.apiKey;
   webhookSecret = created.webhookSecret;
   integrationId = String(created.integration._id);
@@ -48,7 +51,9 @@ function message(overrides: Record<string, unknown> = {}) {
 function post(body: unknown, key: string | null = apiKey) {
   const req = request(gateway.http!).post('/api/v1/messages');
   if (key !== null) req.set('authorization', `Bearer ${key}`);
-  return typeof body === 'string' ? req.set('content-type', 'application/json').send(body) : req.send(body as object);
+  return typeof body === 'string'
+    ? req.set('content-type', 'application/json').send(body)
+    : req.send(body as object);
 }
 
 async function storedCount(): Promise<{ messages: number; jobs: number }> {
@@ -64,7 +69,10 @@ describe('API channel', () => {
     it.each([
       ['no key', null],
       ['a malformed key', 'not-a-key'],
-      ['a well-formed key that matches nothing', 'sbk_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+      [
+        'a well-formed key that matches nothing',
+        'sbk_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      ],
     ])('answers 401 for %s and stores nothing', async (_label, key) => {
       const before = await storedCount();
       const res = await post(message(), key);
@@ -118,13 +126,19 @@ describe('API channel', () => {
       expect(second.status).toBe(202);
       expect(second.body).toMatchObject({ id: first.body.id, duplicate: true });
       const stored = await waitFor(async () => {
-        const doc = await gateway.pool.models.Message.findOne({ channelMessageId: `${integrationId}/${body.messageId}` }).lean();
+        const doc = await gateway.pool.models.Message.findOne({
+          channelMessageId: `${integrationId}/${body.messageId}`,
+        }).lean();
         return doc?.handled ? doc : undefined;
       });
       const ticket = await gateway.pool.getTicket(stored.ticketId);
       expect(ticket?.status).toBe('queued');
       expect(ticket?.statusHistory.filter((h) => h.to === 'queued')).toHaveLength(1);
-      expect(await gateway.pool.models.Message.countDocuments({ channelMessageId: `${integrationId}/${body.messageId}` })).toBe(1);
+      expect(
+        await gateway.pool.models.Message.countDocuments({
+          channelMessageId: `${integrationId}/${body.messageId}`,
+        }),
+      ).toBe(1);
     });
   });
 
@@ -133,7 +147,9 @@ describe('API channel', () => {
       const body = message();
       await post(body).expect(202);
       const contact = await waitFor(() =>
-        gateway.pool.models.Contact.findOne({ 'identities.value': `${integrationId}/customer-7` }).lean(),
+        gateway.pool.models.Contact.findOne({
+          'identities.value': `${integrationId}/customer-7`,
+        }).lean(),
       );
       expect(contact.identities).toContainEqual({ kind: 'email', value: 'grace@example.com' });
     });
@@ -144,14 +160,19 @@ describe('API channel', () => {
       const body = message();
       await post(body).expect(202);
       const stored = await waitFor(() =>
-        gateway.pool.models.Message.findOne({ channelMessageId: `${integrationId}/${body.messageId}`, handled: true }).lean(),
+        gateway.pool.models.Message.findOne({
+          channelMessageId: `${integrationId}/${body.messageId}`,
+          handled: true,
+        }).lean(),
       );
       const reply = await request(gateway.http!)
         .post(`/api/v1/tickets/${String(stored.ticketId)}/replies`)
         .set('authorization', 'Bearer test-admin-token-0123456789')
         .send({ replyId: 'r1', agent: { id: 'a1', name: 'Alan' }, text: 'It ships today.' });
       expect(reply.status).toBe(202);
-      const delivered = await waitFor(() => receiver.received.find((r) => r.body.includes('It ships today.')));
+      const delivered = await waitFor(() =>
+        receiver.received.find((r) => r.body.includes('It ships today.')),
+      );
       const payload = JSON.parse(delivered.body);
       expect(payload).toMatchObject({
         type: 'message.created',
@@ -167,7 +188,13 @@ describe('API channel', () => {
           header: delivered.headers['x-switchboard-signature'] as string,
         }),
       ).toBe(true);
-      expect(verifySignature({ secret: 'whsec_wrong', body: delivered.body, header: delivered.headers['x-switchboard-signature'] as string })).toBe(false);
+      expect(
+        verifySignature({
+          secret: 'whsec_wrong',
+          body: delivered.body,
+          header: delivered.headers['x-switchboard-signature'] as string,
+        }),
+      ).toBe(false);
       expect(delivered.headers['x-switchboard-delivery']).toBe(reply.body.messageId);
       const out = await waitFor(async () => {
         const doc = await gateway.pool.getMessage(reply.body.messageId);
@@ -180,14 +207,21 @@ describe('API channel', () => {
       const body = message();
       await post(body).expect(202);
       const stored = await waitFor(() =>
-        gateway.pool.models.Message.findOne({ channelMessageId: `${integrationId}/${body.messageId}`, handled: true }).lean(),
+        gateway.pool.models.Message.findOne({
+          channelMessageId: `${integrationId}/${body.messageId}`,
+          handled: true,
+        }).lean(),
       );
       const port = receiver.port;
       await receiver.stop();
       const reply = await request(gateway.http!)
         .post(`/api/v1/tickets/${String(stored.ticketId)}/replies`)
         .set('authorization', 'Bearer test-admin-token-0123456789')
-        .send({ replyId: 'r-down', agent: { id: 'a1', name: 'Alan' }, text: 'Back soon, promise.' });
+        .send({
+          replyId: 'r-down',
+          agent: { id: 'a1', name: 'Alan' },
+          text: 'Back soon, promise.',
+        });
       expect(reply.status).toBe(202);
       const pending = await waitFor(async () => {
         const doc = await gateway.pool.getMessage(reply.body.messageId);
@@ -196,17 +230,26 @@ describe('API channel', () => {
       expect(pending.deliveryStatus).toBe('pending');
       expect(pending.deliveryError).toMatch(/unreachable/);
       await receiver.start(port);
-      await waitFor(async () => (await gateway.pool.getMessage(reply.body.messageId))?.deliveryStatus === 'sent', {
-        timeoutMs: 30_000,
-      });
-      expect(receiver.received.filter((r) => r.body.includes('Back soon, promise.'))).toHaveLength(1);
+      await waitFor(
+        async () =>
+          (await gateway.pool.getMessage(reply.body.messageId))?.deliveryStatus === 'sent',
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      expect(receiver.received.filter((r) => r.body.includes('Back soon, promise.'))).toHaveLength(
+        1,
+      );
     });
 
     it('does not retry a callback that answers 400, and records why', async () => {
       const body = message();
       await post(body).expect(202);
       const stored = await waitFor(() =>
-        gateway.pool.models.Message.findOne({ channelMessageId: `${integrationId}/${body.messageId}`, handled: true }).lean(),
+        gateway.pool.models.Message.findOne({
+          channelMessageId: `${integrationId}/${body.messageId}`,
+          handled: true,
+        }).lean(),
       );
       receiver.status = 400;
       const reply = await request(gateway.http!)
