@@ -16,6 +16,9 @@ import { sendAgentReply } from './pipeline/replies.ts';
 import { startWorkers, type Workers } from './pipeline/workers.ts';
 import type { IntegrationDoc } from './pool/models.ts';
 import { TicketPool } from './pool/pool.ts';
+import { PoolSmsStore } from './pool/sms-compliance.ts';
+import { createSmsChannel } from '../channels/sms/adapter.ts';
+import { enqueueDelivery } from './pipeline/ingest.ts';
 import { redisDocumentLocks } from './pool/locks.ts';
 import type { Queue } from 'bullmq';
 import { IntentResponder } from './nlu/intent-responder.ts';
@@ -79,6 +82,8 @@ export async function createGateway(options: {
   trainer?: Trainer;
   /** Corpus of the conversational intents; default intents/corpus. */
   corpusDir?: string;
+  /** Where channel settings (e.g. TWILIO_*) are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<Gateway> {
   const { config, logger, role } = options;
   const metrics = options.metrics ?? new Metrics();
@@ -88,10 +93,8 @@ export async function createGateway(options: {
     commandTimeout: 5000,
   });
   const workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const pool = await TicketPool.connect(options.mongoUri, {
-    dbName: config.MONGODB_DB,
-    locks: redisDocumentLocks(producerRedis, { prefix: config.QUEUE_PREFIX }),
-  });
+  const locks = redisDocumentLocks(producerRedis, { prefix: config.QUEUE_PREFIX });
+  const pool = await TicketPool.connect(options.mongoUri, { dbName: config.MONGODB_DB, locks });
   const queues = createQueues(producerRedis, config);
   const sink = new QueueInboundSink(queues.inbound);
 
@@ -105,7 +108,18 @@ export async function createGateway(options: {
     maxBodyBytes: config.API_MAX_BODY_BYTES,
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
   });
+  // Channels whose variables are unset stay off (createSmsChannel returns undefined).
+  const sms = createSmsChannel({
+    sink,
+    store: new PoolSmsStore({
+      pool,
+      locks,
+      enqueue: (message) => enqueueDelivery(queues.outbound, message),
+    }),
+    env: options.env ?? process.env,
+  });
   const adapters = new Map<ChannelId, ChannelAdapter>([[api.adapter.id, api.adapter]]);
+  if (sms) adapters.set(sms.adapter.id, sms.adapter);
   const training = createTrainingQueue(producerRedis, config);
   const knowledge = { pool, training, corpusDir: options.corpusDir };
   if (options.seedKnowledgeDir !== undefined)
@@ -116,7 +130,7 @@ export async function createGateway(options: {
   if (role === 'api' || role === 'all') {
     metrics.watchQueues([queues.inbound, queues.outbound]);
     http = createHttpApp({
-      channelRouters: [api.router],
+      channelRouters: [api.router, ...(sms ? [sms.router] : [])],
       adminRouters: [
         {
           path: '/api/v1/tickets',

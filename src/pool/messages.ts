@@ -125,7 +125,19 @@ export async function recordDelivery(
             ? {}
             : { providerMessageId: outcome.providerMessageId }),
         };
-  await models.Message.updateOne({ _id: messageId }, { $set: set, $inc: { deliveryAttempts: 1 } });
+  // A channel's delivery receipt may have arrived before this write (a fast "delivered" status
+  // callback): the status only moves forward, the other fields are recorded either way.
+  const applied = await models.Message.updateOne(
+    { _id: messageId, deliveryStatus: { $nin: ['delivered', 'failed'] } },
+    { $set: set, $inc: { deliveryAttempts: 1 } },
+  );
+  if (applied.matchedCount === 0) {
+    const { deliveryStatus: _settled, ...rest } = set;
+    await models.Message.updateOne(
+      { _id: messageId },
+      { $set: rest, $inc: { deliveryAttempts: 1 } },
+    );
+  }
 }
 
 /** Marks an inbound message as fully handled, with what the intent layer found. */

@@ -27,7 +27,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 }
 
 export async function startTestGateway(
-  options: { config?: Config; role?: Role; responder?: Responder } = {},
+  options: { config?: Config; role?: Role; responder?: Responder; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Gateway> {
   const config = options.config ?? testConfig();
   return createGateway({
@@ -38,6 +38,8 @@ export async function startTestGateway(
     logger: createLogger({ level: config.LOG_LEVEL }),
     metrics: new Metrics({ collectDefaults: false }),
     ...(options.responder ? { responder: options.responder } : {}),
+    // Channels read their own variables; tests pass them explicitly, never the runner's env.
+    env: options.env ?? {},
   });
 }
 

@@ -1,0 +1,52 @@
+import type { Router } from 'express';
+import type twilio from 'twilio';
+import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src/domain/ports.ts';
+import { loadSmsConfig, type SmsConfig } from './config.ts';
+import type { SmsStore } from './ports.ts';
+import { smsChannelRouter } from './routes.ts';
+import { createTwilioClient, sendSms } from './send.ts';
+
+export const SMS_CAPABILITIES: ChannelCapabilities = {
+  threads: false,
+  attachments: false,
+  // Twilio's own limit per message; send.ts cuts further to SMS_MAX_SEGMENTS.
+  maxTextLength: 1600,
+  format: 'plain',
+  canEdit: false,
+};
+
+export interface SmsChannel {
+  adapter: ChannelAdapter;
+  /** Mount at the app's root: it serves /channels/sms/twilio and /channels/sms/twilio/status. */
+  router: Router;
+  config: SmsConfig;
+}
+
+/**
+ * The SMS channel on Twilio, or undefined when it is not configured (no TWILIO_ACCOUNT_SID).
+ * `config` (parsed) wins over `env`; `client` replaces the twilio REST client (tests).
+ */
+export function createSmsChannel(deps: {
+  sink: InboundSink;
+  store: SmsStore;
+  env?: NodeJS.ProcessEnv;
+  config?: SmsConfig;
+  client?: twilio.Twilio;
+  now?: () => Date;
+}): SmsChannel | undefined {
+  const config = deps.config ?? loadSmsConfig(deps.env ?? process.env);
+  if (config === undefined) return undefined;
+  const client = deps.client ?? createTwilioClient(config);
+  const adapter: ChannelAdapter = {
+    id: 'sms',
+    capabilities: SMS_CAPABILITIES,
+    send: (message) => sendSms({ config, client, store: deps.store }, message),
+  };
+  const router = smsChannelRouter({
+    config,
+    sink: deps.sink,
+    store: deps.store,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
+  return { adapter, router, config };
+}

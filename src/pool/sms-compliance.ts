@@ -1,0 +1,251 @@
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import type { DeliveryStatusUpdate, OptOutRecord, SmsStore } from '../../channels/sms/ports.ts';
+import { InboundMessageSchema, type InboundMessageInput } from '../domain/message.ts';
+import { SwitchboardError } from '../domain/errors.ts';
+import type { DocumentLocks } from './locks.ts';
+import type { MessageDoc } from './models.ts';
+import type { TicketPool } from './pool.ts';
+
+// The SMS channel's own collections, registered beside the pool's models on the same connection.
+// Every lookup is by _id (FerretDB 1.x pushes only _id equality down to its backend).
+
+const optChangeSchema = new Schema(
+  { optedOut: Boolean, keyword: String, at: Date, messageSid: String },
+  { _id: false },
+);
+
+/** `_id` = the E.164 number. The current state, and every change for the audit trail. */
+const smsOptOutSchema = new Schema(
+  {
+    _id: { type: String },
+    optedOut: { type: Boolean, required: true },
+    keyword: { type: String, required: true },
+    at: { type: Date, required: true },
+    messageSid: { type: String, required: true },
+    history: { type: [optChangeSchema], default: [] },
+  },
+  { timestamps: true },
+);
+
+/**
+ * `_id` = Twilio's MessageSid of an outbound message: which stored message it is, and the furthest
+ * status Twilio reported (a status callback may arrive before the send is remembered).
+ */
+const smsDeliverySchema = new Schema(
+  {
+    _id: { type: String },
+    messageId: { type: String },
+    status: { type: String },
+    rank: { type: Number, default: 0 },
+    errorCode: { type: String },
+    statusAt: { type: Date },
+  },
+  { timestamps: true },
+);
+
+/** `_id` = our outbound message id → the MessageSid Twilio gave it (no second send on a retry). */
+const smsSendSchema = new Schema(
+  { _id: { type: String }, providerMessageId: { type: String, required: true } },
+  { timestamps: true },
+);
+
+type SmsOptOutDoc = InferSchemaType<typeof smsOptOutSchema> & { _id: string };
+type SmsDeliveryDoc = InferSchemaType<typeof smsDeliverySchema> & { _id: string };
+type SmsSendDoc = InferSchemaType<typeof smsSendSchema> & { _id: string };
+
+function createSmsModels(connection: Connection) {
+  return {
+    SmsOptOut: connection.model('SmsOptOut', smsOptOutSchema, 'sms_opt_outs'),
+    SmsDelivery: connection.model('SmsDelivery', smsDeliverySchema, 'sms_deliveries'),
+    SmsSend: connection.model('SmsSend', smsSendSchema, 'sms_sends'),
+  };
+}
+export type SmsModels = ReturnType<typeof createSmsModels>;
+
+const registered = new WeakMap<Connection, SmsModels>();
+
+/** Registers the SMS collections on a connection, once (later calls return the same models). */
+export function registerSmsModels(connection: Connection): SmsModels {
+  let models = registered.get(connection);
+  if (!models) {
+    models = createSmsModels(connection);
+    registered.set(connection, models);
+  }
+  return models;
+}
+
+/**
+ * How far along each Twilio status is; a callback never moves a message backwards. Final states
+ * share the top rank, so the first final state reported wins.
+ * https://www.twilio.com/docs/messaging/api/message-resource#message-status-values
+ */
+const STATUS_RANK: Readonly<Record<string, number>> = {
+  accepted: 1,
+  scheduled: 1,
+  queued: 2,
+  sending: 3,
+  sent: 4,
+  delivered: 5,
+  undelivered: 5,
+  failed: 5,
+  canceled: 5,
+};
+
+/** Our message's coarse deliveryStatus for a Twilio status (the exact one is kept beside it). */
+function deliveryStatusOf(status: string): 'sent' | 'delivered' | 'failed' {
+  if (status === 'delivered') return 'delivered';
+  if (status === 'undelivered' || status === 'failed' || status === 'canceled') return 'failed';
+  return 'sent';
+}
+
+/** The SMS channel's storage over the ticket pool (see channels/sms/ports.ts). */
+export class PoolSmsStore implements SmsStore {
+  private readonly models: SmsModels;
+
+  constructor(
+    private readonly deps: {
+      pool: TicketPool;
+      /** The same kind of locks the pool is built with (redisDocumentLocks with QUEUE_PREFIX). */
+      locks: DocumentLocks;
+      /** Queues delivery of a stored outbound message (pipeline's enqueueDelivery). */
+      enqueue: (message: MessageDoc) => Promise<void>;
+    },
+  ) {
+    this.models = registerSmsModels(deps.pool.models.Ticket.db);
+  }
+
+  async optOutOf(number: string): Promise<OptOutRecord | undefined> {
+    const doc = (await this.models.SmsOptOut.findById(number).lean()) as SmsOptOutDoc | null;
+    return doc
+      ? {
+          number: doc._id,
+          optedOut: doc.optedOut,
+          keyword: doc.keyword,
+          at: doc.at,
+          messageSid: doc.messageSid,
+        }
+      : undefined;
+  }
+
+  async recordOptChange(record: OptOutRecord): Promise<void> {
+    await this.deps.locks.withLock(`sms.optout.${record.number}`, async () => {
+      const current = (await this.models.SmsOptOut.findById(
+        record.number,
+      ).lean()) as SmsOptOutDoc | null;
+      // A redelivered keyword, or one older than the stored change, changes nothing.
+      if (current && (current.messageSid === record.messageSid || current.at > record.at)) return;
+      const change = {
+        optedOut: record.optedOut,
+        keyword: record.keyword,
+        at: record.at,
+        messageSid: record.messageSid,
+      };
+      await this.models.SmsOptOut.updateOne(
+        { _id: record.number },
+        { $set: change, $push: { history: change } },
+        { upsert: true },
+      );
+    });
+  }
+
+  async sentAs(messageId: string): Promise<string | undefined> {
+    const doc = (await this.models.SmsSend.findById(messageId).lean()) as SmsSendDoc | null;
+    return doc?.providerMessageId;
+  }
+
+  async rememberSend(providerMessageId: string, messageId: string): Promise<void> {
+    await this.models.SmsSend.updateOne(
+      { _id: messageId },
+      { $setOnInsert: { providerMessageId } },
+      { upsert: true },
+    );
+    await this.deps.locks.withLock(`sms.status.${providerMessageId}`, async () => {
+      const current = (await this.models.SmsDelivery.findById(
+        providerMessageId,
+      ).lean()) as SmsDeliveryDoc | null;
+      await this.models.SmsDelivery.updateOne(
+        { _id: providerMessageId },
+        { $set: { messageId } },
+        { upsert: true },
+      );
+      // A status callback that came before this point was kept: apply it now.
+      if (current?.status)
+        await this.applyToMessage(messageId, current.status, current.errorCode ?? undefined);
+    });
+  }
+
+  async applyStatus(update: DeliveryStatusUpdate): Promise<'applied' | 'stale' | 'unknown'> {
+    const rank = STATUS_RANK[update.status];
+    if (rank === undefined) return 'stale';
+    return this.deps.locks.withLock(`sms.status.${update.providerMessageId}`, async () => {
+      const current = (await this.models.SmsDelivery.findById(
+        update.providerMessageId,
+      ).lean()) as SmsDeliveryDoc | null;
+      if (current && current.rank >= rank) return 'stale';
+      const set: Record<string, unknown> = { status: update.status, rank, statusAt: update.at };
+      if (update.errorCode !== undefined) set['errorCode'] = update.errorCode;
+      await this.models.SmsDelivery.updateOne(
+        { _id: update.providerMessageId },
+        { $set: set },
+        { upsert: true },
+      );
+      if (!current?.messageId) return 'unknown';
+      await this.applyToMessage(current.messageId, update.status, update.errorCode);
+      return 'applied';
+    });
+  }
+
+  private async applyToMessage(
+    messageId: string,
+    status: string,
+    errorCode: string | undefined,
+  ): Promise<void> {
+    const set: Record<string, unknown> = {
+      deliveryStatus: deliveryStatusOf(status),
+      'channelData.twilioStatus': status,
+    };
+    if (errorCode !== undefined) {
+      set['channelData.twilioErrorCode'] = errorCode;
+      set['deliveryError'] = `Twilio status ${status} (error ${errorCode})`;
+    } else if (deliveryStatusOf(status) === 'failed') {
+      set['deliveryError'] = `Twilio status ${status}`;
+    }
+    await this.deps.pool.models.Message.updateOne(
+      { _id: messageId, direction: 'out' },
+      { $set: set },
+    );
+  }
+
+  async recordKeywordMessage(
+    message: InboundMessageInput,
+    intent: string,
+  ): Promise<{ ticketId: string }> {
+    const result = await this.deps.pool.ingest(InboundMessageSchema.parse(message));
+    if (!result.message.handled) await this.deps.pool.markHandled(result.message._id, { intent });
+    return { ticketId: String(result.ticket._id) };
+  }
+
+  async queueReply(input: {
+    ticketId: string;
+    key: string;
+    text: string;
+  }): Promise<{ messageId: string }> {
+    const ticket = await this.deps.pool.getTicket(input.ticketId);
+    if (!ticket)
+      throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket ${input.ticketId} not found`);
+    const message = await this.deps.pool.createOutbound({
+      ticket,
+      key: input.key,
+      authorKind: 'system',
+      authorName: 'Switchboard',
+      text: input.text,
+    });
+    await this.deps.enqueue(message);
+    return { messageId: String(message._id) };
+  }
+
+  replyMessageId(key: string): string {
+    // createOutbound stores an outbound message under `sb.<key>` (see messages.ts).
+    return `sb.${key}`;
+  }
+}
