@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       name: 'bench',
       callbackUrl: `http://127.0.0.1:${receiverPort}/hook`,
     });
-    const server = createServer(gateway.http!);
+    const server = createServer(gateway.http);
     const port = await listen(server);
 
     let next = 0;

@@ -18,9 +18,10 @@ export async function measureRawBullmq(
   const allDone = new Promise<void>((resolve) => (finished = resolve));
   const worker = new Worker(
     name,
-    async () => {
+    () => {
       done += 1;
       if (done === jobs) finished();
+      return Promise.resolve();
     },
     { connection, concurrency, autorun: false },
   );

@@ -96,7 +96,7 @@ async function createTicket(
       statusHistory: [{ from: null, to: 'bot', at: now, by: 'system', reason: 'opened' }],
       ...(input.subject === undefined ? {} : { subject: input.subject }),
     });
-    return created.toObject() as TicketDoc;
+    return created.toObject();
   } catch (error) {
     if ((error as { code?: unknown }).code !== 11000) throw error;
     const ticket = (await models.Ticket.findById(id).lean()) as TicketDoc | null;
