@@ -29,6 +29,27 @@ function fromBodyParser(error: {
   }
 }
 
+/**
+ * The database or Redis is unreachable (driver errors by name): 503, so the caller retries later
+ * instead of treating its message as refused.
+ */
+function fromUnreachableStore(error: {
+  name?: unknown;
+  message?: unknown;
+}): SwitchboardError | undefined {
+  const name = typeof error.name === 'string' ? error.name : '';
+  const unreachable =
+    /^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(name) ||
+    name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|ECONNREFUSED/.test(String(error.message));
+  return unreachable
+    ? new SwitchboardError(
+        'SB_ERR_UNAVAILABLE',
+        'a backing store is unreachable; nothing was accepted, retry later',
+      )
+    : undefined;
+}
+
 /** The first zod issue as a validation error naming its field (`from.email`, `text`, ...). */
 export function fromZod(error: ZodError): SwitchboardError {
   const issue = error.issues[0];
@@ -46,7 +67,7 @@ export function errorHandler(logger?: Logger): ErrorRequestHandler {
       : error instanceof ZodError
         ? fromZod(error)
         : typeof error === 'object' && error !== null
-          ? fromBodyParser(error)
+          ? (fromBodyParser(error) ?? fromUnreachableStore(error))
           : undefined;
     const final =
       known ?? new SwitchboardError('SB_ERR_INTERNAL', 'internal error', { cause: error });
