@@ -63,7 +63,7 @@ export async function deliverOutbound(
       status: 'sent',
       providerMessageId: result.providerMessageId,
     });
-    await deps.pool.noteFirstResponse(ticket._id, new Date());
+    if (!ticket.firstResponseAt) await deps.pool.noteFirstResponse(ticket._id, new Date());
     deps.metrics?.messages.inc({ channel: ticket.channel, direction: 'out' });
     return 'sent';
   } catch (error) {

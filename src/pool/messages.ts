@@ -75,34 +75,30 @@ export async function createOutbound(
 ): Promise<MessageDoc> {
   const id = `sb.${draft.key}`;
   try {
-    await models.Message.updateOne(
-      { _id: id },
-      {
-        $setOnInsert: {
-          channel: draft.ticket.channel,
-          channelMessageId: id,
-          ticketId: draft.ticket._id,
-          contactId: draft.ticket.contactId,
-          direction: 'out',
-          authorKind: draft.authorKind,
-          ...(draft.authorId === undefined ? {} : { authorId: draft.authorId }),
-          ...(draft.authorName === undefined ? {} : { authorName: draft.authorName }),
-          text: draft.text,
-          ...(draft.markdown === undefined ? {} : { markdown: draft.markdown }),
-          ...(draft.html === undefined ? {} : { html: draft.html }),
-          ...(draft.intent === undefined ? {} : { intent: draft.intent }),
-          ...(draft.score === undefined ? {} : { score: draft.score }),
-          deliveryStatus: 'pending',
-        },
-      },
-      { upsert: true },
-    );
+    // A plain insert: one round trip; a duplicate key means a retried step created it already.
+    const created = await models.Message.create({
+      _id: id,
+      channel: draft.ticket.channel,
+      channelMessageId: id,
+      ticketId: draft.ticket._id,
+      contactId: draft.ticket.contactId,
+      direction: 'out' as const,
+      authorKind: draft.authorKind,
+      ...(draft.authorId === undefined ? {} : { authorId: draft.authorId }),
+      ...(draft.authorName === undefined ? {} : { authorName: draft.authorName }),
+      text: draft.text,
+      ...(draft.markdown === undefined ? {} : { markdown: draft.markdown }),
+      ...(draft.html === undefined ? {} : { html: draft.html }),
+      ...(draft.intent === undefined ? {} : { intent: draft.intent }),
+      ...(draft.score === undefined ? {} : { score: draft.score }),
+      deliveryStatus: 'pending' as const,
+    });
+    return created.toObject() as MessageDoc;
   } catch (error) {
-    // A concurrent upsert of the same key inserted first: the message is there, read it below.
     if (!isDuplicateKeyError(error)) throw error;
   }
   const stored = (await models.Message.findById(id).lean()) as MessageDoc | null;
-  if (!stored) throw new Error(`outbound message ${id} vanished after upsert`);
+  if (!stored) throw new Error(`outbound message ${id} vanished after a duplicate-key insert`);
   return stored;
 }
 
