@@ -18,6 +18,7 @@ import type { IntegrationDoc } from './pool/models.ts';
 import { TicketPool } from './pool/pool.ts';
 import { PoolSmsStore } from './pool/sms-compliance.ts';
 import { createSmsChannel } from '../channels/sms/adapter.ts';
+import { createSlackDesk, type SlackDesk } from './desk/desk.ts';
 import { enqueueDelivery } from './pipeline/ingest.ts';
 import { redisDocumentLocks } from './pool/locks.ts';
 import type { Queue } from 'bullmq';
@@ -39,6 +40,8 @@ export interface Gateway {
   adapters: ReadonlyMap<ChannelId, ChannelAdapter>;
   /** Where knowledge-base changes go (publishArticle, importArticles): the store and retraining. */
   knowledge: KnowledgeDeps & { training: Queue<TrainingJobData> };
+  /** The Slack agent desk, when configured. */
+  desk: SlackDesk | undefined;
   /** The intent layer this process serves with (worker and all roles, unless a responder was given). */
   intents: IntentLayer | undefined;
   /** Stops workers (draining active jobs) and closes every connection. */
@@ -120,6 +123,16 @@ export async function createGateway(options: {
   });
   const adapters = new Map<ChannelId, ChannelAdapter>([[api.adapter.id, api.adapter]]);
   if (sms) adapters.set(sms.adapter.id, sms.adapter);
+  // The Slack agent desk, on when SLACK_BOT_TOKEN is set.
+  const desk = createSlackDesk({
+    env: options.env ?? process.env,
+    config,
+    pool,
+    locks,
+    outbound: queues.outbound,
+    connection: producerRedis,
+    logger,
+  });
   const training = createTrainingQueue(producerRedis, config);
   const knowledge = { pool, training, corpusDir: options.corpusDir };
   if (options.seedKnowledgeDir !== undefined)
@@ -128,9 +141,10 @@ export async function createGateway(options: {
 
   let http: Express | undefined;
   if (role === 'api' || role === 'all') {
-    metrics.watchQueues([queues.inbound, queues.outbound]);
+    const watched = [queues.inbound, queues.outbound, ...(desk ? [desk.queue] : [])];
+    metrics.watchQueues(watched);
     http = createHttpApp({
-      channelRouters: [api.router, ...(sms ? [sms.router] : [])],
+      channelRouters: [api.router, ...(sms ? [sms.router] : []), ...(desk ? [desk.router] : [])],
       adminRouters: [
         {
           path: '/api/v1/tickets',
@@ -140,7 +154,7 @@ export async function createGateway(options: {
           }),
         },
       ],
-      queues: [queues.inbound, queues.outbound],
+      queues: watched,
       probes: [
         { name: 'mongodb', check: () => pool.ping() },
         { name: 'redis', check: async () => (await producerRedis.ping()) === 'PONG' },
@@ -181,15 +195,23 @@ export async function createGateway(options: {
         capabilitiesOf: (channel) => adapters.get(channel)?.capabilities ?? PLAIN_CAPABILITIES,
         metrics,
         ...(logger ? { logger } : {}),
+        ...(desk
+          ? {
+              onEscalated: (ticket) => desk.onEscalated(ticket),
+              onCustomerMessage: (ticket, message) => desk.onCustomerMessage(ticket, message),
+            }
+          : {}),
       },
       outbound: { pool, adapters, metrics, ...(logger ? { logger } : {}) },
       metrics,
       ...(logger ? { logger } : {}),
     });
+    const deskWorker = desk?.startWorker(workerRedis);
     const started = workers;
     workers = {
       close: async () => {
         await started.close();
+        await deskWorker?.close();
         await intents?.close();
         await workerQueues.close();
       },
@@ -204,8 +226,10 @@ export async function createGateway(options: {
     adapters,
     knowledge,
     intents,
+    desk,
     async stop() {
       await workers?.close();
+      await desk?.close();
       await queues.close();
       await training.close();
       producerRedis.disconnect();

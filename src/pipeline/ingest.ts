@@ -15,6 +15,13 @@ export interface IngestDeps {
   capabilitiesOf(channel: InboundMessage['channel']): ChannelCapabilities;
   metrics?: Metrics;
   logger?: Logger;
+  /**
+   * Called once the ticket is queued for agents (again on a retried job, so it must be idempotent,
+   * e.g. a job id per ticket and queuing): the desk posts its card from here.
+   */
+  onEscalated?(ticket: TicketDoc): Promise<void>;
+  /** Called for a customer message on a ticket a human holds or awaits (queued, assigned). */
+  onCustomerMessage?(ticket: TicketDoc, message: MessageDoc): Promise<void>;
 }
 
 export type IngestOutcome = 'duplicate' | 'answered' | 'escalated' | 'waiting-for-agent';
@@ -31,6 +38,8 @@ export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<Ing
   if (message.handled) return 'duplicate';
   if (ticket.status !== 'bot') {
     // A human holds or awaits the ticket: the bot stays out of it (the desk relays the message).
+    if (ticket.status === 'queued' || ticket.status === 'assigned')
+      await deps.onCustomerMessage?.(ticket, message);
     await deps.pool.markHandled(message._id, {});
     return 'waiting-for-agent';
   }
@@ -86,15 +95,23 @@ async function carryOut(
     language: decision.language,
     missed: true,
   });
-  await escalate(deps, ticket, decision.reason);
+  const queued = await escalate(deps, ticket, decision.reason);
+  if (queued) await deps.onEscalated?.(queued);
   deps.logger?.info({ ticket: ticket.number, reason: decision.reason }, 'ticket escalated');
   return 'escalated';
 }
 
-/** Moves the ticket to the agents' queue; a retry that finds it already queued does nothing. */
-async function escalate(deps: IngestDeps, ticket: TicketDoc, reason: string): Promise<void> {
+/**
+ * Moves the ticket to the agents' queue; a retry that finds it already queued changes nothing.
+ * Returns the ticket while it is queued (also on such a retry), so the escalation hook still runs.
+ */
+async function escalate(
+  deps: IngestDeps,
+  ticket: TicketDoc,
+  reason: string,
+): Promise<TicketDoc | undefined> {
   try {
-    await deps.pool.transition(ticket._id, 'queued', {
+    return await deps.pool.transition(ticket._id, 'queued', {
       by: 'bot',
       reason,
       expectedFrom: 'bot',
@@ -102,7 +119,10 @@ async function escalate(deps: IngestDeps, ticket: TicketDoc, reason: string): Pr
     });
   } catch (error) {
     // Already moved on (a retry of this job, or an agent took it): nothing left to do.
-    if (isSwitchboardError(error) && error.code === 'SB_ERR_INVALID_TRANSITION') return;
+    if (isSwitchboardError(error) && error.code === 'SB_ERR_INVALID_TRANSITION') {
+      const current = await deps.pool.getTicket(ticket._id);
+      return current?.status === 'queued' ? current : undefined;
+    }
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SmsConfigSchema } from '../../channels/sms/config.ts';
 import { ConfigSchema } from '../../src/config.ts';
+import { DeskConfigSchema } from '../../src/desk/config.ts';
 import { ERROR_CATALOGUE } from '../../src/domain/errors.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -13,7 +14,11 @@ function rowOf(name: string): string | undefined {
 
 describe('README', () => {
   it('documents every configuration variable in its tables', () => {
-    const names = [...Object.keys(ConfigSchema.shape), ...Object.keys(SmsConfigSchema.shape)];
+    const names = [
+      ...Object.keys(ConfigSchema.shape),
+      ...Object.keys(SmsConfigSchema.shape),
+      ...Object.keys(DeskConfigSchema.shape),
+    ];
     expect(names.filter((name) => rowOf(name) === undefined)).toEqual([]);
   });
 

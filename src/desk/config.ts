@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { SwitchboardError } from '../domain/errors.ts';
+
+/**
+ * The Slack desk's variables. The desk is on when SLACK_BOT_TOKEN is set; the rest is then checked
+ * (a half-configured desk stops the process with SB_ERR_CONFIG naming the variable).
+ */
+export const DeskConfigSchema = z.object({
+  /** Bot token (`xoxb-…`) the desk posts and updates cards with. Unset: the desk is off. */
+  SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'a bot token starting with xoxb-'),
+  /** Signing secret of the Slack app: every request's X-Slack-Signature is checked with it. */
+  SLACK_SIGNING_SECRET: z.string().min(16),
+  /** Channel id (`C…` or `G…`) escalation cards are posted to; the bot must be a member. */
+  SLACK_AGENTS_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a channel id such as C0123ABCD'),
+  /** Tests only: the Web API base URL (default https://slack.com/api/). */
+  SLACK_API_URL: z
+    .string()
+    .url()
+    .transform((value) => (value.endsWith('/') ? value : `${value}/`))
+    .optional(),
+  /** Agent thread replies starting with this stay internal notes and are never sent. */
+  DESK_NOTE_PREFIX: z.string().min(1).max(10).default('//'),
+  /** Path Slack posts events, interactions and slash commands to. */
+  SLACK_EVENTS_PATH: z.string().startsWith('/').default('/slack/events'),
+  /** Desk jobs one worker process runs at once. */
+  DESK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Attempts of a desk job (a Slack outage, a 429) before it is kept as failed. */
+  DESK_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+});
+
+export type DeskConfig = z.infer<typeof DeskConfigSchema>;
+
+/** The desk configuration, or undefined when SLACK_BOT_TOKEN is unset (the desk is off). */
+export function loadDeskConfig(env: NodeJS.ProcessEnv = process.env): DeskConfig | undefined {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  if (defined['SLACK_BOT_TOKEN'] === undefined) return undefined;
+  const parsed = DeskConfigSchema.safeParse(defined);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = issue?.path.join('.') ?? 'unknown';
+    throw new SwitchboardError('SB_ERR_CONFIG', `${variable}: ${issue?.message ?? 'invalid'}`, {
+      field: variable,
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+/** The desk queue's name (prefixed by QUEUE_PREFIX like every other queue). */
+export const DESK_QUEUE = 'desk';
+
+export interface SlackUserRef {
+  id: string;
+  /** The name Slack sent with the request, if any; otherwise users.info is asked once. */
+  name?: string | undefined;
+}
+
+/** Work the desk does in its queue, never in the HTTP request (Slack wants an answer in 3 s). */
+export type DeskJobData =
+  /** Post the ticket's card, or update it in place when it exists. */
+  | { kind: 'card'; ticketId: string }
+  /** Post a customer message into the card's thread. */
+  | { kind: 'relay'; ticketId: string; messageId: string }
+  /** An agent clicked Take / Resolve on the card. */
+  | { kind: 'take' | 'resolve'; ticketId: string; user: SlackUserRef; channel: string }
+  /** An agent wrote in a card's thread. */
+  | { kind: 'reply'; channel: string; threadTs: string; ts: string; user: string; text: string };
+
+/**
+ * A BullMQ job id from its parts: readable when safe, else hashed (BullMQ refuses `:` and purely
+ * numeric ids). The same parts always give the same id, so a repeated add is a no-op.
+ */
+export function deskJobId(...parts: string[]): string {
+  const joined = parts.join('.');
+  if (/^[A-Za-z0-9._@+=-]{1,200}$/.test(joined)) return joined;
+  return `${parts[0] ?? 'desk'}.h${createHash('sha256').update(joined).digest('hex')}`;
+}

@@ -1,0 +1,123 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SlackCall {
+  method: string;
+  token: string | undefined;
+  args: Record<string, unknown>;
+}
+
+/** Form values the Web API client JSON-encodes (blocks, attachments) come back as objects. */
+function decodeValue(value: string): unknown {
+  if (/^[[{]/.test(value)) {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+/**
+ * A local HTTP server standing in for Slack's Web API (https://api.slack.com/web): the desk's
+ * WebClient is pointed at it by its `slackApiUrl` option. It records every call and answers like
+ * Slack ({ ok: true, channel, ts }); `rateLimitOnce` makes the next call of a method get 429 with
+ * Retry-After, as Slack does (https://api.slack.com/apis/rate-limits).
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  /** Calls refused with 429, by method. */
+  readonly limited: string[] = [];
+  private readonly pendingLimits = new Map<string, number>();
+  private server: Server | undefined;
+  private seq = 0;
+  port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  rateLimitOnce(method: string, retryAfterSeconds = 1): void {
+    this.pendingLimits.set(method, retryAfterSeconds);
+  }
+
+  callsOf(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const args: Record<string, unknown> = {};
+        if ((req.headers['content-type'] ?? '').includes('application/json')) {
+          Object.assign(args, raw ? (JSON.parse(raw) as Record<string, unknown>) : {});
+        } else {
+          for (const [key, value] of new URLSearchParams(raw)) args[key] = decodeValue(value);
+        }
+        const retryAfter = this.pendingLimits.get(method);
+        res.setHeader('content-type', 'application/json');
+        if (retryAfter !== undefined) {
+          this.pendingLimits.delete(method);
+          this.limited.push(method);
+          res.statusCode = 429;
+          res.setHeader('retry-after', String(retryAfter));
+          res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+          return;
+        }
+        const auth = req.headers.authorization;
+        this.calls.push({ method, token: auth?.replace(/^Bearer /, ''), args });
+        res.end(JSON.stringify(this.answer(method, args)));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return {
+          ok: true,
+          url: 'https://acme.slack.com/',
+          team: 'Acme',
+          user: 'switchboard',
+          team_id: 'T0001',
+          user_id: 'UBOT0001',
+          bot_id: 'BBOT0001',
+        };
+      case 'chat.postMessage': {
+        this.seq += 1;
+        const ts = `1700000${String(this.seq).padStart(3, '0')}.000100`;
+        return { ok: true, channel: args['channel'], ts, message: { ...args, ts } };
+      }
+      case 'chat.update':
+        return { ok: true, channel: args['channel'], ts: args['ts'], text: args['text'] };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `1700999${String(++this.seq).padStart(3, '0')}.000200` };
+      case 'users.info': {
+        const id = String(args['user']);
+        const name = `Agent ${id}`;
+        return {
+          ok: true,
+          user: { id, name: id.toLowerCase(), real_name: name, profile: { display_name: name } },
+        };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
