@@ -19,6 +19,9 @@ import { TicketPool } from './pool/pool.ts';
 import { PoolSmsStore } from './pool/sms-compliance.ts';
 import { createSmsChannel } from '../channels/sms/adapter.ts';
 import { createSlackDesk, type SlackDesk } from './desk/desk.ts';
+import { createEmailChannel } from '../channels/email/adapter.ts';
+import { loadEmailConfig } from '../channels/email/config.ts';
+import { PoolEmailStore } from './pool/email-store.ts';
 import { enqueueDelivery } from './pipeline/ingest.ts';
 import { redisDocumentLocks } from './pool/locks.ts';
 import type { Queue } from 'bullmq';
@@ -123,6 +126,19 @@ export async function createGateway(options: {
   });
   const adapters = new Map<ChannelId, ChannelAdapter>([[api.adapter.id, api.adapter]]);
   if (sms) adapters.set(sms.adapter.id, sms.adapter);
+  // The email channel, on when EMAIL_IMAP_HOST is set: its poller runs in the worker role.
+  const emailConfig = loadEmailConfig(options.env ?? process.env);
+  const email =
+    emailConfig &&
+    createEmailChannel({
+      config: emailConfig,
+      sink,
+      store: await PoolEmailStore.create({ pool, locks }),
+      redis: producerRedis,
+      keyPrefix: config.QUEUE_PREFIX,
+      ...(logger ? { logger } : {}),
+    });
+  if (email) adapters.set(email.adapter.id, email.adapter);
   // The Slack agent desk, on when SLACK_BOT_TOKEN is set.
   const desk = createSlackDesk({
     env: options.env ?? process.env,
@@ -207,9 +223,13 @@ export async function createGateway(options: {
       ...(logger ? { logger } : {}),
     });
     const deskWorker = desk?.startWorker(workerRedis);
+    // Resolves after the first scan; an IMAP outage is logged and retried, never thrown.
+    await email?.start();
     const started = workers;
     workers = {
       close: async () => {
+        // No new inbound mail first; the workers then drain what is queued.
+        await email?.poller.stop();
         await started.close();
         await deskWorker?.close();
         await intents?.close();
@@ -229,6 +249,8 @@ export async function createGateway(options: {
     desk,
     async stop() {
       await workers?.close();
+      // The SMTP pool closes after the workers drained (outbound may still send until then).
+      await email?.stop();
       await desk?.close();
       await queues.close();
       await training.close();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { EmailConfigSchema } from '../../channels/email/config.ts';
 import { SmsConfigSchema } from '../../channels/sms/config.ts';
 import { ConfigSchema } from '../../src/config.ts';
 import { DeskConfigSchema } from '../../src/desk/config.ts';
@@ -18,6 +19,7 @@ describe('README', () => {
       ...Object.keys(ConfigSchema.shape),
       ...Object.keys(SmsConfigSchema.shape),
       ...Object.keys(DeskConfigSchema.shape),
+      ...Object.keys(EmailConfigSchema.shape),
     ];
     expect(names.filter((name) => rowOf(name) === undefined)).toEqual([]);
   });

@@ -1,0 +1,245 @@
+import { createHash } from 'node:crypto';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import sanitizeHtml from 'sanitize-html';
+import type { Attachment } from '../../src/domain/message.ts';
+import type { RejectionReason } from './ports.ts';
+
+const MAX_TEXT = 100_000;
+const MAX_HTML = 1_000_000;
+
+/** One fetched mail, parsed and classified; nothing here touches a store. */
+export interface ParsedEmail {
+  /** Message-ID without angle brackets, or `h<sha256 of the envelope>` when the mail has none. */
+  key: string;
+  messageId: string | undefined;
+  from: { address: string; name: string | undefined } | undefined;
+  subject: string | undefined;
+  text: string;
+  newText: string;
+  html: string | undefined;
+  attachments: Attachment[];
+  /** In-Reply-To first, then References newest first: where to look for the thread. */
+  parents: string[];
+  date: Date | undefined;
+  /** Set when the mail must not reach the bot as a customer message. */
+  loop: { reason: RejectionReason; detail: string } | undefined;
+  /** For bounces: the addresses that failed. */
+  failedRecipients: string[];
+}
+
+/** Strips angle brackets and whitespace from a Message-ID. */
+export function normalizeMessageId(raw: string): string {
+  return raw.trim().replace(/^<+/, '').replace(/>+$/, '').trim();
+}
+
+function ids(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const all = (Array.isArray(value) ? value : [value]).flatMap(
+    (v) => v.match(/<[^<>\s]+>/g) ?? [v],
+  );
+  return all.map(normalizeMessageId).filter((id) => id.length > 0 && id.length <= 400);
+}
+
+function firstAddress(
+  value: AddressObject | AddressObject[] | undefined,
+): { address: string; name: string | undefined } | undefined {
+  const list = Array.isArray(value) ? value : value ? [value] : [];
+  for (const group of list) {
+    for (const entry of group.value) {
+      const address = entry.address?.trim().toLowerCase();
+      if (address && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address) && address.length <= 320) {
+        return { address, name: entry.name ? entry.name.slice(0, 200) : undefined };
+      }
+    }
+  }
+  return undefined;
+}
+
+function header(mail: ParsedMail, name: string): string | undefined {
+  const value: unknown = mail.headers.get(name);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(String).join(', ');
+  if (typeof value === 'object' && 'value' in value) {
+    return String(value.value);
+  }
+  return value instanceof Date ? value.toISOString() : JSON.stringify(value);
+}
+
+/**
+ * Why this mail must not be answered automatically (RFC 3834 and common practice), or undefined.
+ * Own Message-IDs are checked by the caller (it needs the store).
+ */
+export function classifyLoop(
+  mail: ParsedMail,
+  from: string | undefined,
+): { reason: RejectionReason; detail: string } | undefined {
+  const contentType = mail.headers.get('content-type');
+  const reportType =
+    typeof contentType === 'object' && contentType !== null && 'params' in contentType
+      ? (contentType as { params: Record<string, string> }).params['report-type']
+      : undefined;
+  const local = from?.split('@')[0] ?? '';
+  if (
+    reportType?.toLowerCase() === 'delivery-status' ||
+    /^(mailer-daemon|postmaster)$/i.test(local) ||
+    header(mail, 'x-failed-recipients') !== undefined
+  ) {
+    return { reason: 'bounce', detail: `delivery status notification from ${from ?? 'unknown'}` };
+  }
+  const autoSubmitted = header(mail, 'auto-submitted');
+  if (autoSubmitted !== undefined && autoSubmitted.trim().toLowerCase() !== 'no') {
+    return { reason: 'auto-submitted', detail: `Auto-Submitted: ${autoSubmitted.trim()}` };
+  }
+  const precedence = header(mail, 'precedence')?.trim().toLowerCase();
+  if (precedence === 'bulk' || precedence === 'list' || precedence === 'junk') {
+    return { reason: 'bulk', detail: `Precedence: ${precedence}` };
+  }
+  // mailparser gathers List-Id, List-Unsubscribe... under one `list` key.
+  const listHeader = [...mail.headers.keys()].find(
+    (key) => key === 'list' || key.startsWith('list-'),
+  );
+  if (listHeader !== undefined) {
+    return { reason: 'mailing-list', detail: 'List-* header (mailing list)' };
+  }
+  // Microsoft's and others' auto-reply markers, and "X-Autoreply: yes".
+  const suppress = header(mail, 'x-auto-response-suppress');
+  if (header(mail, 'x-autoreply') !== undefined || header(mail, 'x-autorespond') !== undefined) {
+    return { reason: 'auto-submitted', detail: 'X-Autoreply header' };
+  }
+  if (suppress !== undefined && /\b(all|oof|autoreply)\b/i.test(suppress)) {
+    return { reason: 'auto-submitted', detail: `X-Auto-Response-Suppress: ${suppress}` };
+  }
+  return undefined;
+}
+
+/** The recipients a bounce reports as failed (DSN Final-Recipient, X-Failed-Recipients). */
+function failedRecipients(mail: ParsedMail): string[] {
+  const found = new Set<string>();
+  const add = (raw: string) => {
+    const address = raw.trim().replace(/^<|>$/g, '').toLowerCase();
+    if (/^[^@\s]+@[^@\s]+$/.test(address)) found.add(address);
+  };
+  for (const part of header(mail, 'x-failed-recipients')?.split(',') ?? []) add(part);
+  // mailparser inlines a message/delivery-status part into the text; other parsers keep it apart.
+  const reports = [
+    mail.text ?? '',
+    ...mail.attachments
+      .filter((a) => /^message\/(global-)?delivery-status$/i.test(a.contentType))
+      .map((a) => a.content.toString('utf8')),
+  ];
+  for (const report of reports) {
+    for (const match of report.matchAll(/^(?:Final|Original)-Recipient:\s*[^;\n]*;\s*(\S+)/gim)) {
+      if (match[1]) add(match[1]);
+    }
+  }
+  return [...found];
+}
+
+/** Lines that start the quoted history in the common clients (English, German, French, Chinese). */
+const QUOTE_HEADERS: RegExp[] = [
+  /^On\s.+wrote:\s*$/,
+  /^On\s.+$\n^.*wrote:\s*$/m,
+  /^Am\s.+schrieb.*:\s*$/,
+  /^Le\s.+a\s+écrit\s*:\s*$/,
+  /^在.+写道[:：]\s*$/,
+  /^-{2,}\s*(Original Message|Forwarded message|原始邮件)\s*-{2,}\s*$/i,
+  /^_{10,}\s*$/,
+  /^(From|De|Von|发件人)\s*[:：].+$\n^(Sent|Date|Envoyé|Gesendet|发送时间|日期)\s*[:：]/m,
+];
+const SIGNATURE = [/^-- ?$/, /^Sent from my \w+/i, /^Get Outlook for /i, /^发自我的/];
+
+/**
+ * The customer's new words: the text above the quoted history, without the signature. Falls back
+ * to the full text when nothing would be left (a mail that is all quote).
+ */
+export function extractNewText(text: string): string {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  let end = lines.length;
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] ?? '';
+    const pair = `${line}\n${lines[i + 1] ?? ''}`;
+    if (line.startsWith('>') || QUOTE_HEADERS.some((re) => re.test(line) || re.test(pair))) {
+      end = i;
+      break;
+    }
+    if (SIGNATURE.some((re) => re.test(line))) {
+      end = i;
+      break;
+    }
+  }
+  const fresh = lines.slice(0, end).join('\n').trim();
+  return fresh.length > 0 ? fresh : text.trim();
+}
+
+/** Our HTML allow-list: formatting and links, no images (trackers), scripts or styles. */
+export function sanitizeEmailHtml(html: string): string {
+  return sanitizeHtml(html, {
+    allowedTags: sanitizeHtml.defaults.allowedTags.filter((tag) => tag !== 'img'),
+    allowedAttributes: { a: ['href', 'title'], td: ['colspan', 'rowspan'], th: ['colspan'] },
+    allowedSchemes: ['http', 'https', 'mailto'],
+  });
+}
+
+/**
+ * Parses a raw RFC 5322 message with mailparser (charsets through iconv-lite: UTF-8, GBK/GB18030,
+ * ISO-8859-x...). Throws only when mailparser itself gives up; the caller records that.
+ */
+export async function parseEmail(source: Buffer): Promise<ParsedEmail> {
+  const mail = await simpleParser(source, {
+    skipImageLinks: true,
+    skipTextToHtml: true,
+    maxHtmlLengthToParse: 2_000_000,
+  });
+  const from = firstAddress(mail.from);
+  const messageIds = ids(mail.messageId);
+  const messageId = messageIds[0];
+  // No Message-ID: a hash of the envelope and the bytes, not of the UID, so the same mail
+  // re-fetched after a UIDVALIDITY change keeps its key (and stays a duplicate).
+  const key =
+    messageId ??
+    `h${createHash('sha256')
+      .update(
+        [
+          from?.address ?? '',
+          mail.subject ?? '',
+          mail.date?.toISOString() ?? '',
+          createHash('sha256').update(source).digest('hex'),
+        ].join('\n'),
+      )
+      .digest('hex')
+      .slice(0, 40)}`;
+  const html = typeof mail.html === 'string' ? sanitizeEmailHtml(mail.html) : undefined;
+  // mailparser derives text from HTML itself when a mail has only HTML.
+  const text = (mail.text ?? '').trim().slice(0, MAX_TEXT);
+  const parents = [...ids(mail.inReplyTo), ...ids(mail.references).reverse()];
+  const loop = classifyLoop(mail, from?.address);
+  return {
+    key,
+    messageId,
+    from,
+    subject: mail.subject?.slice(0, 998),
+    text,
+    newText: extractNewText(text).slice(0, MAX_TEXT),
+    html: html === undefined || html.length > MAX_HTML ? undefined : html,
+    attachments: mail.attachments
+      .filter((a) => a.contentDisposition === 'attachment' || a.filename !== undefined)
+      .slice(0, 100)
+      .map((a) => ({
+        name: (a.filename ?? 'unnamed').slice(0, 255),
+        contentType: a.contentType.slice(0, 255),
+        size: a.size,
+      })),
+    parents: [...new Set(parents)],
+    date: mail.date,
+    loop,
+    // Only a bounce names failed addresses: a customer quoting a DSN marks nobody.
+    failedRecipients: loop?.reason === 'bounce' ? failedRecipients(mail) : [],
+  };
+}
+
+/** The ticket number of a `[#T-<n>]` subject tag, if any. */
+export function ticketTag(subject: string | undefined): number | undefined {
+  const match = /\[#T-(\d{1,12})\]/i.exec(subject ?? '');
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}

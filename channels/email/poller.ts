@@ -1,0 +1,402 @@
+import { createHash } from 'node:crypto';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import type { Logger } from 'pino';
+import { isSwitchboardError } from '../../src/domain/errors.ts';
+import type { InboundSink } from '../../src/domain/ports.ts';
+import { ourDomain, type EmailConfig } from './config.ts';
+import { parseEmail, ticketTag, type ParsedEmail } from './parse.ts';
+import type { EmailStore, RejectionReason } from './ports.ts';
+
+/** Test hooks: throwing from one simulates the process dying at that point. */
+export interface PollerHooks {
+  /** The mail was downloaded, nothing handed on yet. */
+  afterFetch?(uid: number): Promise<void> | void;
+  /** The sink resolved (the mail is durable), the server flag is not set yet. */
+  afterAccept?(uid: number): Promise<void> | void;
+}
+
+export interface EmailPollerDeps {
+  config: EmailConfig;
+  sink: InboundSink;
+  store: EmailStore;
+  logger?: Logger | undefined;
+  hooks?: PollerHooks | undefined;
+}
+
+/** Tries per mail before it is set aside as a processing error. */
+const MAX_ATTEMPTS = 5;
+
+type Outcome = 'accepted' | 'duplicate' | RejectionReason;
+
+/**
+ * Watches one IMAP mailbox (imapflow: IDLE, or polling with NOOP/STATUS on servers without IDLE)
+ * and hands every unprocessed mail to the InboundSink. A mail is marked processed on the server
+ * (flag or move) only after the sink resolved or its rejection was stored, so a crash at any point
+ * leaves it to be fetched again; the sink's job id (the Message-ID) makes that re-fetch a no-op.
+ * Which mail is unprocessed is read from the server each scan (no local UID state), so a changed
+ * UIDVALIDITY needs no recovery beyond the full re-scan it gets.
+ */
+export class EmailPoller {
+  private stopped = false;
+  private client: ImapFlow | undefined;
+  private scanning: Promise<void> | undefined;
+  private dirty = false;
+  private uidValidity: bigint | undefined;
+  /** Consecutive failures per UID of the current UIDVALIDITY. */
+  private readonly failures = new Map<number, number>();
+  private wake: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+  /** Mails handed on or rejected by this poller, by outcome (metrics, tests). */
+  readonly counts = new Map<Outcome, number>();
+
+  constructor(private readonly deps: EmailPollerDeps) {}
+
+  /** Connects and scans once; resolves when that first scan ended (or the first connect failed). */
+  start(): Promise<void> {
+    this.stopped = false;
+    return new Promise<void>((resolve) => {
+      this.running = this.run(resolve);
+    });
+  }
+
+  /** Stops after the mail in hand; nothing half-done is flagged. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.scanning?.catch(() => undefined);
+    const client = this.client;
+    if (client?.usable) await client.logout().catch(() => client.close());
+    else client?.close();
+    await this.running;
+  }
+
+  private newClient(): ImapFlow {
+    const c = this.deps.config;
+    const options: ImapFlowOptions = {
+      host: c.EMAIL_IMAP_HOST,
+      port: c.EMAIL_IMAP_PORT,
+      secure: c.EMAIL_IMAP_TLS === 'implicit',
+      doSTARTTLS:
+        c.EMAIL_IMAP_TLS === 'starttls' ? true : c.EMAIL_IMAP_TLS === 'none' ? false : undefined,
+      auth: { user: c.EMAIL_IMAP_USER, pass: c.EMAIL_IMAP_PASSWORD },
+      logger: c.EMAIL_DEBUG ? (this.deps.logger ?? false) : false,
+      // imapflow waits 15 s before IDLE by default: new mail would be noticed that late.
+      autoIdleDelay: c.EMAIL_IDLE_DELAY_MS,
+      // Servers without IDLE: poll with STATUS instead.
+      missingIdleCommand: 'STATUS',
+    };
+    return new ImapFlow(options);
+  }
+
+  private async run(ready: () => void): Promise<void> {
+    let delay = 500;
+    while (!this.stopped) {
+      const client = this.newClient();
+      this.client = client;
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      client.on('error', (error: unknown) => this.log('warn', { err: error }, 'IMAP error'));
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await client.connect();
+        await this.prepare(client);
+        delay = 500;
+        this.log('info', { mailbox: this.deps.config.EMAIL_IMAP_MAILBOX }, 'IMAP connected');
+        client.on('exists', () => this.trigger(client));
+        timer = setInterval(() => this.trigger(client), this.deps.config.EMAIL_POLL_INTERVAL_MS);
+        this.trigger(client);
+        await this.scanning;
+        ready();
+        await closed;
+        this.log('info', {}, 'IMAP connection closed');
+      } catch (error) {
+        this.log('warn', { err: error }, 'IMAP connection failed');
+        ready();
+        client.close();
+      } finally {
+        if (timer) clearInterval(timer);
+      }
+      if (this.stopped) break;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, delay).unref();
+      });
+      delay = Math.min(delay * 2, this.deps.config.EMAIL_RECONNECT_MAX_MS);
+    }
+  }
+
+  private async prepare(client: ImapFlow): Promise<void> {
+    const c = this.deps.config;
+    if (c.EMAIL_PROCESSED_MODE === 'move') {
+      const folders = await client.list();
+      if (!folders.some((folder) => folder.path === c.EMAIL_PROCESSED_FOLDER)) {
+        await client.mailboxCreate(c.EMAIL_PROCESSED_FOLDER);
+      }
+    }
+    const mailbox = await client.mailboxOpen(c.EMAIL_IMAP_MAILBOX);
+    if (this.uidValidity !== undefined && mailbox.uidValidity !== this.uidValidity) {
+      // UIDs of the old generation mean nothing now; the full scan that follows re-reads all
+      // unprocessed mail, and Message-ID keys keep anything already queued from being queued again.
+      this.log('warn', { mailbox: c.EMAIL_IMAP_MAILBOX }, 'UIDVALIDITY changed: full re-scan');
+    }
+    if (mailbox.uidValidity !== this.uidValidity) this.failures.clear();
+    this.uidValidity = mailbox.uidValidity;
+  }
+
+  /** Starts a scan, or asks the running one to go again when it ends. */
+  private trigger(client: ImapFlow): void {
+    if (this.stopped) return;
+    if (this.scanning) {
+      this.dirty = true;
+      return;
+    }
+    this.scanning = (async () => {
+      try {
+        do {
+          this.dirty = false;
+          await this.scan(client);
+        } while (this.dirty && !this.stopped && client.usable);
+      } catch (error) {
+        this.log('warn', { err: error }, 'IMAP scan failed');
+      } finally {
+        this.scanning = undefined;
+      }
+    })();
+  }
+
+  private async scan(client: ImapFlow): Promise<void> {
+    const c = this.deps.config;
+    if (!client.usable) return;
+    const mailbox = client.mailbox;
+    if (mailbox && mailbox.uidValidity !== this.uidValidity) await this.prepare(client);
+    const found = await client.search(
+      c.EMAIL_PROCESSED_MODE === 'flag'
+        ? { unKeyword: c.EMAIL_PROCESSED_KEYWORD, deleted: false }
+        : { deleted: false },
+      { uid: true },
+    );
+    const uids = (found || []).sort((a, b) => a - b);
+    this.log('debug', { count: uids.length }, 'IMAP scan');
+    for (const uid of uids) {
+      if (this.stopped || !client.usable) return;
+      // The queue or database is away: leave this and later mail for the next scan.
+      if ((await this.processOne(client, uid)) === 'unavailable') return;
+    }
+  }
+
+  /**
+   * Handles one mail. 'retry' and 'unavailable' leave it unflagged for a later scan; a mail that
+   * fails MAX_ATTEMPTS times in a row is recorded as a processing error and flagged, so one bad
+   * mail never holds up the others.
+   */
+  private async processOne(
+    client: ImapFlow,
+    uid: number,
+  ): Promise<'done' | 'retry' | 'unavailable'> {
+    try {
+      await this.processOrThrow(client, uid);
+      this.failures.delete(uid);
+      return 'done';
+    } catch (error) {
+      this.log('warn', { err: error, uid }, 'mail left for the next scan');
+      if (isSwitchboardError(error) && error.code === 'SB_ERR_UNAVAILABLE') return 'unavailable';
+      if (!client.usable || this.stopped) return 'retry';
+      const failures = (this.failures.get(uid) ?? 0) + 1;
+      this.failures.set(uid, failures);
+      if (failures < MAX_ATTEMPTS) return 'retry';
+      try {
+        await this.reject(uid, {
+          key: `uid.${String(this.uidValidity)}.${uid}`,
+          reason: 'processing-error',
+          detail: `failed ${failures} times: ${error instanceof Error ? error.message : String(error)}`,
+          from: undefined,
+          subject: undefined,
+        });
+        await this.markProcessed(client, uid);
+        this.failures.delete(uid);
+        return 'done';
+      } catch {
+        return 'retry';
+      }
+    }
+  }
+
+  private async processOrThrow(client: ImapFlow, uid: number): Promise<void> {
+    const c = this.deps.config;
+    const meta = await client.fetchOne(
+      String(uid),
+      { uid: true, size: true, envelope: true, internalDate: true },
+      { uid: true },
+    );
+    if (!meta) return;
+    let outcome: Outcome;
+    if ((meta.size ?? 0) > c.EMAIL_MAX_MESSAGE_BYTES) {
+      // Not downloaded at all: recorded from the envelope, with a key stable across re-scans.
+      const key = meta.envelope?.messageId
+        ? meta.envelope.messageId.replace(/^<|>$/g, '')
+        : `h${this.hash(
+            [
+              meta.envelope?.from?.[0]?.address ?? '',
+              meta.envelope?.subject ?? '',
+              String(meta.envelope?.date ?? ''),
+              String(meta.size),
+            ].join('\n'),
+          )}`;
+      outcome = await this.reject(uid, {
+        key,
+        reason: 'too-large',
+        detail: `${meta.size ?? 0} bytes, over EMAIL_MAX_MESSAGE_BYTES (${c.EMAIL_MAX_MESSAGE_BYTES})`,
+        from: meta.envelope?.from?.[0]?.address?.toLowerCase(),
+        subject: meta.envelope?.subject,
+      });
+    } else {
+      const full = await client.fetchOne(String(uid), { source: true }, { uid: true });
+      if (full === false || !full.source) return;
+      await this.deps.hooks?.afterFetch?.(uid);
+      outcome = await this.handle(full.source, uid, meta.internalDate);
+    }
+    if (outcome === 'accepted' || outcome === 'duplicate')
+      await this.deps.hooks?.afterAccept?.(uid);
+    await this.markProcessed(client, uid);
+    this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + 1);
+  }
+
+  private async handle(
+    source: Buffer,
+    uid: number,
+    internalDate: Date | string | undefined,
+  ): Promise<Outcome> {
+    let mail: ParsedEmail;
+    try {
+      mail = await parseEmail(source);
+    } catch (error) {
+      return this.reject(uid, {
+        key: `h${this.hash(source)}`,
+        reason: 'malformed',
+        detail: `unparseable: ${error instanceof Error ? error.message : String(error)}`,
+        from: undefined,
+        subject: undefined,
+      });
+    }
+    const base = { key: mail.key, from: mail.from?.address, subject: mail.subject };
+    if (!mail.from) {
+      return this.reject(uid, { ...base, reason: 'malformed', detail: 'no valid From address' });
+    }
+    if (mail.loop?.reason === 'bounce') {
+      for (const address of mail.failedRecipients) await this.deps.store.markUndeliverable(address);
+      return this.reject(uid, {
+        ...base,
+        reason: 'bounce',
+        detail: `${mail.loop.detail}; failed: ${mail.failedRecipients.join(', ') || 'unknown'}`,
+      });
+    }
+    if (await this.isOwn(mail)) {
+      return this.reject(uid, { ...base, reason: 'own-message', detail: 'sent by Switchboard' });
+    }
+    if (mail.loop) return this.reject(uid, { ...base, ...mail.loop });
+    if (mail.text === '' && mail.attachments.length === 0 && !mail.subject?.trim()) {
+      return this.reject(uid, {
+        ...base,
+        reason: 'empty',
+        detail: 'no subject, body or attachment',
+      });
+    }
+    const threadKey = await this.threadOf(mail, mail.from.address);
+    if (mail.messageId !== undefined) {
+      await this.deps.store.rememberMessageId({
+        messageId: mail.messageId,
+        threadKey,
+        direction: 'in',
+        subject: mail.subject,
+      });
+    }
+    // A mail with only a subject is still a question: the subject stands in for the body.
+    const text = mail.text === '' ? (mail.subject?.trim() ?? '') : mail.text;
+    const received =
+      internalDate instanceof Date
+        ? internalDate
+        : internalDate
+          ? new Date(internalDate)
+          : undefined;
+    const result = await this.deps.sink.accept({
+      channel: 'email',
+      channelMessageId: mail.key,
+      threadKey,
+      from: {
+        identity: { kind: 'email', value: mail.from.address },
+        ...(mail.from.name ? { name: mail.from.name } : {}),
+      },
+      text,
+      newText: mail.text === '' ? text : mail.newText,
+      ...(mail.html === undefined ? {} : { html: mail.html }),
+      ...(mail.subject === undefined ? {} : { subject: mail.subject }),
+      attachments: mail.attachments,
+      receivedAt: received && !Number.isNaN(received.getTime()) ? received : new Date(),
+      channelData: mail.messageId === undefined ? {} : { messageId: mail.messageId },
+    });
+    return result.duplicate ? 'duplicate' : 'accepted';
+  }
+
+  /** In-Reply-To / References against ids we know, then the `[#T-n]` tag, else a new thread. */
+  private async threadOf(mail: ParsedEmail, sender: string): Promise<string> {
+    const known = await this.deps.store.threadOfMessageIds(mail.parents);
+    if (known !== undefined) return known;
+    const tag = ticketTag(mail.subject);
+    if (tag !== undefined) {
+      const tagged = await this.deps.store.threadOfTicketNumber(tag, sender);
+      if (tagged !== undefined) return tagged;
+    }
+    return mail.key;
+  }
+
+  private async isOwn(mail: ParsedEmail): Promise<boolean> {
+    const c = this.deps.config;
+    if (mail.from?.address === c.EMAIL_ADDRESS.toLowerCase()) return true;
+    if (mail.messageId === undefined) return false;
+    if (mail.messageId.startsWith('sb-') && mail.messageId.endsWith(`@${ourDomain(c)}`))
+      return true;
+    return this.deps.store.isOwnMessageId(mail.messageId);
+  }
+
+  private async reject(
+    uid: number,
+    r: {
+      key: string;
+      reason: RejectionReason;
+      detail: string;
+      from: string | undefined;
+      subject: string | undefined;
+    },
+  ): Promise<RejectionReason> {
+    await this.deps.store.recordRejection({
+      ...r,
+      mailbox: this.deps.config.EMAIL_IMAP_MAILBOX,
+      uid,
+      at: new Date(),
+    });
+    this.log('info', { reason: r.reason, uid }, 'mail not handed to the bot');
+    return r.reason;
+  }
+
+  private async markProcessed(client: ImapFlow, uid: number): Promise<void> {
+    const c = this.deps.config;
+    const ok =
+      c.EMAIL_PROCESSED_MODE === 'flag'
+        ? await client.messageFlagsAdd(String(uid), ['\\Seen', c.EMAIL_PROCESSED_KEYWORD], {
+            uid: true,
+          })
+        : await client.messageMove(String(uid), c.EMAIL_PROCESSED_FOLDER, { uid: true });
+    if (!ok) throw new Error(`could not mark UID ${uid} processed`);
+  }
+
+  private hash(value: string | Buffer): string {
+    return createHash('sha256').update(value).digest('hex').slice(0, 40);
+  }
+
+  private log(
+    level: 'debug' | 'info' | 'warn',
+    fields: Record<string, unknown>,
+    message: string,
+  ): void {
+    this.deps.logger?.[level]({ channel: 'email', ...fields }, message);
+  }
+}

@@ -1,0 +1,206 @@
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import type { EmailRejection, EmailStore, ThreadContext } from '../../channels/email/ports.ts';
+import type { DocumentLocks } from './locks.ts';
+import type { TicketPool } from './pool.ts';
+
+// The email channel's collections. Every hot-path read is by _id (FerretDB scans other filters).
+
+/** One document per Message-ID we sent or received: `_id` = the id without angle brackets. */
+const emailMessageIdSchema = new Schema(
+  {
+    _id: { type: String },
+    threadKey: { type: String, required: true },
+    direction: { type: String, enum: ['in', 'out'], required: true },
+  },
+  { timestamps: true },
+);
+
+/** One document per email thread, `_id` = thread key: the subject and the References chain. */
+const emailThreadSchema = new Schema(
+  {
+    _id: { type: String },
+    subject: { type: String },
+    messageIds: { type: [String], default: [] },
+    lastInboundId: { type: String },
+  },
+  { timestamps: true },
+);
+
+/** Mail the poller did not hand on as a customer message, and why; `_id` = the mail's key. */
+const emailRejectionSchema = new Schema(
+  {
+    _id: { type: String },
+    reason: { type: String, required: true },
+    detail: { type: String },
+    from: { type: String },
+    subject: { type: String },
+    mailbox: { type: String },
+    uid: { type: Number },
+    at: { type: Date, required: true },
+  },
+  { timestamps: true },
+);
+emailRejectionSchema.index({ at: -1 });
+
+export type EmailThreadDoc = InferSchemaType<typeof emailThreadSchema> & { _id: string };
+export type EmailRejectionDoc = InferSchemaType<typeof emailRejectionSchema> & { _id: string };
+
+function buildEmailModels(connection: Connection) {
+  return {
+    EmailMessageId: connection.model('EmailMessageId', emailMessageIdSchema, 'email_message_ids'),
+    EmailThread: connection.model('EmailThread', emailThreadSchema, 'email_threads'),
+    EmailRejection: connection.model('EmailRejection', emailRejectionSchema, 'email_rejections'),
+  };
+}
+export type EmailModels = ReturnType<typeof buildEmailModels>;
+const registered = new WeakMap<Connection, EmailModels>();
+
+/** Registers the email collections on the pool's connection (once per connection). */
+export function registerEmailModels(connection: Connection): EmailModels {
+  let models = registered.get(connection);
+  if (!models) {
+    models = buildEmailModels(connection);
+    registered.set(connection, models);
+  }
+  return models;
+}
+
+/** How many Message-IDs a References header carries at most (the oldest and the latest). */
+const MAX_REFERENCES = 20;
+
+/** The email channel's storage on the ticket pool's database. */
+export class PoolEmailStore implements EmailStore {
+  private constructor(
+    private readonly pool: TicketPool,
+    private readonly locks: DocumentLocks,
+    private readonly models: EmailModels,
+  ) {}
+
+  /** Registers the collections on the pool's connection and builds their indexes. */
+  static async create(deps: { pool: TicketPool; locks: DocumentLocks }): Promise<PoolEmailStore> {
+    const models = registerEmailModels(deps.pool.models.Ticket.db);
+    await Promise.all(Object.values(models).map((model) => model.createIndexes()));
+    return new PoolEmailStore(deps.pool, deps.locks, models);
+  }
+
+  async threadOfMessageIds(messageIds: string[]): Promise<string | undefined> {
+    for (const id of messageIds) {
+      const known = (await this.models.EmailMessageId.findById(id).lean()) as {
+        threadKey: string;
+      } | null;
+      if (known) return known.threadKey;
+    }
+    return undefined;
+  }
+
+  async threadOfTicketNumber(ticketNumber: number, sender: string): Promise<string | undefined> {
+    // Only the subject-tag fallback: `number` has a unique index on MongoDB (a scan on FerretDB).
+    const ticket = await this.pool.models.Ticket.findOne({ number: ticketNumber, channel: 'email' })
+      .select({ threadKey: 1, replyTo: 1 })
+      .lean();
+    // A tag is easy to guess: it joins the ticket only when its own customer writes.
+    if (!ticket || ticket.replyTo.value !== sender.toLowerCase()) return undefined;
+    return ticket.threadKey;
+  }
+
+  async rememberMessageId(input: {
+    messageId: string;
+    threadKey: string;
+    direction: 'in' | 'out';
+    subject?: string | undefined;
+  }): Promise<void> {
+    await this.models.EmailMessageId.updateOne(
+      { _id: input.messageId },
+      { $setOnInsert: { threadKey: input.threadKey, direction: input.direction } },
+      { upsert: true },
+    );
+    // Read-modify-write of the thread's chain: FerretDB updates are not atomic, so under a lock.
+    await this.locks.withLock(`email-thread.${input.threadKey}`, async () => {
+      const thread = (await this.models.EmailThread.findById(
+        input.threadKey,
+      ).lean()) as EmailThreadDoc | null;
+      const ids = thread?.messageIds ?? [];
+      const set: Record<string, unknown> = {};
+      if (!ids.includes(input.messageId)) {
+        const next = [...ids, input.messageId];
+        // Keep the root and the latest ones, as mail clients do when References grow long.
+        set['messageIds'] =
+          next.length > MAX_REFERENCES
+            ? [next[0], ...next.slice(next.length - MAX_REFERENCES + 1)]
+            : next;
+      }
+      if (input.direction === 'in') set['lastInboundId'] = input.messageId;
+      if (!thread?.subject && input.subject) set['subject'] = input.subject;
+      if (Object.keys(set).length > 0) {
+        await this.models.EmailThread.updateOne(
+          { _id: input.threadKey },
+          { $set: set },
+          { upsert: true },
+        );
+      }
+    });
+  }
+
+  async isOwnMessageId(messageId: string): Promise<boolean> {
+    const known = (await this.models.EmailMessageId.findById(messageId).lean()) as {
+      direction: string;
+    } | null;
+    return known?.direction === 'out';
+  }
+
+  async threadContext(ticketId: string, threadKey: string): Promise<ThreadContext> {
+    const [ticket, thread] = await Promise.all([
+      this.pool.getTicket(ticketId),
+      this.models.EmailThread.findById(threadKey).lean() as Promise<EmailThreadDoc | null>,
+    ]);
+    return {
+      ticketNumber: ticket?.number,
+      subject: ticket?.subject ?? thread?.subject ?? undefined,
+      messageIds: thread?.messageIds ?? [],
+      lastInboundId: thread?.lastInboundId ?? undefined,
+    };
+  }
+
+  async recordRejection(rejection: EmailRejection): Promise<void> {
+    await this.models.EmailRejection.updateOne(
+      { _id: rejection.key },
+      {
+        $setOnInsert: {
+          reason: rejection.reason,
+          detail: rejection.detail,
+          ...(rejection.from === undefined ? {} : { from: rejection.from }),
+          ...(rejection.subject === undefined ? {} : { subject: rejection.subject }),
+          mailbox: rejection.mailbox,
+          uid: rejection.uid,
+          at: rejection.at,
+        },
+      },
+      { upsert: true },
+    );
+  }
+
+  /** The rejections recorded, newest first (admin views and tests). */
+  async listRejections(limit = 100): Promise<EmailRejectionDoc[]> {
+    return (await this.models.EmailRejection.find()
+      .sort({ at: -1 })
+      .limit(limit)
+      .lean()) as EmailRejectionDoc[];
+  }
+
+  async markUndeliverable(address: string): Promise<void> {
+    const value = address.trim().toLowerCase();
+    const link = await this.pool.models.ContactIdentity.findById(`email:${value}`).lean();
+    if (!link) return;
+    await this.locks.withLock(`contact.${String(link.contactId)}`, async () => {
+      const contact = await this.pool.models.Contact.findById(link.contactId).lean();
+      if (!contact) return;
+      // Contacts created by an upsert may lack the array (schema defaults apply on create only).
+      const current = (contact.undeliverable as string[] | undefined) ?? [];
+      if (current.includes(value)) return;
+      await this.pool.models.Contact.updateOne(
+        { _id: link.contactId },
+        { $set: { undeliverable: [...current, value] } },
+      );
+    });
+  }
+}
