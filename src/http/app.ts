@@ -35,11 +35,9 @@ export function createHttpApp(deps: {
   app.use(QUEUE_DASHBOARD_PATH, admin, queueDashboardRouter(deps.queues));
   for (const { path, router } of deps.adminRouters) app.use(path, admin, router);
   app.use((req, res) => {
-    res
-      .status(404)
-      .json({
-        error: { code: 'SB_ERR_NOT_FOUND', message: `no route for ${req.method} ${req.path}` },
-      });
+    res.status(404).json({
+      error: { code: 'SB_ERR_NOT_FOUND', message: `no route for ${req.method} ${req.path}` },
+    });
   });
   app.use(errorHandler(deps.logger));
   return app;
