@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SwitchboardError } from './domain/errors.ts';
+import { parseEnvironment } from './domain/environment.ts';
 
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
@@ -68,14 +68,5 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 /** Parses the environment; a bad value stops the process with a message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = ConfigSchema.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const variable = issue?.path.join('.') ?? 'unknown';
-    throw new SwitchboardError('SB_ERR_CONFIG', `${variable}: ${issue?.message ?? 'invalid'}`, {
-      field: variable,
-    });
-  }
-  return parsed.data;
+  return parseEnvironment(ConfigSchema, env);
 }

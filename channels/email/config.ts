@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SwitchboardError } from '../../src/domain/errors.ts';
+import { isSet, parseEnvironment } from '../../src/domain/environment.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -67,19 +67,7 @@ export type EmailConfig = z.infer<typeof EmailConfigSchema>;
  * (EMAIL_IMAP_HOST unset or empty). A bad value throws SB_ERR_CONFIG naming the variable.
  */
 export function loadEmailConfig(env: NodeJS.ProcessEnv = process.env): EmailConfig | undefined {
-  const defined = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
-  );
-  if (defined['EMAIL_IMAP_HOST'] === undefined) return undefined;
-  const parsed = EmailConfigSchema.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const variable = issue?.path.join('.') ?? 'unknown';
-    throw new SwitchboardError('SB_ERR_CONFIG', `${variable}: ${issue?.message ?? 'invalid'}`, {
-      field: variable,
-    });
-  }
-  return parsed.data;
+  return isSet(env, 'EMAIL_IMAP_HOST') ? parseEnvironment(EmailConfigSchema, env) : undefined;
 }
 
 /** The domain of our address: the right-hand side of our own Message-IDs. */

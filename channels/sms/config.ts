@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { isSet, parseEnvironment } from '../../src/domain/environment.ts';
 import { isSupportedCountry } from 'libphonenumber-js';
-import { SwitchboardError } from '../../src/domain/errors.ts';
 
 const optionalString = z.string().trim().min(1).optional();
 
@@ -85,17 +85,5 @@ export type SmsConfig = z.infer<typeof SmsConfigSchema>;
  * (TWILIO_ACCOUNT_SID unset or empty). A bad value throws SB_ERR_CONFIG naming the variable.
  */
 export function loadSmsConfig(env: NodeJS.ProcessEnv = process.env): SmsConfig | undefined {
-  const defined = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
-  );
-  if (defined['TWILIO_ACCOUNT_SID'] === undefined) return undefined;
-  const parsed = SmsConfigSchema.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const variable = issue?.path.join('.') ?? 'unknown';
-    throw new SwitchboardError('SB_ERR_CONFIG', `${variable}: ${issue?.message ?? 'invalid'}`, {
-      field: variable,
-    });
-  }
-  return parsed.data;
+  return isSet(env, 'TWILIO_ACCOUNT_SID') ? parseEnvironment(SmsConfigSchema, env) : undefined;
 }

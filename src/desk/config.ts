@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SwitchboardError } from '../domain/errors.ts';
+import { isSet, parseEnvironment } from '../domain/environment.ts';
 
 /**
  * The Slack desk's variables. The desk is on when SLACK_BOT_TOKEN is set; the rest is then checked
@@ -32,17 +32,5 @@ export type DeskConfig = z.infer<typeof DeskConfigSchema>;
 
 /** The desk configuration, or undefined when SLACK_BOT_TOKEN is unset (the desk is off). */
 export function loadDeskConfig(env: NodeJS.ProcessEnv = process.env): DeskConfig | undefined {
-  const defined = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
-  );
-  if (defined['SLACK_BOT_TOKEN'] === undefined) return undefined;
-  const parsed = DeskConfigSchema.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const variable = issue?.path.join('.') ?? 'unknown';
-    throw new SwitchboardError('SB_ERR_CONFIG', `${variable}: ${issue?.message ?? 'invalid'}`, {
-      field: variable,
-    });
-  }
-  return parsed.data;
+  return isSet(env, 'SLACK_BOT_TOKEN') ? parseEnvironment(DeskConfigSchema, env) : undefined;
 }
