@@ -56,6 +56,24 @@ function post(body: unknown, key: string | null = apiKey) {
     : req.send(body as object);
 }
 
+/** The stored customer message once the pipeline has handled it. */
+function handledMessage(messageId: string) {
+  return waitFor(() =>
+    gateway.pool.models.Message.findOne({
+      channelMessageId: `${integrationId}/${messageId}`,
+      handled: true,
+    }).lean(),
+  );
+}
+
+/** An agent (Alan) answers on a ticket through the admin API. */
+function agentReply(ticketId: string, replyId: string, text: string) {
+  return request(gateway.http!)
+    .post(`/api/v1/tickets/${ticketId}/replies`)
+    .set('authorization', 'Bearer test-admin-token-0123456789')
+    .send({ replyId, agent: { id: 'a1', name: 'Alan' }, text });
+}
+
 async function storedCount(): Promise<{ messages: number; jobs: number }> {
   const counts = await gateway.queues.inbound.getJobCounts();
   return {
@@ -159,16 +177,8 @@ describe('API channel', () => {
     it('delivers the reply to the callback URL with a valid signature', async () => {
       const body = message();
       await post(body).expect(202);
-      const stored = await waitFor(() =>
-        gateway.pool.models.Message.findOne({
-          channelMessageId: `${integrationId}/${body.messageId}`,
-          handled: true,
-        }).lean(),
-      );
-      const reply = await request(gateway.http!)
-        .post(`/api/v1/tickets/${String(stored.ticketId)}/replies`)
-        .set('authorization', 'Bearer test-admin-token-0123456789')
-        .send({ replyId: 'r1', agent: { id: 'a1', name: 'Alan' }, text: 'It ships today.' });
+      const stored = await handledMessage(body.messageId);
+      const reply = await agentReply(String(stored.ticketId), 'r1', 'It ships today.');
       expect(reply.status).toBe(202);
       const delivered = await waitFor(() =>
         receiver.received.find((r) => r.body.includes('It ships today.')),
@@ -206,22 +216,10 @@ describe('API channel', () => {
     it('retries while the receiver is down and delivers once when it is back', async () => {
       const body = message();
       await post(body).expect(202);
-      const stored = await waitFor(() =>
-        gateway.pool.models.Message.findOne({
-          channelMessageId: `${integrationId}/${body.messageId}`,
-          handled: true,
-        }).lean(),
-      );
+      const stored = await handledMessage(body.messageId);
       const port = receiver.port;
       await receiver.stop();
-      const reply = await request(gateway.http!)
-        .post(`/api/v1/tickets/${String(stored.ticketId)}/replies`)
-        .set('authorization', 'Bearer test-admin-token-0123456789')
-        .send({
-          replyId: 'r-down',
-          agent: { id: 'a1', name: 'Alan' },
-          text: 'Back soon, promise.',
-        });
+      const reply = await agentReply(String(stored.ticketId), 'r-down', 'Back soon, promise.');
       expect(reply.status).toBe(202);
       const pending = await waitFor(async () => {
         const doc = await gateway.pool.getMessage(reply.body.messageId);
@@ -245,17 +243,9 @@ describe('API channel', () => {
     it('does not retry a callback that answers 400, and records why', async () => {
       const body = message();
       await post(body).expect(202);
-      const stored = await waitFor(() =>
-        gateway.pool.models.Message.findOne({
-          channelMessageId: `${integrationId}/${body.messageId}`,
-          handled: true,
-        }).lean(),
-      );
+      const stored = await handledMessage(body.messageId);
       receiver.status = 400;
-      const reply = await request(gateway.http!)
-        .post(`/api/v1/tickets/${String(stored.ticketId)}/replies`)
-        .set('authorization', 'Bearer test-admin-token-0123456789')
-        .send({ replyId: 'r-400', agent: { id: 'a1', name: 'Alan' }, text: 'Refused one.' });
+      const reply = await agentReply(String(stored.ticketId), 'r-400', 'Refused one.');
       const failed = await waitFor(async () => {
         const doc = await gateway.pool.getMessage(reply.body.messageId);
         return doc?.deliveryStatus === 'failed' ? doc : undefined;
