@@ -154,6 +154,10 @@ const agentSchema = new Schema(
     languages: { type: [String], default: [] },
     capacity: { type: Number, default: 5 },
     status: { type: String, enum: ['available', 'away', 'offline'], default: 'offline' },
+    /** Supervisors get critical tickets and SLA breaches; agents get the queue. */
+    role: { type: String, enum: ['agent', 'supervisor'], default: 'agent' },
+    /** The tickets the agent holds (see agent-load.ts); `activeTickets` is its length. */
+    activeTicketIds: { type: [Schema.Types.ObjectId], default: [] },
     activeTickets: { type: Number, default: 0 },
   },
   { timestamps: true },

@@ -21,6 +21,7 @@ import {
   type TransitionOptions,
 } from './tickets.ts';
 import { noDocumentLocks, type DocumentLocks } from './locks.ts';
+import { releaseAgentSlot, reserveAgentSlot, type ReserveOptions } from './agent-load.ts';
 import type { ArticleStatus } from '../domain/article.ts';
 import {
   getArticle,
@@ -109,6 +110,20 @@ export class TicketPool {
     options: TransitionOptions,
   ): Promise<TicketDoc> {
     return transitionTicket(this.models, this.locks, ticketId, to, options);
+  }
+
+  /** Counts the ticket against the agent's capacity (idempotent per ticket); see agent-load.ts. */
+  reserveAgentSlot(
+    agentId: Types.ObjectId | string,
+    ticketId: Types.ObjectId | string,
+    options: ReserveOptions = {},
+  ) {
+    return reserveAgentSlot(this.models, this.locks, agentId, ticketId, options);
+  }
+
+  /** Frees the agent's slot for the ticket; a repeat is a no-op. */
+  releaseAgentSlot(agentId: Types.ObjectId | string, ticketId: Types.ObjectId | string) {
+    return releaseAgentSlot(this.models, this.locks, agentId, ticketId);
   }
 
   async getTicket(ticketId: Types.ObjectId | string): Promise<TicketDoc | null> {
