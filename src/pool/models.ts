@@ -71,6 +71,14 @@ const ticketSchema = new Schema(
     assignedAt: { type: Date },
     resolvedAt: { type: Date },
     closedAt: { type: Date },
+    /** Service level (set by dispatch, src/dispatch): the policy, its state and the due times. */
+    slaPolicy: { type: String },
+    slaState: { type: String, enum: ['active', 'paused', 'met', 'breached'] },
+    firstResponseDueAt: { type: Date },
+    nextResponseDueAt: { type: Date },
+    resolutionDueAt: { type: Date },
+    /** Set when the ticket was handed to a supervisor (critical tier, SLA breach, agent's button). */
+    supervisorEscalatedAt: { type: Date },
     statusHistory: { type: [statusChangeSchema], default: [] },
   },
   { timestamps: true },
