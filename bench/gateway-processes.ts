@@ -58,11 +58,13 @@ export async function startGatewayProcess(options: {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${options.name} not ready in time; last output:\n${tail}`)),
-      options.timeoutMs ?? 180_000,
+      options.timeoutMs ?? 600_000,
     );
     const onData = (chunk: Buffer) => {
-      tail = (tail + chunk.toString('utf8')).slice(-4000);
-      if (tail.includes(ready)) {
+      // Look before trimming: the ready line may come in one large chunk with a flood of others.
+      const seen = tail + chunk.toString('utf8');
+      tail = seen.slice(-4000);
+      if (seen.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }

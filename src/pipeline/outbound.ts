@@ -38,7 +38,15 @@ export function toOutboundMessage(message: MessageDoc, ticket: TicketDoc): Outbo
  * Errors are rethrown for BullMQ to retry; the worker turns non-retryable ones into
  * UnrecoverableError.
  */
-export async function deliverOutbound(
+export function deliverOutbound(
+  messageId: string,
+  deps: OutboundDeps,
+): Promise<'sent' | 'already-sent'> {
+  // The status is read under the message's lock, so two runs of one job never both see "pending".
+  return deps.pool.withOutboundLock(messageId, () => deliverUnderLock(messageId, deps));
+}
+
+async function deliverUnderLock(
   messageId: string,
   deps: OutboundDeps,
 ): Promise<'sent' | 'already-sent'> {

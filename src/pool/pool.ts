@@ -12,7 +12,7 @@ import {
   recordDelivery,
   type OutboundDraft,
 } from './messages.ts';
-import type { ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
+import type { AgentDoc, ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
 import {
   findOrOpenTicket,
   noteCustomerMessage,
@@ -22,6 +22,7 @@ import {
 } from './tickets.ts';
 import { noDocumentLocks, type DocumentLocks } from './locks.ts';
 import { releaseAgentSlot, reserveAgentSlot, type ReserveOptions } from './agent-load.ts';
+import { listAgents, listQueuedTickets, updateTicketWhen } from './dispatch-tickets.ts';
 import type { ArticleStatus } from '../domain/article.ts';
 import {
   getArticle,
@@ -112,6 +113,14 @@ export class TicketPool {
     return transitionTicket(this.models, this.locks, ticketId, to, options);
   }
 
+  /**
+   * Runs `work` while no other process works on this outbound message: a job that BullMQ thinks
+   * stalled (its worker starved of CPU, not dead) must not be sent a second time beside it.
+   */
+  withOutboundLock<T>(messageId: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.withLock(`deliver.${messageId}`, work);
+  }
+
   /** Counts the ticket against the agent's capacity (idempotent per ticket); see agent-load.ts. */
   reserveAgentSlot(
     agentId: Types.ObjectId | string,
@@ -124,6 +133,25 @@ export class TicketPool {
   /** Frees the agent's slot for the ticket; a repeat is a no-op. */
   releaseAgentSlot(agentId: Types.ObjectId | string, ticketId: Types.ObjectId | string) {
     return releaseAgentSlot(this.models, this.locks, agentId, ticketId);
+  }
+
+  /** Dispatch: a ticket update applied only if `when` holds, under the ticket's lock. */
+  updateTicketWhen(
+    ticketId: Types.ObjectId | string,
+    when: (ticket: TicketDoc) => boolean,
+    update: (ticket: TicketDoc) => Record<string, unknown>,
+  ): Promise<TicketDoc | null> {
+    return updateTicketWhen(this.models, this.locks, ticketId, when, update);
+  }
+
+  /** Dispatch: the waiting tickets, most urgent first. */
+  listQueuedTickets(limit = 1000): Promise<TicketDoc[]> {
+    return listQueuedTickets(this.models, limit);
+  }
+
+  /** Dispatch: all agent records. */
+  listAgents(): Promise<AgentDoc[]> {
+    return listAgents(this.models);
   }
 
   async getTicket(ticketId: Types.ObjectId | string): Promise<TicketDoc | null> {
