@@ -1,10 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src/domain/ports.ts';
-import { loadEmailConfig, type EmailConfig } from './config.ts';
+import {
+  loadEmailConfig,
+  withMailboxes,
+  type EmailChannelConfig,
+  type EmailConfig,
+} from './config.ts';
+import { DEFAULT_MAILBOX } from './keys.ts';
 import { EmailPoller, type PollerHooks } from './poller.ts';
 import type { EmailStore } from './ports.ts';
-import { createSmtpTransport, sendEmail, type MailTransport } from './send.ts';
+import { createSmtpTransport, sendEmail, type MailTransport, type SendingMailbox } from './send.ts';
 
 export const EMAIL_CAPABILITIES: ChannelCapabilities = {
   threads: true,
@@ -16,17 +22,24 @@ export const EMAIL_CAPABILITIES: ChannelCapabilities = {
 
 export interface EmailChannel {
   adapter: ChannelAdapter;
-  config: EmailConfig;
+  config: EmailChannelConfig;
+  /** The poller of the `default` (EMAIL_*) mailbox. */
   poller: EmailPoller;
-  /** Starts watching the mailbox (worker role); resolves after the first scan. */
+  /** Every mailbox's poller, by mailbox id. */
+  pollers: ReadonlyMap<string, EmailPoller>;
+  /** Starts watching every mailbox (worker role); resolves after each one's first scan. */
   start(): Promise<void>;
-  /** Stops the poller (after the mail in hand) and closes the SMTP pool. */
+  /** Stops every poller after the mail in hand; sending still works (the workers drain). */
+  stopPolling(): Promise<void>;
+  /** Stops the pollers and closes the SMTP pools. */
   stop(): Promise<void>;
 }
 
 /**
- * The email channel (one mailbox: IMAP in, SMTP out), or undefined when it is not configured
- * (no EMAIL_IMAP_HOST). `config` (parsed) wins over `env`; `transport` replaces nodemailer's.
+ * The email channel, or undefined when it is not configured (no EMAIL_IMAP_HOST): one poller per
+ * mailbox (IMAP in), one SMTP transport per mailbox (out), one adapter that sends each reply
+ * through the mailbox its ticket came in by. `config` (parsed) wins over `env`; `transport`
+ * replaces nodemailer's for every mailbox.
  */
 export function createEmailChannel(deps: {
   sink: InboundSink;
@@ -36,38 +49,70 @@ export function createEmailChannel(deps: {
   /** Prefix of the rate-limit keys (the deployment's QUEUE_PREFIX). */
   keyPrefix: string;
   env?: NodeJS.ProcessEnv;
-  config?: EmailConfig;
+  /** A parsed configuration; without `mailboxes` it is the one (EMAIL_*) mailbox. */
+  config?: EmailConfig | EmailChannelConfig;
   transport?: MailTransport;
   logger?: Logger;
   hooks?: PollerHooks;
 }): EmailChannel | undefined {
-  const config = deps.config ?? loadEmailConfig(deps.env ?? process.env);
+  const given = deps.config;
+  const config =
+    given === undefined
+      ? loadEmailConfig(deps.env ?? process.env)
+      : 'mailboxes' in given
+        ? given
+        : withMailboxes(given, deps.env ?? process.env);
   if (config === undefined) return undefined;
-  const transport = deps.transport ?? createSmtpTransport(config);
+  const ownAddresses = config.mailboxes.map((m) => m.config.EMAIL_ADDRESS);
+  const sending = new Map<string, SendingMailbox>();
+  const pollers = new Map<string, EmailPoller>();
+  for (const mailbox of config.mailboxes) {
+    sending.set(mailbox.id, {
+      config: mailbox.config,
+      transport: deps.transport ?? createSmtpTransport(mailbox.config),
+    });
+    pollers.set(
+      mailbox.id,
+      new EmailPoller({
+        config: mailbox.config,
+        mailboxId: mailbox.id,
+        ownAddresses,
+        sink: deps.sink,
+        store: deps.store,
+        logger: deps.logger,
+        hooks: deps.hooks,
+      }),
+    );
+  }
   const adapter: ChannelAdapter = {
     id: 'email',
     capabilities: EMAIL_CAPABILITIES,
     send: (message) =>
       sendEmail(
-        { config, transport, store: deps.store, redis: deps.redis, keyPrefix: deps.keyPrefix },
+        { mailboxes: sending, store: deps.store, redis: deps.redis, keyPrefix: deps.keyPrefix },
         message,
       ),
   };
-  const poller = new EmailPoller({
-    config,
-    sink: deps.sink,
-    store: deps.store,
-    logger: deps.logger,
-    hooks: deps.hooks,
-  });
+  const primary = pollers.get(DEFAULT_MAILBOX);
+  if (!primary) throw new Error('the EMAIL_* mailbox is missing from the configuration');
+  const stopPolling = async () => {
+    await Promise.all([...pollers.values()].map((poller) => poller.stop()));
+  };
   return {
     adapter,
     config,
-    poller,
-    start: () => poller.start(),
+    poller: primary,
+    pollers,
+    async start() {
+      await Promise.all([...pollers.values()].map((poller) => poller.start()));
+    },
+    stopPolling,
     async stop() {
-      await poller.stop();
-      transport.close();
+      await stopPolling();
+      // One transport given for all mailboxes is closed once.
+      for (const transport of new Set([...sending.values()].map((m) => m.transport))) {
+        transport.close();
+      }
     },
   };
 }

@@ -7,6 +7,12 @@ import type { RejectionReason } from './ports.ts';
 const MAX_TEXT = 100_000;
 const MAX_HTML = 1_000_000;
 
+/** An attachment as parsed: metadata, the decoded bytes and their SHA-256. */
+export interface ParsedAttachment extends Attachment {
+  content: Buffer;
+  sha256: string;
+}
+
 /** One fetched mail, parsed and classified; nothing here touches a store. */
 export interface ParsedEmail {
   /** Message-ID without angle brackets, or `h<sha256 of the envelope>` when the mail has none. */
@@ -17,7 +23,7 @@ export interface ParsedEmail {
   text: string;
   newText: string;
   html: string | undefined;
-  attachments: Attachment[];
+  attachments: ParsedAttachment[];
   /** In-Reply-To first, then References newest first: where to look for the thread. */
   parents: string[];
   date: Date | undefined;
@@ -228,7 +234,9 @@ export async function parseEmail(source: Buffer): Promise<ParsedEmail> {
       .map((a) => ({
         name: (a.filename ?? 'unnamed').slice(0, 255),
         contentType: a.contentType.slice(0, 255),
-        size: a.size,
+        size: a.content.length,
+        content: a.content,
+        sha256: createHash('sha256').update(a.content).digest('hex'),
       })),
     parents: [...new Set(parents)],
     date: mail.date,

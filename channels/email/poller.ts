@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import { isSwitchboardError } from '../../src/domain/errors.ts';
 import type { InboundSink } from '../../src/domain/ports.ts';
 import { ourDomain, type EmailConfig } from './config.ts';
-import { parseEmail, ticketTag, type ParsedEmail } from './parse.ts';
-import type { EmailStore, RejectionReason } from './ports.ts';
+import { DEFAULT_MAILBOX, scopedKey } from './keys.ts';
+import { parseEmail, ticketTag, type ParsedAttachment, type ParsedEmail } from './parse.ts';
+import type { AttachmentInput, EmailStore, RejectionReason, SavedAttachment } from './ports.ts';
 
 /** Test hooks: throwing from one simulates the process dying at that point. */
 export interface PollerHooks {
@@ -17,6 +18,13 @@ export interface PollerHooks {
 
 export interface EmailPollerDeps {
   config: EmailConfig;
+  /** Which of our mailboxes this is (`default`: the EMAIL_* one); scopes every key. */
+  mailboxId?: string | undefined;
+  /**
+   * Every address of ours (all mailboxes): mail from any of them, or with a Message-ID we made for
+   * any of their domains, is our own (one mailbox's answer copied to another must not loop).
+   */
+  ownAddresses?: string[] | undefined;
   sink: InboundSink;
   store: EmailStore;
   logger?: Logger | undefined;
@@ -49,7 +57,24 @@ export class EmailPoller {
   /** Mails handed on or rejected by this poller, by outcome (metrics, tests). */
   readonly counts = new Map<Outcome, number>();
 
-  constructor(private readonly deps: EmailPollerDeps) {}
+  /** This poller's mailbox id. */
+  readonly mailboxId: string;
+  private readonly ownAddresses: Set<string>;
+  private readonly ownDomains: Set<string>;
+
+  constructor(private readonly deps: EmailPollerDeps) {
+    this.mailboxId = deps.mailboxId ?? DEFAULT_MAILBOX;
+    const addresses = [deps.config.EMAIL_ADDRESS, ...(deps.ownAddresses ?? [])].map((a) =>
+      a.toLowerCase(),
+    );
+    this.ownAddresses = new Set(addresses);
+    this.ownDomains = new Set(addresses.map((a) => ourDomain({ EMAIL_ADDRESS: a })));
+  }
+
+  /** A mail key scoped to this mailbox (keys.ts). */
+  private scoped(key: string): string {
+    return scopedKey(this.mailboxId, key);
+  }
 
   /** Connects and scans once; resolves when that first scan ended (or the first connect failed). */
   start(): Promise<void> {
@@ -100,7 +125,7 @@ export class EmailPoller {
         await client.connect();
         await this.prepare(client);
         delay = 500;
-        this.log('info', { mailbox: this.deps.config.EMAIL_IMAP_MAILBOX }, 'IMAP connected');
+        this.log('info', { folder: this.deps.config.EMAIL_IMAP_MAILBOX }, 'IMAP connected');
         client.on('exists', () => this.trigger(client));
         timer = setInterval(() => this.trigger(client), this.deps.config.EMAIL_POLL_INTERVAL_MS);
         this.trigger(client);
@@ -205,7 +230,7 @@ export class EmailPoller {
       if (failures < MAX_ATTEMPTS) return 'retry';
       try {
         await this.reject(uid, {
-          key: `uid.${String(this.uidValidity)}.${uid}`,
+          key: this.scoped(`uid.${String(this.uidValidity)}.${uid}`),
           reason: 'processing-error',
           detail: `failed ${failures} times: ${error instanceof Error ? error.message : String(error)}`,
           from: undefined,
@@ -231,7 +256,7 @@ export class EmailPoller {
     let outcome: Outcome;
     if ((meta.size ?? 0) > c.EMAIL_MAX_MESSAGE_BYTES) {
       // Not downloaded at all: recorded from the envelope, with a key stable across re-scans.
-      const key = meta.envelope?.messageId
+      const bare = meta.envelope?.messageId
         ? meta.envelope.messageId.replace(/^<|>$/g, '')
         : `h${this.hash(
             [
@@ -242,7 +267,7 @@ export class EmailPoller {
             ].join('\n'),
           )}`;
       outcome = await this.reject(uid, {
-        key,
+        key: this.scoped(bare),
         reason: 'too-large',
         detail: `${meta.size ?? 0} bytes, over EMAIL_MAX_MESSAGE_BYTES (${c.EMAIL_MAX_MESSAGE_BYTES})`,
         from: meta.envelope?.from?.[0]?.address?.toLowerCase(),
@@ -270,14 +295,17 @@ export class EmailPoller {
       mail = await parseEmail(source);
     } catch (error) {
       return this.reject(uid, {
-        key: `h${this.hash(source)}`,
+        key: this.scoped(`h${this.hash(source)}`),
         reason: 'malformed',
         detail: `unparseable: ${error instanceof Error ? error.message : String(error)}`,
         from: undefined,
         subject: undefined,
       });
     }
-    const base = { key: mail.key, from: mail.from?.address, subject: mail.subject };
+    // The idempotency key, and the thread key of a new thread: scoped to this mailbox, so the same
+    // mail sent to two of our mailboxes is two messages on two tickets.
+    const key = this.scoped(mail.key);
+    const base = { key, from: mail.from?.address, subject: mail.subject };
     if (!mail.from) {
       return this.reject(uid, { ...base, reason: 'malformed', detail: 'no valid From address' });
     }
@@ -300,9 +328,10 @@ export class EmailPoller {
         detail: 'no subject, body or attachment',
       });
     }
-    const threadKey = await this.threadOf(mail, mail.from.address);
+    const threadKey = await this.threadOf(mail, key, mail.from.address);
     if (mail.messageId !== undefined) {
       await this.deps.store.rememberMessageId({
+        mailboxId: this.mailboxId,
         messageId: mail.messageId,
         threadKey,
         direction: 'in',
@@ -317,9 +346,18 @@ export class EmailPoller {
         : internalDate
           ? new Date(internalDate)
           : undefined;
+    // Attachments first: stored (or their metadata, when over the limit) before the message is
+    // queued, so the message never names one that is missing; a retry finds them already there.
+    const saved =
+      mail.attachments.length === 0
+        ? []
+        : await this.deps.store.saveAttachments(
+            key,
+            mail.attachments.map((a) => this.toStore(a)),
+          );
     const result = await this.deps.sink.accept({
       channel: 'email',
-      channelMessageId: mail.key,
+      channelMessageId: key,
       threadKey,
       from: {
         identity: { kind: 'email', value: mail.from.address },
@@ -329,32 +367,60 @@ export class EmailPoller {
       newText: mail.text === '' ? text : mail.newText,
       ...(mail.html === undefined ? {} : { html: mail.html }),
       ...(mail.subject === undefined ? {} : { subject: mail.subject }),
-      attachments: mail.attachments,
+      attachments: mail.attachments.map(({ name, contentType, size }) => ({
+        name,
+        contentType,
+        size,
+      })),
       receivedAt: received && !Number.isNaN(received.getTime()) ? received : new Date(),
-      channelData: mail.messageId === undefined ? {} : { messageId: mail.messageId },
+      // The mailbox goes onto the ticket (a ticket takes its first message's channelData): the
+      // adapter sends every reply of the ticket through it.
+      channelData: {
+        mailbox: this.mailboxId,
+        ...(mail.messageId === undefined ? {} : { messageId: mail.messageId }),
+        ...(saved.length === 0 ? {} : { attachments: saved satisfies SavedAttachment[] }),
+      },
     });
     return result.duplicate ? 'duplicate' : 'accepted';
   }
 
+  /** Content kept up to EMAIL_ATTACHMENT_MAX_BYTES; above it only the metadata, and why. */
+  private toStore(a: ParsedAttachment): AttachmentInput {
+    const limit = this.deps.config.EMAIL_ATTACHMENT_MAX_BYTES;
+    const base = { name: a.name, contentType: a.contentType, size: a.size, sha256: a.sha256 };
+    if (a.size <= limit) return { ...base, content: a.content };
+    return {
+      ...base,
+      content: undefined,
+      notStored: {
+        reason: 'too-large',
+        detail: `${a.size} bytes, over EMAIL_ATTACHMENT_MAX_BYTES (${limit})`,
+      },
+    };
+  }
+
   /** In-Reply-To / References against ids we know, then the `[#T-n]` tag, else a new thread. */
-  private async threadOf(mail: ParsedEmail, sender: string): Promise<string> {
-    const known = await this.deps.store.threadOfMessageIds(mail.parents);
+  private async threadOf(mail: ParsedEmail, key: string, sender: string): Promise<string> {
+    const known = await this.deps.store.threadOfMessageIds(this.mailboxId, mail.parents);
     if (known !== undefined) return known;
     const tag = ticketTag(mail.subject);
     if (tag !== undefined) {
-      const tagged = await this.deps.store.threadOfTicketNumber(tag, sender);
+      const tagged = await this.deps.store.threadOfTicketNumber(this.mailboxId, tag, sender);
       if (tagged !== undefined) return tagged;
     }
-    return mail.key;
+    return key;
   }
 
   private async isOwn(mail: ParsedEmail): Promise<boolean> {
-    const c = this.deps.config;
-    if (mail.from?.address === c.EMAIL_ADDRESS.toLowerCase()) return true;
+    if (mail.from !== undefined && this.ownAddresses.has(mail.from.address)) return true;
     if (mail.messageId === undefined) return false;
-    if (mail.messageId.startsWith('sb-') && mail.messageId.endsWith(`@${ourDomain(c)}`))
+    const at = mail.messageId.lastIndexOf('@');
+    if (
+      mail.messageId.startsWith('sb-') &&
+      this.ownDomains.has(mail.messageId.slice(at + 1).toLowerCase())
+    )
       return true;
-    return this.deps.store.isOwnMessageId(mail.messageId);
+    return this.deps.store.isOwnMessageId(this.mailboxId, mail.messageId);
   }
 
   private async reject(
@@ -369,6 +435,7 @@ export class EmailPoller {
   ): Promise<RejectionReason> {
     await this.deps.store.recordRejection({
       ...r,
+      mailboxId: this.mailboxId,
       mailbox: this.deps.config.EMAIL_IMAP_MAILBOX,
       uid,
       at: new Date(),
@@ -397,6 +464,6 @@ export class EmailPoller {
     fields: Record<string, unknown>,
     message: string,
   ): void {
-    this.deps.logger?.[level]({ channel: 'email', ...fields }, message);
+    this.deps.logger?.[level]({ channel: 'email', mailbox: this.mailboxId, ...fields }, message);
   }
 }

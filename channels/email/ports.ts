@@ -12,12 +12,15 @@ export type RejectionReason =
   | 'processing-error';
 
 export interface EmailRejection {
-  /** The mail's idempotency key (Message-ID, or the envelope hash). */
+  /** The mail's idempotency key (Message-ID, or the envelope hash), scoped to its mailbox. */
   key: string;
+  /** Our mailbox it arrived in (`default`: the EMAIL_* one). */
+  mailboxId: string;
   reason: RejectionReason;
   detail: string;
   from: string | undefined;
   subject: string | undefined;
+  /** The IMAP folder it was in. */
   mailbox: string;
   uid: number;
   at: Date;
@@ -33,26 +36,62 @@ export interface ThreadContext {
   lastInboundId: string | undefined;
 }
 
-/** The email channel's storage (implemented in src/pool/email-store.ts). */
+/** One attachment of an inbound mail, with its content when it is to be stored. */
+export interface AttachmentInput {
+  name: string;
+  contentType: string;
+  /** Decoded size in bytes. */
+  size: number;
+  sha256: string;
+  /** The bytes, or undefined when they are not kept (then `notStored` says why). */
+  content: Buffer | undefined;
+  notStored?: { reason: 'too-large'; detail: string } | undefined;
+}
+
+/** What the message records of a saved attachment (in `channelData.attachments`). */
+export interface SavedAttachment {
+  /** Where its content (or metadata) is read back: the pool's attachment id. */
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  stored: boolean;
+  notStoredReason?: string;
+}
+
+/**
+ * The email channel's storage (implemented in src/pool/email-store.ts). Message-IDs are passed
+ * bare; the store scopes them to the mailbox, so each mailbox threads on its own.
+ */
 export interface EmailStore {
-  /** The thread key of the first of these Message-IDs we know (we sent or received it). */
-  threadOfMessageIds(messageIds: string[]): Promise<string | undefined>;
+  /** The thread key of the first of these Message-IDs the mailbox knows (sent or received). */
+  threadOfMessageIds(mailboxId: string, messageIds: string[]): Promise<string | undefined>;
   /**
-   * The thread key of an email ticket by its number (the `[#T-<n>]` subject tag), only when
-   * `sender` is the ticket's customer (tags are guessable).
+   * The thread key of an email ticket of this mailbox by its number (the `[#T-<n>]` subject tag),
+   * only when `sender` is the ticket's customer (tags are guessable).
    */
-  threadOfTicketNumber(ticketNumber: number, sender: string): Promise<string | undefined>;
+  threadOfTicketNumber(
+    mailboxId: string,
+    ticketNumber: number,
+    sender: string,
+  ): Promise<string | undefined>;
   /** Remembers a Message-ID of the thread (every inbound and outbound mail). */
   rememberMessageId(input: {
+    mailboxId: string;
     messageId: string;
     threadKey: string;
     direction: 'in' | 'out';
     subject?: string | undefined;
   }): Promise<void>;
-  /** Is this one of the Message-IDs we sent? */
-  isOwnMessageId(messageId: string): Promise<boolean>;
+  /** Is this one of the Message-IDs the mailbox sent? */
+  isOwnMessageId(mailboxId: string, messageId: string): Promise<boolean>;
   threadContext(ticketId: string, threadKey: string): Promise<ThreadContext>;
   recordRejection(rejection: EmailRejection): Promise<void>;
   /** Marks an address undeliverable on its contact (after a bounce); no contact, no change. */
   markUndeliverable(address: string): Promise<void>;
+  /**
+   * Stores the attachments of the inbound message `email.<channelMessageId>`, one document each
+   * with an id from that key and the index. Idempotent: a retried mail adds and changes nothing.
+   */
+  saveAttachments(channelMessageId: string, files: AttachmentInput[]): Promise<SavedAttachment[]>;
 }

@@ -7,6 +7,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { SwitchboardError } from '../../src/domain/errors.ts';
 import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
 import { ourDomain, type EmailConfig } from './config.ts';
+import { DEFAULT_MAILBOX } from './keys.ts';
 import type { EmailStore } from './ports.ts';
 
 /** What the channel needs of a nodemailer transport (tests may pass their own). */
@@ -83,9 +84,15 @@ function deliveryError(error: unknown, to: string): SwitchboardError {
   );
 }
 
-export interface EmailSendDeps {
+/** One of our mailboxes as the sender: its settings and its SMTP transport. */
+export interface SendingMailbox {
   config: EmailConfig;
   transport: MailTransport;
+}
+
+export interface EmailSendDeps {
+  /** Our mailboxes by id; a reply leaves through the one its ticket's mail arrived in. */
+  mailboxes: ReadonlyMap<string, SendingMailbox>;
   store: EmailStore;
   /** For the per-sender rate limit of bot answers. */
   redis: Redis;
@@ -96,8 +103,11 @@ export interface EmailSendDeps {
  * Takes one slot of the recipient's hourly budget of bot answers (a fixed window in Redis).
  * False when the budget is spent: the answer is not sent, so two auto-responders cannot ping-pong.
  */
-async function takeReplySlot(deps: EmailSendDeps, address: string): Promise<boolean> {
-  const limit = deps.config.EMAIL_REPLY_RATE_PER_HOUR;
+async function takeReplySlot(
+  deps: EmailSendDeps,
+  limit: number,
+  address: string,
+): Promise<boolean> {
   if (limit === 0) return false;
   const hour = Math.floor(Date.now() / 3_600_000);
   const digest = createHash('sha256').update(address).digest('hex').slice(0, 24);
@@ -108,8 +118,31 @@ async function takeReplySlot(deps: EmailSendDeps, address: string): Promise<bool
 }
 
 /**
- * Sends one reply: multipart text + HTML, threaded by In-Reply-To / References on the thread's
- * Message-IDs, `Auto-Submitted: auto-replied` on bot answers (RFC 3834). Returns our Message-ID.
+ * The mailbox a reply leaves through: the one named in the ticket's `channelData.mailbox` (set from
+ * the customer's first mail), `default` for tickets from before there were several. A mailbox no
+ * longer configured is a permanent rejection: answering from another address would break the
+ * thread and surprise the customer.
+ */
+export function sendingMailbox(
+  deps: EmailSendDeps,
+  message: OutboundMessage,
+): SendingMailbox & { id: string } {
+  const named = message.channelData['mailbox'];
+  const id = typeof named === 'string' && named !== '' ? named : DEFAULT_MAILBOX;
+  const mailbox = deps.mailboxes.get(id);
+  if (!mailbox) {
+    throw new SwitchboardError(
+      'SB_ERR_DELIVERY_REJECTED',
+      `email mailbox "${id}" of this ticket is not configured (EMAIL_MAILBOXES_FILE)`,
+    );
+  }
+  return { id, ...mailbox };
+}
+
+/**
+ * Sends one reply through the ticket's mailbox: multipart text + HTML, threaded by In-Reply-To /
+ * References on the thread's Message-IDs, `Auto-Submitted: auto-replied` on bot answers (RFC 3834).
+ * Returns our Message-ID.
  */
 export async function sendEmail(
   deps: EmailSendDeps,
@@ -119,17 +152,20 @@ export async function sendEmail(
   if (message.to.kind !== 'email') {
     throw new SwitchboardError('SB_ERR_DELIVERY_REJECTED', `not an email address: ${to}`);
   }
+  const { id: mailboxId, config, transport } = sendingMailbox(deps, message);
   const context = await deps.store.threadContext(message.ticketId, message.threadKey);
-  const messageId = outboundMessageId(message.messageId, deps.config);
+  const messageId = outboundMessageId(message.messageId, config);
   const bot = message.author.kind === 'bot';
-  if (bot && !(await takeReplySlot(deps, to))) {
+  // One budget per recipient across all our mailboxes: the limit is there against loops.
+  if (bot && !(await takeReplySlot(deps, config.EMAIL_REPLY_RATE_PER_HOUR, to))) {
     throw new SwitchboardError(
       'SB_ERR_DELIVERY_REJECTED',
-      `reply rate limit: ${to} already got ${deps.config.EMAIL_REPLY_RATE_PER_HOUR} answers this hour`,
+      `reply rate limit: ${to} already got ${config.EMAIL_REPLY_RATE_PER_HOUR} answers this hour`,
     );
   }
   // Remember our id before sending: an echo (or the customer's reply) arriving fast is recognized.
   await deps.store.rememberMessageId({
+    mailboxId,
     messageId,
     threadKey: message.threadKey,
     direction: 'out',
@@ -138,8 +174,8 @@ export async function sendEmail(
   const inReplyTo = context.lastInboundId ?? references[references.length - 1];
   const html = message.html ?? `<div>${escapeHtml(message.text).replace(/\r?\n/g, '<br>\n')}</div>`;
   try {
-    await deps.transport.sendMail({
-      from: { name: deps.config.EMAIL_FROM_NAME, address: deps.config.EMAIL_ADDRESS },
+    await transport.sendMail({
+      from: { name: config.EMAIL_FROM_NAME, address: config.EMAIL_ADDRESS },
       to,
       subject: replySubject(context.subject, context.ticketNumber),
       messageId: `<${messageId}>`,

@@ -1,11 +1,22 @@
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
-import type { EmailRejection, EmailStore, ThreadContext } from '../../channels/email/ports.ts';
+import { DEFAULT_MAILBOX, scopedKey } from '../../channels/email/keys.ts';
+import type {
+  AttachmentInput,
+  EmailRejection,
+  EmailStore,
+  SavedAttachment,
+  ThreadContext,
+} from '../../channels/email/ports.ts';
+import { PoolAttachments } from './attachments.ts';
 import type { DocumentLocks } from './locks.ts';
 import type { TicketPool } from './pool.ts';
 
 // The email channel's collections. Every hot-path read is by _id (FerretDB scans other filters).
 
-/** One document per Message-ID we sent or received: `_id` = the id without angle brackets. */
+/**
+ * One document per Message-ID a mailbox sent or received: `_id` = the id without angle brackets,
+ * scoped to the mailbox (channels/email/keys.ts), so each mailbox threads on its own.
+ */
 const emailMessageIdSchema = new Schema(
   {
     _id: { type: String },
@@ -32,6 +43,8 @@ const emailRejectionSchema = new Schema(
     _id: { type: String },
     reason: { type: String, required: true },
     detail: { type: String },
+    /** Our mailbox it arrived in (`default`: the EMAIL_* one). */
+    mailboxId: { type: String },
     from: { type: String },
     subject: { type: String },
     mailbox: { type: String },
@@ -74,18 +87,24 @@ export class PoolEmailStore implements EmailStore {
     private readonly pool: TicketPool,
     private readonly locks: DocumentLocks,
     private readonly models: EmailModels,
+    /** Attachments of inbound mail (the pool's `attachments` collection). */
+    readonly attachments: PoolAttachments,
   ) {}
 
   /** Registers the collections on the pool's connection and builds their indexes. */
   static async create(deps: { pool: TicketPool; locks: DocumentLocks }): Promise<PoolEmailStore> {
-    const models = registerEmailModels(deps.pool.models.Ticket.db);
+    const connection = deps.pool.models.Ticket.db;
+    const models = registerEmailModels(connection);
     await Promise.all(Object.values(models).map((model) => model.createIndexes()));
-    return new PoolEmailStore(deps.pool, deps.locks, models);
+    const attachments = await PoolAttachments.create(connection);
+    return new PoolEmailStore(deps.pool, deps.locks, models, attachments);
   }
 
-  async threadOfMessageIds(messageIds: string[]): Promise<string | undefined> {
+  async threadOfMessageIds(mailboxId: string, messageIds: string[]): Promise<string | undefined> {
     for (const id of messageIds) {
-      const known = (await this.models.EmailMessageId.findById(id).lean()) as {
+      const known = (await this.models.EmailMessageId.findById(
+        scopedKey(mailboxId, id),
+      ).lean()) as {
         threadKey: string;
       } | null;
       if (known) return known.threadKey;
@@ -93,24 +112,32 @@ export class PoolEmailStore implements EmailStore {
     return undefined;
   }
 
-  async threadOfTicketNumber(ticketNumber: number, sender: string): Promise<string | undefined> {
+  async threadOfTicketNumber(
+    mailboxId: string,
+    ticketNumber: number,
+    sender: string,
+  ): Promise<string | undefined> {
     // Only the subject-tag fallback: `number` has a unique index on MongoDB (a scan on FerretDB).
     const ticket = await this.pool.models.Ticket.findOne({ number: ticketNumber, channel: 'email' })
-      .select({ threadKey: 1, replyTo: 1 })
+      .select({ threadKey: 1, replyTo: 1, channelData: 1 })
       .lean();
     // A tag is easy to guess: it joins the ticket only when its own customer writes.
     if (!ticket || ticket.replyTo.value !== sender.toLowerCase()) return undefined;
-    return ticket.threadKey;
+    // ...and only through the mailbox the ticket lives in (its replies go out from there).
+    const data = (ticket.channelData ?? {}) as { mailbox?: unknown };
+    const ticketMailbox = typeof data.mailbox === 'string' ? data.mailbox : DEFAULT_MAILBOX;
+    return ticketMailbox === mailboxId ? ticket.threadKey : undefined;
   }
 
   async rememberMessageId(input: {
+    mailboxId: string;
     messageId: string;
     threadKey: string;
     direction: 'in' | 'out';
     subject?: string | undefined;
   }): Promise<void> {
     await this.models.EmailMessageId.updateOne(
-      { _id: input.messageId },
+      { _id: scopedKey(input.mailboxId, input.messageId) },
       { $setOnInsert: { threadKey: input.threadKey, direction: input.direction } },
       { upsert: true },
     );
@@ -141,8 +168,10 @@ export class PoolEmailStore implements EmailStore {
     });
   }
 
-  async isOwnMessageId(messageId: string): Promise<boolean> {
-    const known = (await this.models.EmailMessageId.findById(messageId).lean()) as {
+  async isOwnMessageId(mailboxId: string, messageId: string): Promise<boolean> {
+    const known = (await this.models.EmailMessageId.findById(
+      scopedKey(mailboxId, messageId),
+    ).lean()) as {
       direction: string;
     } | null;
     return known?.direction === 'out';
@@ -168,6 +197,7 @@ export class PoolEmailStore implements EmailStore {
         $setOnInsert: {
           reason: rejection.reason,
           detail: rejection.detail,
+          mailboxId: rejection.mailboxId,
           ...(rejection.from === undefined ? {} : { from: rejection.from }),
           ...(rejection.subject === undefined ? {} : { subject: rejection.subject }),
           mailbox: rejection.mailbox,
@@ -185,6 +215,21 @@ export class PoolEmailStore implements EmailStore {
       .sort({ at: -1 })
       .limit(limit)
       .lean()) as EmailRejectionDoc[];
+  }
+
+  async saveAttachments(
+    channelMessageId: string,
+    files: AttachmentInput[],
+  ): Promise<SavedAttachment[]> {
+    const ids = await this.attachments.save('email', channelMessageId, files);
+    return files.map((file, i) => ({
+      id: ids[i] ?? PoolAttachments.idOf('email', channelMessageId, i),
+      name: file.name,
+      contentType: file.contentType,
+      size: file.size,
+      stored: file.content !== undefined,
+      ...(file.notStored ? { notStoredReason: file.notStored.reason } : {}),
+    }));
   }
 
   async markUndeliverable(address: string): Promise<void> {

@@ -1,0 +1,181 @@
+import { Schema, type Connection } from 'mongoose';
+import { inboundMessageKey } from './messages.ts';
+
+// Attachments of inbound messages, one document each: `_id` = the message's idempotency key
+// (`<channel>.<channelMessageId>`, the stored message's _id) + `.` + the attachment's index. One
+// document per attachment keeps every document below BSON's 16 MB (and FerretDB's) limit however
+// many attachments a message has; content over the channel's size limit is not kept at all.
+
+const attachmentSchema = new Schema(
+  {
+    _id: { type: String },
+    /** The stored message's _id. */
+    messageKey: { type: String, required: true },
+    index: { type: Number, required: true },
+    name: { type: String, required: true },
+    contentType: { type: String, required: true },
+    /** Decoded size in bytes (also when the content was not stored). */
+    size: { type: Number, required: true },
+    sha256: { type: String, required: true },
+    stored: { type: Boolean, required: true },
+    /** Why the content is not here (`too-large`), and the detail (size against the limit). */
+    notStoredReason: { type: String },
+    notStoredDetail: { type: String },
+    content: { type: Buffer },
+  },
+  { timestamps: true },
+);
+attachmentSchema.index({ messageKey: 1 });
+
+/** An attachment's metadata, as stored. */
+export interface AttachmentMeta {
+  id: string;
+  messageKey: string;
+  index: number;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  stored: boolean;
+  notStoredReason: string | undefined;
+  notStoredDetail: string | undefined;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One attachment to save; `content` undefined means metadata only (`notStored` says why). */
+export interface AttachmentRecord {
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  content: Buffer | undefined;
+  notStored?: { reason: string; detail: string } | undefined;
+}
+
+function buildModel(connection: Connection) {
+  return connection.model('Attachment', attachmentSchema, 'attachments');
+}
+type AttachmentModel = ReturnType<typeof buildModel>;
+const registered = new WeakMap<Connection, AttachmentModel>();
+
+interface RawAttachment {
+  _id: string;
+  messageKey: string;
+  index: number;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  stored: boolean;
+  notStoredReason?: string | null;
+  notStoredDetail?: string | null;
+  content?: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function toMeta(doc: RawAttachment): AttachmentMeta {
+  return {
+    id: doc._id,
+    messageKey: doc.messageKey,
+    index: doc.index,
+    name: doc.name,
+    contentType: doc.contentType,
+    size: doc.size,
+    sha256: doc.sha256,
+    stored: doc.stored,
+    notStoredReason: doc.notStoredReason ?? undefined,
+    notStoredDetail: doc.notStoredDetail ?? undefined,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** Lean reads give BSON Binary for Buffer paths: back to a Node Buffer. */
+function toBuffer(value: unknown): Buffer | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Buffer.isBuffer(value)) return value;
+  if (typeof value === 'object' && 'buffer' in value) {
+    const inner = value.buffer;
+    if (inner instanceof Uint8Array)
+      return Buffer.from(inner.buffer, inner.byteOffset, inner.length);
+  }
+  throw new Error('attachment content is not binary');
+}
+
+/** The attachments collection on the pool's database. */
+export class PoolAttachments {
+  private constructor(private readonly model: AttachmentModel) {}
+
+  /** Registers the collection on the connection (once) and builds its index. */
+  static async create(connection: Connection): Promise<PoolAttachments> {
+    let model = registered.get(connection);
+    if (!model) {
+      model = buildModel(connection);
+      registered.set(connection, model);
+    }
+    await model.createIndexes();
+    return new PoolAttachments(model);
+  }
+
+  /** The id of attachment `index` of the inbound message `<channel>.<channelMessageId>`. */
+  static idOf(channel: string, channelMessageId: string, index: number): string {
+    return `${inboundMessageKey(channel, channelMessageId)}.${index}`;
+  }
+
+  /**
+   * Saves a message's attachments, in order, once: a document that is already there (an earlier
+   * try of the same message) is left as it is, so a retried ingest stores nothing twice.
+   * Returns the ids.
+   */
+  async save(
+    channel: string,
+    channelMessageId: string,
+    records: AttachmentRecord[],
+  ): Promise<string[]> {
+    const messageKey = inboundMessageKey(channel, channelMessageId);
+    const ids: string[] = [];
+    for (const [index, record] of records.entries()) {
+      const id = PoolAttachments.idOf(channel, channelMessageId, index);
+      ids.push(id);
+      try {
+        // A plain insert: the unique _id refuses the second try; one document at a time, so a
+        // message of many large attachments never builds one huge write.
+        await this.model.create({
+          _id: id,
+          messageKey,
+          index,
+          name: record.name,
+          contentType: record.contentType,
+          size: record.size,
+          sha256: record.sha256,
+          stored: record.content !== undefined,
+          ...(record.content === undefined ? {} : { content: record.content }),
+          ...(record.notStored
+            ? { notStoredReason: record.notStored.reason, notStoredDetail: record.notStored.detail }
+            : {}),
+        });
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 11000) throw error;
+      }
+    }
+    return ids;
+  }
+
+  /** Metadata and content (undefined when it was not stored) of one attachment, or null. */
+  async get(id: string): Promise<{ meta: AttachmentMeta; content: Buffer | undefined } | null> {
+    const doc = (await this.model.findById(id).lean()) as RawAttachment | null;
+    if (!doc) return null;
+    return { meta: toMeta(doc), content: doc.stored ? toBuffer(doc.content) : undefined };
+  }
+
+  /** Metadata of a message's attachments (by the message's _id), in order; no content. */
+  async listFor(messageKey: string): Promise<AttachmentMeta[]> {
+    const docs = (await this.model
+      .find({ messageKey })
+      .select({ content: 0 })
+      .lean()) as RawAttachment[];
+    return docs.map(toMeta).sort((a, b) => a.index - b.index);
+  }
+}

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { ImapFlow } from 'imapflow';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { LocalDovecot } from '../../../src/local/dovecot.ts';
+import type { Gateway } from '../../../src/app.ts';
+import type { MessageDoc, TicketDoc } from '../../../src/pool/models.ts';
+import { waitFor } from '../../support/gateway.ts';
+
+/** Shared by the email tests that run their own Dovecot. */
+export const PASSWORD = 'secret-pw';
+
+export function newMessageId(): string {
+  return `${randomBytes(8).toString('hex')}@mail.example.test`;
+}
+
+/** An RFC 5322 plain-text message with CRLF line ends. */
+export function plainMail(input: {
+  from: string;
+  to: string;
+  subject: string;
+  text?: string;
+  messageId?: string;
+  extra?: Record<string, string>;
+}): { raw: string; messageId: string } {
+  const messageId = input.messageId ?? newMessageId();
+  const headers: Record<string, string> = {
+    From: `Customer <${input.from}>`,
+    To: input.to,
+    Subject: input.subject,
+    Date: new Date().toUTCString(),
+    'Message-ID': `<${messageId}>`,
+    'MIME-Version': '1.0',
+    'Content-Type': 'text/plain; charset=utf-8',
+    ...input.extra,
+  };
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+  const body = (input.text ?? 'Hello, my order has not arrived yet.\n').replace(/\r?\n/g, '\r\n');
+  return { messageId, raw: `${lines.join('\r\n')}\r\n\r\n${body}` };
+}
+
+async function withInbox<T>(
+  dovecot: LocalDovecot,
+  user: string,
+  work: (client: ImapFlow) => Promise<T>,
+): Promise<T> {
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.imapPort,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user, pass: PASSWORD },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      return await work(client);
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+}
+
+/** Every mail in a user's INBOX, parsed. */
+export async function inboxOf(dovecot: LocalDovecot, user: string): Promise<ParsedMail[]> {
+  return withInbox(dovecot, user, async (client) => {
+    if (client.mailbox && client.mailbox.exists === 0) return [];
+    const sources: Buffer[] = [];
+    for await (const message of client.fetch('1:*', { source: true })) {
+      if (message.source) sources.push(message.source);
+    }
+    return Promise.all(sources.map((source) => simpleParser(source)));
+  });
+}
+
+/** Waits until a user's INBOX holds `count` mails. */
+export function inboxWith(
+  dovecot: LocalDovecot,
+  user: string,
+  count: number,
+): Promise<ParsedMail[]> {
+  return waitFor(
+    async () => {
+      const box = await inboxOf(dovecot, user);
+      return box.length >= count ? box : undefined;
+    },
+    { what: `${count} mail(s) in ${user}'s INBOX` },
+  );
+}
+
+export async function ticketsOf(gateway: Gateway, address: string): Promise<TicketDoc[]> {
+  const link = await gateway.pool.models.ContactIdentity.findById(`email:${address}`).lean();
+  if (!link) return [];
+  return (await gateway.pool.models.Ticket.find({ contactId: link.contactId })
+    .sort({ number: 1 })
+    .lean()) as unknown as TicketDoc[];
+}
+
+/** Waits until the address has `tickets` tickets with `answers` sent answers in all. */
+export async function answered(
+  gateway: Gateway,
+  address: string,
+  answers: number,
+): Promise<Array<{ ticket: TicketDoc; messages: MessageDoc[] }>> {
+  return waitFor(
+    async () => {
+      const tickets = await ticketsOf(gateway, address);
+      const all = await Promise.all(
+        tickets.map(async (ticket) => ({
+          ticket,
+          messages: await gateway.pool.listMessages(ticket._id),
+        })),
+      );
+      const sent = all
+        .flatMap((t) => t.messages)
+        .filter((m) => m.direction === 'out' && m.deliveryStatus === 'sent');
+      return sent.length >= answers ? all : undefined;
+    },
+    { what: `${answers} answer(s) to ${address}` },
+  );
+}
+
+/** Message-IDs of a threading header, without angle brackets. */
+export function headerIds(mail: ParsedMail, name: 'inReplyTo' | 'references'): string[] {
+  const value = mail[name];
+  const list = Array.isArray(value) ? value : value ? value.split(/\s+/) : [];
+  return list.map((id) => id.replace(/^<|>$/g, ''));
+}
