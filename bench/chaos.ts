@@ -58,6 +58,9 @@ async function main(): Promise<void> {
   const processes = new Map<string, GatewayProcess>();
   const acks = newAcknowledgements();
   const faults: Fault[] = [];
+  // The processes' logs; kept (and named at the end) when the drill finds something wrong.
+  const logDir = mkdtempSync(join(tmpdir(), 'switchboard-chaos-logs-'));
+  let keepLogs = true;
   let emailDriver: ReturnType<typeof emailCustomer> | undefined;
   try {
     const port = await findFreePort();
@@ -97,7 +100,10 @@ async function main(): Promise<void> {
       `http://127.0.0.1:${receivers.httpPort}/hook`,
     );
     const start = async (role: 'api' | 'worker', name: string) => {
-      processes.set(name, await startGatewayProcess({ role, name, env }));
+      processes.set(
+        name,
+        await startGatewayProcess({ role, name, env, logFile: join(logDir, `${name}.log`) }),
+      );
       log(`${name} ready`);
     };
     await start('api', 'api');
@@ -254,6 +260,9 @@ async function main(): Promise<void> {
       },
       seconds: at(),
     };
+    keepLogs =
+      result.lost > 0 || result.duplicates > 0 || result.unhandled + result.undelivered > 0;
+    if (keepLogs) log(`process logs kept in ${logDir}`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     emailDriver?.close();
@@ -261,6 +270,7 @@ async function main(): Promise<void> {
     await receivers.stop();
     await servers.stop();
     rmSync(dir, { recursive: true, force: true });
+    if (!keepLogs) rmSync(logDir, { recursive: true, force: true });
   }
 }
 

@@ -235,8 +235,9 @@ async function main(): Promise<void> {
       });
       if (!channel) throw new Error('the email channel did not configure');
       const pollStarted = performance.now();
-      // start() resolves after the first scan, which takes every mail already in the mailbox.
+      // scanned() resolves after the first scan, which takes every mail already in the mailbox.
       await channel.start();
+      await channel.scanned();
       const seconds = (performance.now() - pollStarted) / 1000;
       await channel.stop();
       if (counted !== flags.count || seen.size !== flags.count) {

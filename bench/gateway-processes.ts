@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Role } from '../src/app.ts';
 
@@ -48,6 +48,8 @@ export async function startGatewayProcess(options: {
   name: string;
   env: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Appends the process's output here (kept for a post-mortem); otherwise it is discarded. */
+  logFile?: string;
 }): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['bin/switchboard.js', 'start', '--role', options.role], {
     env: { ...options.env, LOG_LEVEL: options.env['LOG_LEVEL'] ?? 'info' },
@@ -80,8 +82,15 @@ export async function startGatewayProcess(options: {
     });
   });
   // Keep draining the pipes so a chatty process never blocks on a full pipe.
-  child.stdout?.resume();
-  child.stderr?.resume();
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    log.write(tail);
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  } else {
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
   return {
     role: options.role,
     name: options.name,
