@@ -19,7 +19,12 @@ function line(ticket: TicketDoc): string {
  * ephemeral message. The agent's record is linked on first use.
  */
 export async function runSlashCommand(
-  deps: { pool: TicketPool; locks: DocumentLocks; service: DeskService },
+  deps: {
+    pool: TicketPool;
+    locks: DocumentLocks;
+    service: DeskService;
+    onAgentStatus?: ((agentId: string, status: 'available' | 'away') => Promise<void>) | undefined;
+  },
   input: { userId: string; userName: string; text: string },
 ): Promise<string> {
   const [sub = 'help', ...rest] = input.text.trim().split(/\s+/).filter(Boolean);
@@ -28,8 +33,10 @@ export async function runSlashCommand(
   switch (sub.toLowerCase()) {
     case 'available':
     case 'away': {
-      const status = sub.toLowerCase();
+      const status = sub.toLowerCase() as 'available' | 'away';
       await Agent.updateOne({ _id: agent._id }, { $set: { status } });
+      // Dispatch may route the next ticket now (or stop offering this agent any).
+      await deps.onAgentStatus?.(String(agent._id), status);
       return status === 'available'
         ? 'You are *available*: new tickets may be routed to you.'
         : 'You are *away*.';

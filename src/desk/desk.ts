@@ -1,88 +1,92 @@
-import { App, ExpressReceiver, webApi } from '@slack/bolt';
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { webApi, type App } from '@slack/bolt';
+import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { Config } from '../config.ts';
-import { isSwitchboardError } from '../domain/errors.ts';
+import type { InboundMessage } from '../domain/message.ts';
 import type { OutboundJobData } from '../pipeline/queues.ts';
+import { registerDeskModels } from '../pool/desk-models.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
 import type { MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
-import { registerDeskModels } from '../pool/desk-models.ts';
-import { ACTIONS } from './blocks.ts';
+import { createSlackBolt } from './bolt.ts';
 import { runSlashCommand } from './commands.ts';
 import { loadDeskConfig, type DeskConfig } from './config.ts';
+import type { DeskCallbacks } from './context.ts';
 import { DESK_QUEUE, deskJobId, type DeskJobData } from './jobs.ts';
-import { deskBackoff, RetryAfterError } from './rate-limit.ts';
+import { registerDeskListeners } from './listeners.ts';
+import { digest } from './notices.ts';
+import { registerDeskPosts } from './posts.ts';
+import { satisfactionHook } from './satisfaction.ts';
 import { DeskService } from './service.ts';
 import { slackLogger } from './slack-logger.ts';
+import { startDeskWorker } from './worker.ts';
 
-/** The slash command the desk answers (declared in slack-app-manifest.yml). */
-export const SLASH_COMMAND = '/switchboard';
+export { SLASH_COMMAND } from './listeners.ts';
 
-export interface SlackDeskDeps {
+export interface SlackDeskDeps extends DeskCallbacks {
   /** Where SLACK_* and DESK_* are read. */
   env: NodeJS.ProcessEnv;
   /** QUEUE_PREFIX, KEEP_COMPLETED_JOBS, JOB_LOCK_MS are shared with the other queues. */
   config: Pick<Config, 'QUEUE_PREFIX' | 'KEEP_COMPLETED_JOBS' | 'JOB_LOCK_MS'>;
   pool: TicketPool;
   locks: DocumentLocks;
-  /** The outbound queue agent replies go to (through sendAgentReply). */
+  /** The outbound queue agent replies and the satisfaction question go to. */
   outbound: Queue<OutboundJobData>;
-  /** Producer connection: the HTTP side and the ingest hooks only add jobs. */
+  /** Producer connection: the HTTP side and the hooks only add jobs. */
   connection: ConnectionOptions;
   logger?: Logger | undefined;
 }
 
+/** A ticket as the hooks need it: its id. */
+type TicketRef = Pick<TicketDoc, '_id'>;
+
 export interface SlackDesk {
   config: DeskConfig;
-  /** Bolt's ExpressReceiver router: POST SLACK_EVENTS_PATH for events, interactions, commands. */
-  router: Router;
+  /** The one Bolt app of the Slack integration (the Slack customer channel listens on it too). */
+  app: App;
+  /** Bolt's HTTP endpoint (POST SLACK_EVENTS_PATH), or undefined in Socket Mode. */
+  router: Router | undefined;
   /** The desk's BullMQ queue (for the dashboard). */
   queue: Queue<DeskJobData>;
+  /** Socket Mode: connects (api and all roles); HTTP mode: nothing to do. */
+  startReceiver(): Promise<void>;
   /** IngestDeps.onEscalated: queue the ticket's card. */
   onEscalated(ticket: TicketDoc): Promise<void>;
   /** IngestDeps.onCustomerMessage: queue the message into the card's thread. */
   onCustomerMessage(ticket: TicketDoc, message: MessageDoc): Promise<void>;
+  /** IngestDeps.beforeIngest: a rating after Resolve is stored as CSAT, not as a new question. */
+  beforeIngest(message: InboundMessage): Promise<'consumed' | 'continue'>;
+  /** Is this Slack conversation the desk's (agents or supervisors channel, a card thread, an agent)? */
+  isDeskConversation(where: {
+    channel: string;
+    threadTs?: string | undefined;
+    user: string;
+  }): Promise<boolean>;
+  /** Dispatch: post to the supervisors channel, once per ticket and reason. */
+  alertSupervisors(ticket: TicketRef, reason: string): Promise<void>;
+  /** Dispatch: a DM to the agent's Slack user, once per key. */
+  notifyAgent(agentId: string, text: string, key: string): Promise<void>;
+  /** Dispatch: offer the ticket to the agent by DM with a Take button, once per ticket and agent. */
+  offerTicket(ticket: TicketRef, agentId: string, expiresAt: Date): Promise<void>;
+  /** Dispatch: the offer DM now says the offer lapsed. */
+  withdrawOffer(ticket: TicketRef, agentId: string): Promise<void>;
   /** Starts the desk worker (worker and all roles) on a connection with maxRetriesPerRequest null. */
   startWorker(connection: ConnectionOptions): { close(): Promise<void> };
-  /** Closes the queue (call after the workers are closed). */
+  /** Closes the receiver and the queue (call after the workers are closed). */
   close(): Promise<void>;
 }
 
-/** The fields of a message event the desk reads; anything else is left alone. */
-const ThreadMessageSchema = z.object({
-  type: z.literal('message'),
-  channel: z.string(),
-  user: z.string(),
-  text: z.string().default(''),
-  ts: z.string(),
-  thread_ts: z.string(),
-  subtype: z.undefined().optional(),
-  bot_id: z.undefined().optional(),
-});
-
-const ButtonBodySchema = z.object({
-  user: z.object({ id: z.string(), username: z.string().optional(), name: z.string().optional() }),
-  channel: z.object({ id: z.string() }).optional(),
-  container: z.object({ channel_id: z.string().optional() }).optional(),
-});
-
 /**
- * The Slack agent desk on @slack/bolt in HTTP mode, or undefined when SLACK_BOT_TOKEN is unset.
- * The HTTP side only verifies (Bolt checks the signing secret and refuses stale timestamps),
- * queues and acknowledges; the work is done by the desk worker, each job keyed so that a Slack
- * retry (X-Slack-Retry-Num) or a job retry produces no second effect.
+ * The Slack agent desk on @slack/bolt, or undefined when SLACK_BOT_TOKEN is unset. The request
+ * side only verifies (Bolt checks the signing secret and refuses stale timestamps), queues and
+ * acknowledges; the desk worker does the work, each job keyed so that a Slack retry
+ * (X-Slack-Retry-Num) or a job retry produces no second effect.
  */
 export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
   const config = loadDeskConfig(deps.env);
   if (!config) return undefined;
   const logger = slackLogger(deps.logger);
-  const clientOptions = {
-    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
-    logger,
-  };
   const queue = new Queue<DeskJobData>(DESK_QUEUE, {
     connection: deps.connection,
     prefix: deps.config.QUEUE_PREFIX,
@@ -94,107 +98,54 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
       removeOnFail: false,
     },
   });
-  const models = registerDeskModels(deps.pool.models.Ticket.db);
-  // The worker's client: no retries of its own, 429s are handed to the queue (Retry-After).
-  const workerClient = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
-    ...clientOptions,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-  });
+  const connection = deps.pool.models.Ticket.db;
+  const models = registerDeskModels(connection);
   const service = new DeskService({
     config,
     pool: deps.pool,
     locks: deps.locks,
     models,
+    posts: registerDeskPosts(connection),
     outbound: deps.outbound,
-    client: workerClient,
+    // The worker's client: no retries of its own, 429s are handed to the queue (Retry-After).
+    client: new webApi.WebClient(config.SLACK_BOT_TOKEN, {
+      ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+      logger,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    }),
+    callbacks: { onTicketReleased: deps.onTicketReleased, onAgentStatus: deps.onAgentStatus },
     logger: deps.logger,
   });
   const enqueue = async (data: DeskJobData, jobId: string): Promise<void> => {
     await queue.add(data.kind, data, { jobId });
   };
 
-  const receiver = new ExpressReceiver({
-    signingSecret: config.SLACK_SIGNING_SECRET,
-    endpoints: config.SLACK_EVENTS_PATH,
-    // Answer only once the job is in Redis: nothing is acknowledged first and saved later.
-    processBeforeResponse: true,
-    logger,
+  const bolt = createSlackBolt(config, logger);
+  registerDeskListeners(bolt.app, {
+    config,
+    enqueue,
+    command: (input) =>
+      runSlashCommand(
+        { pool: deps.pool, locks: deps.locks, service, onAgentStatus: deps.onAgentStatus },
+        input,
+      ),
   });
-  const app = new App({
-    token: config.SLACK_BOT_TOKEN,
-    receiver,
-    logger,
-    clientOptions,
-    // Learn our own bot id lazily (auth.test on the first request), so start-up needs no Slack.
-    tokenVerificationEnabled: false,
-  });
-
-  for (const [actionId, kind] of [
-    [ACTIONS.take, 'take'],
-    [ACTIONS.resolve, 'resolve'],
-  ] as const) {
-    app.action(actionId, async ({ ack, body, action }) => {
-      const parsed = ButtonBodySchema.safeParse(body);
-      const value = 'value' in action ? action.value : undefined;
-      const channel = parsed.data?.channel?.id ?? parsed.data?.container?.channel_id;
-      if (!parsed.success || !value || !channel) {
-        await ack();
-        return;
-      }
-      const user = parsed.data.user;
-      const actionTs = 'action_ts' in action ? action.action_ts : String(Date.now());
-      await enqueue(
-        {
-          kind,
-          ticketId: value,
-          channel,
-          user: { id: user.id, name: user.name ?? user.username },
-        },
-        deskJobId(kind, value, user.id, actionTs),
-      );
-      await ack();
-    });
-  }
-
-  app.event('message', async ({ event }) => {
-    // Bots (ours included: ignoreSelf, plus bot_id/subtype here), edits, joins and top-level
-    // messages are not agent replies.
-    const parsed = ThreadMessageSchema.safeParse(event);
-    if (!parsed.success) return;
-    const message = parsed.data;
-    if (message.thread_ts === message.ts || message.channel !== config.SLACK_AGENTS_CHANNEL) return;
-    await enqueue(
-      {
-        kind: 'reply',
-        channel: message.channel,
-        threadTs: message.thread_ts,
-        ts: message.ts,
-        user: message.user,
-        text: message.text,
-      },
-      deskJobId('reply', message.channel, message.ts),
-    );
-  });
-
-  app.command(SLASH_COMMAND, async ({ ack, command }) => {
-    const text = await runSlashCommand(
-      { pool: deps.pool, locks: deps.locks, service },
-      { userId: command.user_id, userName: command.user_name, text: command.text },
-    );
-    await ack({ response_type: 'ephemeral', text });
-  });
-
-  app.error((error) => {
-    deps.logger?.error({ err: error }, 'slack desk request failed');
+  bolt.app.error((error) => {
+    deps.logger?.error({ err: error }, 'slack request failed');
     // Rejected: the receiver answers 500 and Slack retries; the job ids keep that harmless.
     return Promise.reject(error);
   });
 
+  const deskChannels = new Set(
+    [config.SLACK_AGENTS_CHANNEL, config.SLACK_SUPERVISORS_CHANNEL].filter(Boolean),
+  );
   return {
     config,
-    router: receiver.router as Router,
+    app: bolt.app,
+    router: bolt.router,
     queue,
+    startReceiver: () => bolt.start(),
     async onEscalated(ticket) {
       const at = ticket.queuedAt ? ticket.queuedAt.getTime() : 0;
       await enqueue(
@@ -208,33 +159,56 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
         deskJobId('relay', String(message._id)),
       );
     },
-    startWorker(connection) {
-      const worker = new Worker<DeskJobData>(
-        DESK_QUEUE,
-        async (job) => {
-          try {
-            return await service.run(job.data);
-          } catch (error) {
-            if (error instanceof RetryAfterError) throw error;
-            if (isSwitchboardError(error) && !error.retryable)
-              throw new UnrecoverableError(`${error.code}: ${error.message}`);
-            throw error;
-          }
-        },
-        {
-          connection,
-          prefix: deps.config.QUEUE_PREFIX,
-          concurrency: config.DESK_CONCURRENCY,
-          lockDuration: deps.config.JOB_LOCK_MS,
-          settings: { backoffStrategy: deskBackoff },
-        },
+    beforeIngest: satisfactionHook({
+      pool: deps.pool,
+      locks: deps.locks,
+      outbound: deps.outbound,
+    }),
+    async isDeskConversation({ channel, threadTs, user }) {
+      if (deskChannels.has(channel)) return true;
+      if (threadTs && (await models.DeskThread.exists({ _id: `${channel}.${threadTs}` })))
+        return true;
+      // Agents' DMs with the app (offers, notices) are desk talk, not customer questions.
+      return (
+        channel.startsWith('D') &&
+        (await models.DeskAgentLink.exists({ _id: `slack:${user}` })) !== null
       );
-      worker.on('failed', (job, error) => {
-        deps.logger?.warn({ queue: DESK_QUEUE, job: job?.id, err: error }, 'desk job failed');
-      });
-      worker.on('error', (error) => deps.logger?.error({ err: error }, 'desk worker error'));
-      return { close: () => worker.close() };
     },
-    close: () => queue.close(),
+    async alertSupervisors(ticket, reason) {
+      const ticketId = String(ticket._id);
+      await enqueue(
+        { kind: 'alert', ticketId, reason },
+        deskJobId('alert', ticketId, digest(reason)),
+      );
+    },
+    async notifyAgent(agentId, text, key) {
+      await enqueue({ kind: 'notify', agentId, text, key }, deskJobId('notify', digest(key)));
+    },
+    async offerTicket(ticket, agentId, expiresAt) {
+      const ticketId = String(ticket._id);
+      await enqueue(
+        { kind: 'offer', ticketId, agentId, expiresAt: expiresAt.toISOString() },
+        deskJobId('offer', ticketId, agentId),
+      );
+    },
+    async withdrawOffer(ticket, agentId) {
+      const ticketId = String(ticket._id);
+      await enqueue(
+        { kind: 'withdraw', ticketId, agentId },
+        deskJobId('withdraw', ticketId, agentId),
+      );
+    },
+    startWorker: (workerConnection) =>
+      startDeskWorker({
+        connection: workerConnection,
+        config: deps.config,
+        desk: config,
+        service,
+        logger: deps.logger,
+      }),
+    async close() {
+      await bolt.stop();
+      await queue.close();
+    },
   };
 }

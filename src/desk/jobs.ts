@@ -15,8 +15,18 @@ export type DeskJobData =
   | { kind: 'card'; ticketId: string }
   /** Post a customer message into the card's thread. */
   | { kind: 'relay'; ticketId: string; messageId: string }
-  /** An agent clicked Take / Resolve on the card. */
-  | { kind: 'take' | 'resolve'; ticketId: string; user: SlackUserRef; channel: string }
+  /** An agent clicked Take / Resolve / Release / Escalate to supervisor on a card or an offer. */
+  | {
+      kind: 'take' | 'resolve' | 'release' | 'escalate';
+      ticketId: string;
+      user: SlackUserRef;
+      channel: string;
+    }
+  /** Dispatch hooks: a supervisors alert, a DM to an agent, an offer and its withdrawal. */
+  | { kind: 'alert'; ticketId: string; reason: string }
+  | { kind: 'notify'; agentId: string; text: string; key: string }
+  | { kind: 'offer'; ticketId: string; agentId: string; expiresAt: string }
+  | { kind: 'withdraw'; ticketId: string; agentId: string }
   /** An agent wrote in a card's thread. */
   | { kind: 'reply'; channel: string; threadTs: string; ts: string; user: string; text: string };
 

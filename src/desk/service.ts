@@ -1,39 +1,27 @@
-import type { Queue } from 'bullmq';
-import type { webApi } from '@slack/bolt';
-import type { Logger } from 'pino';
-import { isSwitchboardError } from '../domain/errors.ts';
-import type { OutboundJobData } from '../pipeline/queues.ts';
+import { mrkdwnToPlain } from '../../channels/slack/mrkdwn.ts';
 import { sendAgentReply } from '../pipeline/replies.ts';
-import type { DocumentLocks } from '../pool/locks.ts';
-import type { AgentDoc, TicketDoc } from '../pool/models.ts';
-import type { TicketPool } from '../pool/pool.ts';
-import type { DeskModels } from '../pool/desk-models.ts';
-import { cardBlocks, cardText, escapeMrkdwn, type CardView } from './blocks.ts';
-import type { DeskConfig } from './config.ts';
+import type { AgentDoc } from '../pool/models.ts';
+import { escalate, release, resolve, take } from './actions.ts';
+import { cardBlocks, cardText, escapeMrkdwn } from './blocks.ts';
+import type { DeskServiceDeps, DeskTools } from './context.ts';
 import type { DeskJobData, SlackUserRef } from './jobs.ts';
+import { alertSupervisors, notifyAgent, offerTicket, withdrawOffer } from './notices.ts';
 import { steerRateLimit } from './rate-limit.ts';
+import { readCardView } from './view.ts';
 
-/** How many of the customer's last messages a card quotes. */
-const CARD_MESSAGES = 3;
-
-export interface DeskServiceDeps {
-  config: DeskConfig;
-  pool: TicketPool;
-  locks: DocumentLocks;
-  models: DeskModels;
-  outbound: Queue<OutboundJobData>;
-  client: webApi.WebClient;
-  logger?: Logger | undefined;
-  now?: () => Date;
-}
+export type { DeskServiceDeps } from './context.ts';
 
 /**
  * What the desk's jobs do. Every step is safe to repeat: the card is found by the ticket id and
- * updated in place, status changes go through pool.transition with the status they expect, and
- * agent replies are keyed by their Slack message ts.
+ * updated in place, status changes go through pool.transition with the status they expect, agent
+ * replies are keyed by their Slack message ts, and other posts by their key (notices.ts).
  */
-export class DeskService {
-  constructor(private readonly deps: DeskServiceDeps) {}
+export class DeskService implements DeskTools {
+  constructor(readonly deps: DeskServiceDeps) {}
+
+  now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
 
   async run(job: DeskJobData): Promise<string> {
     try {
@@ -43,11 +31,23 @@ export class DeskService {
         case 'relay':
           return await this.relay(job.ticketId, job.messageId);
         case 'take':
-          return await this.take(job.ticketId, job.user, job.channel);
+          return await take(this, job.ticketId, job.user, job.channel);
         case 'resolve':
-          return await this.resolve(job.ticketId, job.user, job.channel);
+          return await resolve(this, job.ticketId, job.user, job.channel);
+        case 'release':
+          return await release(this, job.ticketId, job.user, job.channel);
+        case 'escalate':
+          return await escalate(this, job.ticketId, job.user, job.channel);
         case 'reply':
           return await this.reply(job);
+        case 'alert':
+          return await alertSupervisors(this, job.ticketId, job.reason);
+        case 'notify':
+          return await notifyAgent(this, job.agentId, job.text, job.key);
+        case 'offer':
+          return await offerTicket(this, job.ticketId, job.agentId, new Date(job.expiresAt));
+        case 'withdraw':
+          return await withdrawOffer(this, job.ticketId, job.agentId);
       }
     } catch (error) {
       throw steerRateLimit(error);
@@ -58,7 +58,7 @@ export class DeskService {
   async syncCard(ticketId: string): Promise<string> {
     const { models, client, config } = this.deps;
     return this.deps.locks.withLock(`desk.card.${ticketId}`, async () => {
-      const view = await this.readView(ticketId);
+      const view = await readCardView(this.deps.pool, ticketId, this.now());
       if (!view) return 'no-ticket';
       const content = { text: cardText(view), blocks: cardBlocks(view) };
       const card = await models.DeskCard.findById(ticketId).lean();
@@ -116,47 +116,6 @@ export class DeskService {
     return 'relayed';
   }
 
-  /** Take: exactly one of several agents clicking at once gets the ticket; the others are told. */
-  async take(ticketId: string, user: SlackUserRef, channel: string): Promise<string> {
-    const agent = await this.agentFor(user);
-    try {
-      await this.deps.pool.transition(ticketId, 'assigned', {
-        by: `slack:${user.id}`,
-        reason: 'taken in Slack',
-        expectedFrom: 'queued',
-        set: { assigneeId: agent._id },
-      });
-    } catch (error) {
-      if (!isSwitchboardError(error) || error.code !== 'SB_ERR_INVALID_TRANSITION') throw error;
-      const ticket = await this.deps.pool.getTicket(ticketId);
-      // A retry of this very job, after it won: only the card update may be left to do.
-      if (!(ticket?.status === 'assigned' && String(ticket.assigneeId) === String(agent._id))) {
-        await this.tell(channel, user.id, await this.whyNot(ticket, 'take'));
-        return 'lost';
-      }
-    }
-    await this.syncCard(ticketId);
-    return 'taken';
-  }
-
-  async resolve(ticketId: string, user: SlackUserRef, channel: string): Promise<string> {
-    try {
-      await this.deps.pool.transition(ticketId, 'resolved', {
-        by: `slack:${user.id}`,
-        reason: 'resolved in Slack',
-      });
-    } catch (error) {
-      if (!isSwitchboardError(error) || error.code !== 'SB_ERR_INVALID_TRANSITION') throw error;
-      const ticket = await this.deps.pool.getTicket(ticketId);
-      if (ticket?.status !== 'resolved') {
-        await this.tell(channel, user.id, await this.whyNot(ticket, 'resolve'));
-        return 'refused';
-      }
-    }
-    await this.syncCard(ticketId);
-    return 'resolved';
-  }
-
   /** An agent's message in a card's thread: relayed to the customer, unless it is a note. */
   async reply(job: Extract<DeskJobData, { kind: 'reply' }>): Promise<string> {
     const thread = await this.deps.models.DeskThread.findById(
@@ -174,7 +133,8 @@ export class DeskService {
         key: `slack.${job.channel}.${job.ts}`,
         agentId: String(agent._id),
         agentName: agent.displayName,
-        text: job.text,
+        // Slack sends mrkdwn (&amp; entities, <url|label> links): the customer gets plain text.
+        text: mrkdwnToPlain(job.text),
       },
     );
     return 'sent';
@@ -190,14 +150,16 @@ export class DeskService {
     const linked = await models.DeskAgentLink.findById(identity).lean();
     if (linked) {
       const agent = (await pool.models.Agent.findById(linked.agentId).lean()) as AgentDoc | null;
-      if (agent) return agent;
+      if (agent) return this.withSlotList(agent);
     }
     return this.deps.locks.withLock(`desk.agent.${user.id}`, async () => {
       const name = user.name ?? (await this.slackName(user.id));
       // The unique index on identity makes this upsert the only Agent of this Slack user.
       const agent = (await pool.models.Agent.findOneAndUpdate(
         { identity },
-        { $setOnInsert: { identity, displayName: name, status: 'available' } },
+        {
+          $setOnInsert: { identity, displayName: name, status: 'available', activeTickets: 0 },
+        },
         { upsert: true, returnDocument: 'after' },
       ).lean()) as AgentDoc | null;
       if (!agent) throw new Error(`agent ${identity} upsert returned nothing`);
@@ -206,8 +168,21 @@ export class DeskService {
         { $set: { agentId: agent._id } },
         { upsert: true },
       );
-      return agent;
+      return this.withSlotList(agent);
     });
+  }
+
+  /**
+   * The slot list agent-load.ts reads: an upsert stores no empty array (seen on FerretDB 1.x), and
+   * agents linked before agent load have none; a plain $set of [] does store it.
+   */
+  private async withSlotList(agent: AgentDoc): Promise<AgentDoc> {
+    if (Array.isArray(agent.activeTicketIds)) return agent;
+    await this.deps.pool.models.Agent.updateOne(
+      { _id: agent._id, activeTicketIds: { $exists: false } },
+      { $set: { activeTicketIds: [], activeTickets: 0 } },
+    );
+    return { ...agent, activeTicketIds: [], activeTickets: 0 };
   }
 
   private async slackName(userId: string): Promise<string> {
@@ -222,51 +197,8 @@ export class DeskService {
     );
   }
 
-  private async whyNot(ticket: TicketDoc | null, what: 'take' | 'resolve'): Promise<string> {
-    if (!ticket) return 'This ticket no longer exists.';
-    if (ticket.status === 'assigned' && ticket.assigneeId) {
-      const holder = (await this.deps.pool.models.Agent.findById(
-        ticket.assigneeId,
-      ).lean()) as AgentDoc | null;
-      return `Ticket #${ticket.number} is already taken by ${holder?.displayName ?? 'another agent'}.`;
-    }
-    return `Ticket #${ticket.number} is ${ticket.status}: nothing to ${what}.`;
-  }
-
   /** An ephemeral message only the clicking agent sees. */
-  private async tell(channel: string, user: string, text: string): Promise<void> {
+  async tell(channel: string, user: string, text: string): Promise<void> {
     await this.deps.client.chat.postEphemeral({ channel, user, text });
-  }
-
-  private async readView(ticketId: string): Promise<CardView | undefined> {
-    const { pool } = this.deps;
-    const ticket = await pool.getTicket(ticketId);
-    if (!ticket) return undefined;
-    const [contact, messages, assignee] = await Promise.all([
-      pool.models.Contact.findById(ticket.contactId).lean(),
-      pool.listMessages(ticket._id),
-      ticket.assigneeId
-        ? (pool.models.Agent.findById(ticket.assigneeId).lean() as Promise<AgentDoc | null>)
-        : Promise.resolve(null),
-    ]);
-    const customerTexts = messages
-      .filter((m) => m.direction === 'in' && m.authorKind === 'customer')
-      .map((m) => m.newText ?? m.text)
-      .slice(-CARD_MESSAGES);
-    return {
-      ticketId,
-      number: ticket.number,
-      status: ticket.status,
-      customerName: contact?.name ?? ticket.replyTo.value,
-      channel: ticket.channel,
-      reason: ticket.escalationReason ?? undefined,
-      intent: ticket.lastIntent ?? undefined,
-      language: ticket.language ?? undefined,
-      urgency: ticket.urgency,
-      lastMessages: customerTexts,
-      queuedAt: ticket.queuedAt ?? undefined,
-      assigneeName: assignee?.displayName ?? undefined,
-      now: this.deps.now?.() ?? new Date(),
-    };
   }
 }

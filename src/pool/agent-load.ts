@@ -34,11 +34,13 @@ export async function reserveAgentSlot(
   return locks.withLock(lockKey(agentId), async () => {
     const agent = (await models.Agent.findById(agentId).lean()) as AgentDoc | null;
     if (!agent) return 'no-agent';
-    const held = agent.activeTicketIds.map(String);
+    // Agents created by an upsert (or before this field) have no list stored on FerretDB.
+    const current = agent.activeTicketIds ?? [];
+    const held = current.map(String);
     if (held.includes(String(ticketId))) return 'already-held';
     if (options.requireAvailable && agent.status !== 'available') return 'unavailable';
     if (!options.overCapacity && held.length >= agent.capacity) return 'at-capacity';
-    const next = [...agent.activeTicketIds, ticketId];
+    const next = [...current, ticketId];
     await models.Agent.updateOne(
       { _id: agent._id },
       { $set: { activeTicketIds: next, activeTickets: next.length } },
@@ -57,8 +59,9 @@ export async function releaseAgentSlot(
   return locks.withLock(lockKey(agentId), async () => {
     const agent = (await models.Agent.findById(agentId).lean()) as AgentDoc | null;
     if (!agent) return false;
-    const next = agent.activeTicketIds.filter((id) => String(id) !== String(ticketId));
-    if (next.length === agent.activeTicketIds.length) return false;
+    const current = agent.activeTicketIds ?? [];
+    const next = current.filter((id) => String(id) !== String(ticketId));
+    if (next.length === current.length) return false;
     // $set of the filtered list rather than $pull, which FerretDB 1.x implements only in part.
     await models.Agent.updateOne(
       { _id: agent._id },

@@ -11,6 +11,14 @@ const VIEW: CardView = {
   intent: 'refund.status',
   language: 'en',
   urgency: 7,
+  urgencyParts: [],
+  sla: {
+    state: undefined,
+    firstResponseDueAt: undefined,
+    nextResponseDueAt: undefined,
+    resolutionDueAt: undefined,
+  },
+  supervisorEscalatedAt: undefined,
   lastMessages: ['first', 'a <b> & c'],
   queuedAt: new Date('2026-01-01T10:00:00Z'),
   assigneeName: undefined,
@@ -33,9 +41,15 @@ describe('desk card blocks', () => {
   });
 
   describe('when the ticket moves on', () => {
-    it('offers Take and Resolve while queued, Resolve while assigned, nothing once resolved', () => {
-      expect(buttons(VIEW)).toEqual([ACTIONS.take, ACTIONS.resolve]);
+    it('offers Take while queued, Release while assigned, Resolve and Escalate while open, nothing once resolved', () => {
+      expect(buttons(VIEW)).toEqual([ACTIONS.take, ACTIONS.resolve, ACTIONS.escalate]);
       expect(buttons({ ...VIEW, status: 'assigned', assigneeName: 'Bob' })).toEqual([
+        ACTIONS.release,
+        ACTIONS.resolve,
+        ACTIONS.escalate,
+      ]);
+      expect(buttons({ ...VIEW, supervisorEscalatedAt: new Date() })).toEqual([
+        ACTIONS.take,
         ACTIONS.resolve,
       ]);
       expect(buttons({ ...VIEW, status: 'resolved' })).toEqual([]);

@@ -74,7 +74,7 @@ describe('slack-app-manifest.yml', () => {
     };
   };
 
-  it('asks for the scopes, events and slash command the desk uses, all on one endpoint', () => {
+  it('asks for the scopes, events and slash command the desk and the customer channel use, all on one endpoint', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual(
       expect.arrayContaining([
         'chat:write',
@@ -83,9 +83,12 @@ describe('slack-app-manifest.yml', () => {
         'groups:history',
         'im:history',
         'users:read',
+        'app_mentions:read',
       ]),
     );
-    expect(manifest.settings.event_subscriptions.bot_events).toContain('message.channels');
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(
+      expect.arrayContaining(['message.channels', 'message.im', 'app_mention']),
+    );
     expect(manifest.features.slash_commands.map((c) => c.command)).toEqual([SLASH_COMMAND]);
     const urls = [
       manifest.settings.event_subscriptions.request_url,

@@ -6,6 +6,8 @@ export interface SlackCall {
   method: string;
   token: string | undefined;
   args: Record<string, unknown>;
+  /** When the call arrived (Date.now()). */
+  at: number;
 }
 
 /** Form values the Web API client JSON-encodes (blocks, attachments) come back as objects. */
@@ -28,8 +30,11 @@ function decodeValue(value: string): unknown {
  */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
-  /** Calls refused with 429, by method. */
+  /** Calls refused with 429, by method, and when. */
   readonly limited: string[] = [];
+  readonly limitedAt: number[] = [];
+  /** chat.postMessage to these channels answers `{ ok: false, error }`, as Slack does. */
+  readonly failingChannels = new Map<string, string>();
   private readonly pendingLimits = new Map<string, number>();
   private server: Server | undefined;
   private seq = 0;
@@ -65,13 +70,14 @@ export class FakeSlack {
         if (retryAfter !== undefined) {
           this.pendingLimits.delete(method);
           this.limited.push(method);
+          this.limitedAt.push(Date.now());
           res.statusCode = 429;
           res.setHeader('retry-after', String(retryAfter));
           res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
           return;
         }
         const auth = req.headers.authorization;
-        this.calls.push({ method, token: auth?.replace(/^Bearer /, ''), args });
+        this.calls.push({ method, token: auth?.replace(/^Bearer /, ''), args, at: Date.now() });
         res.end(JSON.stringify(this.answer(method, args)));
       });
     });
@@ -93,6 +99,8 @@ export class FakeSlack {
           bot_id: 'BBOT0001',
         };
       case 'chat.postMessage': {
+        const failure = this.failingChannels.get(String(args['channel']));
+        if (failure) return { ok: false, error: failure };
         this.seq += 1;
         const ts = `1700000${String(this.seq).padStart(3, '0')}.000100`;
         return { ok: true, channel: args['channel'], ts, message: { ...args, ts } };
@@ -109,6 +117,9 @@ export class FakeSlack {
           user: { id, name: id.toLowerCase(), real_name: name, profile: { display_name: name } },
         };
       }
+      case 'apps.connections.open':
+        // Socket Mode's first call: refused like Slack refuses a revoked app-level token.
+        return { ok: false, error: 'invalid_auth' };
       default:
         return { ok: false, error: 'unknown_method' };
     }

@@ -116,3 +116,51 @@ export function slashCommand(fields: { user: { id: string; name: string }; text:
   form['text'] = fields.text;
   return new URLSearchParams(form).toString();
 }
+
+/** A customer's direct message to the app (`message` event, channel_type `im`). */
+export function directMessageEvent(fields: {
+  eventId: string;
+  channel: string;
+  user: string;
+  ts: string;
+  text: string;
+  threadTs?: string;
+  botId?: string;
+}): string {
+  const body = fixture('event-im-message.json');
+  const event = body['event'] as Record<string, unknown>;
+  Object.assign(event, {
+    channel: fields.channel,
+    user: fields.user,
+    ts: fields.ts,
+    event_ts: fields.ts,
+    text: fields.text,
+    ...(fields.threadTs ? { thread_ts: fields.threadTs, parent_user_id: 'UBOT0001' } : {}),
+    ...(fields.botId ? { bot_id: fields.botId } : {}),
+  });
+  body['event_id'] = fields.eventId;
+  return JSON.stringify(body);
+}
+
+/** A mention of the app in a channel (`app_mention` event). */
+export function appMentionEvent(fields: {
+  eventId: string;
+  channel: string;
+  user: string;
+  ts: string;
+  text: string;
+  threadTs?: string;
+}): string {
+  const body = fixture('event-app-mention.json');
+  const event = body['event'] as Record<string, unknown>;
+  Object.assign(event, {
+    channel: fields.channel,
+    user: fields.user,
+    ts: fields.ts,
+    event_ts: fields.ts,
+    text: fields.text,
+    ...(fields.threadTs ? { thread_ts: fields.threadTs } : {}),
+  });
+  body['event_id'] = fields.eventId;
+  return JSON.stringify(body);
+}

@@ -1,0 +1,76 @@
+import { webApi, type App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src/domain/ports.ts';
+import { loadSlackChannelConfig, type SlackChannelConfig } from './config.ts';
+import { registerCustomerListeners } from './listeners.ts';
+import { SlackNames } from './names.ts';
+import type { SlackPlace } from './normalize.ts';
+import { SLACK_MAX_TEXT, sendSlack } from './send.ts';
+
+export const SLACK_CAPABILITIES: ChannelCapabilities = {
+  threads: true,
+  attachments: false,
+  maxTextLength: SLACK_MAX_TEXT,
+  // The pipeline hands markdown; send.ts turns it into Slack's mrkdwn.
+  format: 'markdown',
+  canEdit: false,
+};
+
+export interface SlackChannel {
+  adapter: ChannelAdapter;
+  config: SlackChannelConfig;
+  /** Registers the customer listeners on the (shared) Bolt app. */
+  listen(app: App): void;
+}
+
+/**
+ * Slack as a customer channel, on the desk's Slack app: `token` and `apiUrl` are the desk's
+ * (SLACK_BOT_TOKEN, SLACK_API_URL). Undefined when SLACK_CUSTOMER_CHANNEL is false.
+ */
+export function createSlackChannel(deps: {
+  sink: InboundSink;
+  token: string;
+  apiUrl?: string | undefined;
+  isDeskConversation(place: SlackPlace): Promise<boolean>;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger | undefined;
+  sleep?: (ms: number) => Promise<void>;
+}): SlackChannel | undefined {
+  const config = loadSlackChannelConfig(deps.env ?? process.env);
+  if (!config.SLACK_CUSTOMER_CHANNEL) return undefined;
+  const clientOptions = {
+    ...(deps.apiUrl ? { slackApiUrl: deps.apiUrl } : {}),
+    // No retries of its own: 429s are handled in send.ts, other failures by the outbound queue.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  };
+  const client = new webApi.WebClient(deps.token, clientOptions);
+  const names = new SlackNames(
+    new webApi.WebClient(deps.token, { ...clientOptions, timeout: config.SLACK_NAME_LOOKUP_MS }),
+    config.SLACK_NAME_LOOKUP_MS,
+  );
+  const adapter: ChannelAdapter = {
+    id: 'slack',
+    capabilities: SLACK_CAPABILITIES,
+    send: (message) =>
+      sendSlack(
+        {
+          client,
+          maxRetryAfterSeconds: config.SLACK_RETRY_AFTER_MAX_SECONDS,
+          ...(deps.sleep ? { sleep: deps.sleep } : {}),
+        },
+        message,
+      ),
+  };
+  return {
+    adapter,
+    config,
+    listen: (app) =>
+      registerCustomerListeners(app, {
+        sink: deps.sink,
+        names,
+        isDeskConversation: (place) => deps.isDeskConversation(place),
+        logger: deps.logger,
+      }),
+  };
+}

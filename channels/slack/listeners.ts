@@ -1,0 +1,42 @@
+import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { InboundSink } from '../../src/domain/ports.ts';
+import type { SlackNames } from './names.ts';
+import { normalizeSlackEvent, type SlackPlace } from './normalize.ts';
+
+export interface CustomerListenerDeps {
+  sink: InboundSink;
+  names: SlackNames;
+  /** The desk's own conversations (agents channel, card threads, agents' DMs) are not customers'. */
+  isDeskConversation(place: SlackPlace): Promise<boolean>;
+  logger?: Logger | undefined;
+  now?: () => Date;
+}
+
+/**
+ * Customers on the shared Bolt app: direct messages to the app (`message.im`) and mentions in
+ * channels it is in (`app_mention`) go to the inbound sink. The app is in processBeforeResponse
+ * mode, so Slack gets its 200 only once `sink.accept` resolved (the job is in Redis); a failure
+ * answers 500 and Slack retries. A retry (X-Slack-Retry-Num) has the same event_id, hence the
+ * same job id: no second effect.
+ */
+export function registerCustomerListeners(app: App, deps: CustomerListenerDeps): void {
+  const take = async ({ body, context }: { body: unknown; context: { botUserId?: string } }) => {
+    const outcome = normalizeSlackEvent(body, {
+      receivedAt: deps.now?.() ?? new Date(),
+      botUserId: context.botUserId,
+    });
+    if (outcome.kind === 'ignored') {
+      deps.logger?.debug({ reason: outcome.reason }, 'slack event ignored');
+      return;
+    }
+    if (await deps.isDeskConversation(outcome.place)) return;
+    const name = await deps.names.nameOf(outcome.place.user);
+    const message = outcome.message;
+    await deps.sink.accept(
+      name === undefined ? message : { ...message, from: { ...message.from, name } },
+    );
+  };
+  app.event('app_mention', take);
+  app.event('message', take);
+}

@@ -1,0 +1,145 @@
+import { webApi } from '@slack/bolt';
+import { SwitchboardError } from '../../src/domain/errors.ts';
+import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
+import { escapeMrkdwn, markdownToMrkdwn } from './mrkdwn.ts';
+
+/** Slack truncates longer message text (https://docs.slack.dev/reference/methods/chat.postMessage). */
+export const SLACK_MAX_TEXT = 40_000;
+
+/**
+ * Web API errors a retry cannot fix: the conversation is gone or closed to us, or our token is.
+ * (https://docs.slack.dev/reference/methods/chat.postMessage#errors)
+ */
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'msg_too_long',
+  'no_text',
+  'restricted_action',
+  'cannot_reply_to_message',
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'missing_scope',
+  'user_not_found',
+]);
+
+export interface SlackSendDeps {
+  /** A client with rejectRateLimitedCalls and no retries of its own (adapter.ts). */
+  client: webApi.WebClient;
+  /** The longest Retry-After waited here; longer ones fail the attempt (queue backoff). */
+  maxRetryAfterSeconds: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Where the answer goes: the channel and thread the customer wrote in. */
+export function slackAddress(message: OutboundMessage): { channel: string; threadTs: string } {
+  const channel = message.channelData['slackChannel'];
+  const threadTs = message.channelData['slackThreadTs'];
+  if (typeof channel === 'string' && typeof threadTs === 'string') return { channel, threadTs };
+  const cut = message.threadKey.lastIndexOf(':');
+  if (cut > 0)
+    return { channel: message.threadKey.slice(0, cut), threadTs: message.threadKey.slice(cut + 1) };
+  throw new SwitchboardError('SB_ERR_DELIVERY_REJECTED', `no Slack thread in ${message.threadKey}`);
+}
+
+/**
+ * The text as Slack shows it: the bot's answers are markdown (the channel's format), an agent's
+ * answer is what they typed in Slack (already mrkdwn, decoded to plain text by the desk) and names
+ * the agent.
+ */
+export function slackTextFor(message: OutboundMessage): string {
+  const body =
+    message.author.kind === 'agent'
+      ? escapeMrkdwn(message.text)
+      : markdownToMrkdwn(message.markdown ?? message.text);
+  const named =
+    message.author.kind === 'agent' && message.author.name
+      ? `*${escapeMrkdwn(message.author.name)}:* ${body}`
+      : body;
+  return named.length > SLACK_MAX_TEXT ? `${named.slice(0, SLACK_MAX_TEXT - 1)}…` : named;
+}
+
+function retryAfterOf(error: unknown): number | undefined {
+  if (
+    error instanceof Error &&
+    (error as { code?: unknown }).code === webApi.ErrorCode.RateLimitedError
+  ) {
+    const seconds = (error as { retryAfter?: unknown }).retryAfter;
+    return typeof seconds === 'number' && seconds > 0 ? seconds : 1;
+  }
+  return undefined;
+}
+
+/** A Web API failure as ours: permanent platform errors are not retried, the rest are. */
+function deliveryError(error: unknown): SwitchboardError {
+  const code = (error as { code?: unknown }).code;
+  if (code === webApi.ErrorCode.PlatformError) {
+    const reported = (error as { data?: { error?: unknown } }).data?.error;
+    const slackError = typeof reported === 'string' ? reported : 'unknown';
+    return new SwitchboardError(
+      PERMANENT.has(slackError) ? 'SB_ERR_DELIVERY_REJECTED' : 'SB_ERR_DELIVERY_FAILED',
+      `Slack chat.postMessage: ${slackError}`,
+      { cause: error },
+    );
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SwitchboardError('SB_ERR_DELIVERY_FAILED', `Slack unreachable: ${reason}`, {
+    cause: error,
+  });
+}
+
+/**
+ * Posts the answer in the customer's thread (chat.postMessage with thread_ts). A 429 is waited out
+ * for Slack's Retry-After, then tried once more, when Slack asks for at most maxRetryAfterSeconds
+ * (https://docs.slack.dev/apis/web-api/rate-limits); nothing is sent before that time.
+ */
+export async function sendSlack(
+  deps: SlackSendDeps,
+  message: OutboundMessage,
+): Promise<SendResult> {
+  if (message.to.kind !== 'slack') {
+    throw new SwitchboardError(
+      'SB_ERR_DELIVERY_REJECTED',
+      `a Slack message goes to a Slack user, not ${message.to.kind}`,
+    );
+  }
+  const { channel, threadTs } = slackAddress(message);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const post = () =>
+    deps.client.chat.postMessage({
+      channel,
+      thread_ts: threadTs,
+      text: slackTextFor(message),
+      unfurl_links: false,
+    });
+  let posted;
+  try {
+    posted = await post();
+  } catch (error) {
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter === undefined) throw deliveryError(error);
+    if (retryAfter > deps.maxRetryAfterSeconds) {
+      throw new SwitchboardError(
+        'SB_ERR_DELIVERY_FAILED',
+        `Slack rate limit: retry after ${retryAfter} s`,
+        { cause: error },
+      );
+    }
+    await sleep(retryAfter * 1000);
+    try {
+      posted = await post();
+    } catch (again) {
+      throw retryAfterOf(again) === undefined
+        ? deliveryError(again)
+        : new SwitchboardError('SB_ERR_DELIVERY_FAILED', 'Slack rate limit, again', {
+            cause: again,
+          });
+    }
+  }
+  if (!posted.ts)
+    throw new SwitchboardError('SB_ERR_DELIVERY_FAILED', 'Slack answered without a ts');
+  return { providerMessageId: `${posted.channel ?? channel}:${posted.ts}` };
+}

@@ -1,0 +1,47 @@
+import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { isSwitchboardError } from '../domain/errors.ts';
+import type { DeskConfig } from './config.ts';
+import { DESK_QUEUE, type DeskJobData } from './jobs.ts';
+import { deskBackoff, RetryAfterError } from './rate-limit.ts';
+import type { DeskService } from './service.ts';
+
+/**
+ * The desk worker: every Slack Web API call of the desk happens here, never on the request path.
+ * A 429 waits Slack's Retry-After (deskBackoff); errors a retry cannot fix fail the job at once.
+ */
+export function startDeskWorker(options: {
+  connection: ConnectionOptions;
+  config: Pick<Config, 'QUEUE_PREFIX' | 'JOB_LOCK_MS'>;
+  desk: DeskConfig;
+  service: DeskService;
+  logger?: Logger | undefined;
+}): { close(): Promise<void> } {
+  const { service, logger } = options;
+  const worker = new Worker<DeskJobData>(
+    DESK_QUEUE,
+    async (job) => {
+      try {
+        return await service.run(job.data);
+      } catch (error) {
+        if (error instanceof RetryAfterError) throw error;
+        if (isSwitchboardError(error) && !error.retryable)
+          throw new UnrecoverableError(`${error.code}: ${error.message}`);
+        throw error;
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.config.QUEUE_PREFIX,
+      concurrency: options.desk.DESK_CONCURRENCY,
+      lockDuration: options.config.JOB_LOCK_MS,
+      settings: { backoffStrategy: deskBackoff },
+    },
+  );
+  worker.on('failed', (job, error) => {
+    logger?.warn({ queue: DESK_QUEUE, job: job?.id, err: error }, 'desk job failed');
+  });
+  worker.on('error', (error) => logger?.error({ err: error }, 'desk worker error'));
+  return { close: () => worker.close() };
+}

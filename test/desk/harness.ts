@@ -1,0 +1,191 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import { expect } from 'vitest';
+import type { Gateway } from '../../src/app.ts';
+import type { SlackDesk } from '../../src/desk/desk.ts';
+import type { Responder } from '../../src/domain/ports.ts';
+import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.ts';
+import { CallbackReceiver } from '../support/callback-receiver.ts';
+import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
+import { FakeSlack, type SlackCall } from './fake-slack.ts';
+import { buttonClick, postToSlackEndpoint, type PostOptions } from './slack-requests.ts';
+
+export const SECRET = 'test-signing-secret-0123456789abcdef';
+export const AGENTS = 'C0AGENTS';
+export const SUPERVISORS = 'C0SUPERS';
+export const PATH = '/slack/events';
+
+export interface Card {
+  ticketId: string;
+  ts: string;
+  call: SlackCall;
+}
+
+export interface SlackUser {
+  id: string;
+  name: string;
+}
+
+/** The action ids of the buttons in a message's blocks, with their values. */
+export function buttonsOf(blocks: unknown): Array<{ action_id: string; value: string }> {
+  const list = blocks as Array<{
+    type: string;
+    elements?: Array<{ action_id: string; value: string }>;
+  }>;
+  return list.find((b) => b.type === 'actions')?.elements ?? [];
+}
+
+/**
+ * The desk as the composition root wires it when SLACK_BOT_TOKEN is set (its router on the
+ * gateway's HTTP app, its hooks in the ingest worker, its worker beside the others), against a
+ * stand-in for Slack's Web API and a receiver for the API channel's callbacks.
+ */
+export class DeskHarness {
+  gateway!: Gateway;
+  slack!: FakeSlack;
+  receiver!: CallbackReceiver;
+  desk!: SlackDesk;
+  http!: Express;
+  apiKey = '';
+  private seq = 0;
+
+  static async start(
+    options: { env?: Record<string, string>; responder?: Responder } = {},
+  ): Promise<DeskHarness> {
+    const harness = new DeskHarness();
+    harness.slack = await new FakeSlack().start();
+    harness.receiver = await new CallbackReceiver().start();
+    harness.gateway = await startTestGateway({
+      config: testConfig(),
+      role: 'all',
+      responder: options.responder ?? new EscalateAllResponder(),
+      env: {
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_AGENTS_CHANNEL: AGENTS,
+        SLACK_API_URL: harness.slack.url,
+        ...options.env,
+      },
+    });
+    if (!harness.gateway.desk) throw new Error('the gateway did not wire the desk');
+    harness.desk = harness.gateway.desk;
+    harness.http = harness.gateway.http!;
+    const integration = await harness.gateway.pool.createIntegration({
+      name: 'shop',
+      callbackUrl: harness.receiver.url,
+    });
+    harness.apiKey = integration.apiKey;
+    return harness;
+  }
+
+  async stop(): Promise<void> {
+    await this.desk.queue.obliterate({ force: true });
+    await this.gateway.pool.models.Ticket.db.dropDatabase();
+    await this.gateway.queues.inbound.obliterate({ force: true });
+    await this.gateway.queues.outbound.obliterate({ force: true });
+    await this.gateway.stop();
+    await this.receiver.stop();
+    await this.slack.stop();
+  }
+
+  /** A customer writes through the API channel (the responder decides what happens). */
+  async customerWrites(conversationId: string, text: string, name = 'Grace Hopper') {
+    this.seq += 1;
+    const res = await request(this.http)
+      .post('/api/v1/messages')
+      .set('authorization', `Bearer ${this.apiKey}`)
+      .send({
+        messageId: `m-${this.seq}-${conversationId}`,
+        conversationId,
+        from: { id: `cust-${conversationId}`, name, email: `${conversationId}@example.com` },
+        text,
+      });
+    expect(res.status).toBe(202);
+  }
+
+  /** The card posted (top level, not in a thread) for a customer's conversation. */
+  async cardFor(customerName: string): Promise<Card> {
+    const card = await waitFor(
+      () => {
+        const call = this.slack
+          .callsOf('chat.postMessage')
+          .find(
+            (c) =>
+              c.args['channel'] === AGENTS &&
+              !c.args['thread_ts'] &&
+              String(c.args['text']).includes(customerName),
+          );
+        if (!call) return undefined;
+        const ticketId = buttonsOf(call.args['blocks'])[0]?.value;
+        return ticketId ? { ticketId, call } : undefined;
+      },
+      { what: `the card of ${customerName}` },
+    );
+    const stored = await waitFor(() => this.deskCard(card.ticketId), { what: 'the stored card' });
+    return { ...card, ts: stored.ts };
+  }
+
+  deskCard(ticketId: string) {
+    const db = this.gateway.pool.models.Ticket.db;
+    return db
+      .collection<{ _id: string; channel: string; ts: string }>('desk_cards')
+      .findOne({ _id: ticketId });
+  }
+
+  post(body: string, kind: 'json' | 'form', options: PostOptions = {}) {
+    return postToSlackEndpoint(
+      this.http,
+      PATH,
+      body,
+      kind === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',
+      SECRET,
+      options,
+    );
+  }
+
+  click(
+    card: Pick<Card, 'ticketId' | 'ts'>,
+    actionId: string,
+    user: SlackUser,
+    actionTs: string,
+    channel = AGENTS,
+  ) {
+    return this.post(
+      buttonClick({
+        actionId,
+        ticketId: card.ticketId,
+        channel,
+        messageTs: card.ts,
+        user,
+        actionTs,
+      }),
+      'form',
+    );
+  }
+
+  /** The value a desk job returned, once it finished. */
+  async finishedJob(jobId: string): Promise<unknown> {
+    const done = await waitFor(
+      async () => {
+        // The snapshot is read once: finishedOn and returnvalue come from the same read.
+        const job = await this.desk.queue.getJob(jobId);
+        return job?.finishedOn ? { value: job.returnvalue as unknown } : undefined;
+      },
+      { what: `desk job ${jobId}` },
+    );
+    return done.value;
+  }
+
+  /** chat.update calls of one message. */
+  updatesOf(ts: string): SlackCall[] {
+    return this.slack.callsOf('chat.update').filter((c) => c.args['ts'] === ts);
+  }
+
+  /** What the API channel delivered to customers, optionally of one conversation only. */
+  callbackTexts(conversationId?: string): string[] {
+    return this.receiver.received
+      .map((r) => JSON.parse(r.body) as { text: string; conversationId?: string })
+      .filter((c) => conversationId === undefined || c.conversationId === conversationId)
+      .map((c) => c.text);
+  }
+}
