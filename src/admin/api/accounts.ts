@@ -1,0 +1,179 @@
+/**
+ * Sign-in, the current principal, accounts and API tokens.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { SwitchboardError } from '../../domain/errors.ts';
+import {
+  createAccount,
+  createApiToken,
+  listAccounts,
+  listApiTokens,
+  normalizeEmail,
+  revokeApiToken,
+  toAccountView,
+  updateAccount,
+  verifyLogin,
+} from '../../pool/accounts.ts';
+import { ADMIN_ROLES } from '../../pool/admin-models.ts';
+import {
+  destroySession,
+  newCsrfToken,
+  principalOf,
+  regenerateSession,
+  requirePermission,
+  saveSession,
+  type LoginLimiter,
+} from '../auth.ts';
+import type { AdminDeps } from '../deps.ts';
+import { PERMISSIONS, roleMay, type Permission } from '../permissions.ts';
+
+const LoginSchema = z
+  .object({
+    email: z.string().trim().min(3).max(254),
+    password: z.string().min(1).max(1024),
+  })
+  .strict();
+
+/** Passwords: long enough to resist guessing, bounded so hashing cannot be abused. */
+export const PasswordSchema = z
+  .string()
+  .min(12, 'at least 12 characters')
+  .max(256, 'at most 256 characters');
+
+const EmailSchema = z.string().trim().toLowerCase().email('an email address').max(254);
+const SlackUserSchema = z
+  .string()
+  .regex(/^[UW][A-Z0-9]{2,30}$/, 'a Slack user id such as U012ABCDEF');
+
+const CreateAccountSchema = z
+  .object({
+    email: EmailSchema,
+    password: PasswordSchema,
+    displayName: z.string().trim().min(1).max(100),
+    role: z.enum(ADMIN_ROLES),
+    slackUserId: SlackUserSchema.optional(),
+  })
+  .strict();
+
+const UpdateAccountSchema = z
+  .object({
+    displayName: z.string().trim().min(1).max(100).optional(),
+    role: z.enum(ADMIN_ROLES).optional(),
+    disabled: z.boolean().optional(),
+    password: PasswordSchema.optional(),
+    slackUserId: SlackUserSchema.nullable().optional(),
+  })
+  .strict();
+
+const CreateTokenSchema = z
+  .object({ name: z.string().trim().min(1).max(100), role: z.enum(ADMIN_ROLES) })
+  .strict();
+
+export function authRouter(deps: AdminDeps, limiter: LoginLimiter): Router {
+  const router = Router();
+  router.post('/auth/login', async (req, res) => {
+    const body = LoginSchema.parse(req.body);
+    const email = normalizeEmail(body.email);
+    const ip = req.ip ?? 'unknown';
+    await limiter.check(email, ip, res);
+    const account = await verifyLogin(deps.models, email, body.password);
+    if (!account) {
+      await limiter.failed(email, ip);
+      throw new SwitchboardError('SB_ERR_UNAUTHENTICATED', 'wrong email or password');
+    }
+    await limiter.succeeded(email, ip);
+    // A new session id at sign-in: an id planted before cannot be ridden (session fixation).
+    await regenerateSession(req);
+    req.session.accountId = account._id;
+    req.session.csrf = newCsrfToken();
+    await saveSession(req);
+    res.json({ account: toAccountView(account), csrfToken: req.session.csrf });
+  });
+
+  router.post('/auth/logout', async (req, res) => {
+    principalOf(res);
+    if (req.session.accountId !== undefined) await destroySession(req);
+    res.json({ status: 'signed-out' });
+  });
+
+  router.get('/auth/me', (req, res) => {
+    const principal = principalOf(res);
+    res.json({
+      principal: {
+        kind: principal.kind,
+        id: principal.id,
+        name: principal.name,
+        role: principal.role,
+        agentId: principal.agentId,
+      },
+      permissions: (Object.keys(PERMISSIONS) as Permission[]).filter((p) =>
+        roleMay(principal.role, p),
+      ),
+      csrfToken: principal.via === 'session' ? (req.session.csrf ?? null) : null,
+    });
+  });
+  return router;
+}
+
+export function accountsRouter(deps: AdminDeps): Router {
+  const router = Router();
+  const manage = requirePermission('accounts.manage');
+
+  router.get('/accounts', manage, async (_req, res) => {
+    res.json({ accounts: await listAccounts(deps.models) });
+  });
+
+  router.post('/accounts', manage, async (req, res) => {
+    const body = CreateAccountSchema.parse(req.body);
+    const by = principalOf(res).actor;
+    let account = await createAccount(deps.models, { ...body, by });
+    if (body.slackUserId !== undefined) {
+      account = await updateAccount(
+        deps.models,
+        deps.locks,
+        body.email,
+        { slackUserId: body.slackUserId },
+        by,
+      );
+    }
+    res.status(201).json({ account });
+  });
+
+  router.patch('/accounts/:email', manage, async (req, res) => {
+    const body = UpdateAccountSchema.parse(req.body);
+    const principal = principalOf(res);
+    const email = normalizeEmail(String(req.params['email']));
+    if (
+      principal.kind === 'account' &&
+      principal.id === email &&
+      ((body.role !== undefined && body.role !== 'admin') || body.disabled === true)
+    ) {
+      throw new SwitchboardError(
+        'SB_ERR_VALIDATION',
+        'you cannot demote or disable your own account',
+        {
+          field: body.disabled === true ? 'disabled' : 'role',
+        },
+      );
+    }
+    const account = await updateAccount(deps.models, deps.locks, email, body, principal.actor);
+    res.json({ account });
+  });
+
+  router.get('/tokens', manage, async (_req, res) => {
+    res.json({ tokens: await listApiTokens(deps.models) });
+  });
+
+  router.post('/tokens', manage, async (req, res) => {
+    const body = CreateTokenSchema.parse(req.body);
+    const created = await createApiToken(deps.models, { ...body, by: principalOf(res).actor });
+    res.status(201).json({ token: created.token, ...created.view });
+  });
+
+  router.delete('/tokens/:id', manage, async (req, res) => {
+    await revokeApiToken(deps.models, String(req.params['id']), principalOf(res).actor);
+    res.json({ status: 'revoked' });
+  });
+  return router;
+}

@@ -1,0 +1,74 @@
+/**
+ * The service dashboard: every chart's data in one call, and each chart as CSV.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { CHANNEL_IDS } from '../../domain/message.ts';
+import { SwitchboardError } from '../../domain/errors.ts';
+import { dashboardCsv, loadDashboard, toCsv, type DashboardRange } from '../../pool/reports.ts';
+import { requirePermission } from '../auth.ts';
+import type { AdminDeps } from '../deps.ts';
+
+/** Longest range one dashboard covers. */
+const MAX_RANGE_DAYS = 92;
+
+const RangeQuery = z.object({
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  channel: z.enum(CHANNEL_IDS).optional(),
+});
+
+/** The query's range: default the last 7 days; `from` before `to`, at most MAX_RANGE_DAYS. */
+export function parseRange(query: unknown, now = new Date()): DashboardRange {
+  const parsed = RangeQuery.parse(query);
+  const to = parsed.to ?? now;
+  const from = parsed.from ?? new Date(to.getTime() - 7 * 86_400_000);
+  if (from.getTime() >= to.getTime()) {
+    throw new SwitchboardError('SB_ERR_VALIDATION', 'from: must be before to', { field: 'from' });
+  }
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
+    throw new SwitchboardError(
+      'SB_ERR_VALIDATION',
+      `from: the range is at most ${MAX_RANGE_DAYS} days`,
+      {
+        field: 'from',
+      },
+    );
+  }
+  return { from, to, channel: parsed.channel };
+}
+
+export const DASHBOARD_CHARTS = [
+  'volume',
+  'self-service',
+  'response-times',
+  'sla',
+  'at-risk',
+  'agent-load',
+  'csat',
+] as const;
+
+export function dashboardRouter(deps: AdminDeps): Router {
+  const router = Router();
+  const read = requirePermission('dashboard.read');
+
+  router.get('/dashboard', read, async (req, res) => {
+    res.json(await loadDashboard(deps.models, parseRange(req.query)));
+  });
+
+  router.get('/dashboard/:chart.csv', read, async (req, res) => {
+    const chart = String(req.params['chart']);
+    if (!(DASHBOARD_CHARTS as readonly string[]).includes(chart)) {
+      throw new SwitchboardError(
+        'SB_ERR_NOT_FOUND',
+        `no chart ${chart}; charts: ${DASHBOARD_CHARTS.join(', ')}`,
+      );
+    }
+    const dashboard = await loadDashboard(deps.models, parseRange(req.query));
+    const rows = dashboardCsv(dashboard, chart) ?? [];
+    res.setHeader('content-type', 'text/csv; charset=utf-8');
+    res.setHeader('content-disposition', `attachment; filename="${chart}.csv"`);
+    res.send(toCsv(rows));
+  });
+  return router;
+}

@@ -1,0 +1,194 @@
+/**
+ * Knowledge-base curation endpoints: list and search, create, edit, publish, unpublish, revisions
+ * with diffs, rollback, markdown preview, the model status and "try the bot".
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { markdownToSafeHtml, shapeForChannel } from '../../../knowledge/format.ts';
+import { searchTerms } from '../../../knowledge/search.ts';
+import { ARTICLE_STATUSES } from '../../domain/article.ts';
+import { SwitchboardError } from '../../domain/errors.ts';
+import { principalOf, requirePermission } from '../auth.ts';
+import type { KnowledgeCuration } from '../curation.ts';
+import type { AdminDeps } from '../deps.ts';
+
+const ArticleFields = {
+  title: z.string().trim().min(1).max(200),
+  tags: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
+  questions: z.array(z.string().trim().min(1).max(500)).max(200).default([]),
+  answer: z.string().trim().min(1, 'the answer is empty').max(20_000),
+};
+
+const CreateSchema = z
+  .object({
+    // No '.' in ids: the store's key is `<id>.<locale>`.
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'lower-case letters, digits and dashes'),
+    locale: z.string().regex(/^[a-z]{2}$/, 'a two-letter code such as en or zh'),
+    ...ArticleFields,
+  })
+  .strict();
+
+const EditSchema = z
+  .object({ ...ArticleFields, baseRevision: z.number().int().positive().optional() })
+  .strict();
+
+const ListQuery = z.object({
+  q: z.string().max(200).optional(),
+  tag: z.string().max(50).optional(),
+  locale: z
+    .string()
+    .regex(/^[a-z]{2}$/)
+    .optional(),
+  status: z.enum(ARTICLE_STATUSES).optional(),
+});
+
+const KEY = /^[a-z0-9][a-z0-9-]{0,99}\.[a-z]{2}$/;
+
+function keyParam(value: unknown): string {
+  if (typeof value !== 'string' || !KEY.test(value)) {
+    throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such article (keys read <id>.<locale>)');
+  }
+  return value;
+}
+
+function revisionParam(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new SwitchboardError('SB_ERR_VALIDATION', 'revision: a positive integer', {
+      field: 'revision',
+    });
+  }
+  return n;
+}
+
+export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): Router {
+  const router = Router();
+  const read = requirePermission('kb.read');
+  const write = requirePermission('kb.write');
+
+  router.get('/articles', read, async (req, res) => {
+    const query = ListQuery.parse(req.query);
+    let articles = await deps.pool.listArticles({
+      ...(query.locale === undefined ? {} : { locale: query.locale }),
+      ...(query.status === undefined ? {} : { status: query.status }),
+    });
+    if (query.tag !== undefined) {
+      const tag = query.tag.toLowerCase();
+      articles = articles.filter((a) => a.content.tags.some((t) => t.toLowerCase() === tag));
+    }
+    const q = query.q?.trim();
+    if (q) {
+      // Every meaningful word of the query must appear somewhere in the article (prefix match).
+      articles = articles.filter((a) => {
+        const haystack = [
+          a.content.id,
+          a.content.title,
+          ...a.content.questions,
+          a.content.answer,
+          ...a.content.tags,
+        ].join('\n');
+        const words = new Set(searchTerms(haystack, a.content.locale));
+        const terms = searchTerms(q, a.content.locale);
+        const lower = haystack.toLowerCase();
+        return terms.length === 0
+          ? lower.includes(q.toLowerCase())
+          : terms.every(
+              (t) => words.has(t) || [...words].some((w) => w.startsWith(t)) || lower.includes(t),
+            );
+      });
+    }
+    const tags = [...new Set(articles.flatMap((a) => a.content.tags))].sort();
+    res.json({
+      articles: articles.map((a) => ({
+        key: `${a.content.id}.${a.content.locale}`,
+        ...a.content,
+        status: a.status,
+        version: a.version,
+        updatedBy: a.updatedBy,
+        updatedAt: a.updatedAt,
+      })),
+      tags,
+    });
+  });
+
+  router.post('/articles', write, async (req, res) => {
+    const body = CreateSchema.parse(req.body);
+    const revision = await curation.create(body, principalOf(res).actor);
+    res.status(201).json({ key: `${body.id}.${body.locale}`, revision });
+  });
+
+  router.post('/articles/preview', read, (req, res) => {
+    const body = z
+      .object({ answer: z.string().max(20_000) })
+      .strict()
+      .parse(req.body);
+    res.json({
+      html: markdownToSafeHtml(body.answer),
+      plain: shapeForChannel(body.answer, 'plain').text,
+    });
+  });
+
+  router.get('/articles/:key', read, async (req, res) => {
+    const key = keyParam(req.params['key']);
+    const article = await deps.pool.getArticle(key);
+    if (!article) throw new SwitchboardError('SB_ERR_NOT_FOUND', `no article ${key}`);
+    const revisions = await curation.revisions(key);
+    res.json({
+      key,
+      ...article.content,
+      status: article.status,
+      version: article.version,
+      updatedBy: article.updatedBy,
+      updatedAt: article.updatedAt,
+      revision: revisions[0]?.revision ?? null,
+      answerHtml: markdownToSafeHtml(article.content.answer),
+    });
+  });
+
+  router.put('/articles/:key', write, async (req, res) => {
+    const key = keyParam(req.params['key']);
+    const body = EditSchema.parse(req.body);
+    const { baseRevision, ...content } = body;
+    const result = await curation.edit(key, content, principalOf(res).actor, { baseRevision });
+    res.json(result);
+  });
+
+  router.post('/articles/:key/publish', write, async (req, res) => {
+    const key = keyParam(req.params['key']);
+    res.json(await curation.setStatus(key, 'published', principalOf(res).actor));
+  });
+
+  router.post('/articles/:key/unpublish', write, async (req, res) => {
+    const key = keyParam(req.params['key']);
+    res.json(await curation.setStatus(key, 'draft', principalOf(res).actor));
+  });
+
+  router.get('/articles/:key/revisions', read, async (req, res) => {
+    const key = keyParam(req.params['key']);
+    res.json({ revisions: await curation.revisions(key) });
+  });
+
+  router.get('/articles/:key/revisions/:revision', read, async (req, res) => {
+    const key = keyParam(req.params['key']);
+    res.json(await curation.revision(key, revisionParam(req.params['revision'])));
+  });
+
+  router.post('/articles/:key/rollback', write, async (req, res) => {
+    const key = keyParam(req.params['key']);
+    const body = z.object({ revision: z.number().int().positive() }).strict().parse(req.body);
+    res.json(await curation.rollback(key, body.revision, principalOf(res).actor));
+  });
+
+  router.get('/model', read, async (_req, res) => {
+    res.json({ locales: await deps.bot.status() });
+  });
+
+  router.post('/bot/try', read, async (req, res) => {
+    const body = z
+      .object({ text: z.string().trim().min(1).max(2000) })
+      .strict()
+      .parse(req.body);
+    res.json(await deps.bot.ask(body.text));
+  });
+  return router;
+}

@@ -1,0 +1,139 @@
+/**
+ * Learning-loop endpoints: the unanswered inbox, suggested answers (approve / dismiss) and the
+ * report on last week's escalations.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { SwitchboardError } from '../../domain/errors.ts';
+import { decideSuggestion, getSuggestion, listSuggestions } from '../../pool/suggestions.ts';
+import { principalOf, requirePermission } from '../auth.ts';
+import type { KnowledgeCuration } from '../curation.ts';
+import type { AdminDeps } from '../deps.ts';
+import { LearningLoop, suggestionView } from '../learning.ts';
+
+const DaysQuery = (fallback: number) =>
+  z.object({ days: z.coerce.number().int().min(1).max(92).default(fallback) });
+
+const ApproveSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('variant'),
+      articleKey: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,99}\.[a-z]{2}$/, 'an article key <id>.<locale>'),
+      question: z.string().trim().min(1).max(500),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('article'),
+      id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'lower-case letters, digits and dashes'),
+      title: z.string().trim().min(1).max(200),
+      tags: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
+      questions: z.array(z.string().trim().min(1).max(500)).min(1).max(200),
+      answer: z.string().trim().min(1).max(20_000),
+    })
+    .strict(),
+]);
+
+export function learningRouter(deps: AdminDeps, curation: KnowledgeCuration): Router {
+  const router = Router();
+  const read = requirePermission('learning.read');
+  const write = requirePermission('learning.write');
+  const loop = new LearningLoop(deps);
+
+  router.get('/learning/unanswered', read, async (req, res) => {
+    const { days } = DaysQuery(30).parse(req.query);
+    res.json({ days, ...(await loop.unanswered(days)) });
+  });
+
+  router.get('/learning/suggestions', read, async (req, res) => {
+    const query = z
+      .object({
+        status: z.enum(['pending', 'approved', 'dismissed']).default('pending'),
+        days: z.coerce.number().int().min(1).max(92).default(30),
+      })
+      .parse(req.query);
+    if (query.status === 'pending') await loop.refreshSuggestions(query.days);
+    const suggestions = await listSuggestions(deps.models, query.status);
+    res.json({ suggestions: suggestions.map(suggestionView) });
+  });
+
+  router.get('/learning/suggestions/:id', read, async (req, res) => {
+    const suggestion = await getSuggestion(deps.models, String(req.params['id']));
+    if (!suggestion) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such suggestion');
+    // What the bot answers to the question now: after approval, once the model is live, the new
+    // article (or the extended one).
+    res.json({
+      suggestion: suggestionView(suggestion),
+      bot: await deps.bot.ask(suggestion.question),
+    });
+  });
+
+  router.post('/learning/suggestions/:id/approve', write, async (req, res) => {
+    const body = ApproveSchema.parse(req.body);
+    const by = principalOf(res).actor;
+    const decided = await decideSuggestion(
+      deps.models,
+      deps.locks,
+      String(req.params['id']),
+      'approved',
+      by,
+      async (s) => {
+        if (body.kind === 'variant') {
+          const article = await deps.pool.getArticle(body.articleKey);
+          if (!article) {
+            throw new SwitchboardError(
+              'SB_ERR_VALIDATION',
+              `articleKey: no article ${body.articleKey}`,
+              { field: 'articleKey' },
+            );
+          }
+          const { title, tags, questions, answer } = article.content;
+          await curation.edit(
+            body.articleKey,
+            { title, tags, answer, questions: [...new Set([...questions, body.question])] },
+            by,
+            {
+              action: 'suggestion',
+              note: `question variant from ticket #${s.ticketNumber ?? '?'}`,
+            },
+          );
+          return body.articleKey;
+        }
+        const key = `${body.id}.${s.locale}`;
+        await curation.create(
+          {
+            id: body.id,
+            locale: s.locale,
+            title: body.title,
+            tags: body.tags,
+            questions: body.questions,
+            answer: body.answer,
+          },
+          by,
+        );
+        await curation.setStatus(key, 'published', by);
+        return key;
+      },
+    );
+    res.json({ suggestion: suggestionView(decided) });
+  });
+
+  router.post('/learning/suggestions/:id/dismiss', write, async (req, res) => {
+    const decided = await decideSuggestion(
+      deps.models,
+      deps.locks,
+      String(req.params['id']),
+      'dismissed',
+      principalOf(res).actor,
+    );
+    res.json({ suggestion: suggestionView(decided) });
+  });
+
+  router.get('/learning/report', read, async (req, res) => {
+    const { days } = DaysQuery(7).parse(req.query);
+    res.json(await loop.report(days));
+  });
+  return router;
+}

@@ -1,0 +1,156 @@
+/**
+ * Ticket endpoints of the console: search and filter, the ticket view (transcript with intents and
+ * scores, urgency parts), reassign, tag, resolve; and the agents to assign to.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { CHANNEL_IDS } from '../../domain/message.ts';
+import { SwitchboardError } from '../../domain/errors.ts';
+import { PRIORITIES, TICKET_STATUSES } from '../../domain/ticket.ts';
+import { objectIdOr404 } from '../../pool/accounts.ts';
+import {
+  listAgents,
+  reassignTicket,
+  resolveTicket,
+  searchTickets,
+  tagTicket,
+  ticketView,
+} from '../../pool/admin-tickets.ts';
+import { principalOf, requirePermission } from '../auth.ts';
+import type { AdminDeps } from '../deps.ts';
+
+const ObjectIdText = z.string().regex(/^[0-9a-f]{24}$/i, 'an id of 24 hex digits');
+
+const SearchQuery = z.object({
+  status: z.enum(TICKET_STATUSES).optional(),
+  channel: z.enum(CHANNEL_IDS).optional(),
+  urgencyMin: z.coerce.number().min(0).max(1000).optional(),
+  priority: z.enum(PRIORITIES).optional(),
+  assignee: z.union([z.literal('none'), ObjectIdText]).optional(),
+  slaState: z.enum(['active', 'paused', 'met', 'breached']).optional(),
+  tag: z.string().max(50).optional(),
+  text: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+});
+
+const Tag = z.string().trim().min(1).max(50);
+
+export function ticketsRouter(deps: AdminDeps): Router {
+  const router = Router();
+  const read = requirePermission('tickets.read');
+  const write = requirePermission('tickets.write');
+  const assign = requirePermission('tickets.assign');
+
+  router.get('/tickets', read, async (req, res) => {
+    const query = SearchQuery.parse(req.query);
+    const { tickets, total } = await searchTickets(deps.models, query);
+    res.json({
+      total,
+      tickets: tickets.map((t) => ({
+        id: String(t._id),
+        number: t.number,
+        channel: t.channel,
+        status: t.status,
+        subject: t.subject ?? null,
+        urgency: t.urgency,
+        priority: t.priority,
+        assigneeId: t.assigneeId ? String(t.assigneeId) : null,
+        slaState: t.slaState ?? null,
+        tags: t.tags,
+        lastIntent: t.lastIntent ?? null,
+        escalationReason: t.escalationReason ?? null,
+        createdAt: (t as { createdAt?: Date }).createdAt ?? null,
+      })),
+    });
+  });
+
+  router.get('/tickets/:id', read, async (req, res) => {
+    const view = await ticketView(deps.models, objectIdOr404(req.params['id'], 'ticket'));
+    if (!view) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
+    const { ticket, messages, contact, assignee } = view;
+    res.json({
+      ticket,
+      contact: contact && {
+        id: String(contact._id),
+        name: contact.name ?? null,
+        identities: contact.identities,
+      },
+      assignee: assignee && {
+        id: String(assignee._id),
+        displayName: assignee.displayName,
+        identity: assignee.identity,
+      },
+      transcript: messages.map((m) => ({
+        id: m._id,
+        at: m.receivedAt ?? (m as { createdAt?: Date }).createdAt ?? null,
+        channel: m.channel,
+        direction: m.direction,
+        authorKind: m.authorKind,
+        authorName: m.authorName ?? null,
+        text: m.text,
+        subject: m.subject ?? null,
+        intent: m.intent ?? null,
+        score: m.score ?? null,
+        language: m.language ?? null,
+        sentiment: m.sentiment ?? null,
+        deliveryStatus: m.deliveryStatus,
+      })),
+    });
+  });
+
+  router.post('/tickets/:id/assign', assign, async (req, res) => {
+    const id = objectIdOr404(req.params['id'], 'ticket');
+    const body = z.object({ agentId: ObjectIdText }).strict().parse(req.body);
+    const ticket = await reassignTicket(
+      deps.models,
+      deps.locks,
+      id,
+      objectIdOr404(body.agentId, 'agent'),
+      principalOf(res).actor,
+    );
+    res.json({ ticket });
+  });
+
+  router.post('/tickets/:id/tags', write, async (req, res) => {
+    const id = objectIdOr404(req.params['id'], 'ticket');
+    const body = z
+      .object({ add: z.array(Tag).max(20).default([]), remove: z.array(Tag).max(20).default([]) })
+      .strict()
+      .parse(req.body);
+    const ticket = await tagTicket(deps.models, deps.locks, id, body, principalOf(res).actor);
+    res.json({ ticket });
+  });
+
+  router.post('/tickets/:id/resolve', write, async (req, res) => {
+    const id = objectIdOr404(req.params['id'], 'ticket');
+    const body = z
+      .object({ reason: z.string().trim().min(1).max(500).optional() })
+      .strict()
+      .parse(req.body ?? {});
+    const ticket = await resolveTicket(
+      deps.models,
+      deps.locks,
+      id,
+      principalOf(res).actor,
+      body.reason,
+    );
+    res.json({ ticket });
+  });
+
+  router.get('/agents', read, async (_req, res) => {
+    const agents = await listAgents(deps.models);
+    res.json({
+      agents: agents.map((a) => ({
+        id: String(a._id),
+        identity: a.identity,
+        displayName: a.displayName,
+        role: a.role,
+        status: a.status,
+        capacity: a.capacity,
+        activeTickets: a.activeTickets,
+      })),
+    });
+  });
+  return router;
+}

@@ -1,0 +1,38 @@
+/**
+ * Serves the console: static HTML, CSS and plain ES modules from ./console (no build step) and
+ * Chart.js from node_modules. A strict Content-Security-Policy allows nothing but this origin.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router } from 'express';
+
+const CONSOLE_DIR = fileURLToPath(new URL('./console/', import.meta.url));
+// The package exports only its module entries; the UMD build sits beside the CommonJS one.
+const CHART_JS = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.js');
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+export function consoleRouter(): Router {
+  const router = Router();
+  router.use((_req, res, next) => {
+    res.setHeader('content-security-policy', CSP);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+    next();
+  });
+  router.get('/vendor/chart.umd.js', (_req, res) => {
+    res.sendFile(CHART_JS);
+  });
+  router.use(express.static(CONSOLE_DIR, { index: 'index.html', fallthrough: true }));
+  return router;
+}

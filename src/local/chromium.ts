@@ -1,0 +1,23 @@
+/**
+ * Debian's Chromium for browser tests (driven by playwright-core, which downloads no browser):
+ * installed with apt-get when missing and we are root, like Dovecot (see system-packages.ts).
+ * The launch flags are the ones measured in /work/shared/NOTES.md ("Chromium"): without the
+ * networking flags it tries to reach the internet and fails.
+ */
+import { ensureDebianCommand } from './system-packages.ts';
+
+/** Flags every headless launch uses. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+] as const;
+
+/** The path of the chromium binary, installing Debian's package first when it is missing. */
+export function ensureChromium(): string {
+  return ensureDebianCommand({ command: 'chromium', debianPackage: 'chromium' });
+}

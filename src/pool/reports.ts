@@ -1,0 +1,344 @@
+/**
+ * Reports of the admin console: the service dashboard and the audit log.
+ *
+ * The dashboard reads the tickets of the range with one bounded query (only the fields it needs)
+ * and aggregates in Node: FerretDB 1.24 supports only the common aggregation stages, and grouping
+ * by hour and channel, medians and percentiles would need several of the others. The bound is
+ * explicit (`DASHBOARD_MAX_TICKETS`); a report over more says so (`truncated`).
+ */
+import type { Types } from 'mongoose';
+import type { AgentDoc, AuditEventDoc, PoolModels } from './models.ts';
+
+/** Most tickets one dashboard reads. */
+export const DASHBOARD_MAX_TICKETS = 50_000;
+/** A ticket due within this many minutes (or overdue) is "at risk now". */
+export const AT_RISK_MINUTES = 30;
+
+/** The fields of a ticket the dashboard reads. */
+export interface DashboardTicket {
+  channel: string;
+  status: string;
+  createdAt: Date;
+  queuedAt?: Date | null | undefined;
+  assigneeId?: Types.ObjectId | null | undefined;
+  firstResponseAt?: Date | null | undefined;
+  resolvedAt?: Date | null | undefined;
+  slaState?: string | null | undefined;
+  csatScore?: number | null | undefined;
+}
+
+export interface DashboardRange {
+  from: Date;
+  to: Date;
+  channel?: string | undefined;
+}
+
+export interface Percentiles {
+  count: number;
+  medianSeconds: number | null;
+  p90Seconds: number | null;
+}
+
+export interface Dashboard {
+  range: { from: Date; to: Date; channel: string | null; bucket: 'hour' | 'day' };
+  truncated: boolean;
+  volume: { buckets: string[]; series: Array<{ channel: string; counts: number[] }> };
+  selfService: {
+    finished: number;
+    withoutAgent: number;
+    rate: number | null;
+    stillWithBot: number;
+  };
+  firstResponse: Percentiles;
+  resolution: Percentiles;
+  sla: { met: number; breached: number; active: number; paused: number; none: number };
+  atRisk: Array<{ id: string; number: number; channel: string; dueAt: Date; overdue: boolean }>;
+  agentLoad: Array<{ id: string; name: string; status: string; active: number; capacity: number }>;
+  csat: { responses: number; average: number | null; distribution: number[] };
+}
+
+/** The value below which `share` of the sorted values lie (nearest rank). */
+function percentile(sorted: readonly number[], share: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil(share * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1] ?? null;
+}
+
+function durations(
+  tickets: readonly DashboardTicket[],
+  end: (t: DashboardTicket) => Date | null | undefined,
+): Percentiles {
+  const values = tickets
+    .map((t) => {
+      const at = end(t);
+      return at ? (at.getTime() - t.createdAt.getTime()) / 1000 : undefined;
+    })
+    .filter((v): v is number => v !== undefined && v >= 0)
+    .sort((a, b) => a - b);
+  return {
+    count: values.length,
+    medianSeconds: percentile(values, 0.5),
+    p90Seconds: percentile(values, 0.9),
+  };
+}
+
+function bucketKey(at: Date, bucket: 'hour' | 'day'): string {
+  const iso = at.toISOString();
+  return bucket === 'hour' ? `${iso.slice(0, 13)}:00Z` : iso.slice(0, 10);
+}
+
+/** The dashboard's numbers from the tickets of the range (pure; tested on its own). */
+export function computeDashboard(
+  tickets: readonly DashboardTicket[],
+  agents: readonly AgentDoc[],
+  atRisk: Dashboard['atRisk'],
+  range: DashboardRange,
+  truncated: boolean,
+): Dashboard {
+  const spanHours = (range.to.getTime() - range.from.getTime()) / 3_600_000;
+  const bucket = spanHours <= 72 ? 'hour' : 'day';
+  const step = bucket === 'hour' ? 3_600_000 : 86_400_000;
+  const buckets: string[] = [];
+  const start = new Date(Math.floor(range.from.getTime() / step) * step);
+  for (let at = start.getTime(); at < range.to.getTime(); at += step) {
+    buckets.push(bucketKey(new Date(at), bucket));
+  }
+  const index = new Map(buckets.map((b, i) => [b, i]));
+  const byChannel = new Map<string, number[]>();
+  for (const t of tickets) {
+    const i = index.get(bucketKey(t.createdAt, bucket));
+    if (i === undefined) continue;
+    const counts = byChannel.get(t.channel) ?? buckets.map(() => 0);
+    counts[i] = (counts[i] ?? 0) + 1;
+    byChannel.set(t.channel, counts);
+  }
+  const finished = tickets.filter((t) => t.status === 'resolved' || t.status === 'closed');
+  const withoutAgent = finished.filter((t) => !t.queuedAt && !t.assigneeId).length;
+  const sla = { met: 0, breached: 0, active: 0, paused: 0, none: 0 };
+  for (const t of tickets) {
+    const state = t.slaState;
+    if (state === 'met' || state === 'breached' || state === 'active' || state === 'paused')
+      sla[state] += 1;
+    else sla.none += 1;
+  }
+  const scores = tickets
+    .map((t) => t.csatScore)
+    .filter((s): s is number => typeof s === 'number' && s >= 1 && s <= 5);
+  const distribution = [1, 2, 3, 4, 5].map((n) => scores.filter((s) => Math.round(s) === n).length);
+  return {
+    range: { from: range.from, to: range.to, channel: range.channel ?? null, bucket },
+    truncated,
+    volume: {
+      buckets,
+      series: [...byChannel]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([channel, counts]) => ({ channel, counts })),
+    },
+    selfService: {
+      finished: finished.length,
+      withoutAgent,
+      rate: finished.length === 0 ? null : withoutAgent / finished.length,
+      stillWithBot: tickets.filter((t) => t.status === 'bot').length,
+    },
+    firstResponse: durations(tickets, (t) => t.firstResponseAt),
+    resolution: durations(tickets, (t) => t.resolvedAt),
+    sla,
+    atRisk,
+    agentLoad: agents.map((a) => ({
+      id: String(a._id),
+      name: a.displayName,
+      status: a.status,
+      active: a.activeTickets,
+      capacity: a.capacity,
+    })),
+    csat: {
+      responses: scores.length,
+      average: scores.length === 0 ? null : scores.reduce((s, v) => s + v, 0) / scores.length,
+      distribution,
+    },
+  };
+}
+
+/** Reads what the dashboard needs and computes it. */
+export async function loadDashboard(
+  models: PoolModels,
+  range: DashboardRange,
+  now = new Date(),
+): Promise<Dashboard> {
+  const filter: Record<string, unknown> = { createdAt: { $gte: range.from, $lt: range.to } };
+  if (range.channel) filter['channel'] = range.channel;
+  const tickets = (await models.Ticket.find(filter, {
+    channel: 1,
+    status: 1,
+    createdAt: 1,
+    queuedAt: 1,
+    assigneeId: 1,
+    firstResponseAt: 1,
+    resolvedAt: 1,
+    slaState: 1,
+    // Added by the CSAT work when present; absent fields simply read as undefined.
+    csatScore: 1,
+  })
+    .limit(DASHBOARD_MAX_TICKETS + 1)
+    .lean()) as unknown as DashboardTicket[];
+  const truncated = tickets.length > DASHBOARD_MAX_TICKETS;
+  const agents = (await models.Agent.find({}, { activeTicketIds: 0 })
+    .sort({ displayName: 1 })
+    .lean()) as unknown as AgentDoc[];
+  const openFilter: Record<string, unknown> = { status: { $in: ['queued', 'assigned'] } };
+  if (range.channel) openFilter['channel'] = range.channel;
+  const open = (await models.Ticket.find(openFilter, {
+    number: 1,
+    channel: 1,
+    slaState: 1,
+    firstResponseDueAt: 1,
+    nextResponseDueAt: 1,
+    resolutionDueAt: 1,
+    firstResponseAt: 1,
+  })
+    .limit(5000)
+    .lean()) as Array<{
+    _id: Types.ObjectId;
+    number: number;
+    channel: string;
+    slaState?: string | null;
+    firstResponseAt?: Date | null;
+    firstResponseDueAt?: Date | null;
+    nextResponseDueAt?: Date | null;
+    resolutionDueAt?: Date | null;
+  }>;
+  const horizon = now.getTime() + AT_RISK_MINUTES * 60_000;
+  const atRisk = open
+    .filter((t) => t.slaState === 'active' || t.slaState === undefined || t.slaState === null)
+    .map((t) => {
+      const dues = [
+        t.firstResponseAt ? undefined : t.firstResponseDueAt,
+        t.nextResponseDueAt,
+        t.resolutionDueAt,
+      ]
+        .filter((d): d is Date => d instanceof Date)
+        .sort((a, b) => a.getTime() - b.getTime());
+      return { t, due: dues[0] };
+    })
+    .filter(
+      (x): x is { t: (typeof open)[number]; due: Date } =>
+        x.due !== undefined && x.due.getTime() <= horizon,
+    )
+    .sort((a, b) => a.due.getTime() - b.due.getTime())
+    .map(({ t, due }) => ({
+      id: String(t._id),
+      number: t.number,
+      channel: t.channel,
+      dueAt: due,
+      overdue: due.getTime() < now.getTime(),
+    }));
+  return computeDashboard(
+    tickets.slice(0, DASHBOARD_MAX_TICKETS),
+    agents,
+    atRisk,
+    range,
+    truncated,
+  );
+}
+
+/** The dashboard's charts as CSV rows (header first). */
+export function dashboardCsv(dashboard: Dashboard, chart: string): string[][] | undefined {
+  const secs = (v: number | null) => (v === null ? '' : v.toFixed(0));
+  switch (chart) {
+    case 'volume':
+      return [
+        ['bucket', ...dashboard.volume.series.map((s) => s.channel)],
+        ...dashboard.volume.buckets.map((b, i) => [
+          b,
+          ...dashboard.volume.series.map((s) => String(s.counts[i] ?? 0)),
+        ]),
+      ];
+    case 'self-service':
+      return [
+        ['finished', 'without_agent', 'rate', 'still_with_bot'],
+        [
+          String(dashboard.selfService.finished),
+          String(dashboard.selfService.withoutAgent),
+          dashboard.selfService.rate === null ? '' : dashboard.selfService.rate.toFixed(4),
+          String(dashboard.selfService.stillWithBot),
+        ],
+      ];
+    case 'response-times':
+      return [
+        ['measure', 'count', 'median_seconds', 'p90_seconds'],
+        [
+          'first_response',
+          String(dashboard.firstResponse.count),
+          secs(dashboard.firstResponse.medianSeconds),
+          secs(dashboard.firstResponse.p90Seconds),
+        ],
+        [
+          'resolution',
+          String(dashboard.resolution.count),
+          secs(dashboard.resolution.medianSeconds),
+          secs(dashboard.resolution.p90Seconds),
+        ],
+      ];
+    case 'sla':
+      return [
+        ['state', 'tickets'],
+        ...Object.entries(dashboard.sla).map(([k, v]) => [k, String(v)]),
+      ];
+    case 'at-risk':
+      return [
+        ['ticket', 'channel', 'due_at', 'overdue'],
+        ...dashboard.atRisk.map((r) => [
+          String(r.number),
+          r.channel,
+          r.dueAt.toISOString(),
+          String(r.overdue),
+        ]),
+      ];
+    case 'agent-load':
+      return [
+        ['agent', 'status', 'active', 'capacity'],
+        ...dashboard.agentLoad.map((a) => [a.name, a.status, String(a.active), String(a.capacity)]),
+      ];
+    case 'csat':
+      return [
+        ['score', 'responses'],
+        ...dashboard.csat.distribution.map((n, i) => [String(i + 1), String(n)]),
+      ];
+    default:
+      return undefined;
+  }
+}
+
+/** RFC 4180 CSV; cells that a spreadsheet would run as formulas are prefixed with '. */
+export function toCsv(rows: readonly (readonly string[])[]): string {
+  const cell = (value: string) => {
+    const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  return `${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+}
+
+/** Audit events, newest first, filtered by subject/actor/action prefix and time. */
+export async function listAuditEvents(
+  models: PoolModels,
+  filter: {
+    subject?: string | undefined;
+    actor?: string | undefined;
+    action?: string | undefined;
+    from?: Date | undefined;
+    to?: Date | undefined;
+    limit: number;
+  },
+): Promise<AuditEventDoc[]> {
+  const query: Record<string, unknown> = {};
+  if (filter.subject) query['subject'] = filter.subject;
+  if (filter.actor) query['actor'] = filter.actor;
+  if (filter.action) query['action'] = filter.action;
+  if (filter.from || filter.to) {
+    query['at'] = {
+      ...(filter.from ? { $gte: filter.from } : {}),
+      ...(filter.to ? { $lt: filter.to } : {}),
+    };
+  }
+  return models.AuditEvent.find(query).sort({ at: -1 }).limit(filter.limit).lean();
+}

@@ -1,0 +1,142 @@
+/**
+ * Helpers of the admin-console tests: a gateway on its own database, accounts made through the
+ * pool, and signed-in supertest agents (which keep the session cookie) with their CSRF token.
+ */
+import type { Express } from 'express';
+import request from 'supertest';
+import type { Gateway } from '../../src/app.ts';
+import { createAccount, createApiToken } from '../../src/pool/accounts.ts';
+import type { AdminRole } from '../../src/pool/admin-models.ts';
+
+export const API = '/api/v1/admin';
+export const PASSWORD = 'correct horse battery staple';
+
+export function httpOf(gateway: Gateway): Express {
+  if (!gateway.http) throw new Error('the gateway has no HTTP app (role worker?)');
+  return gateway.http;
+}
+
+/** Creates an account of `role` (email `<role>@example.test` unless given). */
+export async function makeAccount(
+  gateway: Gateway,
+  role: AdminRole,
+  email = `${role}@example.test`,
+): Promise<string> {
+  await createAccount(gateway.pool.models, {
+    email,
+    password: PASSWORD,
+    displayName: `${role} person`,
+    role,
+    by: 'test',
+  });
+  return email;
+}
+
+/** A signed-in browser-like client: cookie jar plus the CSRF token to send on writes. */
+export interface Session {
+  agent: ReturnType<typeof request.agent>;
+  csrf: string;
+}
+
+export async function signIn(
+  gateway: Gateway,
+  email: string,
+  password = PASSWORD,
+): Promise<Session> {
+  const agent = request.agent(httpOf(gateway));
+  const res = await agent.post(`${API}/auth/login`).send({ email, password });
+  if (res.status !== 200)
+    throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { agent, csrf: (res.body as { csrfToken: string }).csrfToken };
+}
+
+/** An API token of `role`. */
+export async function tokenFor(gateway: Gateway, role: AdminRole): Promise<string> {
+  return (await createApiToken(gateway.pool.models, { name: `${role} token`, role, by: 'test' }))
+    .token;
+}
+
+export async function dropDatabase(gateway: Gateway): Promise<void> {
+  await gateway.pool.models.Ticket.db.dropDatabase();
+}
+
+let seq = 0;
+
+/**
+ * A conversation the bot escalated, stored through the pool as the pipeline would: the customer's
+ * question (handled without an intent), the ticket queued; optionally an agent's answer, and
+ * the ticket resolved.
+ */
+export async function escalatedConversation(
+  gateway: Gateway,
+  options: {
+    text: string;
+    channel?: 'api' | 'sms' | 'email';
+    agent?: { id: string; name: string; answer: string };
+    resolve?: boolean;
+    receivedAt?: Date;
+  },
+) {
+  seq += 1;
+  const channel = options.channel ?? 'api';
+  const { pool } = gateway;
+  const ingested = await pool.ingest({
+    channel,
+    channelMessageId: `m-${Date.now()}-${seq}`,
+    threadKey: `t-${Date.now()}-${seq}`,
+    from: {
+      identity:
+        channel === 'sms'
+          ? { kind: 'phone', value: `+1555000${String(1000 + seq)}` }
+          : { kind: 'email', value: `customer${seq}@example.test` },
+      name: `Customer ${seq}`,
+    },
+    text: options.text,
+    attachments: [],
+    receivedAt: options.receivedAt ?? new Date(),
+    channelData: {},
+  });
+  await pool.markHandled(ingested.message._id, { language: 'en', score: 0.12 });
+  let ticket = await pool.transition(ingested.ticket._id, 'queued', {
+    by: 'bot',
+    reason: 'out of scope for the knowledge base',
+    set: { escalationReason: 'out of scope for the knowledge base', urgency: 10 + seq },
+  });
+  if (options.agent) {
+    ticket = await pool.transition(ticket._id, 'assigned', {
+      by: options.agent.name,
+      set: { assigneeId: options.agent.id, assignedAt: new Date() },
+    });
+    await pool.reserveAgentSlot(options.agent.id, ticket._id);
+    await pool.createOutbound({
+      ticket,
+      key: `agent.${seq}`,
+      authorKind: 'agent',
+      authorId: options.agent.id,
+      authorName: options.agent.name,
+      text: options.agent.answer,
+    });
+  }
+  if (options.resolve) {
+    ticket = await pool.transition(ticket._id, 'resolved', { by: options.agent?.name ?? 'test' });
+    if (options.agent) await pool.releaseAgentSlot(options.agent.id, ticket._id);
+  }
+  return ticket;
+}
+
+/** An Agent record (as the Slack desk keeps them). */
+export async function makeAgent(gateway: Gateway, name: string): Promise<string> {
+  const agent = await gateway.pool.models.Agent.create({
+    identity: `slack:U${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
+    displayName: name,
+    status: 'available',
+    capacity: 3,
+  });
+  return String(agent._id);
+}
+
+/** A JSON array from a response body, typed for the assertions that follow. */
+export function list<T>(value: unknown): T[] {
+  if (!Array.isArray(value)) throw new Error(`expected an array, got ${JSON.stringify(value)}`);
+  return value as T[];
+}
