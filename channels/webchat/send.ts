@@ -1,0 +1,82 @@
+import type { Activity, ConversationReference } from 'botbuilder';
+import { SwitchboardError } from '../../src/domain/errors.ts';
+import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
+import type { GatewayCloudAdapter } from './bot.ts';
+import { BOT_ID, type SwitchboardChannelData } from './directline.ts';
+import { LOCAL_CHANNEL_ID, LOCAL_SERVICE_URL } from './normalize.ts';
+
+/**
+ * The conversation reference a reply goes to: the one stored with the ticket's first message, or,
+ * for a conversation on our own Direct Line, one rebuilt from the thread key (the conversation id).
+ */
+export function referenceFor(message: OutboundMessage): Partial<ConversationReference> {
+  const stored = message.channelData['reference'];
+  if (typeof stored === 'object' && stored !== null) {
+    const reference = stored as Partial<ConversationReference>;
+    if (
+      typeof reference.serviceUrl === 'string' &&
+      typeof reference.conversation?.id === 'string'
+    ) {
+      // Never answer as a reply to one message (Web Chat would thread it); keep the address only.
+      const { activityId: _activityId, ...address } = reference;
+      return address;
+    }
+  }
+  return {
+    channelId: LOCAL_CHANNEL_ID,
+    serviceUrl: LOCAL_SERVICE_URL,
+    conversation: { id: message.threadKey, isGroup: false, conversationType: 'personal', name: '' },
+    bot: { id: BOT_ID, name: 'bot' },
+    user: { id: message.to.value, name: '' },
+  };
+}
+
+/** A name as literal markdown text (no emphasis, links or HTML from a name). */
+function escapeMarkdown(name: string): string {
+  return name.replace(/[\\`*_{}[\]()#+\-.!<>|~]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The activity for an outbound message: markdown (Web Chat renders it, sanitized), with who wrote
+ * it in channelData. An agent's name heads the text, in bold: Web Chat shows no sender names (and
+ * Teams shows the bot as the sender). On our own Direct Line it is also the activity's
+ * `from.name`, for clients that show it.
+ */
+export function activityFor(message: OutboundMessage): Partial<Activity> {
+  const body = message.markdown ?? message.text;
+  const agent = message.author.kind === 'agent' ? (message.author.name ?? 'Agent') : undefined;
+  const switchboard: SwitchboardChannelData = {
+    messageId: message.messageId,
+    authorKind: message.author.kind,
+    ...(agent === undefined ? {} : { authorName: agent }),
+  };
+  return {
+    type: 'message',
+    text: agent === undefined ? body : `**${escapeMarkdown(agent)}**\n\n${body}`,
+    textFormat: 'markdown',
+    channelData: { switchboard },
+  };
+}
+
+/** Sends one outbound message into its web chat conversation through the bot adapter. */
+export async function sendWebchat(
+  adapter: GatewayCloudAdapter,
+  message: OutboundMessage,
+): Promise<SendResult> {
+  if (message.to.kind !== 'webchat') {
+    throw new SwitchboardError(
+      'SB_ERR_DELIVERY_REJECTED',
+      `a web chat message goes to a web chat visitor, not ${message.to.kind}`,
+    );
+  }
+  const reference = referenceFor(message);
+  try {
+    const id = await adapter.sendTo(reference, activityFor(message));
+    return { providerMessageId: id || message.messageId };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SwitchboardError('SB_ERR_DELIVERY_FAILED', `web chat send failed: ${reason}`, {
+      cause: error,
+    });
+  }
+}
