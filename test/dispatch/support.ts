@@ -1,0 +1,153 @@
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import {
+  DEFAULT_DISPATCH_SETTINGS,
+  parseDispatchSettings,
+  type DispatchConfig,
+} from '../../src/dispatch/config.ts';
+import { Dispatcher } from '../../src/dispatch/dispatcher.ts';
+import type { DispatchNotifier } from '../../src/dispatch/ports.ts';
+import { InboundMessageSchema, type InboundMessageInput } from '../../src/domain/message.ts';
+import { redisDocumentLocks } from '../../src/pool/locks.ts';
+import type { TicketDoc } from '../../src/pool/models.ts';
+import { TicketPool } from '../../src/pool/pool.ts';
+import { uniqueName } from '../support/gateway.ts';
+
+/** Every notifier call, in order, for assertions. */
+export class RecordingNotifier implements DispatchNotifier {
+  readonly calls: Array<{ method: string; ticket?: number; agentId?: string; text: string }> = [];
+  alertSupervisors(ticket: TicketDoc, reason: string) {
+    this.calls.push({ method: 'alertSupervisors', ticket: ticket.number, text: reason });
+    return Promise.resolve();
+  }
+  notifyAgent(agentId: string, text: string, key: string) {
+    this.calls.push({ method: 'notifyAgent', agentId, text: `${key}: ${text}` });
+    return Promise.resolve();
+  }
+  offerTicket(ticket: TicketDoc, agentId: string) {
+    this.calls.push({ method: 'offerTicket', ticket: ticket.number, agentId, text: '' });
+    return Promise.resolve();
+  }
+  withdrawOffer(ticket: TicketDoc, agentId: string) {
+    this.calls.push({ method: 'withdrawOffer', ticket: ticket.number, agentId, text: '' });
+    return Promise.resolve();
+  }
+  of(method: string) {
+    return this.calls.filter((c) => c.method === method);
+  }
+}
+
+export interface DispatchFixture {
+  pool: TicketPool;
+  redis: Redis;
+  prefix: string;
+  dispatcher(options?: {
+    notifier?: DispatchNotifier;
+    config?: Partial<DispatchConfig>;
+    settings?: unknown;
+    now?: () => Date;
+  }): Dispatcher;
+  close(): Promise<void>;
+}
+
+export async function dispatchFixture(name: string): Promise<DispatchFixture> {
+  const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+  const prefix = uniqueName(name);
+  const pool = await TicketPool.connect(inject('mongoUrl'), {
+    dbName: uniqueName(name),
+    locks: redisDocumentLocks(redis, { prefix }),
+  });
+  const made: Dispatcher[] = [];
+  return {
+    pool,
+    redis,
+    prefix,
+    dispatcher(options = {}) {
+      const dispatcher = new Dispatcher({
+        pool,
+        connection: redis,
+        prefix,
+        notifier: options.notifier ?? new RecordingNotifier(),
+        ...(options.now ? { now: options.now } : {}),
+        config: {
+          DISPATCH_POLICY: 'best-fit',
+          DISPATCH_OFFER_SECONDS: 120,
+          DISPATCH_TICK_SECONDS: 30,
+          DISPATCH_CONCURRENCY: 4,
+          settings:
+            options.settings === undefined
+              ? DEFAULT_DISPATCH_SETTINGS
+              : parseDispatchSettings(options.settings),
+          ...options.config,
+        },
+      });
+      made.push(dispatcher);
+      return dispatcher;
+    },
+    async close() {
+      await made[0]?.queue.obliterate({ force: true });
+      for (const d of made) await d.close();
+      await pool.models.Ticket.db.dropDatabase();
+      await pool.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export async function newAgent(
+  pool: TicketPool,
+  fields: {
+    skills?: string[];
+    languages?: string[];
+    capacity?: number;
+    status?: 'available' | 'away' | 'offline';
+    role?: 'agent' | 'supervisor';
+  } = {},
+): Promise<string> {
+  const agent = await pool.models.Agent.create({
+    identity: uniqueName('local:agent'),
+    displayName: uniqueName('Agent'),
+    skills: fields.skills ?? [],
+    languages: fields.languages ?? ['en'],
+    capacity: fields.capacity ?? 3,
+    status: fields.status ?? 'available',
+    role: fields.role ?? 'agent',
+  });
+  return String(agent._id);
+}
+
+/** A customer message through the pool, then queued for agents as the bot's escalation does. */
+export async function queuedTicket(
+  pool: TicketPool,
+  overrides: Partial<InboundMessageInput> = {},
+  set: Record<string, unknown> = {},
+) {
+  const { ticket, message } = await pool.ingest(
+    InboundMessageSchema.parse({
+      channel: 'api',
+      channelMessageId: uniqueName('m'),
+      threadKey: uniqueName('thread'),
+      from: { identity: { kind: 'api', value: `int/${uniqueName('u')}` }, name: 'Ada' },
+      text: 'where is my order?',
+      receivedAt: new Date(),
+      ...overrides,
+    }),
+  );
+  const queued = await pool.transition(ticket._id, 'queued', {
+    by: 'bot',
+    reason: 'test',
+    expectedFrom: 'bot',
+    set,
+  });
+  return { ticket: queued, message };
+}
+
+/** Polls until `check` returns a value (the tests assert outcomes, never durations). */
+export async function eventually<T>(check: () => Promise<T | undefined>, tries = 200): Promise<T> {
+  for (let i = 0; i < tries; i += 1) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('condition not reached');
+}
