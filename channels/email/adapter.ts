@@ -8,6 +8,7 @@ import {
   type EmailConfig,
 } from './config.ts';
 import { DEFAULT_MAILBOX } from './keys.ts';
+import { leaseKey, MailboxLease } from './lease.ts';
 import { EmailPoller, type PollerHooks } from './poller.ts';
 import type { EmailStore } from './ports.ts';
 import { createSmtpTransport, sendEmail, type MailTransport, type SendingMailbox } from './send.ts';
@@ -27,9 +28,19 @@ export interface EmailChannel {
   poller: EmailPoller;
   /** Every mailbox's poller, by mailbox id. */
   pollers: ReadonlyMap<string, EmailPoller>;
-  /** Starts watching every mailbox (worker role); resolves after each one's first scan. */
+  /** Every mailbox's lease (which process polls it), by mailbox id. */
+  leases: ReadonlyMap<string, MailboxLease>;
+  /**
+   * Competes for every mailbox's lease (worker role): the process holding one polls that mailbox,
+   * the others stand by. Resolves once each lease was tried, without waiting for any scan.
+   */
   start(): Promise<void>;
-  /** Stops every poller after the mail in hand; sending still works (the workers drain). */
+  /** Resolves after the first scan of every mailbox this process holds (tests, benchmarks). */
+  scanned(): Promise<void>;
+  /**
+   * Stops every poller after the mail in hand and releases the leases, so other processes take
+   * over at once; sending still works (the workers drain).
+   */
   stopPolling(): Promise<void>;
   /** Stops the pollers and closes the SMTP pools. */
   stop(): Promise<void>;
@@ -37,16 +48,17 @@ export interface EmailChannel {
 
 /**
  * The email channel, or undefined when it is not configured (no EMAIL_IMAP_HOST): one poller per
- * mailbox (IMAP in), one SMTP transport per mailbox (out), one adapter that sends each reply
- * through the mailbox its ticket came in by. `config` (parsed) wins over `env`; `transport`
- * replaces nodemailer's for every mailbox.
+ * mailbox (IMAP in), run only while this process holds the mailbox's lease in Redis (one polling
+ * process per mailbox in the deployment), one SMTP transport per mailbox (out), one adapter that
+ * sends each reply through the mailbox its ticket came in by. `config` (parsed) wins over `env`;
+ * `transport` replaces nodemailer's for every mailbox.
  */
 export function createEmailChannel(deps: {
   sink: InboundSink;
   store: EmailStore;
-  /** Redis for the per-sender reply rate limit. */
+  /** Redis for the per-sender reply rate limit and the mailbox leases. */
   redis: Redis;
-  /** Prefix of the rate-limit keys (the deployment's QUEUE_PREFIX). */
+  /** Prefix of the rate-limit and lease keys (the deployment's QUEUE_PREFIX). */
   keyPrefix: string;
   env?: NodeJS.ProcessEnv;
   /** A parsed configuration; without `mailboxes` it is the one (EMAIL_*) mailbox. */
@@ -66,21 +78,31 @@ export function createEmailChannel(deps: {
   const ownAddresses = config.mailboxes.map((m) => m.config.EMAIL_ADDRESS);
   const sending = new Map<string, SendingMailbox>();
   const pollers = new Map<string, EmailPoller>();
+  const leases = new Map<string, MailboxLease>();
   for (const mailbox of config.mailboxes) {
     sending.set(mailbox.id, {
       config: mailbox.config,
       transport: deps.transport ?? createSmtpTransport(mailbox.config),
     });
-    pollers.set(
+    const poller = new EmailPoller({
+      config: mailbox.config,
+      mailboxId: mailbox.id,
+      ownAddresses,
+      sink: deps.sink,
+      store: deps.store,
+      logger: deps.logger,
+      hooks: deps.hooks,
+    });
+    pollers.set(mailbox.id, poller);
+    leases.set(
       mailbox.id,
-      new EmailPoller({
-        config: mailbox.config,
+      new MailboxLease({
+        redis: deps.redis,
+        key: leaseKey(deps.keyPrefix, mailbox.config),
+        leaseMs: mailbox.config.EMAIL_LEASE_MS,
+        poller,
         mailboxId: mailbox.id,
-        ownAddresses,
-        sink: deps.sink,
-        store: deps.store,
         logger: deps.logger,
-        hooks: deps.hooks,
       }),
     );
   }
@@ -96,15 +118,19 @@ export function createEmailChannel(deps: {
   const primary = pollers.get(DEFAULT_MAILBOX);
   if (!primary) throw new Error('the EMAIL_* mailbox is missing from the configuration');
   const stopPolling = async () => {
-    await Promise.all([...pollers.values()].map((poller) => poller.stop()));
+    await Promise.all([...leases.values()].map((lease) => lease.stop()));
   };
   return {
     adapter,
     config,
     poller: primary,
     pollers,
+    leases,
     async start() {
-      await Promise.all([...pollers.values()].map((poller) => poller.start()));
+      await Promise.all([...leases.values()].map((lease) => lease.start()));
+    },
+    async scanned() {
+      await Promise.all([...leases.values()].map((lease) => lease.scanned()));
     },
     stopPolling,
     async stop() {

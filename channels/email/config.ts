@@ -62,6 +62,11 @@ export const EmailConfigSchema = z.object({
   EMAIL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   /** Longest wait between reconnect attempts after the server dropped the connection, ms. */
   EMAIL_RECONNECT_MAX_MS: z.coerce.number().int().min(100).default(60_000),
+  /**
+   * Lease of a mailbox's poller in Redis, ms: one worker process polls each mailbox; when it dies
+   * without releasing the lease, another takes over after this long (lease.ts).
+   */
+  EMAIL_LEASE_MS: z.coerce.number().int().min(300).default(15_000),
   /** Timeout of one SMTP delivery, ms. */
   EMAIL_SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** Log the IMAP/SMTP conversation (never in production: it contains mail). */

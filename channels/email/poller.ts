@@ -76,6 +76,11 @@ export class EmailPoller {
     return scopedKey(this.mailboxId, key);
   }
 
+  /** Whether this poller holds an open IMAP connection now (tests, health). */
+  get connected(): boolean {
+    return this.client?.usable === true;
+  }
+
   /** Connects and scans once; resolves when that first scan ended (or the first connect failed). */
   start(): Promise<void> {
     this.stopped = false;

@@ -515,6 +515,7 @@ describe('email channel', () => {
         afterFetch: () => Promise.reject(new Error('killed after fetch')),
       });
       await beforeQueue.start();
+      await beforeQueue.scanned();
       await beforeQueue.stop();
       const jobOf = (id: string) => gateway.queues.inbound.getJob(jobIdFor('email', id));
       expect(await jobOf(first.messageId)).toBeUndefined();
@@ -525,6 +526,7 @@ describe('email channel', () => {
         afterAccept: () => Promise.reject(new Error('killed before flag')),
       });
       await beforeFlag.start();
+      await beforeFlag.scanned();
       await beforeFlag.stop();
       expect(await jobOf(first.messageId)).toBeDefined();
       expect(await jobOf(second.messageId)).toBeDefined();

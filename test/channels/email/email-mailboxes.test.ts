@@ -411,6 +411,7 @@ describe('email attachments', () => {
 
       const dying = poller({ afterAccept: () => Promise.reject(new Error('killed before flag')) });
       await dying.start();
+      await dying.scanned();
       await dying.stop();
       const first = await attachments.listFor(messageKey);
       expect(first.map((a) => [a.id, a.stored])).toEqual([
