@@ -2,8 +2,8 @@
  * `npm run bench:chaos -- [--messages 10000] [--rate 16] [--workers 2] [--drainSeconds 900]`
  *
  * The fault drill. The gateway runs as an operator runs it — one api process and `--workers`
- * worker processes on local Redis (persistent), FerretDB and Dovecot — with the API, SMS and email
- * channels on. Customers write at a steady mixed rate through all of them while the drill, at
+ * worker processes on local Redis (persistent), FerretDB and Dovecot — with the API, SMS, email
+ * and web chat (Direct Line) channels on. Customers write at a steady mixed rate through all of them while the drill, at
  * fixed points of the run: makes the answer receivers fail for a while, SIGKILLs a worker (twice),
  * restarts Redis, drops the IMAP connection and restarts the MongoDB-compatible server. Then it
  * waits for the pipeline to settle and reconciles from the stores. Last line: one JSON object
@@ -20,6 +20,7 @@ import {
   emailCustomer,
   newAcknowledgements,
   smsCustomer,
+  webchatCustomer,
   type Customer,
 } from './chaos/customers.ts';
 import { Receivers } from './chaos/receivers.ts';
@@ -93,6 +94,10 @@ async function main(): Promise<void> {
       EMAIL_POLL_INTERVAL_MS: '5000',
       EMAIL_RECONNECT_MAX_MS: '2000',
       EMAIL_REPLY_RATE_PER_HOUR: '100',
+      WEBCHAT_TOKEN_SECRET: 'drill-webchat-token-secret-0123456789abcdef',
+      // Every drill visitor comes from 127.0.0.1: per-IP limits would throttle the drill itself.
+      WEBCHAT_STARTS_PER_IP: '1000000',
+      WEBCHAT_MESSAGES_PER_IP: '1000000',
     };
     const { apiKey } = await createIntegrationByCli(
       env,
@@ -130,12 +135,14 @@ async function main(): Promise<void> {
         deadline,
       }),
       email: emailDriver,
+      webchat: webchatCustomer({ baseUrl, acks, deadline }),
     };
-    // The mix, per 20 messages: 10 API, 6 SMS, 4 email.
+    // The mix, per 20 messages: 8 API, 5 SMS, 3 email, 4 web chat.
     const mix = [
-      ...Array<string>(10).fill('api'),
-      ...Array<string>(6).fill('sms'),
-      ...Array<string>(4).fill('email'),
+      ...Array<string>(8).fill('api'),
+      ...Array<string>(5).fill('sms'),
+      ...Array<string>(3).fill('email'),
+      ...Array<string>(4).fill('webchat'),
     ];
 
     const began = performance.now();

@@ -18,10 +18,18 @@ import type { IntegrationDoc } from './pool/models.ts';
 import { TicketPool } from './pool/pool.ts';
 import { PoolSmsStore } from './pool/sms-compliance.ts';
 import { createSmsChannel } from '../channels/sms/adapter.ts';
+import { createWebchatChannel } from '../channels/webchat/adapter.ts';
+import { PoolWebchatFileStore } from './pool/webchat-store.ts';
+import type { Server } from 'node:http';
 import { createSlackDesk, type SlackDesk } from './desk/desk.ts';
+import { loadDispatchConfig } from './dispatch/config.ts';
+import { Dispatcher } from './dispatch/dispatcher.ts';
+import { silentNotifier, type DispatchNotifier } from './dispatch/ports.ts';
+import { createSlackChannel } from '../channels/slack/adapter.ts';
 import { createEmailChannel } from '../channels/email/adapter.ts';
 import { loadEmailConfig } from '../channels/email/config.ts';
 import { PoolEmailStore } from './pool/email-store.ts';
+import { attachmentsApiRouter } from './http/attachments-api.ts';
 import { enqueueDelivery } from './pipeline/ingest.ts';
 import { redisDocumentLocks } from './pool/locks.ts';
 import type { Queue } from 'bullmq';
@@ -31,6 +39,7 @@ import type { KnowledgeDeps } from './nlu/publish.ts';
 import { seedKnowledgeIfEmpty } from './nlu/seed.ts';
 import { threadTrainer, type Trainer } from './nlu/trainer.ts';
 import { createTrainingQueue, type TrainingJobData } from './nlu/training-queue.ts';
+import { createAdminConsole } from './admin/index.ts';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -47,6 +56,11 @@ export interface Gateway {
   desk: SlackDesk | undefined;
   /** The intent layer this process serves with (worker and all roles, unless a responder was given). */
   intents: IntentLayer | undefined;
+  /**
+   * Serves the channels' WebSocket streams (web chat's Direct Line) on the process's HTTP server.
+   * Returns a function that detaches them and closes open sockets (call it before server.close).
+   */
+  attachServer(server: Server): () => void;
   /** Stops workers (draining active jobs) and closes every connection. */
   stop(): Promise<void>;
 }
@@ -99,6 +113,9 @@ export async function createGateway(options: {
     commandTimeout: 5000,
   });
   const workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  // ioredis reconnects by itself; without a listener each failed attempt is an "unhandled error".
+  for (const client of [producerRedis, workerRedis])
+    client.on('error', (error: Error) => logger?.warn({ err: error.message }, 'redis unreachable'));
   const locks = redisDocumentLocks(producerRedis, { prefix: config.QUEUE_PREFIX });
   const pool = await TicketPool.connect(options.mongoUri, { dbName: config.MONGODB_DB, locks });
   const queues = createQueues(producerRedis, config);
@@ -126,19 +143,52 @@ export async function createGateway(options: {
   });
   const adapters = new Map<ChannelId, ChannelAdapter>([[api.adapter.id, api.adapter]]);
   if (sms) adapters.set(sms.adapter.id, sms.adapter);
-  // The email channel, on when EMAIL_IMAP_HOST is set: its poller runs in the worker role.
+  // The web chat channel (Direct Line + Web Chat page), on when WEBCHAT_TOKEN_SECRET is set.
+  const webchat = createWebchatChannel({
+    sink,
+    redis: producerRedis,
+    files: new PoolWebchatFileStore(pool),
+    prefix: config.QUEUE_PREFIX,
+    env: options.env ?? process.env,
+    logger,
+  });
+  if (webchat) adapters.set(webchat.adapter.id, webchat.adapter);
+  // The email channel, on when EMAIL_IMAP_HOST is set (more mailboxes in EMAIL_MAILBOXES_FILE):
+  // its pollers run in the worker role.
   const emailConfig = loadEmailConfig(options.env ?? process.env);
+  const emailStore = emailConfig && (await PoolEmailStore.create({ pool, locks }));
   const email =
     emailConfig &&
+    emailStore &&
     createEmailChannel({
       config: emailConfig,
       sink,
-      store: await PoolEmailStore.create({ pool, locks }),
+      store: emailStore,
       redis: producerRedis,
       keyPrefix: config.QUEUE_PREFIX,
       ...(logger ? { logger } : {}),
     });
   if (email) adapters.set(email.adapter.id, email.adapter);
+  // Dispatch: urgency, tiers, offers to agents, SLA timers. It tells agents through the desk,
+  // and the desk tells it when capacity frees up, so each holds the other by a late-bound hook.
+  let notifier: DispatchNotifier = silentNotifier;
+  const dispatcher = new Dispatcher({
+    pool,
+    config: loadDispatchConfig(options.env ?? process.env),
+    connection: producerRedis,
+    prefix: config.QUEUE_PREFIX,
+    keepCompletedJobs: config.KEEP_COMPLETED_JOBS,
+    logger,
+    notifier: {
+      alertSupervisors: (ticket, reason) => notifier.alertSupervisors(ticket, reason),
+      notifyAgent: (agentId, text, key) => notifier.notifyAgent(agentId, text, key),
+      offerTicket: (ticket, agentId, at) => notifier.offerTicket(ticket, agentId, at),
+      withdrawOffer: (ticket, agentId) => notifier.withdrawOffer(ticket, agentId),
+    },
+  });
+  dispatcher.queue.on('error', (error: Error) =>
+    logger?.warn({ err: error.message }, 'queue error'),
+  );
   // The Slack agent desk, on when SLACK_BOT_TOKEN is set.
   const desk = createSlackDesk({
     env: options.env ?? process.env,
@@ -148,8 +198,29 @@ export async function createGateway(options: {
     outbound: queues.outbound,
     connection: producerRedis,
     logger,
+    onTicketReleased: (ticketId) => dispatcher.onTicketReleased(ticketId),
+    onAgentStatus: (agentId, status) => dispatcher.onAgentStatus(agentId, status),
   });
+  if (desk) notifier = desk;
+  // Slack as a customer channel, on the desk's Slack app (one app, one events URL).
+  const slack =
+    desk &&
+    createSlackChannel({
+      sink,
+      token: desk.config.SLACK_BOT_TOKEN,
+      apiUrl: desk.config.SLACK_API_URL,
+      isDeskConversation: (place) => desk.isDeskConversation(place),
+      env: options.env ?? process.env,
+      logger,
+    });
+  if (desk && slack) {
+    slack.listen(desk.app);
+    adapters.set(slack.adapter.id, slack.adapter);
+  }
   const training = createTrainingQueue(producerRedis, config);
+  // A queue re-emits its connection's errors; unheard, BullMQ prints each one to stderr.
+  for (const queue of [queues.inbound, queues.outbound, training])
+    queue.on('error', (error: Error) => logger?.warn({ err: error.message }, 'queue error'));
   const knowledge = { pool, training, corpusDir: options.corpusDir };
   if (options.seedKnowledgeDir !== undefined)
     await seedKnowledgeIfEmpty(knowledge, options.seedKnowledgeDir, logger);
@@ -157,19 +228,48 @@ export async function createGateway(options: {
 
   let http: Express | undefined;
   if (role === 'api' || role === 'all') {
-    const watched = [queues.inbound, queues.outbound, ...(desk ? [desk.queue] : [])];
+    const watched = [
+      queues.inbound,
+      queues.outbound,
+      dispatcher.queue,
+      ...(desk ? [desk.queue] : []),
+    ];
     metrics.watchQueues(watched);
     http = createHttpApp({
-      channelRouters: [api.router, ...(sms ? [sms.router] : []), ...(desk ? [desk.router] : [])],
+      channelRouters: [
+        api.router,
+        ...(sms ? [sms.router] : []),
+        ...(webchat ? [webchat.router] : []),
+        ...(desk?.router ? [desk.router] : []),
+      ],
       adminRouters: [
         {
           path: '/api/v1/tickets',
           router: ticketsApiRouter({
             pool,
             sendAgentReply: (input) => sendAgentReply(replyDeps, input),
+            forecast: () => dispatcher.forecast(),
           }),
         },
+        // Attachments the email channel stored (ids in a message's channelData.attachments).
+        ...(emailStore
+          ? [
+              {
+                path: '/api/v1/attachments',
+                router: attachmentsApiRouter({ attachments: emailStore.attachments }),
+              },
+            ]
+          : []),
       ],
+      // The admin console and its REST API (sessions, roles, CSRF of their own).
+      ownAuthRouters: await createAdminConsole({
+        config,
+        pool,
+        locks,
+        redis: producerRedis,
+        knowledge,
+        logger,
+      }),
       queues: watched,
       probes: [
         { name: 'mongodb', check: () => pool.ping() },
@@ -181,6 +281,8 @@ export async function createGateway(options: {
     });
   }
 
+  // Socket Mode (SLACK_SOCKET_MODE): the receiving role opens the desk's WebSocket.
+  if (desk && (role === 'api' || role === 'all')) await desk.startReceiver();
   let workers: Workers | undefined;
   let intents: IntentLayer | undefined;
   if (role === 'worker' || role === 'all') {
@@ -201,6 +303,8 @@ export async function createGateway(options: {
       responder = new IntentResponder(intents.runtime, new EscalateAllResponder());
     }
     const workerQueues = createQueues(workerRedis, config);
+    for (const queue of [workerQueues.inbound, workerQueues.outbound])
+      queue.on('error', (error: Error) => logger?.warn({ err: error.message }, 'queue error'));
     workers = startWorkers({
       connection: workerRedis,
       config,
@@ -211,27 +315,45 @@ export async function createGateway(options: {
         capabilitiesOf: (channel) => adapters.get(channel)?.capabilities ?? PLAIN_CAPABILITIES,
         metrics,
         ...(logger ? { logger } : {}),
+        // Scores and sets the SLA before the desk's card is posted; rescores on later messages.
+        onEscalating: (ticket, message, decision) =>
+          dispatcher.onEscalating(ticket, message, decision),
+        onWaitingMessage: (ticket, message) => dispatcher.onCustomerMessage(ticket, message),
         ...(desk
           ? {
               onEscalated: (ticket) => desk.onEscalated(ticket),
               onCustomerMessage: (ticket, message) => desk.onCustomerMessage(ticket, message),
+              beforeIngest: (message) => desk.beforeIngest(message),
             }
           : {}),
       },
-      outbound: { pool, adapters, metrics, ...(logger ? { logger } : {}) },
+      outbound: {
+        pool,
+        adapters,
+        metrics,
+        // An agent's answer meets the response target and stops the clock until the customer.
+        onAgentReplySent: (ticketId) => dispatcher.onAgentReply(ticketId),
+        ...(logger ? { logger } : {}),
+      },
       metrics,
       ...(logger ? { logger } : {}),
     });
     const deskWorker = desk?.startWorker(workerRedis);
-    // Resolves after the first scan; an IMAP outage is logged and retried, never thrown.
+    const dispatchWorker = dispatcher.startWorker(workerRedis, {
+      lockDuration: config.JOB_LOCK_MS,
+    });
+    await dispatcher.scheduleTick();
+    // Competes for each mailbox's lease in Redis (one polling worker per mailbox); resolves once
+    // each was tried, not after a scan. IMAP and Redis outages are logged and retried, never thrown.
     await email?.start();
     const started = workers;
     workers = {
       close: async () => {
         // No new inbound mail first; the workers then drain what is queued.
-        await email?.poller.stop();
+        await email?.stopPolling();
         await started.close();
         await deskWorker?.close();
+        await dispatchWorker.close();
         await intents?.close();
         await workerQueues.close();
       },
@@ -247,11 +369,16 @@ export async function createGateway(options: {
     knowledge,
     intents,
     desk,
+    attachServer(server) {
+      return webchat ? webchat.attach(server) : () => undefined;
+    },
     async stop() {
+      webchat?.close();
       await workers?.close();
       // The SMTP pool closes after the workers drained (outbound may still send until then).
       await email?.stop();
       await desk?.close();
+      await dispatcher.close();
       await queues.close();
       await training.close();
       producerRedis.disconnect();

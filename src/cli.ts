@@ -6,6 +6,7 @@ import { resolveInfrastructure } from './runtime.ts';
 import { runServer } from './server.ts';
 import type { Role } from './app.ts';
 import { registerKbCommands } from './nlu/kb-commands.ts';
+import { registerAdminCommands } from './admin/cli.ts';
 
 const program = new Command().name('switchboard').description('Omnichannel support gateway');
 
@@ -67,6 +68,7 @@ integration
   });
 
 registerKbCommands(program);
+registerAdminCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`switchboard: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -26,6 +26,18 @@ export const ConfigSchema = z.object({
     .default('sb'),
   /** Admin bearer token / Basic password for the queue dashboard and admin API; unset disables them. */
   ADMIN_TOKEN: z.string().min(16).optional(),
+  /** Signs console session cookies; unset: a random secret shared through Redis. */
+  ADMIN_SESSION_SECRET: z.string().min(32).optional(),
+  /** Idle lifetime of a console session (renewed by every request). */
+  ADMIN_SESSION_TTL_SECONDS: z.coerce.number().int().positive().default(28_800),
+  /** `auto`: Secure cookies on HTTPS requests (behind a proxy: X-Forwarded-Proto); `true`/`false` force it. */
+  ADMIN_COOKIE_SECURE: z
+    .enum(['auto', 'true', 'false'])
+    .default('auto')
+    .transform((v) => (v === 'auto' ? ('auto' as const) : v === 'true')),
+  /** Failed sign-ins per email and address (ten times as many per address) within the window. */
+  ADMIN_LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  ADMIN_LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
   INGEST_CONCURRENCY: int(16),
   OUTBOUND_CONCURRENCY: int(16),
   OUTBOUND_ATTEMPTS: int(10),

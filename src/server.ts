@@ -34,11 +34,13 @@ export async function runServer(options: {
     ...(options.responder ? { responder: options.responder } : {}),
   });
   let server: Server | undefined;
+  let detachSockets = (): void => undefined;
   if (gateway.http) {
     const app = gateway.http;
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     });
+    detachSockets = gateway.attachServer(server);
     logger.info({ role, url: `http://${config.HOST}:${config.PORT}` }, 'switchboard listening');
   } else {
     logger.info({ role }, 'switchboard worker running');
@@ -54,6 +56,8 @@ export async function runServer(options: {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
+    // Open WebSockets (web chat) would keep server.close waiting: close them first.
+    detachSockets();
     await new Promise<void>((resolve) => {
       if (!server) return resolve();
       server.close(() => resolve());

@@ -215,3 +215,69 @@ export function emailCustomer(options: {
     },
   };
 }
+
+/**
+ * A web chat visitor on the self-hosted Direct Line: starts a conversation, then posts as Web Chat
+ * does, with a `clientActivityID` that stays the same across retries (the channel's key).
+ */
+export function webchatCustomer(options: {
+  baseUrl: string;
+  acks: Acknowledgements;
+  deadline: number;
+}): Customer {
+  const directLine = `${options.baseUrl}/v3/directline`;
+  return {
+    channel: 'webchat',
+    send: async (n) => {
+      const marker = `webchat-${n}`;
+      let conversation: { conversationId: string; token: string; userId: string } | undefined;
+      await untilFinal(
+        options.acks,
+        `${marker}:start`,
+        async () => {
+          const res = await fetch(`${directLine}/tokens/generate`, {
+            method: 'POST',
+            signal: AbortSignal.timeout(15_000),
+          });
+          if (res.status === 201) {
+            conversation = (await res.json()) as typeof conversation;
+            return 200;
+          }
+          await res.body?.cancel();
+          return res.status;
+        },
+        options.deadline,
+      );
+      // The start is bookkeeping, not a customer message: only the message counts below.
+      options.acks.acknowledged.delete(`${marker}:start`);
+      if (!conversation) return;
+      const started = conversation;
+      await untilFinal(
+        options.acks,
+        marker,
+        async () => {
+          const res = await fetch(
+            `${directLine}/conversations/${started.conversationId}/activities`,
+            {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${started.token}`,
+                'content-type': 'application/json',
+              },
+              body: JSON.stringify({
+                type: 'message',
+                text: question(n, marker),
+                from: { id: started.userId, role: 'user' },
+                channelData: { clientActivityID: `chaos-${n}` },
+              }),
+              signal: AbortSignal.timeout(15_000),
+            },
+          );
+          await res.body?.cancel();
+          return res.status;
+        },
+        options.deadline,
+      );
+    },
+  };
+}

@@ -102,6 +102,8 @@ export class Receivers {
           .catch((error: Error) => callback(error));
       },
     });
+    // A sender killed mid-session resets its connection: that is the drill, not a failure.
+    this.smtp.on('error', () => {});
     await new Promise<void>((resolve) => this.smtp?.listen(0, '127.0.0.1', resolve));
     this.smtpPort = (this.smtp.server.address() as AddressInfo).port;
   }

@@ -34,6 +34,17 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     description: 'Valid credentials without the right to do this.',
   },
+  SB_ERR_TOKEN_EXPIRED: {
+    httpStatus: 403,
+    retryable: false,
+    description: 'The web chat (Direct Line) token has expired; start or refresh a conversation.',
+  },
+  SB_ERR_RATE_LIMITED: {
+    httpStatus: 429,
+    retryable: true,
+    description:
+      'Too many requests from this visitor or address; retry after `Retry-After` seconds.',
+  },
   SB_ERR_NOT_FOUND: {
     httpStatus: 404,
     retryable: false,
@@ -69,6 +80,12 @@ export const ERROR_CATALOGUE = {
     httpStatus: 500,
     retryable: false,
     description: 'An outbound message names a channel this process has no adapter for.',
+  },
+  SB_ERR_ATTACHMENT_NOT_STORED: {
+    httpStatus: 404,
+    retryable: false,
+    description:
+      'The attachment is known (its metadata is kept) but its content was not stored, e.g. over the size limit.',
   },
   SB_ERR_CONFIG: {
     httpStatus: 500,

@@ -16,6 +16,8 @@ export function createHttpApp(deps: {
   channelRouters: Router[];
   /** Mounted under their path behind admin auth. */
   adminRouters: Array<{ path: string; router: Router }>;
+  /** Mounted under their path as they are: they authenticate on their own (the admin console). */
+  ownAuthRouters?: Array<{ path: string; router: Router }>;
   queues: Queue[];
   probes: ReadinessProbe[];
   metrics: Metrics;
@@ -34,6 +36,7 @@ export function createHttpApp(deps: {
   const admin = requireAdmin(deps.adminToken);
   app.use(QUEUE_DASHBOARD_PATH, admin, queueDashboardRouter(deps.queues));
   for (const { path, router } of deps.adminRouters) app.use(path, admin, router);
+  for (const { path, router } of deps.ownAuthRouters ?? []) app.use(path, router);
   app.use((req, res) => {
     res.status(404).json({
       error: { code: 'SB_ERR_NOT_FOUND', message: `no route for ${req.method} ${req.path}` },

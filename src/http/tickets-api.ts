@@ -2,6 +2,9 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { SwitchboardError } from '../domain/errors.ts';
 import type { TicketPool } from '../pool/pool.ts';
+import type { TicketDoc } from '../pool/models.ts';
+import type { DemandForecast } from '../dispatch/forecast.ts';
+import { explainUrgency } from '../dispatch/urgency.ts';
 
 const ReplyBodySchema = z
   .object({
@@ -19,6 +22,29 @@ function objectIdParam(value: unknown): string {
   return value;
 }
 
+/** Dispatch's view of a ticket: the score with its parts, the tier and the service level. */
+function dispatchView(ticket: TicketDoc) {
+  return {
+    urgency: ticket.urgency,
+    urgencyParts: ticket.urgencyParts,
+    urgencyExplained: explainUrgency(
+      ticket.urgencyParts.map((p) => ({ reason: p.reason ?? '', points: p.points ?? 0 })),
+    ),
+    tier: ticket.tier ?? null,
+    priority: ticket.priority,
+    requiredSkills: ticket.requiredSkills,
+    sla: {
+      policy: ticket.slaPolicy ?? null,
+      state: ticket.slaState ?? null,
+      firstResponseDueAt: ticket.firstResponseDueAt ?? null,
+      nextResponseDueAt: ticket.nextResponseDueAt ?? null,
+      resolutionDueAt: ticket.resolutionDueAt ?? null,
+      firstResponseAt: ticket.firstResponseAt ?? null,
+      agentRespondedAt: ticket.agentRespondedAt ?? null,
+    },
+  };
+}
+
 /**
  * The admin API's ticket endpoints, mounted at /api/v1/tickets behind admin auth: read a ticket with its transcript, and post
  * an agent's reply, which goes back on the customer's own channel.
@@ -32,14 +58,20 @@ export function ticketsApiRouter(deps: {
     agentName: string;
     text: string;
   }): Promise<{ _id: unknown }>;
+  /** Dispatch's 24-hour demand forecast (GET /forecast); absent: 404. */
+  forecast?: () => Promise<DemandForecast>;
 }): Router {
   const router = Router();
+  router.get('/forecast', async (_req, res) => {
+    if (!deps.forecast) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no forecast here');
+    res.json(await deps.forecast());
+  });
   router.get('/:id', async (req, res) => {
     const id = objectIdParam(req.params['id']);
     const ticket = await deps.pool.getTicket(id);
     if (!ticket) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
     const messages = await deps.pool.listMessages(id);
-    res.json({ ticket, messages });
+    res.json({ ticket, dispatch: dispatchView(ticket), messages });
   });
   router.post('/:id/replies', express.json({ limit: '64kb' }), async (req, res) => {
     const id = objectIdParam(req.params['id']);

@@ -22,9 +22,24 @@ export interface IngestDeps {
   onEscalated?(ticket: TicketDoc): Promise<void>;
   /** Called for a customer message on a ticket a human holds or awaits (queued, assigned). */
   onCustomerMessage?(ticket: TicketDoc, message: MessageDoc): Promise<void>;
+  /** Before the message is stored; 'consumed': the hook stored it itself (a CSAT rating), stop. */
+  beforeIngest?(message: InboundMessage): Promise<'consumed' | 'continue'>;
+  /**
+   * Dispatch (src/dispatch): called once the ticket is queued and before onEscalated, to score it
+   * and set its priority and SLA; returns the ticket as stored so the card shows the score.
+   * Idempotent like onEscalated.
+   */
+  onEscalating?(
+    ticket: TicketDoc,
+    message: MessageDoc,
+    decision: ResponderDecision,
+  ): Promise<TicketDoc | undefined>;
+  /** Dispatch: a customer message on a queued or assigned ticket (rescore, SLA clock runs again). */
+  onWaitingMessage?(ticket: TicketDoc, message: MessageDoc): Promise<void>;
 }
 
-export type IngestOutcome = 'duplicate' | 'answered' | 'escalated' | 'waiting-for-agent';
+export type IngestOutcome =
+  'duplicate' | 'answered' | 'escalated' | 'waiting-for-agent' | 'consumed';
 
 /**
  * The ingest step, one named step after another: persist → (if the bot holds the ticket) decide →
@@ -33,13 +48,16 @@ export type IngestOutcome = 'duplicate' | 'answered' | 'escalated' | 'waiting-fo
  */
 export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<IngestOutcome> {
   const inbound = InboundMessageSchema.parse(raw);
+  if ((await deps.beforeIngest?.(inbound)) === 'consumed') return 'consumed';
   const { ticket, message, created } = await deps.pool.ingest(inbound);
   if (created) deps.metrics?.messages.inc({ channel: inbound.channel, direction: 'in' });
   if (message.handled) return 'duplicate';
   if (ticket.status !== 'bot') {
     // A human holds or awaits the ticket: the bot stays out of it (the desk relays the message).
-    if (ticket.status === 'queued' || ticket.status === 'assigned')
+    if (ticket.status === 'queued' || ticket.status === 'assigned') {
+      await deps.onWaitingMessage?.(ticket, message);
       await deps.onCustomerMessage?.(ticket, message);
+    }
     await deps.pool.markHandled(message._id, {});
     return 'waiting-for-agent';
   }
@@ -96,7 +114,8 @@ async function carryOut(
     missed: true,
   });
   const queued = await escalate(deps, ticket, decision.reason);
-  if (queued) await deps.onEscalated?.(queued);
+  if (queued)
+    await deps.onEscalated?.((await deps.onEscalating?.(queued, message, decision)) ?? queued);
   deps.logger?.info({ ticket: ticket.number, reason: decision.reason }, 'ticket escalated');
   return 'escalated';
 }

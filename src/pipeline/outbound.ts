@@ -11,6 +11,8 @@ export interface OutboundDeps {
   adapters: ReadonlyMap<ChannelId, ChannelAdapter>;
   metrics?: Metrics;
   logger?: Logger;
+  /** Called once an agent's message went out (dispatch: response target met, clock paused). */
+  onAgentReplySent?(ticketId: string): Promise<void>;
 }
 
 /** The address and content a channel needs, from the stored message and its ticket. */
@@ -72,6 +74,7 @@ async function deliverUnderLock(
       providerMessageId: result.providerMessageId,
     });
     if (!ticket.firstResponseAt) await deps.pool.noteFirstResponse(ticket._id, new Date());
+    if (message.authorKind === 'agent') await deps.onAgentReplySent?.(String(ticket._id));
     deps.metrics?.messages.inc({ channel: ticket.channel, direction: 'out' });
     return 'sent';
   } catch (error) {

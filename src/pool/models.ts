@@ -2,6 +2,7 @@ import { Schema, type Connection, type InferSchemaType, type Types } from 'mongo
 import { CHANNEL_IDS, IDENTITY_KINDS } from '../domain/message.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../domain/ticket.ts';
 import { registerKnowledgeModels } from './knowledge-models.ts';
+import { registerAdminModels } from './admin-models.ts';
 
 // Schemas of the ticket pool. Only src/pool touches MongoDB. Every query the pipeline makes has an
 // index here; writes are single-document and idempotent (no transactions: FerretDB has none).
@@ -79,6 +80,27 @@ const ticketSchema = new Schema(
     resolutionDueAt: { type: Date },
     /** Set when the ticket was handed to a supervisor (critical tier, SLA breach, agent's button). */
     supervisorEscalatedAt: { type: Date },
+    /** The customer's answer to the satisfaction question after Resolve (src/desk/satisfaction.ts). */
+    csatScore: { type: Number, min: 1, max: 5 },
+    csatComment: { type: String },
+    csatAt: { type: Date },
+    /** Dispatch (src/dispatch): the tier, what the score is computed from, the skills needed. */
+    tier: { type: String, enum: ['standard', 'urgent', 'critical'] },
+    urgencyFacts: { type: Schema.Types.Mixed },
+    requiredSkills: { type: [String], default: [] },
+    /** The one live offer of a waiting ticket (the agent's slot is reserved meanwhile). */
+    offer: {
+      type: new Schema(
+        { agentId: Schema.Types.ObjectId, offerId: String, expiresAt: Date },
+        { _id: false },
+      ),
+    },
+    /** Agents whose offer lapsed: the next offer goes to someone else. */
+    offerDeclinedBy: { type: [Schema.Types.ObjectId], default: [] },
+    /** When the SLA clock stopped while pending on the customer (unset: running). */
+    slaPausedAt: { type: Date },
+    /** An agent's first answer (firstResponseAt also counts the bot's): the SLA's first response. */
+    agentRespondedAt: { type: Date },
     statusHistory: { type: [statusChangeSchema], default: [] },
   },
   { timestamps: true },
@@ -225,6 +247,7 @@ export function registerModels(connection: Connection) {
     AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
     Integration: connection.model('Integration', integrationSchema),
     ...registerKnowledgeModels(connection),
+    ...registerAdminModels(connection),
   };
 }
 

@@ -111,11 +111,9 @@ describe('desk buttons', () => {
 
   describe('when an agent clicks Escalate to supervisor', () => {
     it('posts the summary to the supervisors channel once, stamps the ticket and updates the card', async () => {
-      await h.customerWrites(
-        'esc-1',
-        'I will call my lawyer about this charge',
-        'Escalate Customer',
-      );
+      // A calm message: a threat of a lawyer would be critical, and dispatch would alert the
+      // supervisors by itself before any click.
+      await h.customerWrites('esc-1', 'Please look at this charge again', 'Escalate Customer');
       const card = await h.cardFor('Escalate Customer');
 
       expect(await press(card, ACTIONS.escalate, ADA, 'escalate')).toBe('escalated');
@@ -129,7 +127,7 @@ describe('desk buttons', () => {
       const alert = JSON.stringify(posts[0]?.args['blocks']);
       expect(alert).toContain('Escalated to supervisors by ada');
       expect(alert).toContain('Escalate Customer');
-      expect(alert).toContain('I will call my lawyer about this charge');
+      expect(alert).toContain('Please look at this charge again');
 
       const ticket = await h.gateway.pool.getTicket(card.ticketId);
       expect(ticket?.supervisorEscalatedAt).toBeInstanceOf(Date);

@@ -203,7 +203,12 @@ describe('Slack desk', () => {
       expect(JSON.stringify(reopened.args['blocks'])).toContain('Still not closed');
       const cards = h.slack
         .callsOf('chat.postMessage')
-        .filter((c) => !c.args['thread_ts'] && String(c.args['text']).includes('Resolve Customer'));
+        .filter(
+          (c) =>
+            c.args['channel'] === AGENTS &&
+            !c.args['thread_ts'] &&
+            String(c.args['text']).includes('Resolve Customer'),
+        );
       expect(cards).toHaveLength(1);
     });
   });

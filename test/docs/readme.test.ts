@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EmailConfigSchema } from '../../channels/email/config.ts';
+import { SlackChannelConfigSchema } from '../../channels/slack/config.ts';
 import { SmsConfigSchema } from '../../channels/sms/config.ts';
+import { WebchatConfigSchema } from '../../channels/webchat/config.ts';
 import { ConfigSchema } from '../../src/config.ts';
 import { DeskConfigSchema } from '../../src/desk/config.ts';
+import { DispatchEnvSchema } from '../../src/dispatch/config.ts';
 import { ERROR_CATALOGUE } from '../../src/domain/errors.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -18,8 +21,11 @@ describe('README', () => {
     const names = [
       ...Object.keys(ConfigSchema.shape),
       ...Object.keys(SmsConfigSchema.shape),
+      ...Object.keys(WebchatConfigSchema.shape),
       ...Object.keys(DeskConfigSchema.shape),
+      ...Object.keys(SlackChannelConfigSchema.shape),
       ...Object.keys(EmailConfigSchema.shape),
+      ...Object.keys(DispatchEnvSchema.shape),
     ];
     expect(names.filter((name) => rowOf(name) === undefined)).toEqual([]);
   });

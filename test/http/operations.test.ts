@@ -48,7 +48,7 @@ describe('operations endpoints', () => {
         .auth('admin', 'test-admin-token-0123456789')
         .expect(200);
       const names = (res.body.queues as Array<{ name: string }>).map((q) => q.name).sort();
-      expect(names).toEqual(['inbound', 'outbound']);
+      expect(names).toEqual(['dispatch', 'inbound', 'outbound']);
     });
 
     it('is closed altogether when no ADMIN_TOKEN is configured', async () => {

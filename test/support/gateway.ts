@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { inject } from 'vitest';
 import { createGateway, type Gateway, type Role } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -62,4 +64,29 @@ export async function waitFor<T>(
   throw new Error(
     `timed out waiting for ${options.what ?? 'a condition'}${last instanceof Error ? `: ${last.message}` : ''}`,
   );
+}
+
+/**
+ * Serves the gateway's HTTP app on a real loopback port (what WebSockets and browsers need), with
+ * its upgrade handlers attached as src/server.ts does. `close` detaches them and stops the server.
+ */
+export async function listenGateway(
+  gateway: Gateway,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const app = gateway.http;
+  if (!app) throw new Error('the gateway has no HTTP app (role worker)');
+  const server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const detach = gateway.attachServer(server);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    async close() {
+      detach();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
