@@ -73,7 +73,9 @@ describe('desk buttons', () => {
       expect(await slotsOf(ADA)).toEqual([first.ticketId]);
 
       expect(await press(first, ACTIONS.resolve, ADA, 'resolve')).toBe('resolved');
-      expect(await slotsOf(ADA)).toEqual([]);
+      // Her slot for the first ticket is free; dispatch may already offer her the waiting one.
+      expect(await slotsOf(ADA)).not.toContain(first.ticketId);
+      expect((await slotsOf(ADA)).length).toBeLessThanOrEqual(1);
       expect(await press(second, ACTIONS.take, ADA, 'take')).toBe('taken');
       expect(await slotsOf(ADA)).toEqual([second.ticketId]);
     });
@@ -94,7 +96,7 @@ describe('desk buttons', () => {
       const ticket = await h.gateway.pool.getTicket(card.ticketId);
       expect(ticket?.status).toBe('queued');
       expect(ticket?.assigneeId ?? undefined).toBeUndefined();
-      expect(await slotsOf(BOB)).toEqual([]);
+      expect(await slotsOf(BOB)).not.toContain(card.ticketId);
       const update = h.updatesOf(card.ts).at(-1);
       expect(buttonsOf(update?.args['blocks']).map((b) => b.action_id)).toEqual([
         ACTIONS.take,
