@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       PORT: String(port),
       LOG_LEVEL: 'info',
       OUTBOUND_BACKOFF_MS: '1000',
+      API_CALLBACK_ALLOW_PRIVATE: 'true',
       OUTBOUND_ATTEMPTS: '12',
       TWILIO_ACCOUNT_SID: TWILIO.accountSid,
       TWILIO_AUTH_TOKEN: TWILIO.authToken,

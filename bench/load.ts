@@ -119,6 +119,7 @@ async function main(): Promise<void> {
       QUEUE_PREFIX: `load${Date.now()}`,
       PORT: String(port),
       LOG_LEVEL: 'info',
+      API_CALLBACK_ALLOW_PRIVATE: 'true',
     };
     const { apiKey } = await createIntegrationByCli(
       env,

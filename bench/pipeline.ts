@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       MONGODB_DB: `bench_${Date.now()}`,
       QUEUE_PREFIX: `bench${Date.now()}`,
       LOG_LEVEL: 'silent',
+      API_CALLBACK_ALLOW_PRIVATE: 'true',
     });
     const gateway = await createGateway({
       config,

@@ -130,6 +130,7 @@ export async function createGateway(options: {
     sink,
     maxBodyBytes: config.API_MAX_BODY_BYTES,
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    allowPrivateCallbacks: config.API_CALLBACK_ALLOW_PRIVATE,
   });
   // Channels whose variables are unset stay off (createSmsChannel returns undefined).
   const sms = createSmsChannel({
@@ -269,6 +270,7 @@ export async function createGateway(options: {
         redis: producerRedis,
         knowledge,
         logger,
+        queues,
       }),
       queues: watched,
       probes: [

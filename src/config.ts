@@ -48,6 +48,11 @@ export const ConfigSchema = z.object({
   KEEP_COMPLETED_JOBS: int(100_000),
   API_MAX_BODY_BYTES: int(256 * 1024),
   WEBHOOK_TIMEOUT_MS: int(10_000),
+  /** `true`: API-channel callbacks may go to loopback/private/link-local addresses (SSRF guard off). */
+  API_CALLBACK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   SHUTDOWN_TIMEOUT_MS: int(20_000),
   /** Locales the bot answers in: one intent model each, trained from that locale's published articles. */
   KB_LOCALES: z

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { ChannelAdapter, InboundSink } from '../../src/domain/ports.ts';
 import type { IntegrationDirectory } from './integrations.ts';
 import { apiChannelRouter } from './routes.ts';
+import { publicOnlyAgent } from './callback-guard.ts';
 import { sendToCallback } from './send.ts';
 
 /**
@@ -13,7 +14,10 @@ export function createApiChannel(deps: {
   sink: InboundSink;
   maxBodyBytes: number;
   webhookTimeoutMs: number;
+  /** Let callbacks reach loopback and private addresses (tests, an integration on the same host). */
+  allowPrivateCallbacks?: boolean;
 }): { adapter: ChannelAdapter; router: Router } {
+  const publicOnly = deps.allowPrivateCallbacks ? undefined : publicOnlyAgent();
   const adapter: ChannelAdapter = {
     id: 'api',
     capabilities: {
@@ -24,7 +28,7 @@ export function createApiChannel(deps: {
       canEdit: false,
     },
     send: (message) =>
-      sendToCallback(deps.directory, message, { timeoutMs: deps.webhookTimeoutMs }),
+      sendToCallback(deps.directory, message, { timeoutMs: deps.webhookTimeoutMs, publicOnly }),
   };
   return { adapter, router: apiChannelRouter(deps) };
 }

@@ -1,4 +1,6 @@
-import { SwitchboardError } from '../../src/domain/errors.ts';
+import { fetch, type Dispatcher } from 'undici';
+import { SwitchboardError, isSwitchboardError } from '../../src/domain/errors.ts';
+import { assertPublicLiteral } from './callback-guard.ts';
 import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
 import type { IntegrationDirectory } from './integrations.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signPayload } from './signature.ts';
@@ -25,7 +27,11 @@ const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
 export async function sendToCallback(
   directory: IntegrationDirectory,
   message: OutboundMessage,
-  options: { timeoutMs: number },
+  options: {
+    timeoutMs: number;
+    /** Set unless API_CALLBACK_ALLOW_PRIVATE: connects only to public addresses (SSRF guard). */
+    publicOnly?: Dispatcher | undefined;
+  },
 ): Promise<SendResult> {
   const field = (name: string): string => {
     const value = message.channelData[name];
@@ -59,7 +65,8 @@ export async function sendToCallback(
     createdAt: new Date().toISOString(),
   };
   const body = JSON.stringify(payload);
-  let response: Response;
+  if (options.publicOnly) assertPublicLiteral(new URL(integration.callbackUrl));
+  let response: Awaited<ReturnType<typeof fetch>>;
   try {
     response = await fetch(integration.callbackUrl, {
       method: 'POST',
@@ -76,8 +83,12 @@ export async function sendToCallback(
       body,
       signal: AbortSignal.timeout(options.timeoutMs),
       redirect: 'error',
+      ...(options.publicOnly ? { dispatcher: options.publicOnly } : {}),
     });
   } catch (error) {
+    // The guard's refusal arrives wrapped in fetch's TypeError: it is final, not a network blip.
+    const cause = (error as { cause?: unknown }).cause;
+    if (isSwitchboardError(cause)) throw cause;
     throw new SwitchboardError(
       'SB_ERR_DELIVERY_FAILED',
       `callback unreachable: ${(error as Error).message}`,

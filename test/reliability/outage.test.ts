@@ -70,6 +70,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
     OUTBOUND_BACKOFF_MS: '200',
     JOB_LOCK_MS: '4000',
+    API_CALLBACK_ALLOW_PRIVATE: 'true',
   });
   gateway = await createGateway({
     config,

@@ -24,6 +24,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     ADMIN_TOKEN: 'test-admin-token-0123456789',
     OUTBOUND_BACKOFF_MS: '200',
     JOB_LOCK_MS: '4000',
+    // The tests' callback receivers listen on loopback.
+    API_CALLBACK_ALLOW_PRIVATE: 'true',
     ...overrides,
   });
 }

@@ -252,8 +252,13 @@ describe('API channel', () => {
       });
       expect(failed.deliveryAttempts).toBe(1);
       expect(failed.deliveryError).toBe('callback answered HTTP 400');
-      const job = await gateway.queues.outbound.getJob(`out.${reply.body.messageId}`);
-      expect(await job?.getState()).toBe('failed');
+      // The job is moved to failed just after the outcome is recorded.
+      const state = await waitFor(async () => {
+        const job = await gateway.queues.outbound.getJob(`out.${reply.body.messageId}`);
+        const current = await job?.getState();
+        return current === 'active' ? undefined : current;
+      });
+      expect(state).toBe('failed');
     });
   });
 });
