@@ -40,9 +40,10 @@ function escapeMarkdown(name: string): string {
  * The activity for an outbound message: markdown (Web Chat renders it, sanitized), with who wrote
  * it in channelData. An agent's name heads the text, in bold: Web Chat shows no sender names (and
  * Teams shows the bot as the sender). On our own Direct Line it is also the activity's
- * `from.name`, for clients that show it.
+ * `from.name`, for clients that show it. Choices become suggested actions for the visitor
+ * (`visitorId`, the reference's user): buttons that send their text back as a message.
  */
-export function activityFor(message: OutboundMessage): Partial<Activity> {
+export function activityFor(message: OutboundMessage, visitorId?: string): Partial<Activity> {
   const body = message.markdown ?? message.text;
   const agent = message.author.kind === 'agent' ? (message.author.name ?? 'Agent') : undefined;
   const switchboard: SwitchboardChannelData = {
@@ -55,6 +56,17 @@ export function activityFor(message: OutboundMessage): Partial<Activity> {
     text: agent === undefined ? body : `**${escapeMarkdown(agent)}**\n\n${body}`,
     textFormat: 'markdown',
     channelData: { switchboard },
+    ...(message.choices === undefined || message.choices.length === 0
+      ? {}
+      : {
+          // https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-add-suggested-actions
+          // Web Chat shows them only when `to` is empty or holds its user id; imBack posts the
+          // value as the visitor's own message, so a click reaches the bot like typed text.
+          suggestedActions: {
+            to: visitorId === undefined ? [] : [visitorId],
+            actions: message.choices.map((c) => ({ type: 'imBack', title: c, value: c })),
+          },
+        }),
   };
 }
 
@@ -71,7 +83,7 @@ export async function sendWebchat(
   }
   const reference = referenceFor(message);
   try {
-    const id = await adapter.sendTo(reference, activityFor(message));
+    const id = await adapter.sendTo(reference, activityFor(message, reference.user?.id));
     return { providerMessageId: id || message.messageId };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -56,6 +56,10 @@ export type InboundMessageInput = z.input<typeof InboundMessageSchema>;
 export const AuthorKindSchema = z.enum(['customer', 'bot', 'agent', 'system']);
 export type AuthorKind = z.infer<typeof AuthorKindSchema>;
 
+/** Limits of an outbound message's choices (buttons are for a few short options). */
+export const MAX_CHOICES = 10;
+export const MAX_CHOICE_LENGTH = 200;
+
 /**
  * What the pipeline hands a channel adapter to send: the stored message's id (the idempotency key
  * receivers may use), where it goes (the ticket's channel address) and what it says.
@@ -72,6 +76,8 @@ export const OutboundMessageSchema = z.object({
   markdown: z.string().optional(),
   /** Sanitized HTML rendering of `markdown`, for channels that show HTML (email). */
   html: z.string().optional(),
+  /** Short choices to offer as buttons (suggested actions); `text` lists them as well. */
+  choices: z.array(z.string().max(MAX_CHOICE_LENGTH)).max(MAX_CHOICES).optional(),
   inReplyTo: z.string().optional(),
   channelData: z.record(z.string(), z.unknown()).default({}),
 });

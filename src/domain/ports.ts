@@ -61,6 +61,11 @@ export type ResponderDecision =
       markdown?: string;
       /** Sanitized HTML, for channels whose format is 'html' (email). */
       html?: string;
+      /**
+       * Short choices the customer can pick from ("did you mean" titles), for channels that show
+       * them as buttons; `text` lists them too, for channels that cannot.
+       */
+      choices?: string[];
       counted: 'answer' | 'miss' | 'smalltalk';
     })
   | (DecisionFacts & { action: 'escalate'; reason: string; text?: string });

@@ -5,6 +5,7 @@
  */
 import { detectLanguage, type Classification } from '../../intents/index.ts';
 import { shapeForChannel } from '../../knowledge/format.ts';
+import { MAX_CHOICE_LENGTH, MAX_CHOICES } from '../domain/message.ts';
 import type { Responder, ResponderDecision, ResponderInput } from '../domain/ports.ts';
 import type { IntentRuntime } from './intent-runtime.ts';
 import type { LocaleKnowledge } from './locale-knowledge.ts';
@@ -138,7 +139,15 @@ export class IntentResponder implements Responder {
       titles.map((t, i) => `${i + 1}. ${t}`).join('\n'),
       texts.didYouMeanHint,
     ].join('\n\n');
-    return { ...facts, action: 'reply', counted: 'miss', ...shapeForChannel(markdown, format) };
+    // The titles also go as choices, for channels that show buttons (web chat): those that fit.
+    const choices = titles.filter((t) => t.length <= MAX_CHOICE_LENGTH).slice(0, MAX_CHOICES);
+    return {
+      ...facts,
+      action: 'reply',
+      counted: 'miss',
+      ...shapeForChannel(markdown, format),
+      ...(choices.length > 0 ? { choices } : {}),
+    };
   }
 
   /** Titles of the plausible articles for a message the model did not match confidently. */

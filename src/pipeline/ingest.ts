@@ -96,6 +96,7 @@ async function carryOut(
       text,
       markdown: decision.action === 'reply' ? decision.markdown : undefined,
       html: decision.action === 'reply' ? decision.html : undefined,
+      choices: decision.action === 'reply' ? decision.choices : undefined,
       intent: decision.intent,
       score: decision.score,
     });
@@ -155,6 +156,7 @@ export async function queueBotMessage(
     text: string;
     markdown?: string | undefined;
     html?: string | undefined;
+    choices?: string[] | undefined;
     intent?: string | undefined;
     score?: number | undefined;
   },

@@ -30,6 +30,7 @@ export function toOutboundMessage(message: MessageDoc, ticket: TicketDoc): Outbo
     text: message.text,
     ...(message.markdown ? { markdown: message.markdown } : {}),
     ...(message.html ? { html: message.html } : {}),
+    ...(message.choices && message.choices.length > 0 ? { choices: message.choices } : {}),
     channelData: (ticket.channelData ?? {}) as Record<string, unknown>,
   });
 }

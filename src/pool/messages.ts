@@ -64,6 +64,8 @@ export interface OutboundDraft {
   markdown?: string | undefined;
   /** Sanitized HTML for channels that show HTML (email). */
   html?: string | undefined;
+  /** Choices to offer as buttons, on channels that can. */
+  choices?: string[] | undefined;
   intent?: string | undefined;
   score?: number | undefined;
 }
@@ -89,6 +91,7 @@ export async function createOutbound(
       text: draft.text,
       ...(draft.markdown === undefined ? {} : { markdown: draft.markdown }),
       ...(draft.html === undefined ? {} : { html: draft.html }),
+      ...(draft.choices === undefined ? {} : { choices: draft.choices }),
       ...(draft.intent === undefined ? {} : { intent: draft.intent }),
       ...(draft.score === undefined ? {} : { score: draft.score }),
       deliveryStatus: 'pending' as const,

@@ -153,6 +153,8 @@ const messageSchema = new Schema(
     newText: { type: String },
     html: { type: String },
     markdown: { type: String },
+    /** Outbound: choices to offer as buttons ("did you mean" titles). */
+    choices: { type: [String], default: undefined },
     subject: { type: String },
     attachments: { type: [attachmentSchema], default: [] },
     deliveryStatus: { type: String, enum: DELIVERY_STATUSES, required: true },

@@ -11,6 +11,11 @@ import { seedArticles } from './support.ts';
 
 const ARTICLES = seedArticles(['account-details', 'gift-cards', 'opening-hours']);
 const runtime = new IntentRuntime('en');
+const article = (id: string, locale: string) => {
+  const found = ARTICLES.find((a) => a.id === id && a.locale === locale);
+  if (!found) throw new Error(`no article ${id}.${locale}`);
+  return found;
+};
 
 function input(
   text: string,
@@ -97,6 +102,19 @@ describe('IntentResponder', () => {
         action: 'escalate',
         text: botTexts('zh').handoverNoAnswer,
       });
+    });
+  });
+
+  describe('when the model is not sure (a near miss)', () => {
+    it('lists the "did you mean" titles in the text and returns them as choices', async () => {
+      const decision = await responder().respond(input('how do cards work with my email name'));
+      if (decision.action !== 'reply') throw new Error(`expected a reply, got ${decision.reason}`);
+      expect(decision.counted).toBe('miss');
+      const titles = [article('gift-cards', 'en').title, article('account-details', 'en').title];
+      expect(decision.choices).toEqual(titles);
+      // The numbered list stays in the text, for channels without buttons (SMS, email).
+      expect(decision.text).toContain(botTexts('en').didYouMean);
+      expect(decision.text).toContain(titles.map((t, i) => `${i + 1}. ${t}`).join('\n'));
     });
   });
 

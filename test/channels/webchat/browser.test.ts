@@ -19,6 +19,9 @@ const UNANSWERABLE = 'Can you tell me a joke about quantum tax law?';
 const HANDOVER = botTexts('en').handoverNoAnswer;
 // Web Chat's markdown typesets quotes (I'm → I’m): look for a part without any.
 const HANDOVER_SHOWN = 'handing you over to a person';
+// A question the stand-in is "not sure" about: it offers choices, one of them QUESTION.
+const UNSURE = 'Something about my account?';
+const CHOICES = [QUESTION, 'What are your opening hours?'];
 const AGENT = 'Dana Agent';
 const AGENT_REPLY = 'Hi, Dana here from the support team. I will sort this out.';
 // Markup that would run script if any part of the chain rendered it as HTML.
@@ -42,6 +45,16 @@ const responder: Responder = {
         markdown: ANSWER_MD,
         counted: 'answer',
         intent: 'reset-password',
+      });
+    }
+    if (message.text === UNSURE) {
+      const markdown = `Did you mean:\n\n${CHOICES.map((c, i) => `${i + 1}. ${c}`).join('\n')}`;
+      return Promise.resolve({
+        action: 'reply',
+        text: markdown,
+        markdown,
+        choices: CHOICES,
+        counted: 'miss',
       });
     }
     if (message.text.startsWith('Look:')) {
@@ -190,6 +203,35 @@ describe('web chat in a real browser', () => {
     fresh.on('pageerror', (error) => pageErrors.push(error.message));
     try {
       await checkHostileMarkup(fresh);
+    } finally {
+      await visitor.close();
+    }
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('"did you mean" choices in Web Chat', () => {
+  it('shows them as buttons; clicking one sends its text as the visitor, which is answered', async () => {
+    const visitor = await browser.newContext();
+    try {
+      const chat = await visitor.newPage();
+      chat.setDefaultTimeout(20_000);
+      chat.on('pageerror', (error) => pageErrors.push(error.message));
+      await chat.goto(`${served.url}/chat`);
+      await rendered(chat, 'Welcome to Acme!').waitFor();
+      await say(chat, UNSURE);
+      const buttons = chat.locator('.webchat__suggested-actions button');
+      await buttons.first().waitFor();
+      expect((await buttons.allInnerTexts()).map((t) => t.trim())).toEqual(CHOICES);
+      await chat.screenshot({ path: join(ARTIFACTS, 'choices.png') });
+      await buttons.filter({ hasText: QUESTION }).click();
+      // imBack: the title goes out as the visitor's own message, and the bot answers it.
+      await rendered(chat, ANSWER_TEXT).waitFor();
+      expect(
+        await chat.locator('.webchat__stacked-layout--from-user', { hasText: QUESTION }).count(),
+      ).toBe(1);
+      // The buttons go once the visitor has answered.
+      expect(await buttons.count()).toBe(0);
     } finally {
       await visitor.close();
     }

@@ -12,6 +12,10 @@ export interface TestActivity {
   channelData?: Record<string, unknown>;
   attachments?: Array<{ contentType: string; contentUrl: string; name: string }>;
   conversation?: { id: string };
+  suggestedActions?: {
+    to: string[];
+    actions: Array<{ type: string; title: string; value: unknown }>;
+  };
 }
 
 export interface StartedConversation {

@@ -45,13 +45,21 @@ const ENV = {
   WEBCHAT_UPLOAD_TYPES: 'image/png,text/plain',
 };
 
-/** Answers every message with markdown naming what it was asked, so answers are told apart. */
+/** A question the responder is "not sure" about: it answers with these choices. */
+const UNSURE = 'which one?';
+const CHOICES = ['How do gift cards work?', 'What are your opening hours?'];
+
+/**
+ * Answers every message with markdown naming what it was asked, so answers are told apart; the
+ * UNSURE question also gets CHOICES, as the intent layer's "did you mean" does.
+ */
 const responder: Responder = {
   respond: ({ message }) =>
     Promise.resolve({
       action: 'reply',
       text: `Answer to: ${message.text}`,
       markdown: `**Answer** to: ${message.text}`,
+      ...(message.text === UNSURE ? { choices: CHOICES } : {}),
       counted: 'answer',
       intent: 'test',
     }),
@@ -159,6 +167,7 @@ describe('web chat Direct Line', () => {
         'the answer by polling',
       );
       expect(answer.activity).toMatchObject({ textFormat: 'markdown', from: { role: 'bot' } });
+      expect(answer.activity.suggestedActions).toBeUndefined();
       // The message is in the pool: activity id = idempotency key, conversation id = thread key.
       const stored = await api.pool.getMessage(`webchat.${res.body.id as string}`);
       expect(stored?.text).toBe('where is my parcel?');
@@ -168,6 +177,27 @@ describe('web chat Direct Line', () => {
         threadKey: conversation.conversationId,
         replyTo: { kind: 'webchat', value: conversation.userId },
       });
+    });
+
+    it("offers the answer's choices as suggested actions (imBack buttons) to that visitor", async () => {
+      const conversation = await started();
+      const res = await client.say(conversation, UNSURE);
+      expect(res.status).toBe(200);
+      const { activity } = await client.pollFor(
+        conversation.conversationId,
+        conversation.token,
+        '',
+        isAnswerTo(UNSURE),
+        'the answer with choices',
+      );
+      // Web Chat shows suggested actions only when `to` is empty or holds its own user id.
+      expect(activity.suggestedActions).toEqual({
+        to: [conversation.userId],
+        actions: CHOICES.map((c) => ({ type: 'imBack', title: c, value: c })),
+      });
+      // The stored answer keeps them (the outbound worker builds the activity from it).
+      const stored = await api.pool.getMessage(`sb.reply.webchat.${res.body.id as string}`);
+      expect(stored?.choices).toEqual(CHOICES);
     });
 
     it('stores a retried post (same clientActivityID) once and answers it once', async () => {
