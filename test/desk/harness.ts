@@ -164,6 +164,22 @@ export class DeskHarness {
   }
 
   /** The value a desk job returned, once it finished. */
+  /**
+   * The desk queue's job counts once nothing is running or waiting, so a comparison before and
+   * after a request is not upset by an earlier test's job finishing in between.
+   */
+  async quietJobCounts(): Promise<Record<string, number>> {
+    return waitFor(
+      async () => {
+        const counts = await this.desk.queue.getJobCounts();
+        const busy =
+          (counts['active'] ?? 0) + (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0);
+        return busy === 0 ? counts : undefined;
+      },
+      { what: 'the desk queue to be quiet' },
+    );
+  }
+
   async finishedJob(jobId: string): Promise<unknown> {
     const done = await waitFor(
       async () => {
