@@ -9,21 +9,32 @@ import { mrkdwnToPlain } from './mrkdwn.ts';
 const EnvelopeSchema = z.object({
   type: z.literal('event_callback'),
   event_id: z.string().min(1).max(100),
-  team_id: z.string().min(1).optional(),
+  team_id: z.string().min(1).max(64).optional(),
   event: z.object({ type: z.string() }).passthrough(),
 });
 
 /** A person's message: no subtype (edits, joins, bot posts have one), no bot_id. */
 const PersonMessageSchema = z.object({
-  user: z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id'),
-  channel: z.string().regex(/^[CDG][A-Z0-9]+$/, 'a Slack channel id'),
+  // Ids and timestamps are bounded so the identity (320) and thread key (512) always fit.
+  user: z
+    .string()
+    .max(64)
+    .regex(/^[UW][A-Z0-9]+$/, 'a Slack user id'),
+  channel: z
+    .string()
+    .max(64)
+    .regex(/^[CDG][A-Z0-9]+$/, 'a Slack channel id'),
   text: z.string().max(40_000).default(''),
-  ts: z.string().regex(/^\d+\.\d+$/, 'a Slack ts'),
+  ts: z
+    .string()
+    .max(32)
+    .regex(/^\d+\.\d+$/, 'a Slack ts'),
   thread_ts: z
     .string()
+    .max(32)
     .regex(/^\d+\.\d+$/)
     .optional(),
-  team: z.string().optional(),
+  team: z.string().max(64).optional(),
   subtype: z.undefined({ message: 'not a person message' }).optional(),
   bot_id: z.undefined({ message: 'a bot message' }).optional(),
 });

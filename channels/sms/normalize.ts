@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { SwitchboardError } from '../../src/domain/errors.ts';
 import type { Attachment, InboundMessageInput } from '../../src/domain/message.ts';
 
 /**
@@ -39,22 +40,35 @@ export function smsThreadKey(customer: string, ours: string): string {
   return `${customer}/${ours}`;
 }
 
+/** A media URL we can keep: an http(s) URL within the domain's 2048 characters, else undefined. */
+function mediaUrl(value: unknown): URL | undefined {
+  if (typeof value !== 'string' || value === '' || value.length > 2048) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+  } catch {
+    // A signed webhook may still carry a field that is not a URL: skip the media, keep the text.
+    return undefined;
+  }
+}
+
 /** MMS media as attachment metadata (the media stays on Twilio; size is not reported). */
 function mediaOf(form: Record<string, unknown>, count: number): Attachment[] {
   const attachments: Attachment[] = [];
   for (let i = 0; i < count; i += 1) {
-    const url = form[`MediaUrl${i}`];
+    const raw = form[`MediaUrl${i}`];
+    const url = mediaUrl(raw);
     const contentType = form[`MediaContentType${i}`];
-    if (typeof url !== 'string' || url === '') continue;
-    const name = new URL(url).pathname.split('/').filter(Boolean).pop() ?? `media-${i}`;
+    if (url === undefined || typeof raw !== 'string') continue;
+    const name = url.pathname.split('/').filter(Boolean).pop() ?? `media-${i}`;
     attachments.push({
       name: name.slice(0, 255),
       contentType:
         typeof contentType === 'string' && contentType !== ''
-          ? contentType
+          ? contentType.slice(0, 255)
           : 'application/octet-stream',
       size: 0,
-      url,
+      url: raw,
     });
   }
   return attachments;
@@ -68,6 +82,17 @@ export function normalizeTwilioMessage(
   const parsed = TwilioInboundSchema.parse(form);
   const from = toE164(parsed.From, options.defaultCountry);
   const to = toE164(parsed.To, options.defaultCountry);
+  // " " or a bare "tel:" passes the schema but leaves no address to answer.
+  for (const [field, value] of [
+    ['From', from],
+    ['To', to],
+  ] as const) {
+    if (value === '') {
+      throw new SwitchboardError('SB_ERR_VALIDATION', `${field}: no phone number or sender id`, {
+        field,
+      });
+    }
+  }
   return {
     channel: 'sms',
     channelMessageId: parsed.MessageSid,
