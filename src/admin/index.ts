@@ -13,6 +13,7 @@ import type { DocumentLocks } from '../pool/locks.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import { accountsRouter, authRouter } from './api/accounts.ts';
 import { auditRouter } from './api/audit.ts';
+import { contactsRouter } from './api/contacts.ts';
 import { dashboardRouter } from './api/dashboard.ts';
 import { knowledgeRouter } from './api/knowledge.ts';
 import { learningRouter } from './api/learning.ts';
@@ -35,6 +36,8 @@ export async function createAdminConsole(options: {
   redis: Redis;
   knowledge: KnowledgeDeps & { training?: Queue<TrainingJobData> | undefined };
   logger?: Logger | undefined;
+  /** The pipeline's queues: a contact's erasure drops their jobs. */
+  queues?: { inbound: Queue; outbound: Queue } | undefined;
 }): Promise<Array<{ path: string; router: Router }>> {
   const { config } = options;
   const bot = new BotTester({
@@ -89,6 +92,7 @@ export async function createAdminConsole(options: {
   api.use(learningRouter(deps, curation));
   api.use(dashboardRouter(deps));
   api.use(auditRouter(deps));
+  api.use(contactsRouter(deps, options.queues));
 
   return [
     { path: ADMIN_API_PATH, router: api },

@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   'audit.read': ['admin'],
   /** Accounts and API tokens. */
   'accounts.manage': ['admin'],
+  /** Find a contact, export all their data, erase it (GDPR). */
+  'contacts.gdpr': ['admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -55,6 +55,9 @@ const ENDPOINTS: Array<
   ['get', '/dashboard/:chart.csv', 'dashboard.read'],
   ['get', '/audit', 'audit.read'],
   ['get', '/audit.csv', 'audit.read'],
+  ['get', '/contacts', 'contacts.gdpr'],
+  ['get', '/contacts/:id/export', 'contacts.gdpr'],
+  ['post', '/contacts/:id/erase', 'contacts.gdpr'],
 ];
 
 /** A concrete URL for a route pattern: ids that exist nowhere, so allowed calls end in 4xx, not harm. */

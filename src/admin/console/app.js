@@ -183,6 +183,7 @@ const views = {
   learning: viewLearning,
   dashboard: viewDashboard,
   audit: viewAudit,
+  contacts: viewContacts,
   accounts: viewAccounts,
 };
 
@@ -1206,6 +1207,63 @@ async function viewDashboard() {
       h('form.inline', {}, h('label', {}, 'From ', from), h('label', {}, 'To ', to), channel),
     ),
     grid,
+  );
+  await load();
+}
+
+// ---- contacts (GDPR) ----------------------------------------------------------------------
+
+async function viewContacts() {
+  const q = h('input', { type: 'search', placeholder: 'email, phone or name' });
+  const body = h('tbody');
+  const erase = async (c) => {
+    const label = c.name ?? c.identities.map((i) => i.value).join(', ');
+    if (!window.confirm(`Erase all personal data of ${label}? This cannot be undone.`)) return;
+    const out = await attempt(() => api('POST', `/contacts/${c.id}/erase`, {}));
+    if (out) {
+      show(`Erased: ${out.counts.messages} messages in ${out.counts.tickets} tickets`, true);
+      await attempt(load);
+    }
+  };
+  const load = async () => {
+    const out = await api('GET', `/contacts${qs({ q: q.value })}`);
+    body.replaceChildren(
+      ...out.contacts.map((c) =>
+        h(
+          'tr',
+          { dataset: { contact: c.id } },
+          h('td', {}, c.name ?? ''),
+          h('td', {}, c.identities.map((i) => `${i.kind}: ${i.value}`).join(', ')),
+          h('td.muted', {}, c.erasedAt ? `erased ${fmtDate(c.erasedAt)}` : ''),
+          h(
+            'td',
+            {},
+            h(
+              'a',
+              { href: `${API}/contacts/${c.id}/export`, download: `contact-${c.id}.json` },
+              'Export',
+            ),
+            ' ',
+            h('button.danger', { type: 'button', on: { click: () => void erase(c) } }, 'Erase'),
+          ),
+        ),
+      ),
+    );
+  };
+  q.addEventListener('change', () => void attempt(load));
+  main.replaceChildren(
+    h(
+      'div.card',
+      {},
+      h('h2', {}, 'Contacts'),
+      q,
+      h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, ...['Name', 'Identities', '', ''].map((t) => h('th', {}, t)))),
+        body,
+      ),
+    ),
   );
   await load();
 }

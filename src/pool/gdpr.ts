@@ -1,0 +1,534 @@
+/**
+ * GDPR tools for one contact: find, export everything stored about them, and erase their personal
+ * data while keeping the aggregate statistics (tickets keep status, channel, times and urgency).
+ *
+ * FerretDB 1.x has no transactions: erasure is a sequence of idempotent writes under the
+ * contact's lock, so a half-done erasure is finished by running it again. Reads that would scan
+ * large collections (audit events, queued jobs) are bounded and say so when the bound was hit.
+ */
+import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Types } from 'mongoose';
+import { SwitchboardError } from '../domain/errors.ts';
+import { recordAudit } from './audit.ts';
+import { registerEmailModels } from './email-store.ts';
+import type { DocumentLocks } from './locks.ts';
+import type { ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
+import { registerSmsModels } from './sms-compliance.ts';
+
+/** What replaces erased text. */
+export const ERASED = '[erased]';
+/** Most contacts one search returns. */
+export const CONTACT_SEARCH_LIMIT = 25;
+/** Most audit events one export or erasure looks through for the contact's identities. */
+export const GDPR_AUDIT_SCAN_MAX = 100_000;
+/** Most jobs per queue an erasure looks through. */
+export const GDPR_JOB_SCAN_MAX = 10_000;
+
+/** Job states an erasure looks through: queued ones, and finished ones still holding data. */
+const JOB_STATES = ['waiting', 'prioritized', 'delayed', 'failed', 'completed'] as const;
+
+/** Where erasure reaches beyond MongoDB. */
+export interface GdprDeps {
+  models: PoolModels;
+  locks: DocumentLocks;
+  /** The pipeline's queues: jobs about the contact are removed. */
+  queues?: { inbound: Queue; outbound: Queue } | undefined;
+  /** Redis and QUEUE_PREFIX: the web chat's transcripts of the contact's conversations. */
+  redis?: Redis | undefined;
+  prefix?: string | undefined;
+}
+
+/** A contact as the search lists it. */
+export interface ContactSummary {
+  id: string;
+  name: string | null;
+  identities: Array<{ kind: string; value: string }>;
+  erasedAt: Date | null;
+  createdAt: Date | null;
+}
+
+function summary(c: ContactDoc): ContactSummary {
+  const attributes = (c.attributes ?? {}) as { gdprErasedAt?: unknown };
+  return {
+    id: String(c._id),
+    name: c.name ?? null,
+    identities: c.identities.map((i) => ({ kind: i.kind, value: i.value })),
+    erasedAt: attributes.gdprErasedAt instanceof Date ? attributes.gdprErasedAt : null,
+    createdAt: (c as { createdAt?: Date }).createdAt ?? null,
+  };
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Contacts whose name or an identity value contains `q` (case-insensitive), exact identity
+ * matches first; without `q`, the newest contacts. At most CONTACT_SEARCH_LIMIT.
+ */
+export async function searchContacts(
+  models: PoolModels,
+  q: string | undefined,
+): Promise<ContactSummary[]> {
+  const text = q?.trim() ?? '';
+  if (text === '') {
+    const newest = (await models.Contact.find({ mergedInto: { $exists: false } })
+      .sort({ createdAt: -1 })
+      .limit(CONTACT_SEARCH_LIMIT)
+      .lean()) as ContactDoc[];
+    return newest.map(summary);
+  }
+  // Exact identities are one read by _id each (the hot path of FerretDB).
+  const exact = (await models.ContactIdentity.find({
+    _id: { $in: ['email', 'phone', 'api', 'webchat', 'slack'].map((k) => `${k}:${text}`) },
+  }).lean()) as Array<{ contactId: Types.ObjectId }>;
+  const pattern = new RegExp(escapeRegex(text), 'i');
+  const found = (await models.Contact.find({
+    $or: [
+      { _id: { $in: exact.map((e) => e.contactId) } },
+      { name: pattern },
+      { 'identities.value': pattern },
+    ],
+  })
+    .limit(CONTACT_SEARCH_LIMIT)
+    .lean()) as ContactDoc[];
+  const exactIds = new Set(exact.map((e) => String(e.contactId)));
+  return found
+    .sort((a, b) => Number(exactIds.has(String(b._id))) - Number(exactIds.has(String(a._id))))
+    .map(summary);
+}
+
+/** Everything the erasure and the export need to know about one contact. */
+interface ContactFootprint {
+  contact: ContactDoc;
+  /** The contact and the contacts merged into it. */
+  contactIds: Types.ObjectId[];
+  identities: Array<{ kind: string; value: string }>;
+  tickets: TicketDoc[];
+  messages: MessageDoc[];
+  /** Strings that identify the person: identity values, names. */
+  needles: string[];
+  emails: string[];
+  phones: string[];
+}
+
+async function footprint(models: PoolModels, id: Types.ObjectId): Promise<ContactFootprint> {
+  const contact = (await models.Contact.findById(id).lean()) as ContactDoc | null;
+  if (!contact) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such contact');
+  const merged = (await models.Contact.find({ mergedInto: id }).lean()) as ContactDoc[];
+  const contactIds = [id, ...merged.map((c) => c._id)];
+  const links = (await models.ContactIdentity.find({ contactId: { $in: contactIds } }).lean()) as
+    Array<{ _id: string }> | [];
+  const tickets = (await models.Ticket.find({ contactId: { $in: contactIds } })
+    .sort({ createdAt: 1 })
+    .lean()) as unknown as TicketDoc[];
+  const messages = (await models.Message.find({
+    $or: [{ ticketId: { $in: tickets.map((t) => t._id) } }, { contactId: { $in: contactIds } }],
+  })
+    .sort({ createdAt: 1 })
+    .lean()) as MessageDoc[];
+
+  const identities = new Map<string, { kind: string; value: string }>();
+  const add = (kind: string, value: string) => {
+    if (value && value !== ERASED) identities.set(`${kind}:${value}`, { kind, value });
+  };
+  for (const c of [contact, ...merged]) for (const i of c.identities) add(i.kind, i.value);
+  for (const link of links) {
+    const colon = link._id.indexOf(':');
+    if (colon > 0) add(link._id.slice(0, colon), link._id.slice(colon + 1));
+  }
+  for (const t of tickets) add(t.replyTo.kind, t.replyTo.value);
+
+  const needles = new Set<string>();
+  for (const { kind, value } of identities.values()) {
+    needles.add(value);
+    // API identities are `<integration id>/<the integration's customer id>`.
+    if (kind === 'api' || kind === 'webchat') {
+      const tail = value.slice(value.lastIndexOf('/') + 1);
+      if (tail.length >= 3) needles.add(tail);
+    }
+  }
+  for (const c of [contact, ...merged]) if (c.name) needles.add(c.name);
+  for (const m of messages)
+    if (m.authorKind === 'customer' && m.authorName && m.authorName !== ERASED)
+      needles.add(m.authorName);
+  const all = [...identities.values()];
+  return {
+    contact,
+    contactIds,
+    identities: all,
+    tickets,
+    messages,
+    needles: [...needles].filter((n) => n.trim().length >= 2).sort((a, b) => b.length - a.length),
+    emails: all.filter((i) => i.kind === 'email').map((i) => i.value),
+    phones: all.filter((i) => i.kind === 'phone').map((i) => i.value),
+  };
+}
+
+/** Does any string in `value` contain one of `needles` (case-insensitive)? */
+function mentions(value: unknown, needles: readonly string[]): boolean {
+  if (needles.length === 0 || value === undefined || value === null) return false;
+  const text = JSON.stringify(value).toLowerCase();
+  return needles.some((n) => text.includes(n.toLowerCase()));
+}
+
+/** `value` with every occurrence of a needle in its strings (and keys) replaced by ERASED. */
+export function scrub(value: unknown, needles: readonly string[]): unknown {
+  if (typeof value === 'string') {
+    let out = value;
+    for (const needle of needles) {
+      out = out.replace(new RegExp(escapeRegex(needle), 'gi'), ERASED);
+    }
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v) => scrub(v, needles));
+  if (value instanceof Date || value instanceof Types.ObjectId || Buffer.isBuffer(value))
+    return value;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [scrub(k, needles) as string, scrub(v, needles)]),
+    );
+  }
+  return value;
+}
+
+/** Audit events about the contact: its own and its tickets' subjects, or naming its identities. */
+async function auditEventsAbout(
+  models: PoolModels,
+  fp: ContactFootprint,
+): Promise<{
+  events: Array<Record<string, unknown> & { _id: Types.ObjectId }>;
+  truncated: boolean;
+}> {
+  const subjects = new Set([
+    ...fp.contactIds.map((id) => `contact:${String(id)}`),
+    ...fp.tickets.map((t) => `ticket:${String(t._id)}`),
+  ]);
+  const strong = fp.identities.map((i) => i.value).filter((v) => v.length >= 5);
+  const events: Array<Record<string, unknown> & { _id: Types.ObjectId }> = [];
+  let scanned = 0;
+  const cursor = models.AuditEvent.find()
+    .sort({ at: -1 })
+    .limit(GDPR_AUDIT_SCAN_MAX)
+    .lean()
+    .cursor();
+  for await (const raw of cursor) {
+    scanned += 1;
+    const event = raw as unknown as Record<string, unknown> & { _id: Types.ObjectId };
+    if (subjects.has(String(event['subject'])) || mentions(event, strong)) events.push(event);
+  }
+  return { events, truncated: scanned >= GDPR_AUDIT_SCAN_MAX };
+}
+
+function ticketsOf(fp: ContactFootprint, channel: string): TicketDoc[] {
+  return fp.tickets.filter((t) => t.channel === channel);
+}
+
+/** The web chat conversation ids of the contact's tickets. */
+function webchatConversations(fp: ContactFootprint): string[] {
+  const ids = new Set<string>();
+  for (const t of ticketsOf(fp, 'webchat')) {
+    ids.add(t.threadKey.slice(t.threadKey.lastIndexOf('/') + 1));
+    const ref = (t.channelData as { reference?: { conversation?: { id?: unknown } } } | undefined)
+      ?.reference;
+    if (typeof ref?.conversation?.id === 'string') ids.add(ref.conversation.id);
+  }
+  return [...ids];
+}
+
+/** Web chat upload ids named by the messages' attachment URLs. */
+function webchatFileIds(messages: readonly MessageDoc[]): string[] {
+  const ids = new Set<string>();
+  for (const m of messages) {
+    for (const a of m.attachments) {
+      const id = /\/files\/([A-Za-z0-9_-]{16,64})(?:$|[?#])/.exec(a.url ?? '')?.[1];
+      if (id) ids.add(id);
+    }
+  }
+  return [...ids];
+}
+
+/** All data stored about a contact, as plain JSON-able objects. */
+export async function exportContact(models: PoolModels, id: Types.ObjectId) {
+  const fp = await footprint(models, id);
+  const db = models.Ticket.db;
+  const email = registerEmailModels(db);
+  const sms = registerSmsModels(db);
+  const messageIds = fp.messages.map((m) => m._id);
+  const emailThreadKeys = ticketsOf(fp, 'email').map((t) => t.threadKey);
+  const [attachments, webchatFiles, identityLinks, optOuts, rejections, threads, suggestions] =
+    await Promise.all([
+      db
+        .collection('attachments')
+        .find({ messageKey: { $in: messageIds } }, { projection: { content: 0 } })
+        .toArray(),
+      db
+        .collection<{ _id: string }>('webchat_files')
+        .find(
+          {
+            $or: [
+              { _id: { $in: webchatFileIds(fp.messages) } },
+              { conversationId: { $in: webchatConversations(fp) } },
+            ],
+          },
+          { projection: { data: 0 } },
+        )
+        .toArray(),
+      models.ContactIdentity.find({ contactId: { $in: fp.contactIds } }).lean(),
+      sms.SmsOptOut.find({ _id: { $in: fp.phones } }).lean(),
+      email.EmailRejection.find({ from: { $in: fp.emails } }).lean(),
+      email.EmailThread.find({ _id: { $in: emailThreadKeys } }).lean(),
+      models.Suggestion.find({ ticketId: { $in: fp.tickets.map((t) => t._id) } }).lean(),
+    ]);
+  const audit = await auditEventsAbout(models, fp);
+  return {
+    exportedAt: new Date(),
+    contact: fp.contact,
+    mergedContacts: fp.contactIds.slice(1).map(String),
+    identities: identityLinks,
+    tickets: fp.tickets,
+    messages: fp.messages.map((m) => ({
+      ...m,
+      storedAttachments: attachments.filter((a) => a['messageKey'] === m._id),
+    })),
+    csat: fp.tickets
+      .filter((t) => t.csatScore !== undefined && t.csatScore !== null)
+      .map((t) => ({
+        ticketId: String(t._id),
+        ticketNumber: t.number,
+        score: t.csatScore,
+        comment: t.csatComment ?? null,
+        at: t.csatAt ?? null,
+      })),
+    webchatFiles,
+    smsOptOuts: optOuts,
+    email: { threads, rejections },
+    suggestions,
+    auditEvents: audit.events,
+    auditTruncated: audit.truncated,
+  };
+}
+
+/** What an erasure did (the audit event records these, and nothing personal). */
+export interface ErasureCounts {
+  contacts: number;
+  identities: number;
+  tickets: number;
+  messages: number;
+  attachments: number;
+  webchatFiles: number;
+  webchatTranscripts: number;
+  smsOptOuts: number;
+  emailRecords: number;
+  suggestions: number;
+  auditEvents: number;
+  jobsRemoved: number;
+  jobsScanned: number;
+  jobsTruncated: boolean;
+}
+
+/** Removes the queued (and kept finished) jobs that hold the contact's identities or messages. */
+async function dropJobs(
+  queues: GdprDeps['queues'],
+  fp: ContactFootprint,
+): Promise<{ removed: number; scanned: number; truncated: boolean }> {
+  if (!queues) return { removed: 0, scanned: 0, truncated: false };
+  const messageIds = new Set(fp.messages.map((m) => m._id));
+  const strong = fp.identities.map((i) => i.value);
+  const refersToContact = (queue: 'inbound' | 'outbound', job: Job): boolean => {
+    const data = job.data as Record<string, unknown> | undefined;
+    if (queue === 'outbound') return messageIds.has(String(data?.['messageId']));
+    const message = data?.['message'] as { channel?: unknown; channelMessageId?: unknown } | null;
+    if (
+      typeof message?.channel === 'string' &&
+      typeof message.channelMessageId === 'string' &&
+      messageIds.has(`${message.channel}.${message.channelMessageId}`)
+    )
+      return true;
+    return mentions(data, strong);
+  };
+  let removed = 0;
+  let scanned = 0;
+  let truncated = false;
+  const page = 500;
+  for (const name of ['inbound', 'outbound'] as const) {
+    const queue = queues[name];
+    const matches: Job[] = [];
+    let start = 0;
+    for (;;) {
+      const jobs = await queue.getJobs([...JOB_STATES], start, start + page - 1, true);
+      for (const job of jobs) if (job && refersToContact(name, job)) matches.push(job);
+      scanned += jobs.length;
+      start += page;
+      if (jobs.length < page) break;
+      if (start >= GDPR_JOB_SCAN_MAX) {
+        truncated = true;
+        break;
+      }
+    }
+    // Removed after the scan, so the pages above do not shift under it.
+    for (const job of matches) {
+      try {
+        await job.remove();
+        removed += 1;
+      } catch {
+        // An active job is locked by its worker: it finishes, and its data is erased below.
+      }
+    }
+  }
+  return { removed, scanned, truncated };
+}
+
+/**
+ * Erases a contact's personal data (see docs/admin-api.md, "Contacts (GDPR)"). Idempotent: a
+ * second run finds nothing personal left and changes nothing but records another audit event.
+ */
+export async function eraseContact(
+  deps: GdprDeps,
+  id: Types.ObjectId,
+  actor: string,
+): Promise<ErasureCounts> {
+  const { models } = deps;
+  return deps.locks.withLock(`contact.${String(id)}`, async () => {
+    const fp = await footprint(models, id);
+    const { needles } = fp;
+    const db = models.Ticket.db;
+    const ticketIds = fp.tickets.map((t) => t._id);
+    const messageIds = fp.messages.map((m) => m._id);
+
+    // Jobs first and the identity links next: nothing new is filed under this contact meanwhile,
+    // and a new message from the same address starts a fresh contact.
+    const jobs = await dropJobs(deps.queues, fp);
+    const identityKeys = fp.identities.map((i) => `${i.kind}:${i.value}`);
+    const identities = await models.ContactIdentity.deleteMany({
+      $or: [{ contactId: { $in: fp.contactIds } }, { _id: { $in: identityKeys } }],
+    });
+    // Thread mappings (an SMS thread's key holds the phone number): a new message opens a ticket.
+    await models.Thread.deleteMany({ ticketId: { $in: ticketIds } });
+
+    const fileIds = webchatFileIds(fp.messages);
+    const conversations = webchatConversations(fp);
+    for (const m of fp.messages) {
+      const set: Record<string, unknown> = {
+        text: ERASED,
+        attachments: m.attachments.map((a) => ({
+          name: ERASED,
+          ...(a.contentType ? { contentType: a.contentType } : {}),
+          ...(typeof a.size === 'number' ? { size: a.size } : {}),
+        })),
+        channelData: scrub(m.channelData ?? {}, needles),
+      };
+      for (const field of ['newText', 'html', 'markdown', 'subject'] as const)
+        if (typeof m[field] === 'string') set[field] = ERASED;
+      if (m.authorKind === 'customer' && typeof m.authorName === 'string')
+        set['authorName'] = ERASED;
+      if (m.authorKind === 'customer' && typeof m.authorId === 'string') set['authorId'] = ERASED;
+      if (typeof m.deliveryError === 'string')
+        set['deliveryError'] = scrub(m.deliveryError, needles);
+      await models.Message.updateOne({ _id: m._id }, { $set: set });
+    }
+    const attachments = await db.collection('attachments').deleteMany({
+      messageKey: { $in: messageIds },
+    });
+    const webchatFiles = await db.collection<{ _id: string }>('webchat_files').deleteMany({
+      $or: [{ _id: { $in: fileIds } }, { conversationId: { $in: conversations } }],
+    });
+    let webchatTranscripts = 0;
+    if (deps.redis && deps.prefix !== undefined) {
+      for (const conversation of conversations) {
+        const base = `${deps.prefix}:webchat:{${conversation}}`;
+        webchatTranscripts += await deps.redis.del(
+          `${base}:meta`,
+          `${base}:log`,
+          `${base}:ids`,
+          `${base}:clients`,
+        );
+      }
+    }
+
+    for (const t of fp.tickets) {
+      // Status, channel, number, times, urgency, SLA and CSAT score stay: the statistics.
+      const set: Record<string, unknown> = {
+        threadKey: `erased/${String(t._id)}`,
+        replyTo: { kind: t.replyTo.kind, value: ERASED },
+        channelData: scrub(t.channelData ?? {}, needles),
+        statusHistory: scrub(t.statusHistory, needles),
+        tags: scrub(t.tags, needles),
+      };
+      if (typeof t.subject === 'string') set['subject'] = ERASED;
+      if (typeof t.csatComment === 'string') set['csatComment'] = ERASED;
+      if (typeof t.escalationReason === 'string')
+        set['escalationReason'] = scrub(t.escalationReason, needles);
+      if (t.urgencyFacts !== undefined && t.urgencyFacts !== null)
+        set['urgencyFacts'] = scrub(t.urgencyFacts, needles);
+      await models.Ticket.updateOne({ _id: t._id }, { $set: set });
+    }
+
+    const sms = registerSmsModels(db);
+    const email = registerEmailModels(db);
+    // The opt-out record is keyed by the number itself; nothing is sent to an erased contact.
+    const optOuts = await sms.SmsOptOut.deleteMany({ _id: { $in: fp.phones } });
+    const emailThreadKeys = ticketsOf(fp, 'email').map((t) => t.threadKey);
+    const emailRecords =
+      (await email.EmailRejection.deleteMany({ from: { $in: fp.emails } })).deletedCount +
+      (await email.EmailThread.deleteMany({ _id: { $in: emailThreadKeys } })).deletedCount +
+      (await email.EmailMessageId.deleteMany({ threadKey: { $in: emailThreadKeys } })).deletedCount;
+
+    const suggestions = await models.Suggestion.deleteMany({ ticketId: { $in: ticketIds } });
+
+    // Audit events keep who did what to which ticket; the person's details go.
+    const audit = await auditEventsAbout(models, fp);
+    let auditEvents = 0;
+    for (const event of audit.events) {
+      if (!mentions(event, needles)) continue;
+      await models.AuditEvent.updateOne(
+        { _id: event._id },
+        {
+          $set: {
+            subject: scrub(event['subject'], needles),
+            ...(event['before'] === undefined ? {} : { before: scrub(event['before'], needles) }),
+            ...(event['after'] === undefined ? {} : { after: scrub(event['after'], needles) }),
+          },
+        },
+      );
+      auditEvents += 1;
+    }
+
+    // The contact last: its identities are what a re-run after a crash finds the rest by.
+    const erasedAt = new Date();
+    for (const contactId of fp.contactIds) {
+      await models.Contact.updateOne(
+        { _id: contactId },
+        {
+          $set: { identities: [], undeliverable: [], attributes: { gdprErasedAt: erasedAt } },
+          $unset: { name: 1 },
+        },
+      );
+    }
+
+    const counts: ErasureCounts = {
+      contacts: fp.contactIds.length,
+      identities: identities.deletedCount,
+      tickets: fp.tickets.length,
+      messages: fp.messages.length,
+      attachments: attachments.deletedCount,
+      webchatFiles: webchatFiles.deletedCount,
+      webchatTranscripts,
+      smsOptOuts: optOuts.deletedCount,
+      emailRecords,
+      suggestions: suggestions.deletedCount,
+      auditEvents,
+      jobsRemoved: jobs.removed,
+      jobsScanned: jobs.scanned,
+      jobsTruncated: jobs.truncated,
+    };
+    await recordAudit(models, {
+      actor,
+      action: 'contact.erased',
+      subject: `contact:${String(id)}`,
+      after: counts,
+    });
+    return counts;
+  });
+}
