@@ -141,7 +141,11 @@ export async function release(
         by,
         reason: 'released in Slack',
         expectedFrom: 'assigned',
-        set: { assigneeId: null },
+        // Whoever gives a ticket back is not offered it again by dispatch.
+        set: {
+          assigneeId: null,
+          offerDeclinedBy: [...(ticket.offerDeclinedBy ?? []), agent._id],
+        },
       });
     } catch (error) {
       if (!isInvalidTransition(error)) throw error;
