@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { PASSWORD, withInbox } from './mail-helpers.ts';
 import { readFileSync } from 'node:fs';
-import { ImapFlow } from 'imapflow';
 import { Redis } from 'ioredis';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -23,7 +23,6 @@ import type { MessageDoc, TicketDoc } from '../../../src/pool/models.ts';
 import { startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
 
 const SUPPORT = 'support@example.test';
-const PASSWORD = 'secret-pw';
 const CUSTOMERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'fay', 'gus', 'hal'];
 const BOT_TEXT = 'Orders ship within 2 days.';
 const BOT_HTML = '<p>Orders ship within <strong>2 days</strong>.</p>';
@@ -170,31 +169,9 @@ async function deliver(raw: string | Buffer, from = 'someone@example.test'): Pro
   await lmtp.sendMail({ envelope: { from, to: SUPPORT }, raw });
 }
 
-async function withImap<T>(user: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.imapPort,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user, pass: PASSWORD },
-    logger: false,
-  });
-  await client.connect();
-  try {
-    const lock = await client.getMailboxLock('INBOX');
-    try {
-      return await work(client);
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout();
-  }
-}
-
 /** Every mail in a user's INBOX, parsed. */
 async function mailboxOf(user: string): Promise<ParsedMail[]> {
-  return withImap(user, async (client) => {
+  return withInbox(dovecot, user, async (client) => {
     const sources: Buffer[] = [];
     if (client.mailbox && client.mailbox.exists === 0) return [];
     for await (const message of client.fetch('1:*', { source: true })) {
@@ -206,7 +183,7 @@ async function mailboxOf(user: string): Promise<ParsedMail[]> {
 
 /** The support mailbox's flags of the mail with this Message-ID. */
 async function flagsOf(messageId: string): Promise<Set<string> | undefined> {
-  return withImap('support', async (client) => {
+  return withInbox(dovecot, 'support', async (client) => {
     const uids = await client.search({ header: { 'message-id': messageId } }, { uid: true });
     const uid = (uids || [])[0];
     if (uid === undefined) return undefined;
@@ -581,7 +558,7 @@ describe('email channel', () => {
         });
         await answeredTicket(gus.address);
         const processed = await waitFor(async () => {
-          const counts = await withImap('movebox', async (client) => ({
+          const counts = await withInbox(dovecot, 'movebox', async (client) => ({
             inbox: client.mailbox ? client.mailbox.exists : -1,
             done: await client
               .status('Processed', { messages: true })

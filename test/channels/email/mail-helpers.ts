@@ -38,7 +38,8 @@ export function plainMail(input: {
   return { messageId, raw: `${lines.join('\r\n')}\r\n\r\n${body}` };
 }
 
-async function withInbox<T>(
+/** Works on a Dovecot user's INBOX over IMAP (locked), logging out afterwards. */
+export async function withInbox<T>(
   dovecot: LocalDovecot,
   user: string,
   work: (client: ImapFlow) => Promise<T>,
