@@ -37,8 +37,7 @@ export function auditVerdict(output: string): AuditVerdict {
     error?: { code?: string; summary?: string };
   };
   if (r.auditReportVersion === undefined || r.metadata?.vulnerabilities === undefined) {
-    const reason =
-      r.message ?? r.error?.summary ?? r.error?.code ?? 'npm audit returned no report';
+    const reason = r.message ?? r.error?.summary ?? r.error?.code ?? 'npm audit returned no report';
     return { kind: 'unavailable', reason };
   }
   const counts = r.metadata.vulnerabilities;
