@@ -3,12 +3,34 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-// E.164 and common local formats: a + or digit, then 7+ digits with optional separators.
-const PHONE = /\+?\d[\d\s().-]{6,}\d/g;
+// E.164 and common local formats: a + or digit, then 7+ digits with optional separators. Not
+// inside a run of letters and digits, so ids logged instead of values (ObjectIds, provider ids
+// such as Twilio's SM…) stay readable.
+const PHONE = /(?<![A-Za-z0-9])\+?\d[\d\s().-]{6,}\d(?![A-Za-z0-9])/g;
+// Credentials with a recognizable shape, wherever they appear in a text (a library's debug line,
+// an error message quoting a header or a URL).
+const CREDENTIALS: Array<[RegExp, string]> = [
+  // Authorization header values.
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
+  // Slack tokens (https://api.slack.com/authentication/token-types).
+  [/\bx(?:ox[abposr]|app)-[A-Za-z0-9-]{6,}/g, '[slack-token]'],
+  // Our integration keys and console API tokens: the key id stays, the secret part goes.
+  [/\b(sb[kt]_[0-9a-f]{12}_)[A-Za-z0-9_-]+/g, '$1[redacted]'],
+  // Credentials in query strings (Direct Line's stream URL carries its token as `t`).
+  [
+    /([?&](?:t|token|access_token|key|api_key|apikey|sig|signature|code|password)=)[^&\s"'#]+/gi,
+    '$1[redacted]',
+  ],
+];
+/** Keys whose values are credentials, whatever they hold. */
+const SECRET_KEY =
+  /secret|token|password|passwd|^pass$|authorization|cookie|csrf|signature|credential|private.?key|api.?key|session.?id|^sid$/i;
 
-/** Replaces emails and phone numbers in a string with placeholders (logs never hold them). */
+/** Replaces emails, phone numbers and credential-shaped values in a string with placeholders. */
 export function redactText(text: string): string {
-  return text
+  let out = text;
+  for (const [pattern, replacement] of CREDENTIALS) out = out.replace(pattern, replacement);
+  return out
     .replace(EMAIL, '[email]')
     .replace(PHONE, (match) => (match.replace(/\D/g, '').length >= 7 ? '[phone]' : match));
 }
@@ -18,18 +40,21 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) {
+    // Only what helps and holds no payload: an error's other fields (a client's request config,
+    // a response body) stay out.
+    const code = (value as { code?: unknown }).code;
     return {
       type: value.name,
       message: redactText(value.message),
+      ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
       stack: value.stack && redactText(value.stack),
+      ...(value.cause === undefined ? {} : { cause: redactValue(value.cause, depth + 1) }),
     };
   }
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = /secret|token|password|authorization|apikey|api_key/i.test(key)
-      ? '[redacted]'
-      : redactValue(inner, depth + 1);
+    out[key] = SECRET_KEY.test(key) ? '[redacted]' : redactValue(inner, depth + 1);
   }
   return out;
 }
@@ -39,19 +64,44 @@ export function createLogger(options: {
   level: string;
   destination?: NodeJS.WritableStream;
 }): Logger {
-  return pino(
+  const logger = pino(
     {
       level: options.level,
       formatters: {
         log: (object) => redactValue(object) as Record<string, unknown>,
       },
+      // `err` is already redacted (above); pino's own serializer would fold it into a new object.
+      serializers: { err: (value: unknown) => value },
       hooks: {
         logMethod(args, method) {
-          const redacted = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg));
+          const redacted: unknown[] = args.map((arg) =>
+            typeof arg === 'string' ? redactText(arg) : arg,
+          );
+          // pino takes the message of an error logged without one from the error itself, after
+          // this hook: give it the redacted message instead.
+          const [first, second] = redacted;
+          const error =
+            first instanceof Error
+              ? first
+              : typeof first === 'object' && first !== null
+                ? (first as { err?: unknown }).err
+                : undefined;
+          if (typeof second !== 'string' && error instanceof Error) {
+            const fields = first instanceof Error ? { err: first } : first;
+            redacted.splice(0, 1, fields, redactText(error.message));
+          }
           method.apply(this, redacted as Parameters<typeof method>);
         },
       },
     },
     options.destination ?? process.stdout,
   );
+  // A child's bindings skip formatters.log (and pino resets formatters.bindings for children):
+  // redact them on the way in. Children inherit this method, so grandchildren are covered too.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with each logger's own `this`
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, redactValue(bindings) as typeof bindings, childOptions);
+  } as typeof logger.child;
+  return logger;
 }
