@@ -24,6 +24,18 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  /**
+   * Outbound attempts whose outcome was lost (a crash or a timeout after the send began), by how
+   * the next run resolved them: `confirmed` (the channel said it went out: recorded, not sent
+   * again), `not-sent` (the channel said it did not: sent), `resent` (the channel cannot tell:
+   * sent again with the same idempotency key, for the receiver to drop).
+   */
+  readonly outboundUncertain = new Counter({
+    name: 'switchboard_outbound_uncertain_total',
+    help: 'Outbound attempts with a lost outcome, by channel and resolution (confirmed, not-sent, resent)',
+    labelNames: ['channel', 'resolution'] as const,
+    registers: [this.registry],
+  });
 
   constructor(options: { collectDefaults?: boolean } = {}) {
     if (options.collectDefaults ?? true) collectDefaultMetrics({ register: this.registry });

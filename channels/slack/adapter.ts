@@ -5,7 +5,7 @@ import { loadSlackChannelConfig, type SlackChannelConfig } from './config.ts';
 import { registerCustomerListeners } from './listeners.ts';
 import { SlackNames } from './names.ts';
 import type { SlackPlace } from './normalize.ts';
-import { SLACK_MAX_TEXT, sendSlack } from './send.ts';
+import { SLACK_MAX_TEXT, confirmSlack, sendSlack } from './send.ts';
 
 export const SLACK_CAPABILITIES: ChannelCapabilities = {
   threads: true,
@@ -61,6 +61,7 @@ export function createSlackChannel(deps: {
         },
         message,
       ),
+    confirmDelivery: (message, since) => confirmSlack({ client }, message, since),
   };
   return {
     adapter,

@@ -1,6 +1,7 @@
 import { webApi } from '@slack/bolt';
 import { SwitchboardError } from '../../src/domain/errors.ts';
 import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
+import type { DeliveryConfirmation } from '../../src/domain/ports.ts';
 import { escapeMrkdwn, markdownToMrkdwn } from './mrkdwn.ts';
 
 /** Slack truncates longer message text (https://docs.slack.dev/reference/methods/chat.postMessage). */
@@ -73,6 +74,26 @@ function retryAfterOf(error: unknown): number | undefined {
   return undefined;
 }
 
+/** Connection failures before the request reaches Slack: nothing can have been posted. */
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * Whether a Web API failure may come after Slack posted the message: a request error (no answer)
+ * other than a refused connection — a timeout, a reset. Slack's own answers (platform errors,
+ * HTTP errors, 429) are definite.
+ */
+function uncertain(error: unknown): boolean {
+  if ((error as { code?: unknown } | null)?.code !== webApi.ErrorCode.RequestError) return false;
+  const original = (error as { original?: { code?: unknown } }).original;
+  return !(typeof original?.code === 'string' && NOT_CONNECTED.has(original.code));
+}
+
 /** A Web API failure as ours: permanent platform errors are not retried, the rest are. */
 function deliveryError(error: unknown): SwitchboardError {
   const code = (error as { code?: unknown }).code;
@@ -88,8 +109,15 @@ function deliveryError(error: unknown): SwitchboardError {
   const reason = error instanceof Error ? error.message : String(error);
   return new SwitchboardError('SB_ERR_DELIVERY_FAILED', `Slack unreachable: ${reason}`, {
     cause: error,
+    deliveryUncertain: uncertain(error),
   });
 }
+
+/**
+ * Our message id on the posted message, as Slack message metadata: what `confirmSlack` looks for.
+ * https://docs.slack.dev/messaging/message-metadata
+ */
+export const METADATA_EVENT_TYPE = 'switchboard_message';
 
 /**
  * Posts the answer in the customer's thread (chat.postMessage with thread_ts). A 429 is waited out
@@ -114,6 +142,10 @@ export async function sendSlack(
       thread_ts: threadTs,
       text: slackTextFor(message),
       unfurl_links: false,
+      metadata: {
+        event_type: METADATA_EVENT_TYPE,
+        event_payload: { message_id: message.messageId },
+      },
     });
   let posted;
   try {
@@ -142,4 +174,49 @@ export async function sendSlack(
   if (!posted.ts)
     throw new SwitchboardError('SB_ERR_DELIVERY_FAILED', 'Slack answered without a ts');
   return { providerMessageId: `${posted.channel ?? channel}:${posted.ts}` };
+}
+
+/** How far back of the attempt's start a reply's ts may lie (clock skew, seconds). */
+const CONFIRM_SKEW_SECONDS = 30;
+
+/**
+ * Did the answer reach its thread since `since`? Reads the thread's replies since then with their
+ * metadata (conversations.replies, include_all_metadata; the history scopes the app already has)
+ * and looks for the one carrying this message id. Slack unreachable or rate limited (non-Marketplace
+ * apps get a low limit on this method): thrown, asked again on the retry. Another platform error:
+ * 'unknown', so the answer is posted again. One page (the replies since the attempt began).
+ * https://docs.slack.dev/reference/methods/conversations.replies
+ */
+export async function confirmSlack(
+  deps: Pick<SlackSendDeps, 'client'>,
+  message: OutboundMessage,
+  since: Date,
+): Promise<DeliveryConfirmation> {
+  if (message.to.kind !== 'slack') return undefined; // send refuses it before calling Slack
+  const { channel, threadTs } = slackAddress(message);
+  const oldest = Math.max(0, Math.floor(since.getTime() / 1000) - CONFIRM_SKEW_SECONDS);
+  let replies;
+  try {
+    replies = await deps.client.conversations.replies({
+      channel,
+      ts: threadTs,
+      oldest: `${oldest}.000000`,
+      include_all_metadata: true,
+      limit: 200,
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === webApi.ErrorCode.PlatformError) return 'unknown';
+    throw new SwitchboardError(
+      'SB_ERR_DELIVERY_FAILED',
+      `Slack conversations.replies: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  const posted = (replies.messages ?? []).find(
+    (m) =>
+      m.metadata?.event_type === METADATA_EVENT_TYPE &&
+      (m.metadata.event_payload as { message_id?: unknown } | undefined)?.message_id ===
+        message.messageId,
+  );
+  return posted?.ts === undefined ? undefined : { providerMessageId: `${channel}:${posted.ts}` };
 }

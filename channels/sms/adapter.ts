@@ -4,7 +4,7 @@ import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src
 import { loadSmsConfig, type SmsConfig } from './config.ts';
 import type { SmsStore } from './ports.ts';
 import { smsChannelRouter } from './routes.ts';
-import { createTwilioClient, sendSms } from './send.ts';
+import { confirmSms, createTwilioClient, sendSms } from './send.ts';
 
 export const SMS_CAPABILITIES: ChannelCapabilities = {
   threads: false,
@@ -41,6 +41,8 @@ export function createSmsChannel(deps: {
     id: 'sms',
     capabilities: SMS_CAPABILITIES,
     send: (message) => sendSms({ config, client, store: deps.store }, message),
+    confirmDelivery: (message, since) =>
+      confirmSms({ config, client, store: deps.store }, message, since),
   };
   const router = smsChannelRouter({
     config,

@@ -11,7 +11,7 @@ import { LiveHub } from './live.ts';
 import { chatPageRouter } from './page.ts';
 import type { WebchatFileStore } from './ports.ts';
 import { directLineRouter } from './routes.ts';
-import { sendWebchat } from './send.ts';
+import { confirmWebchat, sendWebchat } from './send.ts';
 import { DirectLineStream } from './stream.ts';
 import { RedisTranscript } from './transcript.ts';
 import { DirectLineTokens } from './verify.ts';
@@ -119,6 +119,7 @@ export function createWebchatChannel(deps: {
     id: 'webchat',
     capabilities: WEBCHAT_CAPABILITIES,
     send: (message) => sendWebchat(botAdapter, message),
+    confirmDelivery: (message) => confirmWebchat(transcript, message),
   };
 
   return {

@@ -312,7 +312,9 @@ export class DirectLineService {
         return { id };
       }
       const id =
-        meta?.messageId === undefined ? randomId() : `${conversationId}.m${meta.messageId}`;
+        meta?.messageId === undefined
+          ? randomId()
+          : answerActivityId(conversationId, meta.messageId);
       const from =
         meta?.authorKind === 'agent'
           ? {
@@ -331,6 +333,14 @@ export class DirectLineService {
       return { id };
     },
   };
+}
+
+/**
+ * The activity id of one of our messages in a conversation: made of the message id, so delivering
+ * it again appends nothing (the transcript's appends are idempotent by activity id).
+ */
+export function answerActivityId(conversationId: string, messageId: string): string {
+  return `${conversationId}.m${messageId}`;
 }
 
 /** What send.ts puts in an outgoing activity's channelData for the delivery above. */

@@ -1,9 +1,11 @@
 import type { Activity, ConversationReference } from 'botbuilder';
 import { SwitchboardError } from '../../src/domain/errors.ts';
 import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
+import type { DeliveryConfirmation } from '../../src/domain/ports.ts';
 import type { GatewayCloudAdapter } from './bot.ts';
-import { BOT_ID, type SwitchboardChannelData } from './directline.ts';
-import { LOCAL_CHANNEL_ID, LOCAL_SERVICE_URL } from './normalize.ts';
+import { BOT_ID, answerActivityId, type SwitchboardChannelData } from './directline.ts';
+import { LOCAL_CHANNEL_ID, LOCAL_SERVICE_URL, isLocal } from './normalize.ts';
+import type { RedisTranscript } from './transcript.ts';
 
 /**
  * The conversation reference a reply goes to: the one stored with the ticket's first message, or,
@@ -91,4 +93,23 @@ export async function sendWebchat(
       cause: error,
     });
   }
+}
+
+/**
+ * Did the message reach its conversation? On the gateway's own Direct Line an answer is an append
+ * to the conversation's history under an id made of the message id, so the history says (and a
+ * second delivery would append nothing anyway). A conversation on Azure Bot Service (Teams and the
+ * other Bot Framework channels) cannot be asked: 'unknown'.
+ */
+export async function confirmWebchat(
+  history: Pick<RedisTranscript, 'has'>,
+  message: OutboundMessage,
+): Promise<DeliveryConfirmation> {
+  const reference = referenceFor(message);
+  const conversationId = reference.conversation?.id;
+  if (!isLocal(reference) || conversationId === undefined) return 'unknown';
+  const id = answerActivityId(conversationId, message.messageId);
+  return (await history.has(conversationId, id)) === undefined
+    ? undefined
+    : { providerMessageId: id };
 }

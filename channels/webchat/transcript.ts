@@ -138,6 +138,12 @@ export class RedisTranscript {
     return { watermark: result[0], appended: result[1] === 1 };
   }
 
+  /** Whether an activity with this id is in the conversation's history (its watermark if so). */
+  async has(conversationId: string, activityId: string): Promise<string | undefined> {
+    const sid = await this.redis.hget(this.keys(conversationId).ids, activityId);
+    return sid ?? undefined;
+  }
+
   /** Up to `limit` activities after the watermark ('' = from the start), oldest first. */
   async after(conversationId: string, watermark: string, limit = 500): Promise<ActivityPage> {
     const start = watermark === '' ? '-' : `(${watermark}`;

@@ -43,7 +43,7 @@ export const ERROR_CATALOGUE = {
     httpStatus: 429,
     retryable: true,
     description:
-      'Too many requests from this visitor or address; retry after `Retry-After` seconds.',
+      'Too many requests from this visitor, address or API key; retry after `Retry-After` seconds.',
   },
   SB_ERR_NOT_FOUND: {
     httpStatus: 404,
@@ -110,14 +110,24 @@ export class SwitchboardError extends Error {
   readonly retryable: boolean;
   /** The request field at fault, for validation errors. */
   readonly field: string | undefined;
+  /**
+   * For a failed delivery: the provider may have taken the message anyway (a timeout, a connection
+   * lost after the request went out), so the next attempt asks the channel before sending again.
+   */
+  readonly deliveryUncertain: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; field?: string } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; field?: string; deliveryUncertain?: boolean } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SwitchboardError';
     this.code = code;
     this.httpStatus = ERROR_CATALOGUE[code].httpStatus;
     this.retryable = ERROR_CATALOGUE[code].retryable;
     this.field = options.field;
+    this.deliveryUncertain = options.deliveryUncertain ?? false;
   }
 
   toJSON(): { code: ErrorCode; message: string; field?: string } {

@@ -18,9 +18,24 @@ export interface ChannelCapabilities {
 export interface ChannelAdapter {
   readonly id: ChannelId;
   readonly capabilities: ChannelCapabilities;
-  /** Delivers one message; throws a SwitchboardError saying whether a retry could help. */
+  /**
+   * Delivers one message; throws a SwitchboardError saying whether a retry could help, and —
+   * `deliveryUncertain` — whether the provider may have taken the message anyway (a timeout).
+   */
   send(message: OutboundMessage): Promise<SendResult>;
+  /**
+   * Did this message go out since `since`? Asked before sending again when an earlier attempt's
+   * outcome is unknown (the process died, or the attempt timed out, after the send began). The
+   * provider's id when it did, `undefined` when it did not, `'unknown'` when the channel cannot
+   * tell (then the message is sent again, with the same idempotency identity). Throws a retryable
+   * SwitchboardError when the provider cannot be asked right now. Channels without a way to ask
+   * leave it out, which means `'unknown'`.
+   */
+  confirmDelivery?(message: OutboundMessage, since: Date): Promise<DeliveryConfirmation>;
 }
+
+/** What a channel knows of an earlier attempt to send a message: see `confirmDelivery`. */
+export type DeliveryConfirmation = SendResult | undefined | 'unknown';
 
 /** Where channels hand inbound messages: durable once the promise resolves. */
 export interface InboundSink {

@@ -1,7 +1,12 @@
 import type { Logger } from 'pino';
 import { SwitchboardError, isSwitchboardError } from '../domain/errors.ts';
-import { OutboundMessageSchema, type ChannelId, type OutboundMessage } from '../domain/message.ts';
-import type { ChannelAdapter } from '../domain/ports.ts';
+import {
+  OutboundMessageSchema,
+  type ChannelId,
+  type OutboundMessage,
+  type SendResult,
+} from '../domain/message.ts';
+import type { ChannelAdapter, DeliveryConfirmation } from '../domain/ports.ts';
 import type { MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
@@ -35,24 +40,29 @@ export function toOutboundMessage(message: MessageDoc, ticket: TicketDoc): Outbo
   });
 }
 
+/** How a run ended: sent now, found sent already, or found sent by the attempt whose outcome was lost. */
+export type DeliveryResult = 'sent' | 'already-sent' | 'confirmed';
+
 /**
  * Delivers one stored outbound message through its channel's adapter and records the outcome on
  * the message. Already-sent messages are skipped, so a redelivered job sends nothing twice.
+ *
+ * Each attempt is recorded (`sending`) before the channel is called. A run that finds `sending`
+ * knows an earlier attempt's outcome was lost — the process died after the send began, or the
+ * attempt timed out — and asks the channel first (`confirmDelivery`): gone out → recorded, not
+ * sent again; not gone out → sent; the channel cannot tell → sent again with the same
+ * idempotency identity (our message id: the API callback's X-Switchboard-Delivery header, the
+ * email's Message-ID), counted and logged.
+ *
  * Errors are rethrown for BullMQ to retry; the worker turns non-retryable ones into
  * UnrecoverableError.
  */
-export function deliverOutbound(
-  messageId: string,
-  deps: OutboundDeps,
-): Promise<'sent' | 'already-sent'> {
+export function deliverOutbound(messageId: string, deps: OutboundDeps): Promise<DeliveryResult> {
   // The status is read under the message's lock, so two runs of one job never both see "pending".
   return deps.pool.withOutboundLock(messageId, () => deliverUnderLock(messageId, deps));
 }
 
-async function deliverUnderLock(
-  messageId: string,
-  deps: OutboundDeps,
-): Promise<'sent' | 'already-sent'> {
+async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<DeliveryResult> {
   const message = await deps.pool.getMessage(messageId);
   if (!message)
     throw new SwitchboardError('SB_ERR_NOT_FOUND', `outbound message ${messageId} not found`);
@@ -68,23 +78,98 @@ async function deliverUnderLock(
       `no adapter for channel ${ticket.channel}`,
     );
   }
+  const outbound = toOutboundMessage(message, ticket);
+
+  const reopen = message.deliveryStatus === 'sending';
+  if (reopen) {
+    const since = message.attemptStartedAt ?? updatedAtOf(message);
+    const known = await askChannel(adapter, outbound, since);
+    if (known !== undefined && known !== 'unknown') {
+      await deps.pool.recordDelivery(message._id, {
+        status: 'sent',
+        providerMessageId: known.providerMessageId,
+      });
+      deps.metrics?.outboundUncertain.inc({ channel: ticket.channel, resolution: 'confirmed' });
+      deps.logger?.info(
+        { messageId, channel: ticket.channel, since },
+        'outbound: an interrupted attempt went out; recorded, not sent again',
+      );
+      await afterSent(message, ticket, deps);
+      return 'confirmed';
+    }
+    const resolution = known === 'unknown' ? 'resent' : 'not-sent';
+    deps.metrics?.outboundUncertain.inc({ channel: ticket.channel, resolution });
+    if (resolution === 'resent') {
+      // No personal data: our message id (a key of ids) and the channel only.
+      deps.logger?.warn(
+        { messageId, channel: ticket.channel, since, attempts: message.deliveryAttempts },
+        'outbound: an interrupted attempt may have gone out and the channel cannot tell; sending again with the same idempotency key',
+      );
+    }
+  }
+
+  // One write per attempt on the normal path: the attempt is durable before the provider sees it.
+  if (!(await deps.pool.markSending(message._id, { at: new Date(), reopen }))) {
+    return 'already-sent'; // a status callback settled it since it was read
+  }
+  let result: SendResult;
   try {
-    const result = await adapter.send(toOutboundMessage(message, ticket));
-    await deps.pool.recordDelivery(message._id, {
-      status: 'sent',
-      providerMessageId: result.providerMessageId,
-    });
-    if (!ticket.firstResponseAt) await deps.pool.noteFirstResponse(ticket._id, new Date());
-    if (message.authorKind === 'agent') await deps.onAgentReplySent?.(String(ticket._id));
-    deps.metrics?.messages.inc({ channel: ticket.channel, direction: 'out' });
-    return 'sent';
+    result = await adapter.send(outbound);
   } catch (error) {
-    const retryable = isSwitchboardError(error) ? error.retryable : true;
-    const reason = error instanceof Error ? error.message : String(error);
-    await deps.pool.recordDelivery(message._id, {
-      status: retryable ? 'pending' : 'failed',
-      error: reason,
-    });
+    await recordFailure(message._id, error, deps);
     throw error;
   }
+  // Should this write fail, the message stays `sending`: the retry asks the channel, not resends.
+  await deps.pool.recordDelivery(message._id, {
+    status: 'sent',
+    providerMessageId: result.providerMessageId,
+  });
+  await afterSent(message, ticket, deps);
+  return 'sent';
+}
+
+/** The channel's answer about an earlier attempt; 'unknown' when it has no way to ask. */
+function askChannel(
+  adapter: ChannelAdapter,
+  outbound: OutboundMessage,
+  since: Date,
+): Promise<DeliveryConfirmation> {
+  // Throws (retryable) when the provider cannot be asked now: the message stays `sending`.
+  return adapter.confirmDelivery
+    ? adapter.confirmDelivery(outbound, since)
+    : Promise.resolve('unknown');
+}
+
+function updatedAtOf(message: MessageDoc): Date {
+  const { updatedAt } = message as { updatedAt?: unknown };
+  return updatedAt instanceof Date ? updatedAt : new Date(0);
+}
+
+/**
+ * Where a failed attempt leaves the message: `pending` (not sent, a retry sends) or `failed` (not
+ * sent, no retry) when the channel knows nothing went out; `sending` (the retry asks the channel
+ * first) when it may have — the adapter says so, or the error is not one of ours (unexpected,
+ * perhaps after the provider took the message).
+ */
+function statusAfter(error: unknown): 'pending' | 'failed' | 'sending' {
+  if (!isSwitchboardError(error)) return 'sending';
+  if (!error.retryable) return 'failed';
+  return error.deliveryUncertain ? 'sending' : 'pending';
+}
+
+async function recordFailure(messageId: string, error: unknown, deps: OutboundDeps) {
+  const reason = error instanceof Error ? error.message : String(error);
+  try {
+    await deps.pool.recordDelivery(messageId, { status: statusAfter(error), error: reason });
+  } catch (recordError) {
+    // The send's own error is the one to retry on; the message stays `sending` (asked first).
+    deps.logger?.warn({ messageId, err: recordError }, 'outbound: failed attempt not recorded');
+  }
+}
+
+/** Bookkeeping once a message is known to have gone out (by this run or an interrupted one). */
+async function afterSent(message: MessageDoc, ticket: TicketDoc, deps: OutboundDeps) {
+  if (!ticket.firstResponseAt) await deps.pool.noteFirstResponse(ticket._id, new Date());
+  if (message.authorKind === 'agent') await deps.onAgentReplySent?.(String(ticket._id));
+  deps.metrics?.messages.inc({ channel: ticket.channel, direction: 'out' });
 }

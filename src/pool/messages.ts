@@ -105,13 +105,40 @@ export async function createOutbound(
   return stored;
 }
 
-/** Records the outcome of one delivery attempt on the message. */
+/**
+ * Opens a delivery attempt before the channel is called: `sending`, and when the open attempts
+ * began. A later run that finds `sending` knows an attempt's outcome was lost and asks the channel
+ * first. `reopen`: the previous attempt was still open (its outcome just resolved as not sent, or
+ * unknowable); it is counted now, and its start time kept so a later question looks back far
+ * enough. One write, by _id. False when the message is no longer pending or sending (a status
+ * callback settled it since it was read).
+ */
+export async function markSending(
+  models: PoolModels,
+  messageId: string,
+  options: { at: Date; reopen: boolean },
+): Promise<boolean> {
+  const update = options.reopen
+    ? { $set: { deliveryStatus: 'sending' }, $inc: { deliveryAttempts: 1 } }
+    : { $set: { deliveryStatus: 'sending', attemptStartedAt: options.at } };
+  const applied = await models.Message.updateOne(
+    { _id: messageId, deliveryStatus: { $in: ['pending', 'sending'] } },
+    update,
+  );
+  return applied.matchedCount > 0;
+}
+
+/**
+ * Records the outcome of one delivery attempt on the message. `sending` with an error: the attempt
+ * failed in a way that may have reached the provider (a timeout); it stays open, so the next run
+ * asks the channel before sending again.
+ */
 export async function recordDelivery(
   models: PoolModels,
   messageId: string,
   outcome:
     | { status: 'sent' | 'delivered'; providerMessageId?: string | undefined }
-    | { status: 'failed' | 'pending'; error: string },
+    | { status: 'failed' | 'pending' | 'sending'; error: string },
 ): Promise<void> {
   const now = new Date();
   const set: Record<string, unknown> =
@@ -124,18 +151,17 @@ export async function recordDelivery(
             ? {}
             : { providerMessageId: outcome.providerMessageId }),
         };
+  // An attempt left open (`sending`) is counted when a later run resolves it (markSending).
+  const inc = outcome.status === 'sending' ? {} : { $inc: { deliveryAttempts: 1 } };
   // A channel's delivery receipt may have arrived before this write (a fast "delivered" status
   // callback): the status only moves forward, the other fields are recorded either way.
   const applied = await models.Message.updateOne(
     { _id: messageId, deliveryStatus: { $nin: ['delivered', 'failed'] } },
-    { $set: set, $inc: { deliveryAttempts: 1 } },
+    { $set: set, ...inc },
   );
   if (applied.matchedCount === 0) {
     const { deliveryStatus: _settled, ...rest } = set;
-    await models.Message.updateOne(
-      { _id: messageId },
-      { $set: rest, $inc: { deliveryAttempts: 1 } },
-    );
+    await models.Message.updateOne({ _id: messageId }, { $set: rest, ...inc });
   }
 }
 

@@ -128,7 +128,18 @@ const attachmentSchema = new Schema(
   { _id: false },
 );
 
-export const DELIVERY_STATUSES = ['received', 'pending', 'sent', 'delivered', 'failed'] as const;
+/**
+ * `sending`: an attempt began and its outcome is not recorded yet; found by a later run, it means
+ * the outcome was lost (a crash or a timeout), and the channel is asked before sending again.
+ */
+export const DELIVERY_STATUSES = [
+  'received',
+  'pending',
+  'sending',
+  'sent',
+  'delivered',
+  'failed',
+] as const;
 
 /**
  * `_id` is the idempotency key itself — `<channel>.<channelMessageId>` inbound, `sb.<cause key>`
@@ -160,6 +171,8 @@ const messageSchema = new Schema(
     deliveryStatus: { type: String, enum: DELIVERY_STATUSES, required: true },
     deliveryError: { type: String },
     deliveryAttempts: { type: Number, default: 0 },
+    /** When the attempts whose outcome is unknown began (set with `sending`, kept across them). */
+    attemptStartedAt: { type: Date },
     /** Inbound: has the responder's decision been carried out (so a retried job resumes there)? */
     handled: { type: Boolean, default: false },
     intent: { type: String },

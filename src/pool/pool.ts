@@ -9,6 +9,7 @@ import {
   appendInbound,
   createOutbound,
   markHandled,
+  markSending,
   recordDelivery,
   type OutboundDraft,
 } from './messages.ts';
@@ -195,6 +196,13 @@ export class TicketPool {
 
   createOutbound(draft: OutboundDraft): Promise<MessageDoc> {
     return createOutbound(this.models, draft);
+  }
+
+  /** Opens a delivery attempt (`sending`) before the channel is called; see messages.ts. */
+  markSending(
+    ...args: Parameters<typeof markSending> extends [unknown, ...infer Rest] ? Rest : never
+  ): Promise<boolean> {
+    return markSending(this.models, ...args);
   }
 
   recordDelivery(
