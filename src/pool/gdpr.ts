@@ -14,7 +14,7 @@ import { recordAudit } from './audit.ts';
 import { registerEmailModels } from './email-store.ts';
 import type { DocumentLocks } from './locks.ts';
 import type { ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
-import { registerSmsModels } from './sms-compliance.ts';
+import { eraseOptOuts, registerSmsModels } from './sms-compliance.ts';
 
 /** What replaces erased text. */
 export const ERASED = '[erased]';
@@ -193,6 +193,17 @@ export function scrub(value: unknown, needles: readonly string[]): unknown {
   return value;
 }
 
+/**
+ * A ticket's stored urgency facts (src/dispatch/scoring.ts) without the person: `texts` are the
+ * customer's recent messages, copied for the score's explanation, so each goes whole.
+ */
+function eraseUrgencyFacts(facts: unknown, needles: readonly string[]): unknown {
+  const scrubbed = scrub(facts, needles);
+  if (!scrubbed || typeof scrubbed !== 'object' || Array.isArray(scrubbed)) return scrubbed;
+  const texts = (scrubbed as { texts?: unknown }).texts;
+  return Array.isArray(texts) ? { ...scrubbed, texts: texts.map(() => ERASED) } : scrubbed;
+}
+
 /** Audit events about the contact: its own and its tickets' subjects, or naming its identities. */
 async function auditEventsAbout(
   models: PoolModels,
@@ -320,6 +331,8 @@ export interface ErasureCounts {
   webchatFiles: number;
   webchatTranscripts: number;
   smsOptOuts: number;
+  /** Of those, numbers that had opted out: still refused, on the suppression list by hash. */
+  smsSuppressed: number;
   emailRecords: number;
   suggestions: number;
   auditEvents: number;
@@ -461,14 +474,14 @@ export async function eraseContact(
       if (typeof t.escalationReason === 'string')
         set['escalationReason'] = scrub(t.escalationReason, needles);
       if (t.urgencyFacts !== undefined && t.urgencyFacts !== null)
-        set['urgencyFacts'] = scrub(t.urgencyFacts, needles);
+        set['urgencyFacts'] = eraseUrgencyFacts(t.urgencyFacts, needles);
       await models.Ticket.updateOne({ _id: t._id }, { $set: set });
     }
 
-    const sms = registerSmsModels(db);
     const email = registerEmailModels(db);
-    // The opt-out record is keyed by the number itself; nothing is sent to an erased contact.
-    const optOuts = await sms.SmsOptOut.deleteMany({ _id: { $in: fp.phones } });
+    // The opt-out record is keyed by the number itself, so it goes; a STOP must outlive it (we may
+    // never text that number again until a START), so the refusal stays as a keyed hash.
+    const optOuts = await eraseOptOuts({ connection: db, locks: deps.locks }, fp.phones);
     const emailThreadKeys = ticketsOf(fp, 'email').map((t) => t.threadKey);
     const emailRecords =
       (await email.EmailRejection.deleteMany({ from: { $in: fp.emails } })).deletedCount +
@@ -515,7 +528,8 @@ export async function eraseContact(
       attachments: attachments.deletedCount,
       webchatFiles: webchatFiles.deletedCount,
       webchatTranscripts,
-      smsOptOuts: optOuts.deletedCount,
+      smsOptOuts: optOuts.removed,
+      smsSuppressed: optOuts.suppressed,
       emailRecords,
       suggestions: suggestions.deletedCount,
       auditEvents,

@@ -4,13 +4,19 @@
  * The dashboard reads the tickets of the range with one bounded query (only the fields it needs)
  * and aggregates in Node: FerretDB 1.24 supports only the common aggregation stages, and grouping
  * by hour and channel, medians and percentiles would need several of the others. The bound is
- * explicit (`DASHBOARD_MAX_TICKETS`); a report over more says so (`truncated`).
+ * explicit (`DASHBOARD_MAX_TICKETS`); a report over more says so (`truncated`). The forecast
+ * chart reuses those tickets and reads one more bounded query, two fields of the tickets from
+ * before the range that dispatch's forecast looks back on.
  */
 import type { Types } from 'mongoose';
+import { DEFAULT_DISPATCH_SETTINGS, type ForecastSettings } from '../dispatch/config.ts';
+import { forecastDemand, meanAbsolutePercentageError } from '../dispatch/forecast.ts';
 import type { AgentDoc, AuditEventDoc, PoolModels } from './models.ts';
 
 /** Most tickets one dashboard reads. */
 export const DASHBOARD_MAX_TICKETS = 50_000;
+/** Most tickets from before the range the forecast chart reads as history (the newest kept). */
+export const DASHBOARD_FORECAST_MAX_TICKETS = 50_000;
 /** A ticket due within this many minutes (or overdue) is "at risk now". */
 export const AT_RISK_MINUTES = 30;
 
@@ -55,7 +61,43 @@ export interface Dashboard {
   atRisk: Array<{ id: string; number: number; channel: string; dueAt: Date; overdue: boolean }>;
   agentLoad: Array<{ id: string; name: string; status: string; active: number; capacity: number }>;
   csat: { responses: number; average: number | null; distribution: number[] };
+  forecast: DashboardForecast;
 }
+
+/**
+ * The 24-hour demand forecast against what arrived: for each complete hour of the last 24 of the
+ * range, the total dispatch's forecast (src/dispatch/forecast.ts) would have given that hour from
+ * the history before it, beside the tickets that came; and, when the range reaches the running
+ * hour, the forecast of the next 24 hours. Tickets of the range's channel only, when it has one.
+ */
+export interface DashboardForecast {
+  /** The hours compared (UTC, as the volume chart's hourly buckets), oldest first. */
+  hours: string[];
+  forecast: number[];
+  actual: number[];
+  /**
+   * Mean absolute percentage error of `forecast` against `actual`, in %, over the hours that had
+   * tickets (forecast.ts's measure); null when none had any.
+   */
+  mape: number | null;
+  /** The next 24 hours from the running one, when the range reaches it; else empty. */
+  ahead: { hours: string[]; forecast: number[]; agentsNeeded: number[] };
+  /** The history before the range was cut at DASHBOARD_FORECAST_MAX_TICKETS (oldest left out). */
+  truncated: boolean;
+}
+
+/** What the forecast chart needs: its hours and how far back the history goes. */
+export interface ForecastWindow {
+  /** First and past-the-last compared hour, in hours since the epoch (equal: none). */
+  startHour: number;
+  endHour: number;
+  /** The next 24 hours are forecast too (the range reaches the running hour). */
+  ahead: boolean;
+  /** Earliest ticket any of these forecasts reads; undefined: no forecast to make. */
+  historyFrom: Date | undefined;
+}
+
+const HOUR_MS = 3_600_000;
 
 /** The value below which `share` of the sorted values lie (nearest rank). */
 function percentile(sorted: readonly number[], share: number): number | null {
@@ -87,13 +129,117 @@ function bucketKey(at: Date, bucket: 'hour' | 'day'): string {
   return bucket === 'hour' ? `${iso.slice(0, 13)}:00Z` : iso.slice(0, 10);
 }
 
-/** The dashboard's numbers from the tickets of the range (pure; tested on its own). */
+/**
+ * The hours the forecast chart compares: the complete hours of the range (the running hour is
+ * incomplete), the last 24 of them; the next 24 when the range reaches the running hour (a range
+ * that ends "now" or later, as the API's default and the console's "to today" do).
+ */
+export function forecastWindow(
+  range: { from: Date; to: Date },
+  now: Date,
+  settings: ForecastSettings,
+): ForecastWindow {
+  const nowHour = Math.floor(now.getTime() / HOUR_MS);
+  const endHour = Math.max(
+    Math.ceil(range.from.getTime() / HOUR_MS),
+    Math.min(Math.floor(range.to.getTime() / HOUR_MS), nowHour),
+  );
+  const startHour = Math.max(endHour - 24, Math.ceil(range.from.getTime() / HOUR_MS));
+  const ahead =
+    range.from.getTime() <= now.getTime() && Math.floor(range.to.getTime() / HOUR_MS) >= nowHour;
+  const first = startHour < endHour ? startHour : ahead ? nowHour : undefined;
+  return {
+    startHour,
+    endHour,
+    ahead,
+    historyFrom:
+      first === undefined
+        ? undefined
+        : new Date(first * HOUR_MS - settings.historyWeeks * 7 * 86_400_000),
+  };
+}
+
+/** Index of the first item of `sorted` (ascending by time) at or after `time`. */
+function firstAtOrAfter(sorted: ReadonlyArray<{ at: Date }>, time: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid]?.at.getTime() ?? Infinity) < time) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * The forecast chart from the tickets (pure; tested on its own). `history` holds the tickets the
+ * window needs (from `historyFrom` on, of the range's channel). Each hour's forecast is
+ * forecastDemand's first hour with "now" at that hour and the history dispatch would have read
+ * then (`historyWeeks` back), so the chart shows what dispatch actually predicted.
+ */
+export function forecastAgainstActual(
+  history: ReadonlyArray<{ at: Date; channel: string }>,
+  range: { from: Date; to: Date },
+  now: Date,
+  settings: ForecastSettings,
+  truncated = false,
+): DashboardForecast {
+  const span = forecastWindow(range, now, settings);
+  const sorted = [...history].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const lookBack = settings.historyWeeks * 7 * 86_400_000;
+  const forecastAt = (time: number) =>
+    forecastDemand(
+      sorted.slice(firstAtOrAfter(sorted, time - lookBack), firstAtOrAfter(sorted, time)),
+      new Date(time),
+      settings,
+    );
+  const hours: string[] = [];
+  const forecast: number[] = [];
+  const actual: number[] = [];
+  for (let hour = span.startHour; hour < span.endHour; hour += 1) {
+    const time = hour * HOUR_MS;
+    hours.push(bucketKey(new Date(time), 'hour'));
+    forecast.push(forecastAt(time).hours[0]?.total ?? 0);
+    actual.push(firstAtOrAfter(sorted, time + HOUR_MS) - firstAtOrAfter(sorted, time));
+  }
+  const next = span.ahead ? forecastAt(now.getTime()).hours : [];
+  return {
+    hours,
+    forecast,
+    actual,
+    mape: actual.some((n) => n > 0)
+      ? Math.round(meanAbsolutePercentageError(actual, forecast) * 10) / 10
+      : null,
+    ahead: {
+      hours: next.map((h) => bucketKey(h.hour, 'hour')),
+      forecast: next.map((h) => h.total),
+      agentsNeeded: next.map((h) => h.agentsNeeded),
+    },
+    truncated,
+  };
+}
+
+/** The forecast chart of a range with no hour to compare or forecast. */
+export const NO_FORECAST: DashboardForecast = {
+  hours: [],
+  forecast: [],
+  actual: [],
+  mape: null,
+  ahead: { hours: [], forecast: [], agentsNeeded: [] },
+  truncated: false,
+};
+
+/**
+ * The dashboard's numbers from the tickets of the range (pure; tested on its own). `forecast`
+ * comes from forecastAgainstActual, which needs history from before the range.
+ */
 export function computeDashboard(
   tickets: readonly DashboardTicket[],
   agents: readonly AgentDoc[],
   atRisk: Dashboard['atRisk'],
   range: DashboardRange,
   truncated: boolean,
+  forecast: DashboardForecast = NO_FORECAST,
 ): Dashboard {
   const spanHours = (range.to.getTime() - range.from.getTime()) / 3_600_000;
   const bucket = spanHours <= 72 ? 'hour' : 'day';
@@ -156,14 +302,20 @@ export function computeDashboard(
       average: scores.length === 0 ? null : scores.reduce((s, v) => s + v, 0) / scores.length,
       distribution,
     },
+    forecast,
   };
 }
 
-/** Reads what the dashboard needs and computes it. */
+/**
+ * Reads what the dashboard needs and computes it: the range's tickets once, the agents, the open
+ * tickets, and (one more query, two fields) the forecast's history from before the range.
+ * `forecastSettings`: dispatch's forecast settings (alpha, history weeks, staffing target).
+ */
 export async function loadDashboard(
   models: PoolModels,
   range: DashboardRange,
   now = new Date(),
+  forecastSettings: ForecastSettings = DEFAULT_DISPATCH_SETTINGS.forecast,
 ): Promise<Dashboard> {
   const filter: Record<string, unknown> = { createdAt: { $gte: range.from, $lt: range.to } };
   if (range.channel) filter['channel'] = range.channel;
@@ -232,13 +384,30 @@ export async function loadDashboard(
       dueAt: due,
       overdue: due.getTime() < now.getTime(),
     }));
-  return computeDashboard(
-    tickets.slice(0, DASHBOARD_MAX_TICKETS),
-    agents,
-    atRisk,
+  const inRange = tickets.slice(0, DASHBOARD_MAX_TICKETS);
+  const span = forecastWindow(range, now, forecastSettings);
+  let before: Array<{ createdAt: Date; channel: string }> = [];
+  if (span.historyFrom && span.historyFrom.getTime() < range.from.getTime()) {
+    const historyFilter: Record<string, unknown> = {
+      createdAt: { $gte: span.historyFrom, $lt: range.from },
+    };
+    if (range.channel) historyFilter['channel'] = range.channel;
+    before = await models.Ticket.find(historyFilter, { _id: 0, createdAt: 1, channel: 1 })
+      .sort({ createdAt: -1 })
+      .limit(DASHBOARD_FORECAST_MAX_TICKETS + 1)
+      .lean();
+  }
+  const forecast = forecastAgainstActual(
+    [...before.slice(0, DASHBOARD_FORECAST_MAX_TICKETS), ...inRange].map((t) => ({
+      at: t.createdAt,
+      channel: t.channel,
+    })),
     range,
-    truncated,
+    now,
+    forecastSettings,
+    before.length > DASHBOARD_FORECAST_MAX_TICKETS,
   );
+  return computeDashboard(inRange, agents, atRisk, range, truncated, forecast);
 }
 
 /** The dashboard's charts as CSV rows (header first). */
@@ -304,6 +473,31 @@ export function dashboardCsv(dashboard: Dashboard, chart: string): string[][] | 
         ['score', 'responses'],
         ...dashboard.csat.distribution.map((n, i) => [String(i + 1), String(n)]),
       ];
+    case 'forecast': {
+      // Compared hours first (with the actual tickets and each hour's error), then the next 24.
+      const f = dashboard.forecast;
+      return [
+        ['hour', 'forecast', 'actual', 'error_percent', 'agents_needed'],
+        ...f.hours.map((hour, i) => {
+          const actual = f.actual[i] ?? 0;
+          const predicted = f.forecast[i] ?? 0;
+          return [
+            hour,
+            String(predicted),
+            String(actual),
+            actual > 0 ? ((Math.abs(actual - predicted) / actual) * 100).toFixed(1) : '',
+            '',
+          ];
+        }),
+        ...f.ahead.hours.map((hour, i) => [
+          hour,
+          String(f.ahead.forecast[i] ?? 0),
+          '',
+          '',
+          String(f.ahead.agentsNeeded[i] ?? 0),
+        ]),
+      ];
+    }
     default:
       return undefined;
   }

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 import type { DeliveryStatusUpdate, OptOutRecord, SmsStore } from '../../channels/sms/ports.ts';
 import { InboundMessageSchema, type InboundMessageInput } from '../domain/message.ts';
@@ -49,7 +50,28 @@ const smsSendSchema = new Schema(
   { timestamps: true },
 );
 
+/**
+ * The suppression list: the opt-outs of erased numbers (src/pool/gdpr.ts). `_id` = hex
+ * HMAC-SHA256 of the E.164 number under the suppression key, so the list holds no phone number
+ * and still refuses a number that said STOP; a START from that number lifts it.
+ */
+const smsSuppressionSchema = new Schema(
+  {
+    _id: { type: String },
+    keyword: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { timestamps: true },
+);
+
+/** The suppression key when SMS_SUPPRESSION_KEY is unset: random, made once (`_id` 'hmac'). */
+const smsSuppressionKeySchema = new Schema(
+  { _id: { type: String }, key: { type: String, required: true } },
+  { timestamps: true },
+);
+
 type SmsOptOutDoc = InferSchemaType<typeof smsOptOutSchema> & { _id: string };
+type SmsSuppressionDoc = InferSchemaType<typeof smsSuppressionSchema> & { _id: string };
 type SmsDeliveryDoc = InferSchemaType<typeof smsDeliverySchema> & { _id: string };
 type SmsSendDoc = InferSchemaType<typeof smsSendSchema> & { _id: string };
 
@@ -58,6 +80,12 @@ function createSmsModels(connection: Connection) {
     SmsOptOut: connection.model('SmsOptOut', smsOptOutSchema, 'sms_opt_outs'),
     SmsDelivery: connection.model('SmsDelivery', smsDeliverySchema, 'sms_deliveries'),
     SmsSend: connection.model('SmsSend', smsSendSchema, 'sms_sends'),
+    SmsSuppression: connection.model('SmsSuppression', smsSuppressionSchema, 'sms_suppressions'),
+    SmsSuppressionKey: connection.model(
+      'SmsSuppressionKey',
+      smsSuppressionKeySchema,
+      'sms_suppression_key',
+    ),
   };
 }
 export type SmsModels = ReturnType<typeof createSmsModels>;
@@ -72,6 +100,112 @@ export function registerSmsModels(connection: Connection): SmsModels {
     registered.set(connection, models);
   }
   return models;
+}
+
+// ---- the suppression list ----------------------------------------------------------------------
+
+/** SMS_SUPPRESSION_KEY per connection, given by the composition root through PoolSmsStore. */
+const configuredKeys = new WeakMap<Connection, string>();
+const resolvedKeys = new WeakMap<Connection, Promise<Buffer>>();
+
+/**
+ * Sets the suppression key of a connection's list (SMS_SUPPRESSION_KEY). PoolSmsStore calls it
+ * when built with a key, which the composition root does at start, so the erasure (gdpr.ts) and
+ * the sender hash alike. A second, different key for the same connection is a configuration error.
+ */
+export function configureSuppressionKey(connection: Connection, key: string): void {
+  const current = configuredKeys.get(connection);
+  if (current === key) return;
+  if (current !== undefined) {
+    throw new SwitchboardError(
+      'SB_ERR_CONFIG',
+      'SMS_SUPPRESSION_KEY: two different keys for one database connection',
+    );
+  }
+  configuredKeys.set(connection, key);
+  resolvedKeys.delete(connection);
+}
+
+async function storedKey(connection: Connection): Promise<Buffer> {
+  const { SmsSuppressionKey } = registerSmsModels(connection);
+  const read = async () =>
+    (await SmsSuppressionKey.findById('hmac').lean()) as { key: string } | null;
+  const found = await read();
+  if (found) return Buffer.from(found.key, 'base64');
+  try {
+    await SmsSuppressionKey.create({ _id: 'hmac', key: randomBytes(32).toString('base64') });
+  } catch (error) {
+    // Another process made it first (duplicate _id): theirs is the key.
+    if ((error as { code?: unknown }).code !== 11000) throw error;
+  }
+  const made = await read();
+  if (!made) throw new SwitchboardError('SB_ERR_INTERNAL', 'the SMS suppression key vanished');
+  return Buffer.from(made.key, 'base64');
+}
+
+/**
+ * The key of a connection's suppression list: SMS_SUPPRESSION_KEY when configured; unset, a
+ * random key made once and kept in the database (then a copy of the database alone suffices to
+ * test a number against the list: set the variable to keep the key elsewhere).
+ */
+function suppressionKey(connection: Connection): Promise<Buffer> {
+  const known = resolvedKeys.get(connection);
+  if (known) return known;
+  const configured = configuredKeys.get(connection);
+  const key =
+    configured !== undefined
+      ? Promise.resolve(Buffer.from(configured, 'utf8'))
+      : storedKey(connection);
+  resolvedKeys.set(connection, key);
+  // A failed read is not remembered: the next call tries again.
+  key.catch(() => {
+    if (resolvedKeys.get(connection) === key) resolvedKeys.delete(connection);
+  });
+  return key;
+}
+
+/** The suppression list's `_id` for an E.164 number (hex HMAC-SHA256). */
+export async function suppressionId(connection: Connection, number: string): Promise<string> {
+  return createHmac('sha256', await suppressionKey(connection))
+    .update(number)
+    .digest('hex');
+}
+
+/**
+ * Erasure of SMS opt-out records (src/pool/gdpr.ts): each record of `numbers` goes, and an
+ * opted-out number's refusal stays on the suppression list, under its keyed hash only. Each
+ * number under the opt-out's lock, so a STOP or START arriving meanwhile is not lost.
+ */
+export async function eraseOptOuts(
+  deps: { connection: Connection; locks: DocumentLocks },
+  numbers: readonly string[],
+): Promise<{ removed: number; suppressed: number }> {
+  const models = registerSmsModels(deps.connection);
+  let removed = 0;
+  let suppressed = 0;
+  for (const number of new Set(numbers)) {
+    await deps.locks.withLock(`sms.optout.${number}`, async () => {
+      const record = (await models.SmsOptOut.findById(number).lean()) as SmsOptOutDoc | null;
+      if (!record) return;
+      if (record.optedOut) {
+        // Written before the record goes: a crash in between leaves both, and a re-run ends it.
+        const id = await suppressionId(deps.connection, number);
+        const current = (await models.SmsSuppression.findById(
+          id,
+        ).lean()) as SmsSuppressionDoc | null;
+        if (!current || current.at <= record.at) {
+          await models.SmsSuppression.updateOne(
+            { _id: id },
+            { $set: { keyword: record.keyword, at: record.at } },
+            { upsert: true },
+          );
+        }
+        suppressed += 1;
+      }
+      removed += (await models.SmsOptOut.deleteOne({ _id: number })).deletedCount;
+    });
+  }
+  return { removed, suppressed };
 }
 
 /**
@@ -101,6 +235,7 @@ function deliveryStatusOf(status: string): 'sent' | 'delivered' | 'failed' {
 /** The SMS channel's storage over the ticket pool (see channels/sms/ports.ts). */
 export class PoolSmsStore implements SmsStore {
   private readonly models: SmsModels;
+  private readonly connection: Connection;
 
   constructor(
     private readonly deps: {
@@ -109,13 +244,36 @@ export class PoolSmsStore implements SmsStore {
       locks: DocumentLocks;
       /** Queues delivery of a stored outbound message (pipeline's enqueueDelivery). */
       enqueue: (message: MessageDoc) => Promise<void>;
+      /**
+       * SMS_SUPPRESSION_KEY: the key of the suppression list's hashes. Unset: the key already set
+       * for this database connection, else one kept in the database (see suppressionKey).
+       */
+      suppressionKey?: string | undefined;
     },
   ) {
-    this.models = registerSmsModels(deps.pool.models.Ticket.db);
+    this.connection = deps.pool.models.Ticket.db;
+    this.models = registerSmsModels(this.connection);
+    if (deps.suppressionKey !== undefined)
+      configureSuppressionKey(this.connection, deps.suppressionKey);
   }
 
+  /** The number's opt-out record, or its suppression entry once erased (the newer of the two). */
   async optOutOf(number: string): Promise<OptOutRecord | undefined> {
-    const doc = (await this.models.SmsOptOut.findById(number).lean()) as SmsOptOutDoc | null;
+    const id = await suppressionId(this.connection, number);
+    const [doc, suppressed] = (await Promise.all([
+      this.models.SmsOptOut.findById(number).lean(),
+      this.models.SmsSuppression.findById(id).lean(),
+    ])) as [SmsOptOutDoc | null, SmsSuppressionDoc | null];
+    if (suppressed && (!doc || doc.at < suppressed.at)) {
+      // The keyword message went with the erasure: no MessageSid to name.
+      return {
+        number,
+        optedOut: true,
+        keyword: suppressed.keyword,
+        at: suppressed.at,
+        messageSid: '',
+      };
+    }
     return doc
       ? {
           number: doc._id,
@@ -145,6 +303,15 @@ export class PoolSmsStore implements SmsStore {
         { $set: change, $push: { history: change } },
         { upsert: true },
       );
+      // An opt-in lifts an erased number's suppression too (an older entry only: the newer wins).
+      if (!record.optedOut) {
+        const id = await suppressionId(this.connection, record.number);
+        const suppressed = (await this.models.SmsSuppression.findById(
+          id,
+        ).lean()) as SmsSuppressionDoc | null;
+        if (suppressed && suppressed.at <= record.at)
+          await this.models.SmsSuppression.deleteOne({ _id: id });
+      }
     });
   }
 

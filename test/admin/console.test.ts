@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Types } from 'mongoose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
@@ -21,11 +22,49 @@ const ARTICLES = seedArticles(['order-status', 'password-reset', 'gift-cards']).
   (a) => a.locale === 'en',
 );
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+const HOUR = 3_600_000;
+const GRACE = {
+  name: 'Grace Hopper',
+  email: 'grace.hopper@example.test',
+  phone: '+15550102222',
+  text: 'CONSOLETEXT my compiler lost a moth',
+};
 
 let gateway: Gateway;
 let server: Server;
 let browser: Browser;
 let base: string;
+let graceId: string;
+
+/**
+ * Three days of web chat tickets written as stored tickets with their creation time in the past,
+ * the history the dashboard's forecast chart reads: one an hour at night, three in office hours,
+ * and two more an hour in the last six hours (a surge the forecast cannot know).
+ */
+async function plantTicketHistory(): Promise<void> {
+  const nowHour = Math.floor(Date.now() / HOUR);
+  const docs: Array<Record<string, unknown>> = [];
+  for (let hour = nowHour - 72; hour < nowHour; hour += 1) {
+    const hourOfDay = new Date(hour * HOUR).getUTCHours();
+    const count = (hourOfDay >= 9 && hourOfDay < 18 ? 3 : 1) + (hour >= nowHour - 6 ? 2 : 0);
+    for (let i = 0; i < count; i += 1) {
+      const n = docs.length;
+      const createdAt = new Date(hour * HOUR + (i + 1) * 60_000);
+      docs.push({
+        number: 900_000 + n,
+        channel: 'webchat',
+        threadKey: `history-${n}`,
+        contactId: new Types.ObjectId(),
+        status: 'resolved',
+        replyTo: { kind: 'webchat', value: `history-${n}` },
+        createdAt,
+        updatedAt: createdAt,
+        resolvedAt: new Date(createdAt.getTime() + 600_000),
+      });
+    }
+  }
+  await gateway.pool.models.Ticket.collection.insertMany(docs);
+}
 
 beforeAll(async () => {
   gateway = await startKbGateway({
@@ -34,6 +73,7 @@ beforeAll(async () => {
   });
   await makeAccount(gateway, 'admin');
   await makeAccount(gateway, 'agent');
+  await makeAccount(gateway, 'supervisor');
   const carol = await makeAgent(gateway, 'Carol');
   await escalatedConversation(gateway, {
     text: 'Can I collect my order from a locker?',
@@ -41,6 +81,23 @@ beforeAll(async () => {
     resolve: true,
   });
   await escalatedConversation(gateway, { text: 'do you ship to mars', channel: 'sms' });
+  await plantTicketHistory();
+  // A contact known by an email and a phone, for the GDPR view.
+  const grace = await gateway.pool.ingest({
+    channel: 'api',
+    channelMessageId: 'console-grace-1',
+    threadKey: 'console-grace',
+    from: {
+      identity: { kind: 'email', value: GRACE.email },
+      name: GRACE.name,
+      otherIdentities: [{ kind: 'phone', value: GRACE.phone }],
+    },
+    text: GRACE.text,
+    attachments: [],
+    receivedAt: new Date(),
+    channelData: {},
+  });
+  graceId = String(grace.contactId);
   server = httpOf(gateway).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -152,12 +209,25 @@ describe('admin console in a real browser', () => {
     );
     expect(panels).toEqual([
       'volume',
+      'forecast',
       'self-service',
       'response-times',
       'sla',
       'agent-load',
       'csat',
     ]);
+    // Forecast against actual: both lines have data, and the error is summed up.
+    const forecast = await page.evaluate<{ actual: number; forecast: number; labels: number }>(
+      `(() => {
+        const chart = Chart.getChart(document.getElementById('chart-forecast'));
+        const sum = (i) => chart.data.datasets[i].data.reduce((a, b) => a + (b ?? 0), 0);
+        return { actual: sum(0), forecast: sum(1), labels: chart.data.labels.length };
+      })()`,
+    );
+    expect(forecast.actual).toBeGreaterThan(0);
+    expect(forecast.forecast).toBeGreaterThan(0);
+    expect(forecast.labels).toBe(48);
+    expect(await page.textContent('.chart[data-chart="forecast"] p')).toMatch(/MAPE\) \d/);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({
       path: new URL('admin-dashboard.png', ARTIFACTS).pathname,
@@ -183,6 +253,75 @@ describe('admin console in a real browser', () => {
         headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
         body: JSON.stringify({ title: 'Gift cards', answer: 'changed by an agent' }),
       });
+      return res.status;
+    });
+    expect(status).toBe(403);
+    await context.close();
+  });
+  it('finds a contact, exports their data, erases it, and the audit log shows the erasure', async () => {
+    const page = await browser.newPage();
+    await signIn(page, 'admin@example.test');
+    await page.goto(`${base}/admin/#/contacts`);
+    await page.fill('#contact-q', GRACE.phone);
+    await page.click('#contact-search-submit');
+    const row = page.locator(`tr[data-contact="${graceId}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain(GRACE.email);
+    expect(await row.textContent()).toContain(GRACE.name);
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.locator('a.export').click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`contact-${graceId}.json`);
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
+      contact: { name: string };
+      identities: Array<{ _id: string }>;
+      messages: Array<{ text: string }>;
+    };
+    expect(exported.contact.name).toBe(GRACE.name);
+    expect(exported.identities.map((i) => i._id)).toEqual(
+      expect.arrayContaining([`email:${GRACE.email}`, `phone:${GRACE.phone}`]),
+    );
+    expect(exported.messages.map((m) => m.text)).toContain(GRACE.text);
+
+    const dialogs: string[] = [];
+    page.once('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    });
+    await row.locator('button.erase').click();
+    await page.locator('#notice.ok', { hasText: 'Erased' }).waitFor();
+    expect(dialogs).toEqual([expect.stringContaining(GRACE.name)]);
+    // The same search finds nothing now.
+    await row.waitFor({ state: 'detached' });
+    await page.fill('#contact-q', GRACE.email);
+    await page.click('#contact-search-submit');
+    // An empty table body has no height: wait for it in the page, not on screen.
+    await page.waitForSelector(`#contact-rows[data-loaded="${GRACE.email}"]`, {
+      state: 'attached',
+    });
+    expect(await page.$$('#contact-rows tr')).toHaveLength(0);
+
+    await page.goto(`${base}/admin/#/audit`);
+    const event = page.locator('tr', { hasText: 'contact.erased' });
+    await event.waitFor();
+    expect(await event.textContent()).toContain(`contact:${graceId}`);
+    expect(await event.textContent()).toContain('account:admin@example.test');
+    expect(await page.textContent('main')).not.toContain(GRACE.email);
+    await page.close();
+  });
+
+  it.each(['agent', 'supervisor'])('keeps Contacts from the %s role', async (role) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, `${role}@example.test`);
+    expect(await page.isHidden('#nav a[href="#/contacts"]')).toBe(true);
+    await page.goto(`${base}/admin/#/contacts`);
+    await page.waitForSelector('#contacts-refused');
+    expect(await page.$('#contact-q')).toBeNull();
+    const status = await page.evaluate(async () => {
+      const res = await fetch('/api/v1/admin/contacts?q=example');
       return res.status;
     });
     expect(status).toBe(403);

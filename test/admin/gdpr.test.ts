@@ -286,6 +286,7 @@ describe('admin contacts (GDPR)', () => {
         messages: expect.any(Number),
         attachments: 1,
         smsOptOuts: 1,
+        smsSuppressed: 1,
         suggestions: 1,
       });
       expect(res.body.counts.jobsRemoved).toBeGreaterThanOrEqual(1);
@@ -332,7 +333,12 @@ describe('admin contacts (GDPR)', () => {
         .set('x-csrf-token', admin.csrf)
         .send({});
       expect(res.status).toBe(200);
-      expect(res.body.counts).toMatchObject({ tickets: 3, attachments: 0, smsOptOuts: 0 });
+      expect(res.body.counts).toMatchObject({
+        tickets: 3,
+        attachments: 0,
+        smsOptOuts: 0,
+        smsSuppressed: 0,
+      });
       expect(traces(await dumpDatabase())).toEqual([]);
       const audit = await admin.agent.get(`${API}/audit`).query({ action: 'contact.erased' });
       expect(audit.body.events).toHaveLength(2);
@@ -349,6 +355,33 @@ describe('admin contacts (GDPR)', () => {
       const old = await gateway.pool.models.Contact.findById(contactId).lean();
       expect(old?.identities).toEqual([]);
       expect(old?.name).toBeUndefined();
+    });
+
+    it('still refuses SMS to the number that said STOP, known only by a keyed hash, until START', async () => {
+      const store = new PoolSmsStore({
+        pool: gateway.pool,
+        locks: { withLock: (_key, work) => work() },
+        enqueue: () => Promise.resolve(),
+      });
+      // What send checks before it calls Twilio (channels/sms/send.ts).
+      expect(await store.optOutOf(PHONE)).toMatchObject({ optedOut: true, keyword: 'STOP' });
+      const db = gateway.pool.models.Ticket.db;
+      const suppressed = await db.collection('sms_suppressions').find({}).toArray();
+      expect(suppressed).toEqual([
+        expect.objectContaining({ _id: expect.stringMatching(/^[0-9a-f]{64}$/), keyword: 'STOP' }),
+      ]);
+      expect(JSON.stringify(suppressed)).not.toContain(PHONE.slice(1));
+      expect(await db.collection('sms_opt_outs').countDocuments()).toBe(0);
+
+      await store.recordOptChange({
+        number: PHONE,
+        optedOut: false,
+        keyword: 'START',
+        at: new Date(),
+        messageSid: 'SM0000000000000000000000000000strt',
+      });
+      expect(await store.optOutOf(PHONE)).toMatchObject({ optedOut: false, keyword: 'START' });
+      expect(await db.collection('sms_suppressions').countDocuments()).toBe(0);
     });
   });
 });

@@ -1109,6 +1109,49 @@ async function viewDashboard() {
         options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
       },
     );
+    // Forecast against actual: the compared hours, then the next 24 (forecast only).
+    const f = d.forecast;
+    const hourLabel = (b) => `${b.slice(5, 10)} ${b.slice(11, 16)}`;
+    const aheadTotal = f.ahead.forecast.reduce((a, b) => a + b, 0);
+    panel(
+      'forecast',
+      'Demand forecast against actual',
+      [
+        f.hours.length === 0
+          ? 'no complete hour in the range'
+          : f.mape === null
+            ? `no tickets in the last ${f.hours.length} h to measure the error on`
+            : `error (MAPE) ${f.mape.toFixed(1)} % over the last ${f.hours.length} h`,
+        f.ahead.hours.length ? `next 24 h: ${aheadTotal.toFixed(0)} tickets forecast` : null,
+        f.truncated ? '(history truncated)' : null,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      {
+        type: 'line',
+        data: {
+          labels: [...f.hours, ...f.ahead.hours].map(hourLabel),
+          datasets: [
+            {
+              label: 'actual',
+              data: [...f.actual, ...f.ahead.hours.map(() => null)],
+              borderColor: COLORS[0],
+              backgroundColor: COLORS[0],
+              pointRadius: 2,
+            },
+            {
+              label: 'forecast',
+              data: [...f.forecast, ...f.ahead.forecast],
+              borderColor: COLORS[1],
+              backgroundColor: COLORS[1],
+              borderDash: [6, 4],
+              pointRadius: 2,
+            },
+          ],
+        },
+        options: { scales: { y: { beginAtZero: true } } },
+      },
+    );
     const rate = d.selfService.rate === null ? '—' : `${(d.selfService.rate * 100).toFixed(0)} %`;
     panel(
       'self-service',
@@ -1214,8 +1257,15 @@ async function viewDashboard() {
 // ---- contacts (GDPR) ----------------------------------------------------------------------
 
 async function viewContacts() {
-  const q = h('input', { type: 'search', placeholder: 'email, phone or name' });
-  const body = h('tbody');
+  if (!may('contacts.gdpr')) {
+    // The API refuses it too (403); say so instead of an empty table.
+    main.replaceChildren(
+      h('div.card#contacts-refused', {}, h('h2', {}, 'Contacts'), h('p', {}, 'Admins only.')),
+    );
+    return;
+  }
+  const q = h('input#contact-q', { type: 'search', placeholder: 'email, phone or name' });
+  const body = h('tbody#contact-rows');
   const erase = async (c) => {
     const label = c.name ?? c.identities.map((i) => i.value).join(', ');
     if (!window.confirm(`Erase all personal data of ${label}? This cannot be undone.`)) return;
@@ -1239,24 +1289,40 @@ async function viewContacts() {
             'td',
             {},
             h(
-              'a',
+              'a.export',
               { href: `${API}/contacts/${c.id}/export`, download: `contact-${c.id}.json` },
               'Export',
             ),
             ' ',
-            h('button.danger', { type: 'button', on: { click: () => void erase(c) } }, 'Erase'),
+            h(
+              'button.danger.erase',
+              { type: 'button', on: { click: () => void erase(c) } },
+              'Erase',
+            ),
           ),
         ),
       ),
     );
+    body.dataset.loaded = q.value;
   };
-  q.addEventListener('change', () => void attempt(load));
   main.replaceChildren(
     h(
       'div.card',
       {},
       h('h2', {}, 'Contacts'),
-      q,
+      h(
+        'form.inline#contact-search',
+        {
+          on: {
+            submit: (e) => {
+              e.preventDefault();
+              void attempt(load);
+            },
+          },
+        },
+        q,
+        h('button#contact-search-submit', { type: 'submit' }, 'Search'),
+      ),
       h(
         'table',
         {},
