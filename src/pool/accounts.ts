@@ -277,16 +277,26 @@ export async function findApiToken(models: PoolModels, token: string): Promise<A
   const presented = Buffer.from(sha256(token), 'hex');
   const stored = Buffer.from(doc.tokenHash, 'hex');
   if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) return null;
-  // Best effort bookkeeping: a lost write here costs nothing.
-  void models.ApiToken.updateOne({ _id: id }, { $set: { lastUsedAt: new Date() } }).catch(
-    () => undefined,
-  );
+  // Best effort bookkeeping, in its own collection so it can never overwrite a revocation.
+  void models.ApiTokenUse.updateOne(
+    { _id: id },
+    { $set: { lastUsedAt: new Date() } },
+    { upsert: true },
+  ).catch(() => undefined);
   return doc;
 }
 
 export async function listApiTokens(models: PoolModels): Promise<ApiTokenView[]> {
   const docs = (await models.ApiToken.find({}).sort({ createdAt: -1 }).lean()) as ApiTokenDoc[];
-  return docs.map(toTokenView);
+  const uses = (await models.ApiTokenUse.find({}).lean()) as Array<{
+    _id: string;
+    lastUsedAt: Date;
+  }>;
+  const lastUsed = new Map(uses.map((use) => [use._id, use.lastUsedAt]));
+  return docs.map((doc) => {
+    const view = toTokenView(doc);
+    return { ...view, lastUsedAt: lastUsed.get(doc._id) ?? view.lastUsedAt };
+  });
 }
 
 /** Revokes a token (idempotent). */

@@ -95,11 +95,22 @@ const suggestionSchema = new Schema(
 );
 suggestionSchema.index({ status: 1, createdAt: -1 });
 
+/**
+ * When each API token was last used, `_id` = the token's id. Kept apart from the token: FerretDB
+ * 1.x applies an update by rewriting the whole document, so a "last used" write racing a
+ * revocation on the same document could put `revokedAt` back to null.
+ */
+const apiTokenUseSchema = new Schema(
+  { _id: { type: String }, lastUsedAt: { type: Date, required: true } },
+  { versionKey: false },
+);
+
 /** Registers the console's models on a connection (called by registerModels). */
 export function registerAdminModels(connection: Connection) {
   return {
     Account: connection.model('Account', accountSchema),
     ApiToken: connection.model('ApiToken', apiTokenSchema, 'api_tokens'),
+    ApiTokenUse: connection.model('ApiTokenUse', apiTokenUseSchema, 'api_token_uses'),
     ArticleRevision: connection.model(
       'ArticleRevision',
       articleRevisionSchema,

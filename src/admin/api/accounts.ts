@@ -27,8 +27,10 @@ import {
 } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { PERMISSIONS, roleMay, type Permission } from '../permissions.ts';
+import { pathParams } from './params.ts';
 
-const LoginSchema = z
+/** `POST /auth/login`. */
+export const LoginSchema = z
   .object({
     email: z.string().trim().min(3).max(254),
     password: z.string().min(1).max(1024),
@@ -46,7 +48,8 @@ const SlackUserSchema = z
   .string()
   .regex(/^[UW][A-Z0-9]{2,30}$/, 'a Slack user id such as U012ABCDEF');
 
-const CreateAccountSchema = z
+/** `POST /accounts`. */
+export const CreateAccountSchema = z
   .object({
     email: EmailSchema,
     password: PasswordSchema,
@@ -56,7 +59,8 @@ const CreateAccountSchema = z
   })
   .strict();
 
-const UpdateAccountSchema = z
+/** `PATCH /accounts/:email`. */
+export const UpdateAccountSchema = z
   .object({
     displayName: z.string().trim().min(1).max(100).optional(),
     role: z.enum(ADMIN_ROLES).optional(),
@@ -66,9 +70,16 @@ const UpdateAccountSchema = z
   })
   .strict();
 
-const CreateTokenSchema = z
+/** `POST /tokens`. */
+export const CreateTokenSchema = z
   .object({ name: z.string().trim().min(1).max(100), role: z.enum(ADMIN_ROLES) })
   .strict();
+
+/** `:email` of an account. */
+export const AccountParams = z.object({ email: z.string().trim().min(3).max(254) });
+
+/** `:id` of an API token: the public part of `sbt_<id>_<secret>`. */
+export const TokenParams = z.object({ id: z.string().min(1).max(100) });
 
 export function authRouter(deps: AdminDeps, limiter: LoginLimiter): Router {
   const router = Router();
@@ -143,7 +154,7 @@ export function accountsRouter(deps: AdminDeps): Router {
   router.patch('/accounts/:email', manage, async (req, res) => {
     const body = UpdateAccountSchema.parse(req.body);
     const principal = principalOf(res);
-    const email = normalizeEmail(String(req.params['email']));
+    const email = normalizeEmail(pathParams(AccountParams, req.params, 'account').email);
     if (
       principal.kind === 'account' &&
       principal.id === email &&
@@ -172,7 +183,8 @@ export function accountsRouter(deps: AdminDeps): Router {
   });
 
   router.delete('/tokens/:id', manage, async (req, res) => {
-    await revokeApiToken(deps.models, String(req.params['id']), principalOf(res).actor);
+    const { id } = pathParams(TokenParams, req.params, 'token');
+    await revokeApiToken(deps.models, id, principalOf(res).actor);
     res.json({ status: 'revoked' });
   });
   return router;

@@ -7,7 +7,8 @@ import { listAuditEvents, toCsv } from '../../pool/reports.ts';
 import { requirePermission } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 
-const AuditQuery = z.object({
+/** Filters of `GET /audit` and `GET /audit.csv`. */
+export const AuditQuery = z.object({
   subject: z.string().max(200).optional(),
   actor: z.string().max(200).optional(),
   action: z.string().max(100).optional(),

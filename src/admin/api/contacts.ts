@@ -5,12 +5,16 @@
 import { Router } from 'express';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { objectIdOr404 } from '../../pool/accounts.ts';
 import { eraseContact, exportContact, searchContacts } from '../../pool/gdpr.ts';
 import { principalOf, requirePermission } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { ObjectIdParams, pathParams } from './params.ts';
 
-const SearchQuery = z.object({ q: z.string().trim().max(200).optional() });
+/** `GET /contacts?q=`. */
+export const ContactSearchQuery = z.object({ q: z.string().trim().max(200).optional() });
+
+/** `:id` of a contact. */
+export const ContactParams = ObjectIdParams;
 
 export function contactsRouter(
   deps: AdminDeps,
@@ -20,19 +24,19 @@ export function contactsRouter(
   const gdpr = requirePermission('contacts.gdpr');
 
   router.get('/contacts', gdpr, async (req, res) => {
-    const { q } = SearchQuery.parse(req.query);
+    const { q } = ContactSearchQuery.parse(req.query);
     res.json({ contacts: await searchContacts(deps.models, q) });
   });
 
   router.get('/contacts/:id/export', gdpr, async (req, res) => {
-    const id = objectIdOr404(req.params['id'], 'contact');
+    const { id } = pathParams(ContactParams, req.params, 'contact');
     const data = await exportContact(deps.models, id);
     res.setHeader('content-disposition', `attachment; filename="contact-${String(id)}.json"`);
     res.json(data);
   });
 
   router.post('/contacts/:id/erase', gdpr, async (req, res) => {
-    const id = objectIdOr404(req.params['id'], 'contact');
+    const { id } = pathParams(ContactParams, req.params, 'contact');
     const counts = await eraseContact(
       {
         models: deps.models,

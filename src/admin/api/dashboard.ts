@@ -12,7 +12,8 @@ import type { AdminDeps } from '../deps.ts';
 /** Longest range one dashboard covers. */
 const MAX_RANGE_DAYS = 92;
 
-const RangeQuery = z.object({
+/** The range of `GET /dashboard` and its CSVs: ISO dates, default the last 7 days. */
+export const RangeQuery = z.object({
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
   channel: z.enum(CHANNEL_IDS).optional(),
@@ -46,7 +47,11 @@ export const DASHBOARD_CHARTS = [
   'at-risk',
   'agent-load',
   'csat',
+  'forecast',
 ] as const;
+
+/** `:chart` of `GET /dashboard/:chart.csv`. */
+export const ChartParams = z.object({ chart: z.enum(DASHBOARD_CHARTS) });
 
 export function dashboardRouter(deps: AdminDeps): Router {
   const router = Router();
@@ -57,13 +62,14 @@ export function dashboardRouter(deps: AdminDeps): Router {
   });
 
   router.get('/dashboard/:chart.csv', read, async (req, res) => {
-    const chart = String(req.params['chart']);
-    if (!(DASHBOARD_CHARTS as readonly string[]).includes(chart)) {
+    const parsed = ChartParams.safeParse(req.params);
+    if (!parsed.success) {
       throw new SwitchboardError(
         'SB_ERR_NOT_FOUND',
-        `no chart ${chart}; charts: ${DASHBOARD_CHARTS.join(', ')}`,
+        `no chart ${String(req.params['chart'])}; charts: ${DASHBOARD_CHARTS.join(', ')}`,
       );
     }
+    const { chart } = parsed.data;
     const dashboard = await loadDashboard(deps.models, parseRange(req.query));
     const rows = dashboardCsv(dashboard, chart) ?? [];
     res.setHeader('content-type', 'text/csv; charset=utf-8');

@@ -11,6 +11,7 @@ import { SwitchboardError } from '../../domain/errors.ts';
 import { principalOf, requirePermission } from '../auth.ts';
 import type { KnowledgeCuration } from '../curation.ts';
 import type { AdminDeps } from '../deps.ts';
+import { pathParams } from './params.ts';
 
 const ArticleFields = {
   title: z.string().trim().min(1).max(200),
@@ -19,7 +20,8 @@ const ArticleFields = {
   answer: z.string().trim().min(1, 'the answer is empty').max(20_000),
 };
 
-const CreateSchema = z
+/** `POST /articles`: stored as a draft. */
+export const CreateArticleSchema = z
   .object({
     // No '.' in ids: the store's key is `<id>.<locale>`.
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'lower-case letters, digits and dashes'),
@@ -28,11 +30,30 @@ const CreateSchema = z
   })
   .strict();
 
-const EditSchema = z
-  .object({ ...ArticleFields, baseRevision: z.number().int().positive().optional() })
+/** `PUT /articles/:key`. */
+export const EditArticleSchema = z
+  .object({
+    ...ArticleFields,
+    baseRevision: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: 'the revision the edit starts from: 409 when the article moved on' }),
+  })
   .strict();
 
-const ListQuery = z.object({
+/** `POST /articles/preview`. */
+export const PreviewSchema = z.object({ answer: z.string().max(20_000) }).strict();
+
+/** `POST /articles/:key/rollback`. */
+export const RollbackSchema = z.object({ revision: z.number().int().positive() }).strict();
+
+/** `POST /bot/try`. */
+export const TryBotSchema = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
+
+/** Filters of `GET /articles`. */
+export const ArticleListQuery = z.object({
   q: z.string().max(200).optional(),
   tag: z.string().max(50).optional(),
   locale: z
@@ -42,23 +63,24 @@ const ListQuery = z.object({
   status: z.enum(ARTICLE_STATUSES).optional(),
 });
 
-const KEY = /^[a-z0-9][a-z0-9-]{0,99}\.[a-z]{2}$/;
+/** `:key` of an article: `<id>.<locale>`; any other key names nothing (404). */
+export const ArticleParams = z.object({
+  key: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,99}\.[a-z]{2}$/)
+    .meta({ description: 'the article key `<id>.<locale>`', example: 'order-status.en' }),
+});
 
-function keyParam(value: unknown): string {
-  if (typeof value !== 'string' || !KEY.test(value)) {
-    throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such article (keys read <id>.<locale>)');
-  }
-  return value;
-}
+/** `:key` and `:revision` of `GET /articles/:key/revisions/:revision`. */
+export const RevisionParams = ArticleParams.extend({
+  revision: z.coerce
+    .number('a positive integer')
+    .int('a positive integer')
+    .min(1, 'a positive integer'),
+});
 
-function revisionParam(value: unknown): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new SwitchboardError('SB_ERR_VALIDATION', 'revision: a positive integer', {
-      field: 'revision',
-    });
-  }
-  return n;
+function keyParam(params: unknown): string {
+  return pathParams(ArticleParams, params, 'article (keys read <id>.<locale>)').key;
 }
 
 export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): Router {
@@ -67,7 +89,7 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
   const write = requirePermission('kb.write');
 
   router.get('/articles', read, async (req, res) => {
-    const query = ListQuery.parse(req.query);
+    const query = ArticleListQuery.parse(req.query);
     let articles = await deps.pool.listArticles({
       ...(query.locale === undefined ? {} : { locale: query.locale }),
       ...(query.status === undefined ? {} : { status: query.status }),
@@ -112,16 +134,13 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
   });
 
   router.post('/articles', write, async (req, res) => {
-    const body = CreateSchema.parse(req.body);
+    const body = CreateArticleSchema.parse(req.body);
     const revision = await curation.create(body, principalOf(res).actor);
     res.status(201).json({ key: `${body.id}.${body.locale}`, revision });
   });
 
   router.post('/articles/preview', read, (req, res) => {
-    const body = z
-      .object({ answer: z.string().max(20_000) })
-      .strict()
-      .parse(req.body);
+    const body = PreviewSchema.parse(req.body);
     res.json({
       html: markdownToSafeHtml(body.answer),
       plain: shapeForChannel(body.answer, 'plain').text,
@@ -129,7 +148,7 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
   });
 
   router.get('/articles/:key', read, async (req, res) => {
-    const key = keyParam(req.params['key']);
+    const key = keyParam(req.params);
     const article = await deps.pool.getArticle(key);
     if (!article) throw new SwitchboardError('SB_ERR_NOT_FOUND', `no article ${key}`);
     const revisions = await curation.revisions(key);
@@ -146,36 +165,38 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
   });
 
   router.put('/articles/:key', write, async (req, res) => {
-    const key = keyParam(req.params['key']);
-    const body = EditSchema.parse(req.body);
+    const key = keyParam(req.params);
+    const body = EditArticleSchema.parse(req.body);
     const { baseRevision, ...content } = body;
     const result = await curation.edit(key, content, principalOf(res).actor, { baseRevision });
     res.json(result);
   });
 
   router.post('/articles/:key/publish', write, async (req, res) => {
-    const key = keyParam(req.params['key']);
+    const key = keyParam(req.params);
     res.json(await curation.setStatus(key, 'published', principalOf(res).actor));
   });
 
   router.post('/articles/:key/unpublish', write, async (req, res) => {
-    const key = keyParam(req.params['key']);
+    const key = keyParam(req.params);
     res.json(await curation.setStatus(key, 'draft', principalOf(res).actor));
   });
 
   router.get('/articles/:key/revisions', read, async (req, res) => {
-    const key = keyParam(req.params['key']);
+    const key = keyParam(req.params);
     res.json({ revisions: await curation.revisions(key) });
   });
 
   router.get('/articles/:key/revisions/:revision', read, async (req, res) => {
-    const key = keyParam(req.params['key']);
-    res.json(await curation.revision(key, revisionParam(req.params['revision'])));
+    const key = keyParam(req.params);
+    // The key names the article (404 otherwise); a revision that is no number is bad input (400).
+    const { revision } = RevisionParams.parse(req.params);
+    res.json(await curation.revision(key, revision));
   });
 
   router.post('/articles/:key/rollback', write, async (req, res) => {
-    const key = keyParam(req.params['key']);
-    const body = z.object({ revision: z.number().int().positive() }).strict().parse(req.body);
+    const key = keyParam(req.params);
+    const body = RollbackSchema.parse(req.body);
     res.json(await curation.rollback(key, body.revision, principalOf(res).actor));
   });
 
@@ -184,10 +205,7 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
   });
 
   router.post('/bot/try', read, async (req, res) => {
-    const body = z
-      .object({ text: z.string().trim().min(1).max(2000) })
-      .strict()
-      .parse(req.body);
+    const body = TryBotSchema.parse(req.body);
     res.json(await deps.bot.ask(body.text));
   });
   return router;

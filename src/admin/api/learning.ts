@@ -10,11 +10,28 @@ import { principalOf, requirePermission } from '../auth.ts';
 import type { KnowledgeCuration } from '../curation.ts';
 import type { AdminDeps } from '../deps.ts';
 import { LearningLoop, suggestionView } from '../learning.ts';
+import { pathParams } from './params.ts';
 
 const DaysQuery = (fallback: number) =>
   z.object({ days: z.coerce.number().int().min(1).max(92).default(fallback) });
 
-const ApproveSchema = z.discriminatedUnion('kind', [
+/** `GET /learning/unanswered?days=`. */
+export const UnansweredQuery = DaysQuery(30);
+
+/** `GET /learning/report?days=`. */
+export const ReportQuery = DaysQuery(7);
+
+/** `GET /learning/suggestions?status=&days=`. */
+export const SuggestionsQuery = z.object({
+  status: z.enum(['pending', 'approved', 'dismissed']).default('pending'),
+  days: z.coerce.number().int().min(1).max(92).default(30),
+});
+
+/** `:id` of a suggestion: `ticket.<ticket id>`. */
+export const SuggestionParams = z.object({ id: z.string().min(1).max(100) });
+
+/** `POST /learning/suggestions/:id/approve`: add the question to an article, or a new article. */
+export const ApproveSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('variant'),
@@ -43,24 +60,20 @@ export function learningRouter(deps: AdminDeps, curation: KnowledgeCuration): Ro
   const loop = new LearningLoop(deps);
 
   router.get('/learning/unanswered', read, async (req, res) => {
-    const { days } = DaysQuery(30).parse(req.query);
+    const { days } = UnansweredQuery.parse(req.query);
     res.json({ days, ...(await loop.unanswered(days)) });
   });
 
   router.get('/learning/suggestions', read, async (req, res) => {
-    const query = z
-      .object({
-        status: z.enum(['pending', 'approved', 'dismissed']).default('pending'),
-        days: z.coerce.number().int().min(1).max(92).default(30),
-      })
-      .parse(req.query);
+    const query = SuggestionsQuery.parse(req.query);
     if (query.status === 'pending') await loop.refreshSuggestions(query.days);
     const suggestions = await listSuggestions(deps.models, query.status);
     res.json({ suggestions: suggestions.map(suggestionView) });
   });
 
   router.get('/learning/suggestions/:id', read, async (req, res) => {
-    const suggestion = await getSuggestion(deps.models, String(req.params['id']));
+    const { id } = pathParams(SuggestionParams, req.params, 'suggestion');
+    const suggestion = await getSuggestion(deps.models, id);
     if (!suggestion) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such suggestion');
     // What the bot answers to the question now: after approval, once the model is live, the new
     // article (or the extended one).
@@ -71,12 +84,13 @@ export function learningRouter(deps: AdminDeps, curation: KnowledgeCuration): Ro
   });
 
   router.post('/learning/suggestions/:id/approve', write, async (req, res) => {
+    const { id } = pathParams(SuggestionParams, req.params, 'suggestion');
     const body = ApproveSchema.parse(req.body);
     const by = principalOf(res).actor;
     const decided = await decideSuggestion(
       deps.models,
       deps.locks,
-      String(req.params['id']),
+      id,
       'approved',
       by,
       async (s) => {
@@ -121,10 +135,11 @@ export function learningRouter(deps: AdminDeps, curation: KnowledgeCuration): Ro
   });
 
   router.post('/learning/suggestions/:id/dismiss', write, async (req, res) => {
+    const { id } = pathParams(SuggestionParams, req.params, 'suggestion');
     const decided = await decideSuggestion(
       deps.models,
       deps.locks,
-      String(req.params['id']),
+      id,
       'dismissed',
       principalOf(res).actor,
     );
@@ -132,7 +147,7 @@ export function learningRouter(deps: AdminDeps, curation: KnowledgeCuration): Ro
   });
 
   router.get('/learning/report', read, async (req, res) => {
-    const { days } = DaysQuery(7).parse(req.query);
+    const { days } = ReportQuery.parse(req.query);
     res.json(await loop.report(days));
   });
   return router;

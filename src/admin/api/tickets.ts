@@ -18,10 +18,10 @@ import {
 } from '../../pool/admin-tickets.ts';
 import { principalOf, requirePermission } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { ObjectIdParams, ObjectIdText, pathParams } from './params.ts';
 
-const ObjectIdText = z.string().regex(/^[0-9a-f]{24}$/i, 'an id of 24 hex digits');
-
-const SearchQuery = z.object({
+/** Filters of `GET /tickets`. */
+export const TicketSearchQuery = z.object({
   status: z.enum(TICKET_STATUSES).optional(),
   channel: z.enum(CHANNEL_IDS).optional(),
   urgencyMin: z.coerce.number().min(0).max(1000).optional(),
@@ -36,6 +36,22 @@ const SearchQuery = z.object({
 
 const Tag = z.string().trim().min(1).max(50);
 
+/** `:id` of a ticket. */
+export const TicketParams = ObjectIdParams;
+
+/** `POST /tickets/:id/assign`. */
+export const AssignSchema = z.object({ agentId: ObjectIdText }).strict();
+
+/** `POST /tickets/:id/tags`. */
+export const TagsSchema = z
+  .object({ add: z.array(Tag).max(20).default([]), remove: z.array(Tag).max(20).default([]) })
+  .strict();
+
+/** `POST /tickets/:id/resolve` (the body may be left out). */
+export const ResolveSchema = z
+  .object({ reason: z.string().trim().min(1).max(500).optional() })
+  .strict();
+
 export function ticketsRouter(deps: AdminDeps): Router {
   const router = Router();
   const read = requirePermission('tickets.read');
@@ -43,7 +59,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
   const assign = requirePermission('tickets.assign');
 
   router.get('/tickets', read, async (req, res) => {
-    const query = SearchQuery.parse(req.query);
+    const query = TicketSearchQuery.parse(req.query);
     const { tickets, total } = await searchTickets(deps.models, query);
     res.json({
       total,
@@ -66,7 +82,8 @@ export function ticketsRouter(deps: AdminDeps): Router {
   });
 
   router.get('/tickets/:id', read, async (req, res) => {
-    const view = await ticketView(deps.models, objectIdOr404(req.params['id'], 'ticket'));
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    const view = await ticketView(deps.models, id);
     if (!view) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
     const { ticket, messages, contact, assignee } = view;
     res.json({
@@ -100,8 +117,8 @@ export function ticketsRouter(deps: AdminDeps): Router {
   });
 
   router.post('/tickets/:id/assign', assign, async (req, res) => {
-    const id = objectIdOr404(req.params['id'], 'ticket');
-    const body = z.object({ agentId: ObjectIdText }).strict().parse(req.body);
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    const body = AssignSchema.parse(req.body);
     const ticket = await reassignTicket(
       deps.models,
       deps.locks,
@@ -113,21 +130,15 @@ export function ticketsRouter(deps: AdminDeps): Router {
   });
 
   router.post('/tickets/:id/tags', write, async (req, res) => {
-    const id = objectIdOr404(req.params['id'], 'ticket');
-    const body = z
-      .object({ add: z.array(Tag).max(20).default([]), remove: z.array(Tag).max(20).default([]) })
-      .strict()
-      .parse(req.body);
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    const body = TagsSchema.parse(req.body);
     const ticket = await tagTicket(deps.models, deps.locks, id, body, principalOf(res).actor);
     res.json({ ticket });
   });
 
   router.post('/tickets/:id/resolve', write, async (req, res) => {
-    const id = objectIdOr404(req.params['id'], 'ticket');
-    const body = z
-      .object({ reason: z.string().trim().min(1).max(500).optional() })
-      .strict()
-      .parse(req.body ?? {});
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    const body = ResolveSchema.parse(req.body ?? {});
     const ticket = await resolveTicket(
       deps.models,
       deps.locks,

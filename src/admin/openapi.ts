@@ -1,0 +1,1030 @@
+/**
+ * The admin API's OpenAPI 3.1 document, built from the zod schemas its routers validate with
+ * (exported by src/admin/api/*.ts) by zod-openapi: one list of operations below, each with its
+ * permission, request schemas and main response; errors are the one `Error` component. Served at
+ * `/api/docs` (src/http/api-docs.ts). A test walks the routers and fails on a route not listed here.
+ */
+import { createDocument, type ZodOpenApiOperationObject } from 'zod-openapi';
+import { z } from 'zod';
+import { ARTICLE_STATUSES } from '../domain/article.ts';
+import { ERROR_CATALOGUE, type ErrorCode } from '../domain/errors.ts';
+import { CHANNEL_IDS } from '../domain/message.ts';
+import { PRIORITIES, TICKET_STATUSES } from '../domain/ticket.ts';
+import { ADMIN_ROLES } from '../pool/admin-models.ts';
+import {
+  AccountParams,
+  CreateAccountSchema,
+  CreateTokenSchema,
+  LoginSchema,
+  TokenParams,
+  UpdateAccountSchema,
+} from './api/accounts.ts';
+import { AuditQuery } from './api/audit.ts';
+import { ContactParams, ContactSearchQuery } from './api/contacts.ts';
+import { ChartParams, RangeQuery } from './api/dashboard.ts';
+import {
+  ArticleListQuery,
+  ArticleParams,
+  CreateArticleSchema,
+  EditArticleSchema,
+  PreviewSchema,
+  RevisionParams,
+  RollbackSchema,
+  TryBotSchema,
+} from './api/knowledge.ts';
+import {
+  ApproveSchema,
+  ReportQuery,
+  SuggestionParams,
+  SuggestionsQuery,
+  UnansweredQuery,
+} from './api/learning.ts';
+import {
+  AssignSchema,
+  ResolveSchema,
+  TagsSchema,
+  TicketParams,
+  TicketSearchQuery,
+} from './api/tickets.ts';
+import { ADMIN_API_PATH } from './index.ts';
+import { PERMISSIONS, type Permission } from './permissions.ts';
+
+/** The session cookie (src/admin/index.ts) and the CSRF header (src/admin/auth.ts). */
+export const SESSION_COOKIE = 'sb_admin';
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+// ---------------------------------------------------------------------------------------------
+// Responses. The API does not validate what it sends, so these only describe it.
+
+const Timestamp = z.iso.datetime().meta({ description: 'ISO 8601 date and time' });
+const Role = z.enum(ADMIN_ROLES);
+
+/** `{ error: { code, message, field? } }`: every refusal of the API. */
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z
+        .enum(Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]])
+        .meta({ description: 'A stable code of the error catalogue (README, "Errors").' }),
+      message: z.string().meta({ description: 'What went wrong, for people.' }),
+      field: z.string().optional().meta({
+        description: 'The refused input as a dotted path (`email`, `questions.2`), on 400s.',
+      }),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+const AccountView = z
+  .object({
+    email: z.string(),
+    displayName: z.string(),
+    role: Role,
+    disabled: z.boolean(),
+    slackUserId: z.string().nullable(),
+    agentId: z.string().nullable().meta({ description: 'The linked Agent record (Slack desk).' }),
+    lastLoginAt: Timestamp.nullable(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'Account' });
+
+const TokenView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: Role,
+    createdBy: z.string(),
+    createdAt: Timestamp,
+    revokedAt: Timestamp.nullable(),
+    lastUsedAt: Timestamp.nullable(),
+  })
+  .meta({ id: 'ApiToken' });
+
+const ArticleContent = {
+  id: z.string(),
+  locale: z.string(),
+  title: z.string(),
+  tags: z.array(z.string()),
+  questions: z.array(z.string()),
+  answer: z.string().meta({ description: 'Markdown.' }),
+};
+
+const ArticleView = z
+  .object({
+    key: z.string().meta({ example: 'order-status.en' }),
+    ...ArticleContent,
+    status: z.enum(ARTICLE_STATUSES),
+    version: z.number().int(),
+    updatedBy: z.string().nullable().optional(),
+    updatedAt: Timestamp.nullable().optional(),
+  })
+  .meta({ id: 'Article' });
+
+const Revision = z
+  .object({
+    revision: z.number().int(),
+    action: z.string().meta({
+      description: 'create, edit, publish, unpublish, rollback, suggestion or baseline',
+    }),
+    version: z.number().int(),
+    status: z.enum(ARTICLE_STATUSES),
+    content: z.object(ArticleContent),
+    by: z.string(),
+    at: Timestamp,
+    note: z.string().nullable(),
+  })
+  .meta({ id: 'ArticleRevision' });
+
+const RevisionChange = z.object({ changed: z.boolean(), revision: Revision });
+
+const BotAnswer = z
+  .object({
+    text: z.string(),
+    locale: z.string(),
+    intent: z.string().nullable(),
+    title: z.string().nullable(),
+    score: z.number(),
+    runnersUp: z.array(
+      z.object({ intent: z.string(), title: z.string().nullable(), score: z.number() }),
+    ),
+    action: z.enum(['reply', 'escalate']),
+    reason: z.string().nullable(),
+    answer: z.string().nullable(),
+    answerHtml: z.string().nullable(),
+    modelHash: z.string().nullable(),
+    live: z
+      .boolean()
+      .meta({ description: 'false while a retraining is pending: the previous model answered' }),
+  })
+  .meta({ id: 'BotAnswer' });
+
+const TicketSummary = z.object({
+  id: z.string(),
+  number: z.number().int(),
+  channel: z.enum(CHANNEL_IDS),
+  status: z.enum(TICKET_STATUSES),
+  subject: z.string().nullable(),
+  urgency: z.number(),
+  priority: z.enum(PRIORITIES),
+  assigneeId: z.string().nullable(),
+  slaState: z.string().nullable(),
+  tags: z.array(z.string()),
+  lastIntent: z.string().nullable(),
+  escalationReason: z.string().nullable(),
+  createdAt: Timestamp.nullable(),
+});
+
+/** A ticket as stored: the fields the console reads, and more. */
+const StoredTicket = z
+  .looseObject({
+    _id: z.string(),
+    number: z.number().int(),
+    channel: z.enum(CHANNEL_IDS),
+    status: z.enum(TICKET_STATUSES),
+    urgency: z.number(),
+    urgencyParts: z.array(z.looseObject({ reason: z.string(), points: z.number() })),
+    priority: z.enum(PRIORITIES),
+    tags: z.array(z.string()),
+  })
+  .meta({ id: 'Ticket' });
+
+const TicketResult = z.object({ ticket: StoredTicket });
+
+const Suggestion = z
+  .object({
+    id: z.string(),
+    ticketId: z.string(),
+    ticketNumber: z.number().int().nullable(),
+    locale: z.string(),
+    question: z.string(),
+    answer: z.string(),
+    agentName: z.string().nullable(),
+    kind: z.enum(['variant', 'article']),
+    articleKey: z.string().nullable(),
+    status: z.enum(['pending', 'approved', 'dismissed']),
+    createdAt: Timestamp,
+    decidedBy: z.string().nullable(),
+    decidedAt: Timestamp.nullable(),
+    resultKey: z.string().nullable(),
+  })
+  .meta({ id: 'Suggestion' });
+
+const Percentiles = z.looseObject({
+  count: z.number().int(),
+  median: z.number().nullable(),
+  p90: z.number().nullable(),
+});
+
+const Dashboard = z
+  .looseObject({
+    range: z.object({
+      from: Timestamp,
+      to: Timestamp,
+      channel: z.string().nullable(),
+      bucket: z.enum(['hour', 'day']),
+    }),
+    truncated: z.boolean(),
+    volume: z.object({
+      buckets: z.array(z.string()),
+      series: z.array(z.object({ channel: z.string(), counts: z.array(z.number()) })),
+    }),
+    selfService: z.looseObject({ finished: z.number(), rate: z.number().nullable() }),
+    firstResponse: Percentiles,
+    resolution: Percentiles,
+    sla: z.record(z.string(), z.number()),
+    atRisk: z.array(z.looseObject({ id: z.string(), number: z.number(), dueAt: Timestamp })),
+    agentLoad: z.array(z.looseObject({ id: z.string(), name: z.string(), active: z.number() })),
+    csat: z.looseObject({ responses: z.number(), average: z.number().nullable() }),
+  })
+  .meta({ id: 'Dashboard' });
+
+const AuditEvent = z
+  .object({
+    actor: z.string().meta({ description: '`account:<email>`, `token:<id>` or `operator`' }),
+    action: z.string(),
+    subject: z.string(),
+    before: z.unknown().optional(),
+    after: z.unknown().optional(),
+    at: Timestamp,
+  })
+  .meta({ id: 'AuditEvent' });
+
+const Contact = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  identities: z.array(z.looseObject({ kind: z.string(), value: z.string() })),
+  erasedAt: Timestamp.nullable(),
+  createdAt: Timestamp.nullable(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Operations.
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** One endpoint of the admin API, as its router declares it. */
+export interface AdminOperation {
+  method: Method;
+  /** Express's path under ADMIN_API_PATH (`/articles/:key`). */
+  path: string;
+  tag: Tag;
+  summary: string;
+  description?: string;
+  /** The permission the router requires; null: any signed-in principal; 'open': no sign-in. */
+  permission: Permission | null | 'open';
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** The body may be left out. */
+  bodyOptional?: boolean;
+  /** The success answer: JSON (a schema), CSV, or a JSON download. */
+  response: { status?: 200 | 201; description: string } & (
+    { json: z.ZodType } | { csv: string } | { download: string }
+  );
+  /** Refusals besides those every operation of its kind has (400, 401, 403, 404, 413, 429). */
+  also?: Array<409>;
+}
+
+const TAGS = {
+  session: 'Session',
+  accounts: 'Accounts and tokens',
+  knowledge: 'Knowledge base',
+  tickets: 'Tickets',
+  learning: 'Learning loop',
+  dashboard: 'Dashboard',
+  audit: 'Audit log',
+  contacts: 'Contacts (GDPR)',
+} as const;
+type Tag = keyof typeof TAGS;
+
+const json = (schema: z.ZodType, description: string, status?: 201) => ({
+  description,
+  json: schema,
+  ...(status ? { status } : {}),
+});
+
+/** Every endpoint of the admin API. */
+export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
+  // Session
+  {
+    method: 'post',
+    path: '/auth/login',
+    tag: 'session',
+    summary: 'Sign in',
+    description: `Starts a console session: sets the \`${SESSION_COOKIE}\` cookie and returns the CSRF token to send in \`${CSRF_HEADER}\` on writes. Failed sign-ins are counted per email and per address: past the limit, 429 with \`Retry-After\`, even for the right password.`,
+    permission: 'open',
+    body: LoginSchema,
+    response: json(
+      z.object({ account: AccountView, csrfToken: z.string() }),
+      'Signed in; the session cookie is set.',
+    ),
+  },
+  {
+    method: 'post',
+    path: '/auth/logout',
+    tag: 'session',
+    summary: 'Sign out',
+    permission: null,
+    response: json(z.object({ status: z.literal('signed-out') }), 'The session is ended.'),
+  },
+  {
+    method: 'get',
+    path: '/auth/me',
+    tag: 'session',
+    summary: 'Who is calling',
+    description: 'The principal, its permissions and (for sessions) the CSRF token.',
+    permission: null,
+    response: json(
+      z.object({
+        principal: z.object({
+          kind: z.enum(['account', 'token', 'operator']),
+          id: z.string(),
+          name: z.string(),
+          role: Role,
+          agentId: z.string().nullable(),
+        }),
+        permissions: z.array(z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]])),
+        csrfToken: z.string().nullable().meta({ description: 'null for bearer callers' }),
+      }),
+      'The current principal.',
+    ),
+  },
+  // Accounts and tokens
+  {
+    method: 'get',
+    path: '/accounts',
+    tag: 'accounts',
+    summary: 'List accounts',
+    permission: 'accounts.manage',
+    response: json(z.object({ accounts: z.array(AccountView) }), 'Every account.'),
+  },
+  {
+    method: 'post',
+    path: '/accounts',
+    tag: 'accounts',
+    summary: 'Create an account',
+    description: 'A Slack user id links the account to the Agent record `slack:<id>`.',
+    permission: 'accounts.manage',
+    body: CreateAccountSchema,
+    response: json(z.object({ account: AccountView }), 'Created.', 201),
+    also: [409],
+  },
+  {
+    method: 'patch',
+    path: '/accounts/:email',
+    tag: 'accounts',
+    summary: 'Change an account',
+    description:
+      'Role, name, password, disabled, Slack link (`null` unlinks). An admin cannot demote or disable their own account; disabling ends its sessions.',
+    permission: 'accounts.manage',
+    params: AccountParams,
+    body: UpdateAccountSchema,
+    response: json(z.object({ account: AccountView }), 'The account after the change.'),
+    also: [409],
+  },
+  {
+    method: 'get',
+    path: '/tokens',
+    tag: 'accounts',
+    summary: 'List API tokens',
+    permission: 'accounts.manage',
+    response: json(z.object({ tokens: z.array(TokenView) }), 'Every token, newest first.'),
+  },
+  {
+    method: 'post',
+    path: '/tokens',
+    tag: 'accounts',
+    summary: 'Create an API token',
+    description: 'The token (`sbt_<id>_<secret>`) is shown once; only its SHA-256 is stored.',
+    permission: 'accounts.manage',
+    body: CreateTokenSchema,
+    response: json(
+      TokenView.extend({ token: z.string() }).meta({ id: 'NewApiToken' }),
+      'Created.',
+      201,
+    ),
+  },
+  {
+    method: 'delete',
+    path: '/tokens/:id',
+    tag: 'accounts',
+    summary: 'Revoke an API token',
+    permission: 'accounts.manage',
+    params: TokenParams,
+    response: json(z.object({ status: z.literal('revoked') }), 'Revoked (again is fine).'),
+  },
+  // Knowledge base
+  {
+    method: 'get',
+    path: '/articles',
+    tag: 'knowledge',
+    summary: 'List and search articles',
+    description: '`q` matches when every meaningful word of it appears in the article.',
+    permission: 'kb.read',
+    query: ArticleListQuery,
+    response: json(
+      z.object({ articles: z.array(ArticleView), tags: z.array(z.string()) }),
+      'The matching articles and their tags.',
+    ),
+  },
+  {
+    method: 'post',
+    path: '/articles',
+    tag: 'knowledge',
+    summary: 'Create an article',
+    description: 'Stored as a draft.',
+    permission: 'kb.write',
+    body: CreateArticleSchema,
+    response: json(z.object({ key: z.string(), revision: Revision }), 'Created.', 201),
+    also: [409],
+  },
+  {
+    method: 'post',
+    path: '/articles/preview',
+    tag: 'knowledge',
+    summary: 'Preview markdown',
+    description: 'Rendered and sanitized as email customers see it, and the SMS text.',
+    permission: 'kb.read',
+    body: PreviewSchema,
+    response: json(z.object({ html: z.string(), plain: z.string() }), 'The rendered answer.'),
+  },
+  {
+    method: 'get',
+    path: '/articles/:key',
+    tag: 'knowledge',
+    summary: 'Read an article',
+    permission: 'kb.read',
+    params: ArticleParams,
+    response: json(
+      ArticleView.extend({ revision: z.number().int().nullable(), answerHtml: z.string() }),
+      'The article with its newest revision number and rendered answer.',
+    ),
+  },
+  {
+    method: 'put',
+    path: '/articles/:key',
+    tag: 'knowledge',
+    summary: 'Edit an article',
+    description:
+      'Keeps the status; a published article retrains. With `baseRevision`, 409 when someone changed the article since.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    body: EditArticleSchema,
+    response: json(RevisionChange, 'The new revision (`changed: false` when nothing changed).'),
+    also: [409],
+  },
+  {
+    method: 'post',
+    path: '/articles/:key/publish',
+    tag: 'knowledge',
+    summary: 'Publish an article',
+    description: 'Queues retraining of the locale.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    response: json(RevisionChange, 'Published.'),
+  },
+  {
+    method: 'post',
+    path: '/articles/:key/unpublish',
+    tag: 'knowledge',
+    summary: 'Unpublish an article',
+    description: 'Back to draft; queues retraining of the locale.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    response: json(RevisionChange, 'Unpublished.'),
+  },
+  {
+    method: 'get',
+    path: '/articles/:key/revisions',
+    tag: 'knowledge',
+    summary: 'List revisions',
+    permission: 'kb.read',
+    params: ArticleParams,
+    response: json(z.object({ revisions: z.array(Revision) }), 'Every revision, newest first.'),
+  },
+  {
+    method: 'get',
+    path: '/articles/:key/revisions/:revision',
+    tag: 'knowledge',
+    summary: 'Read a revision with its diff',
+    description: 'The diff against the revision before, as a unified patch and as line changes.',
+    permission: 'kb.read',
+    params: RevisionParams,
+    response: json(
+      z.object({
+        revision: Revision,
+        diff: z.object({
+          from: z.number().int().nullable(),
+          to: z.number().int(),
+          patch: z.string(),
+          changes: z.array(
+            z.object({ kind: z.enum(['added', 'removed', 'same']), text: z.string() }),
+          ),
+        }),
+      }),
+      'The revision and its diff.',
+    ),
+  },
+  {
+    method: 'post',
+    path: '/articles/:key/rollback',
+    tag: 'knowledge',
+    summary: 'Roll back to a revision',
+    description: "A new revision with that revision's content.",
+    permission: 'kb.write',
+    params: ArticleParams,
+    body: RollbackSchema,
+    response: json(RevisionChange, 'The new revision.'),
+    also: [409],
+  },
+  {
+    method: 'get',
+    path: '/model',
+    tag: 'knowledge',
+    summary: "The models' status per locale",
+    permission: 'kb.read',
+    response: json(
+      z.object({
+        locales: z.array(
+          z.object({
+            locale: z.string(),
+            publishedHash: z.string(),
+            publishedArticles: z.number().int(),
+            live: z.boolean(),
+            trainedAt: Timestamp.nullable(),
+            training: z.string().nullable().meta({ description: 'The BullMQ job state.' }),
+          }),
+        ),
+      }),
+      'One entry per locale.',
+    ),
+  },
+  {
+    method: 'post',
+    path: '/bot/try',
+    tag: 'knowledge',
+    summary: 'Try the bot',
+    description: 'What the bot would do now with the stored model.',
+    permission: 'kb.read',
+    body: TryBotSchema,
+    response: json(BotAnswer, "The bot's answer."),
+  },
+  // Tickets
+  {
+    method: 'get',
+    path: '/tickets',
+    tag: 'tickets',
+    summary: 'Search tickets',
+    description: 'Newest first. `text` matches the number, the subject or any message text.',
+    permission: 'tickets.read',
+    query: TicketSearchQuery,
+    response: json(
+      z.object({ total: z.number().int(), tickets: z.array(TicketSummary) }),
+      'One page of matching tickets.',
+    ),
+  },
+  {
+    method: 'get',
+    path: '/tickets/:id',
+    tag: 'tickets',
+    summary: 'Open a ticket',
+    description:
+      'The ticket, its contact and assignee, and the transcript with intents and scores.',
+    permission: 'tickets.read',
+    params: TicketParams,
+    response: json(
+      z.object({
+        ticket: StoredTicket,
+        contact: z
+          .object({ id: z.string(), name: z.string().nullable(), identities: z.array(z.unknown()) })
+          .nullable(),
+        assignee: z
+          .object({ id: z.string(), displayName: z.string(), identity: z.string() })
+          .nullable(),
+        transcript: z.array(
+          z.looseObject({
+            id: z.string(),
+            at: Timestamp.nullable(),
+            channel: z.enum(CHANNEL_IDS),
+            direction: z.enum(['inbound', 'outbound']),
+            authorKind: z.string(),
+            authorName: z.string().nullable(),
+            text: z.string(),
+            intent: z.string().nullable(),
+            score: z.number().nullable(),
+          }),
+        ),
+      }),
+      'The ticket view.',
+    ),
+  },
+  {
+    method: 'post',
+    path: '/tickets/:id/assign',
+    tag: 'tickets',
+    summary: 'Reassign a ticket',
+    description:
+      "Queued tickets become assigned, assigned ones change hands; the agents' slots move.",
+    permission: 'tickets.assign',
+    params: TicketParams,
+    body: AssignSchema,
+    response: json(TicketResult, 'The ticket after the change.'),
+    also: [409],
+  },
+  {
+    method: 'post',
+    path: '/tickets/:id/tags',
+    tag: 'tickets',
+    summary: 'Tag a ticket',
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: TagsSchema,
+    response: json(TicketResult, 'The ticket after the change.'),
+    also: [409],
+  },
+  {
+    method: 'post',
+    path: '/tickets/:id/resolve',
+    tag: 'tickets',
+    summary: 'Resolve a ticket',
+    description: 'Resolving a resolved ticket is 409.',
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: ResolveSchema,
+    bodyOptional: true,
+    response: json(TicketResult, 'The resolved ticket.'),
+    also: [409],
+  },
+  {
+    method: 'get',
+    path: '/agents',
+    tag: 'tickets',
+    summary: 'List agents',
+    permission: 'tickets.read',
+    response: json(
+      z.object({
+        agents: z.array(
+          z.object({
+            id: z.string(),
+            identity: z.string(),
+            displayName: z.string(),
+            role: z.string(),
+            status: z.string(),
+            capacity: z.number().int(),
+            activeTickets: z.number().int(),
+          }),
+        ),
+      }),
+      'Every agent.',
+    ),
+  },
+  // Learning loop
+  {
+    method: 'get',
+    path: '/learning/unanswered',
+    tag: 'learning',
+    summary: 'Unanswered questions',
+    description:
+      'Customer questions the bot handled without an intent before it escalated, grouped by word overlap, largest group first.',
+    permission: 'learning.read',
+    query: UnansweredQuery,
+    response: json(
+      z.object({
+        days: z.number().int(),
+        total: z.number().int(),
+        clusters: z.array(
+          z.looseObject({
+            count: z.number().int(),
+            newest: Timestamp,
+            examples: z.array(z.unknown()),
+            terms: z.array(z.string()),
+          }),
+        ),
+      }),
+      'The groups.',
+    ),
+  },
+  {
+    method: 'get',
+    path: '/learning/suggestions',
+    tag: 'learning',
+    summary: 'Suggested answers',
+    description:
+      "Listing `pending` first proposes, once per ticket, the resolved tickets of the last `days`: the customer's question and the agent's first answer.",
+    permission: 'learning.read',
+    query: SuggestionsQuery,
+    response: json(z.object({ suggestions: z.array(Suggestion) }), 'The suggestions.'),
+  },
+  {
+    method: 'get',
+    path: '/learning/suggestions/:id',
+    tag: 'learning',
+    summary: 'Read a suggestion',
+    description: 'With what the bot answers to its question now.',
+    permission: 'learning.read',
+    params: SuggestionParams,
+    response: json(z.object({ suggestion: Suggestion, bot: BotAnswer }), 'The suggestion.'),
+  },
+  {
+    method: 'post',
+    path: '/learning/suggestions/:id/approve',
+    tag: 'learning',
+    summary: 'Approve a suggestion',
+    description:
+      "Adds the question to an article (`variant`) or creates and publishes an article in the suggestion's locale (`article`). Both retrain. 409 when already decided.",
+    permission: 'learning.write',
+    params: SuggestionParams,
+    body: ApproveSchema,
+    response: json(z.object({ suggestion: Suggestion }), 'The decided suggestion.'),
+    also: [409],
+  },
+  {
+    method: 'post',
+    path: '/learning/suggestions/:id/dismiss',
+    tag: 'learning',
+    summary: 'Dismiss a suggestion',
+    permission: 'learning.write',
+    params: SuggestionParams,
+    response: json(z.object({ suggestion: Suggestion }), 'The decided suggestion.'),
+    also: [409],
+  },
+  {
+    method: 'get',
+    path: '/learning/report',
+    tag: 'learning',
+    summary: 'Learning report',
+    description:
+      'How many of the questions escalated in the period the bot answers now, and how many thanks to approved suggestions.',
+    permission: 'learning.read',
+    query: ReportQuery,
+    response: json(
+      z.looseObject({
+        escalations: z.number().int(),
+        nowAnswered: z.number().int(),
+        answeredByApprovedSuggestions: z.number().int(),
+        share: z.number().nullable(),
+        examples: z.array(z.unknown()),
+      }),
+      'The report.',
+    ),
+  },
+  // Dashboard
+  {
+    method: 'get',
+    path: '/dashboard',
+    tag: 'dashboard',
+    summary: 'The service dashboard',
+    description:
+      'Every chart of the range (at most 92 days; `from` before `to`), computed over one bounded read of its tickets (`truncated` when more matched).',
+    permission: 'dashboard.read',
+    query: RangeQuery,
+    response: json(Dashboard, 'The dashboard.'),
+  },
+  {
+    method: 'get',
+    path: '/dashboard/:chart.csv',
+    tag: 'dashboard',
+    summary: 'One chart as CSV',
+    permission: 'dashboard.read',
+    params: ChartParams,
+    query: RangeQuery,
+    response: { description: 'The chart as CSV.', csv: 'The rows of the chart.' },
+  },
+  // Audit log
+  {
+    method: 'get',
+    path: '/audit',
+    tag: 'audit',
+    summary: 'The audit log',
+    description: 'Newest first.',
+    permission: 'audit.read',
+    query: AuditQuery,
+    response: json(z.object({ events: z.array(AuditEvent) }), 'The matching events.'),
+  },
+  {
+    method: 'get',
+    path: '/audit.csv',
+    tag: 'audit',
+    summary: 'The audit log as CSV',
+    permission: 'audit.read',
+    query: AuditQuery,
+    response: {
+      description: 'The matching events as CSV.',
+      csv: 'Columns at, actor, action, subject, before, after.',
+    },
+  },
+  // Contacts
+  {
+    method: 'get',
+    path: '/contacts',
+    tag: 'contacts',
+    summary: 'Find contacts',
+    description:
+      'At most 25: exact identity matches first, then names or identities containing `q`. Without `q`, the newest.',
+    permission: 'contacts.gdpr',
+    query: ContactSearchQuery,
+    response: json(z.object({ contacts: z.array(Contact) }), 'The contacts.'),
+  },
+  {
+    method: 'get',
+    path: '/contacts/:id/export',
+    tag: 'contacts',
+    summary: 'Export everything about a contact',
+    description:
+      'A JSON download `contact-<id>.json`: the contact, identities, tickets, messages, CSAT, web chat files, SMS opt-outs, email records, suggestions and audit events.',
+    permission: 'contacts.gdpr',
+    params: ContactParams,
+    response: { description: 'The export.', download: 'contact-<id>.json' },
+  },
+  {
+    method: 'post',
+    path: '/contacts/:id/erase',
+    tag: 'contacts',
+    summary: "Erase a contact's personal data",
+    description:
+      'Under the contact lock: queued jobs, identity links, message texts, attachments, transcripts, opt-outs, email records and suggestions; recorded as `contact.erased`. Running it again is safe. See docs/admin-api.md for the full list.',
+    permission: 'contacts.gdpr',
+    params: ContactParams,
+    response: json(
+      z.object({ erased: z.literal(true), counts: z.record(z.string(), z.unknown()) }),
+      'What was erased, counted.',
+    ),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// The document.
+
+const REFUSALS = {
+  400: ['BadRequest', 'Bad input: `SB_ERR_VALIDATION` names the `field`; or malformed JSON.'],
+  401: ['Unauthenticated', 'No credentials, or unknown ones (`SB_ERR_UNAUTHENTICATED`).'],
+  403: ['Forbidden', 'The role lacks the permission, or a session write lacks the CSRF token.'],
+  404: ['NotFound', 'Nothing by that name (`SB_ERR_NOT_FOUND`).'],
+  409: ['Conflict', 'A concurrent change won, or the state does not allow it.'],
+  413: ['PayloadTooLarge', 'The body exceeds 256 kB (`SB_ERR_PAYLOAD_TOO_LARGE`).'],
+  429: [
+    'RateLimited',
+    'Too many requests from this address, or (sign-in) too many failed sign-ins; retry after `Retry-After` seconds.',
+  ],
+} as const;
+type Refusal = keyof typeof REFUSALS;
+
+const SAFE = new Set<Method>(['get']);
+
+/** `/articles/:key` → `/api/v1/admin/articles/{key}`. */
+export function openApiPath(expressPath: string): string {
+  return `${ADMIN_API_PATH}${expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
+}
+
+function rolesOf(permission: Permission): string {
+  return PERMISSIONS[permission].join(', ');
+}
+
+function operationOf(op: AdminOperation): ZodOpenApiOperationObject {
+  const hasInput = op.params !== undefined || op.query !== undefined || op.body !== undefined;
+  const refusals: Refusal[] = [
+    ...(hasInput ? [400 as const] : []),
+    401,
+    ...(op.permission === 'open' ? [] : [403 as const]),
+    ...(op.params ? [404 as const] : []),
+    ...(op.body ? [413 as const] : []),
+    ...(op.also ?? []),
+    429,
+  ];
+  const who =
+    op.permission === 'open'
+      ? 'No sign-in needed.'
+      : op.permission === null
+        ? 'Any signed-in principal.'
+        : `Requires \`${op.permission}\` (roles: ${rolesOf(op.permission)}).`;
+  const success =
+    'json' in op.response
+      ? { 'application/json': { schema: op.response.json } }
+      : 'csv' in op.response
+        ? { 'text/csv': { schema: z.string().meta({ description: op.response.csv }) } }
+        : {
+            'application/json': {
+              schema: z.looseObject({}).meta({
+                description: `Sent as an attachment named \`${op.response.download}\`.`,
+              }),
+            },
+          };
+  return {
+    operationId: `${op.method}${op.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c?: string) => (c ?? '').toUpperCase())}`,
+    tags: [TAGS[op.tag]],
+    summary: op.summary,
+    description: [op.description, who].filter(Boolean).join('\n\n'),
+    'x-permission': op.permission,
+    security:
+      op.permission === 'open'
+        ? []
+        : SAFE.has(op.method)
+          ? [{ session: [] }, { bearer: [] }]
+          : [{ session: [], csrf: [] }, { bearer: [] }],
+    ...(op.params || op.query
+      ? {
+          requestParams: {
+            ...(op.params ? { path: op.params } : {}),
+            ...(op.query ? { query: op.query } : {}),
+          },
+        }
+      : {}),
+    ...(op.body
+      ? {
+          requestBody: {
+            required: op.bodyOptional !== true,
+            content: { 'application/json': { schema: op.body } },
+          },
+        }
+      : {}),
+    responses: {
+      [String(op.response.status ?? 200)]: {
+        description: op.response.description,
+        content: success,
+      },
+      ...Object.fromEntries(
+        refusals.map((status) => [
+          String(status),
+          { $ref: `#/components/responses/${REFUSALS[status][0]}` },
+        ]),
+      ),
+    },
+  };
+}
+
+function buildDocument() {
+  const paths: Record<string, Partial<Record<Method, ZodOpenApiOperationObject>>> = {};
+  for (const op of ADMIN_OPERATIONS) {
+    const path = openApiPath(op.path);
+    const item = (paths[path] ??= {});
+    if (item[op.method]) throw new Error(`${op.method} ${op.path} is listed twice`);
+    item[op.method] = operationOf(op);
+  }
+  return createDocument(
+    {
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchboard admin API',
+        version: '1',
+        description: [
+          'The REST API the admin console (`/admin`) uses, and integrations with an API token.',
+          `**Authentication.** A console session (the \`${SESSION_COOKIE}\` cookie from \`POST /auth/login\`; every write also sends the session's CSRF token in \`${CSRF_HEADER}\`), an API token (\`Authorization: Bearer sbt_…\`, its role), or the operator's \`ADMIN_TOKEN\` as a bearer token (admin).`,
+          '**Errors.** Every refusal is `{ "error": { "code", "message", "field"? } }` with the status of its code (README, "Errors"); bad input is 400 `SB_ERR_VALIDATION` naming the `field`.',
+          '**Roles.** ' +
+            Object.entries(PERMISSIONS)
+              .map(([permission, roles]) => `\`${permission}\`: ${roles.join(', ')}`)
+              .join('; ') +
+            '.',
+        ].join('\n\n'),
+      },
+      tags: Object.values(TAGS).map((name) => ({ name })),
+      paths,
+      components: {
+        securitySchemes: {
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: SESSION_COOKIE,
+            description:
+              'The console session, set by `POST /auth/login` (HTTP-only, SameSite=Strict).',
+          },
+          csrf: {
+            type: 'apiKey',
+            in: 'header',
+            name: CSRF_HEADER,
+            description:
+              "The session's CSRF token (from `POST /auth/login` or `GET /auth/me`), on every write with the session cookie.",
+          },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API token `sbt_<id>_<secret>` (its role), or the operator `ADMIN_TOKEN` (admin).',
+          },
+        },
+        responses: Object.fromEntries(
+          Object.values(REFUSALS).map(([name, description]) => [
+            name,
+            { description, content: { 'application/json': { schema: ErrorSchema } } },
+          ]),
+        ),
+      },
+    },
+    {
+      // Query dates are coerced from ISO text; responses carry them as ISO text too.
+      override: ({ jsonSchema, zodSchema }) => {
+        if (zodSchema._zod.def.type === 'date') {
+          jsonSchema.type = 'string';
+          jsonSchema.format = 'date-time';
+        }
+      },
+    },
+  );
+}
+
+let built: ReturnType<typeof buildDocument> | undefined;
+
+/** The admin API's OpenAPI document (built once). */
+export function adminApiDocument(): ReturnType<typeof buildDocument> {
+  built ??= buildDocument();
+  return built;
+}

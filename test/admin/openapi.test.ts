@@ -1,0 +1,314 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import express from 'express';
+import { chromium } from 'playwright-core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/app.ts';
+import { ADMIN_OPERATIONS, adminApiDocument, openApiPath } from '../../src/admin/openapi.ts';
+import { roleMay } from '../../src/admin/permissions.ts';
+import { API_DOCS_PATH, apiDocsRouter } from '../../src/http/api-docs.ts';
+import { errorHandler } from '../../src/http/errors.ts';
+import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
+import { ADMIN_ROLES, type AdminRole } from '../../src/pool/admin-models.ts';
+import { closeServer } from '../support/close-server.ts';
+import { startTestGateway, testConfig } from '../support/gateway.ts';
+import { API, PASSWORD, dropDatabase, httpOf, makeAccount, tokenFor } from './support.ts';
+
+type Schema = {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  maxLength?: number;
+  maximum?: number;
+};
+type Parameter = { name: string; in: string; required?: boolean; schema: Schema };
+type Operation = {
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, { $ref?: string }>;
+  security?: Array<Record<string, string[]>>;
+  'x-permission'?: string | null;
+};
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: {
+    schemas: Record<string, Schema>;
+    securitySchemes: Record<string, { type: string; in?: string; name?: string }>;
+  };
+};
+
+const doc = () => JSON.parse(JSON.stringify(adminApiDocument())) as Document;
+
+function operation(method: string, expressPath: string): Operation {
+  const op = doc().paths[openApiPath(expressPath)]?.[method];
+  if (!op) throw new Error(`${method} ${expressPath} is not in the document`);
+  return op;
+}
+
+function resolve(schema: Schema): Schema {
+  const ref = schema.$ref?.replace('#/components/schemas/', '');
+  return ref === undefined ? schema : resolve(doc().components.schemas[ref] ?? {});
+}
+
+function bodySchema(method: string, expressPath: string): Schema {
+  const schema = operation(method, expressPath).requestBody?.content['application/json']?.schema;
+  if (!schema) throw new Error(`${method} ${expressPath} has no JSON body`);
+  return resolve(schema);
+}
+
+/** Routes of the admin API router, from Express's own route table. */
+function adminRoutes(gateway: Gateway): string[] {
+  type Layer = {
+    rawPath?: string;
+    route?: { path: string; methods: Record<string, boolean> };
+    handle?: { stack?: Layer[] };
+  };
+  const app = httpOf(gateway) as unknown as { router: { stack: Layer[] } };
+  // Every layer mounted at the API's path (a rate limit may come before the router).
+  const mounted = app.router.stack.filter((l) => l.rawPath === API);
+  const found: string[] = [];
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const method of Object.keys(layer.route.methods))
+          found.push(`${method} ${layer.route.path}`);
+      } else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  for (const layer of mounted) walk(layer.handle?.stack ?? []);
+  return found.sort();
+}
+
+/** A concrete URL for a route pattern: ids that exist nowhere, so allowed calls end in 4xx. */
+function concrete(path: string): string {
+  return `${API}${path
+    .replace(':email', 'nobody@example.test')
+    .replace(':id', '0123456789abcdef01234567')
+    .replace(':key', 'no-such-article.en')
+    .replace(':revision', '1')
+    .replace(':chart', 'volume')}`;
+}
+
+let gateway: Gateway;
+const tokens = new Map<AdminRole, string>();
+
+beforeAll(async () => {
+  gateway = await startTestGateway({
+    role: 'api',
+    config: testConfig({ KB_SEED_ON_START: 'false' }),
+  });
+  for (const role of ADMIN_ROLES) {
+    await makeAccount(gateway, role);
+    tokens.set(role, await tokenFor(gateway, role));
+  }
+});
+
+afterAll(async () => {
+  await dropDatabase(gateway);
+  await gateway.stop();
+});
+
+/** A request with the API token of `role`. */
+function as(role: AdminRole, method: 'get' | 'post' | 'put' | 'patch' | 'delete', url: string) {
+  const client = request(httpOf(gateway));
+  return client[method](url).set('authorization', `Bearer ${tokens.get(role)}`);
+}
+
+const asAdmin = (method: 'get' | 'post', path: string) => as('admin', method, `${API}${path}`);
+
+describe('admin API OpenAPI document', () => {
+  describe('when validated', () => {
+    it('is a valid OpenAPI 3.1 document', async () => {
+      const validated = (await SwaggerParser.validate(doc() as never)) as { openapi: string };
+      expect(validated.openapi).toBe('3.1.0');
+    });
+
+    it('has one Error component that every refusal refers to', () => {
+      const document = doc();
+      expect(resolve({ $ref: '#/components/schemas/Error' })).toMatchObject({
+        properties: { error: { required: ['code', 'message'] } },
+      });
+      for (const [path, item] of Object.entries(document.paths)) {
+        for (const [method, op] of Object.entries(item)) {
+          const refusals = Object.entries(op.responses).filter(([status]) => status >= '400');
+          expect(refusals.length, `${method} ${path}`).toBeGreaterThan(0);
+          for (const [, response] of refusals)
+            expect(response.$ref, `${method} ${path}`).toMatch(/^#\/components\/responses\//);
+        }
+      }
+    });
+  });
+
+  describe('when compared with the routers', () => {
+    it('lists every route the admin API registers, with its method and path, and no other', () => {
+      const documented = ADMIN_OPERATIONS.map((op) => `${op.method} ${op.path}`).sort();
+      expect(documented).toEqual(adminRoutes(gateway));
+      const inDocument = Object.entries(doc().paths)
+        .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
+        .sort();
+      expect(inDocument).toEqual(
+        ADMIN_OPERATIONS.map((op) => `${op.method} ${openApiPath(op.path)}`).sort(),
+      );
+    });
+
+    it('names the permission each route enforces: refused roles get 403, the others do not', async () => {
+      for (const op of ADMIN_OPERATIONS) {
+        if (op.permission === null || op.permission === 'open') continue;
+        expect(operation(op.method, op.path)['x-permission']).toBe(op.permission);
+        for (const role of ADMIN_ROLES) {
+          const res = await as(role, op.method, concrete(op.path)).send({});
+          const what = `${role} ${op.method} ${op.path}`;
+          if (roleMay(role, op.permission)) expect(res.status, what).not.toBe(403);
+          else expect([res.status, res.body.error?.code], what).toEqual([403, 'SB_ERR_FORBIDDEN']);
+        }
+      }
+    });
+  });
+
+  describe('when a request breaks a schema', () => {
+    it('refuses a too long article title with 400 naming the field; the document says maxLength 200', async () => {
+      const res = await asAdmin('post', '/articles').send({
+        id: 'long-title',
+        locale: 'en',
+        title: 'x'.repeat(201),
+        answer: 'An answer.',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        error: { code: 'SB_ERR_VALIDATION', message: expect.any(String), field: 'title' },
+      });
+      const schema = bodySchema('post', '/articles');
+      expect(schema.properties?.['title']?.maxLength).toBe(200);
+      expect(schema.required).toEqual(expect.arrayContaining(['id', 'locale', 'title', 'answer']));
+      expect(schema.required).not.toContain('tags');
+    });
+
+    it('refuses a sign-in without a password with 400 naming it; the document requires it', async () => {
+      const res = await request(httpOf(gateway))
+        .post(`${API}/auth/login`)
+        .send({ email: 'admin@example.test' });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'SB_ERR_VALIDATION', field: 'password' });
+      expect(bodySchema('post', '/auth/login').required).toEqual(['email', 'password']);
+      expect(operation('post', '/auth/login').security).toEqual([]);
+    });
+
+    it('refuses a ticket page over 100 with 400 naming `limit`; the document says maximum 100', async () => {
+      const res = await asAdmin('get', '/tickets?limit=500');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'SB_ERR_VALIDATION', field: 'limit' });
+      const limit = operation('get', '/tickets').parameters?.find((p) => p.name === 'limit');
+      expect(limit).toMatchObject({ in: 'query', schema: { maximum: 100 } });
+      expect(limit?.required).not.toBe(true);
+    });
+
+    it('answers 404 for a path parameter its schema refuses, and documents the 404', async () => {
+      const res = await asAdmin('get', '/articles/Not_A_Key');
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('SB_ERR_NOT_FOUND');
+      expect(operation('get', '/articles/:key').responses['404']?.$ref).toBe(
+        '#/components/responses/NotFound',
+      );
+    });
+  });
+
+  describe('when signing in as the security schemes say', () => {
+    it('the API sets the documented cookie and checks the documented CSRF header', async () => {
+      const { securitySchemes } = doc().components;
+      expect(securitySchemes['bearer']).toMatchObject({ type: 'http' });
+      const cookie = securitySchemes['session'];
+      const csrf = securitySchemes['csrf'];
+      expect(cookie).toMatchObject({ type: 'apiKey', in: 'cookie' });
+      expect(csrf).toMatchObject({ type: 'apiKey', in: 'header' });
+      const agent = request.agent(httpOf(gateway));
+      const login = await agent
+        .post(`${API}/auth/login`)
+        .send({ email: 'agent@example.test', password: PASSWORD });
+      expect(String(login.headers['set-cookie'])).toMatch(new RegExp(`^${cookie?.name}=`));
+      const without = await agent.post(`${API}/articles/preview`).send({ answer: '*hi*' });
+      expect(without.status).toBe(403);
+      const withHeader = await agent
+        .post(`${API}/articles/preview`)
+        .set(csrf?.name ?? '', String(login.body.csrfToken))
+        .send({ answer: '*hi*' });
+      expect(withHeader.status).toBe(200);
+      expect(operation('post', '/articles/preview').security).toEqual([
+        { session: [], csrf: [] },
+        { bearer: [] },
+      ]);
+      expect(operation('get', '/articles').security).toEqual([{ session: [] }, { bearer: [] }]);
+    });
+  });
+});
+
+describe('api docs router', () => {
+  const app = express();
+  app.use(API_DOCS_PATH, apiDocsRouter());
+  app.use(errorHandler());
+
+  it('answers the reference as HTML under a CSP that allows no inline script', async () => {
+    const res = await request(app).get(API_DOCS_PATH);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp.split(';').find((d) => d.trim().startsWith('script-src'))).not.toContain('unsafe');
+    expect(res.text).toContain(`${API_DOCS_PATH}/openapi.json`);
+    expect(res.text).not.toMatch(/<script>|https?:\/\//);
+  });
+
+  it('answers the document as JSON', async () => {
+    const res = await request(app).get(`${API_DOCS_PATH}/openapi.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual(doc());
+  });
+
+  it('serves the viewer from node_modules', async () => {
+    const bundle = await request(app).get(`${API_DOCS_PATH}/assets/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers['content-type']).toMatch(/javascript/);
+    const css = await request(app).get(`${API_DOCS_PATH}/assets/swagger-ui.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
+  });
+
+  describe('in a real browser', () => {
+    let server: Server;
+    let base: string;
+    beforeAll(async () => {
+      server = app.listen(0, '127.0.0.1');
+      await new Promise((done) => server.once('listening', done));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      if (server) await closeServer(server);
+    });
+
+    it('renders the endpoints with no console error (no CSP violation)', async () => {
+      const browser = await chromium.launch({
+        executablePath: ensureChromium(),
+        headless: true,
+        args: [...CHROMIUM_ARGS],
+      });
+      try {
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on('pageerror', (error) => problems.push(error.message));
+        page.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+        });
+        await page.goto(`${base}${API_DOCS_PATH}`);
+        await page.getByText('Create an article').first().waitFor({ timeout: 20_000 });
+        expect(await page.getByText('Switchboard admin API').count()).toBeGreaterThan(0);
+        expect(problems).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    });
+  });
+});
