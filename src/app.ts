@@ -2,11 +2,14 @@ import { Redis } from 'ioredis';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { createApiChannel } from '../channels/api/adapter.ts';
+import { API_MESSAGES_PATH } from '../channels/api/routes.ts';
 import type { ApiIntegration, IntegrationDirectory } from '../channels/api/integrations.ts';
 import type { Config } from './config.ts';
 import type { ChannelId } from './domain/message.ts';
 import type { ChannelAdapter, ChannelCapabilities, Responder } from './domain/ports.ts';
+import { API_DOCS_PATH, apiDocsRouter } from './http/api-docs.ts';
 import { createHttpApp } from './http/app.ts';
+import { HttpRateLimits, rateLimitSettings } from './http/rate-limit.ts';
 import { ticketsApiRouter } from './http/tickets-api.ts';
 import { Metrics } from './metrics.ts';
 import { EscalateAllResponder } from './pipeline/escalate-all-responder.ts';
@@ -18,6 +21,7 @@ import type { IntegrationDoc } from './pool/models.ts';
 import { TicketPool } from './pool/pool.ts';
 import { PoolSmsStore } from './pool/sms-compliance.ts';
 import { createSmsChannel } from '../channels/sms/adapter.ts';
+import { INBOUND_PATH as SMS_WEBHOOK_PATH } from '../channels/sms/send.ts';
 import { createWebchatChannel } from '../channels/webchat/adapter.ts';
 import { PoolWebchatFileStore } from './pool/webchat-store.ts';
 import type { Server } from 'node:http';
@@ -120,6 +124,11 @@ export async function createGateway(options: {
   const pool = await TicketPool.connect(options.mongoUri, { dbName: config.MONGODB_DB, locks });
   const queues = createQueues(producerRedis, config);
   const sink = new QueueInboundSink(queues.inbound);
+  const rateLimits = new HttpRateLimits({
+    redis: producerRedis,
+    prefix: config.QUEUE_PREFIX,
+    perMinute: rateLimitSettings(config),
+  });
 
   const directory: IntegrationDirectory = {
     findByKey: async (key) => toApiIntegration(await pool.findIntegrationByKey(key)),
@@ -131,6 +140,13 @@ export async function createGateway(options: {
     maxBodyBytes: config.API_MAX_BODY_BYTES,
     webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
     allowPrivateCallbacks: config.API_CALLBACK_ALLOW_PRIVATE,
+    limitIntegration: (integrationId) =>
+      rateLimits.consume(
+        'api',
+        `${API_MESSAGES_PATH}:integration`,
+        integrationId,
+        'too many requests with this API key',
+      ),
   });
   // Channels whose variables are unset stay off (createSmsChannel returns undefined).
   const sms = createSmsChannel({
@@ -139,6 +155,7 @@ export async function createGateway(options: {
       pool,
       locks,
       enqueue: (message) => enqueueDelivery(queues.outbound, message),
+      suppressionKey: config.SMS_SUPPRESSION_KEY,
     }),
     env: options.env ?? process.env,
   });
@@ -243,6 +260,16 @@ export async function createGateway(options: {
         ...(webchat ? [webchat.router] : []),
         ...(desk?.router ? [desk.router] : []),
       ],
+      // Twilio's webhooks are /channels/sms/twilio and …/status; Slack's is one endpoint.
+      channelLimits: [
+        { path: API_MESSAGES_PATH, kind: 'api' },
+        ...(sms ? [{ path: SMS_WEBHOOK_PATH, kind: 'webhook' as const }] : []),
+        ...(webchat ? [{ path: '/chat', kind: 'public' as const }] : []),
+        ...(desk?.router
+          ? [{ path: desk.config.SLACK_EVENTS_PATH, kind: 'webhook' as const }]
+          : []),
+      ],
+      rateLimits,
       adminRouters: [
         {
           path: '/api/v1/tickets',
@@ -263,15 +290,19 @@ export async function createGateway(options: {
           : []),
       ],
       // The admin console and its REST API (sessions, roles, CSRF of their own).
-      ownAuthRouters: await createAdminConsole({
-        config,
-        pool,
-        locks,
-        redis: producerRedis,
-        knowledge,
-        logger,
-        queues,
-      }),
+      ownAuthRouters: [
+        ...(await createAdminConsole({
+          config,
+          pool,
+          locks,
+          redis: producerRedis,
+          knowledge,
+          logger,
+          queues,
+        })),
+        // The API's shape only, no data: readable without signing in.
+        { path: API_DOCS_PATH, router: apiDocsRouter() },
+      ],
       queues: watched,
       probes: [
         { name: 'mongodb', check: () => pool.ping() },

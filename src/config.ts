@@ -47,6 +47,12 @@ export const ConfigSchema = z.object({
   /** How many finished jobs Redis keeps (they also de-duplicate redeliveries by job id). */
   KEEP_COMPLETED_JOBS: int(100_000),
   API_MAX_BODY_BYTES: int(256 * 1024),
+  /** Requests a minute to the API channel, per integration key and per client address (0: off). */
+  RATE_LIMIT_API_PER_MINUTE: int(6000),
+  /** Twilio and Slack webhook requests a minute per sending address (0: off). */
+  RATE_LIMIT_WEBHOOK_PER_MINUTE: int(6000),
+  /** Requests a minute per client address to each other endpoint group (0: off). */
+  RATE_LIMIT_PUBLIC_PER_MINUTE: int(3000),
   WEBHOOK_TIMEOUT_MS: int(10_000),
   /** `true`: API-channel callbacks may go to loopback/private/link-local addresses (SSRF guard off). */
   API_CALLBACK_ALLOW_PRIVATE: z
@@ -79,6 +85,11 @@ export const ConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /**
+   * HMAC key of the SMS suppression list: an erased number's STOP kept as a keyed hash (see
+   * src/pool/sms-compliance.ts). Unset: a random key kept in the database. Changing it forgets them.
+   */
+  SMS_SUPPRESSION_KEY: z.string().min(32).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -16,6 +16,8 @@ export function createApiChannel(deps: {
   webhookTimeoutMs: number;
   /** Let callbacks reach loopback and private addresses (tests, an integration on the same host). */
   allowPrivateCallbacks?: boolean;
+  /** The per-integration rate limit (see apiChannelRouter). */
+  limitIntegration?: ((integrationId: string) => Promise<void>) | undefined;
 }): { adapter: ChannelAdapter; router: Router } {
   const publicOnly = deps.allowPrivateCallbacks ? undefined : publicOnlyAgent();
   const adapter: ChannelAdapter = {

@@ -5,21 +5,29 @@ import type { IntegrationDirectory } from './integrations.ts';
 import { ApiMessageBodySchema, normalizeApiMessage } from './normalize.ts';
 import { authenticateIntegration } from './verify.ts';
 
+/** Where integrations post customer messages. */
+export const API_MESSAGES_PATH = '/api/v1/messages';
+
 /**
- * `POST /api/v1/messages`: authenticate, then parse and validate, then queue — and answer 202 only
- * once the queue holds the message. Anything invalid is refused before anything is stored.
+ * `POST /api/v1/messages`: authenticate, count against the integration's rate limit, then parse
+ * and validate, then queue — and answer 202 only once the queue holds the message. Anything
+ * invalid is refused before anything is stored.
  */
 export function apiChannelRouter(deps: {
   directory: IntegrationDirectory;
   sink: InboundSink;
   maxBodyBytes: number;
+  /** Counts one request of the integration; rejects (429, SB_ERR_RATE_LIMITED) over its limit. */
+  limitIntegration?: ((integrationId: string) => Promise<void>) | undefined;
 }): Router {
   const router = Router();
   router.post(
-    '/api/v1/messages',
+    API_MESSAGES_PATH,
     // Authenticate before reading the body: an unauthenticated caller gets 401 however big it sends.
     async (req, res, next) => {
-      res.locals['integration'] = await authenticateIntegration(deps.directory, req.headers);
+      const integration = await authenticateIntegration(deps.directory, req.headers);
+      await deps.limitIntegration?.(integration.id);
+      res.locals['integration'] = integration;
       next();
     },
     (req, _res, next) => {

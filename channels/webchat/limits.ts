@@ -1,17 +1,10 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { SwitchboardError } from '../../src/domain/errors.ts';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { consumePoint } from '../../src/http/rate-limit.ts';
 import type { WebchatConfig } from './config.ts';
 
-/** A request refused by a rate limit, with the seconds until it may be tried again. */
-export class RateLimitedError extends SwitchboardError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super('SB_ERR_RATE_LIMITED', message);
-  }
-}
+/** The gateway's one rate-limit error (429 with Retry-After), re-exported for the routes. */
+export { RateLimitedError } from '../../src/http/rate-limit.ts';
 
 /**
  * The web chat's abuse limits, counted in Redis (rate-limiter-flexible), so every api process
@@ -38,31 +31,12 @@ export class WebchatLimits {
 
   /** Counts a conversation start from `ip`; throws RateLimitedError over the limit. */
   async conversationStart(ip: string): Promise<void> {
-    await consume(this.startsPerIp, ip, 'too many conversations started from this address');
+    await consumePoint(this.startsPerIp, ip, 'too many conversations started from this address');
   }
 
   /** Counts a message (or upload) from the visitor at `ip`; throws RateLimitedError over a limit. */
   async message(visitor: string, ip: string): Promise<void> {
-    await consume(this.messagesPerVisitor, visitor, 'too many messages from this visitor');
-    await consume(this.messagesPerIp, ip, 'too many messages from this address');
-  }
-}
-
-async function consume(limiter: RateLimiterRedis, key: string, reason: string): Promise<void> {
-  try {
-    await limiter.consume(key);
-  } catch (error) {
-    if (error instanceof RateLimiterRes) {
-      const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-      throw new RateLimitedError(`${reason}; retry in ${seconds} s`, seconds);
-    }
-    // The limiter could not reach Redis: nothing is accepted while it is away.
-    throw new SwitchboardError(
-      'SB_ERR_UNAVAILABLE',
-      'the rate limiter is unreachable; retry later',
-      {
-        cause: error,
-      },
-    );
+    await consumePoint(this.messagesPerVisitor, visitor, 'too many messages from this visitor');
+    await consumePoint(this.messagesPerIp, ip, 'too many messages from this address');
   }
 }

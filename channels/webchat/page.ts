@@ -116,6 +116,8 @@ export function chatPageRouter(config: WebchatConfig): Router {
     };
     const embedded = req.query['embed'] === '1';
     res.setHeader('content-security-policy', PAGE_CSP);
+    // Framed by any site (the bubble): not the gateway's default X-Frame-Options: DENY.
+    res.removeHeader('x-frame-options');
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'same-origin');
     res.setHeader('cache-control', 'no-store');

@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
@@ -6,14 +6,23 @@ import { requireAdmin } from './admin-auth.ts';
 import { errorHandler } from './errors.ts';
 import { healthRouter, type ReadinessProbe } from './health.ts';
 import { QUEUE_DASHBOARD_PATH, queueDashboardRouter } from './queue-dashboard.ts';
+import type { HttpRateLimits, RateLimitKind } from './rate-limit.ts';
+import { queueDashboardHeaders, securityHeaders } from './security-headers.ts';
 
 /**
  * Builds the HTTP app without opening a port (tests drive it with supertest). Channel routers and
  * admin routers are mounted as given; each parses its own body, so the raw bytes stay available to
- * channels that verify signatures over them.
+ * channels that verify signatures over them. Every response carries the security headers; every
+ * endpoint but the 404 counts against a rate limit (per client address unless said otherwise).
  */
 export function createHttpApp(deps: {
   channelRouters: Router[];
+  /**
+   * The channels' endpoints, limited by the client's address before their router runs (the API
+   * channel also counts per integration key, inside its router). Web chat's Direct Line keeps its
+   * own per-visitor limits.
+   */
+  channelLimits?: Array<{ path: string; kind: RateLimitKind }>;
   /** Mounted under their path behind admin auth. */
   adminRouters: Array<{ path: string; router: Router }>;
   /** Mounted under their path as they are: they authenticate on their own (the admin console). */
@@ -22,21 +31,36 @@ export function createHttpApp(deps: {
   probes: ReadinessProbe[];
   metrics: Metrics;
   adminToken: string | undefined;
+  rateLimits: HttpRateLimits;
   logger?: Logger;
 }): Express {
   const app = express();
+  const limits = deps.rateLimits;
   app.disable('x-powered-by');
+  // req.ip, which the rate limits count by: X-Forwarded-For is believed from a local proxy only.
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders());
+  // Counted in memory, per process: probes and scrapes must answer while Redis is away.
+  app.use(
+    ['/healthz', '/readyz', '/metrics'],
+    limits.perAddress('public', 'operations', { store: 'memory' }),
+  );
   app.use(healthRouter(deps.probes));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());
   });
+  for (const { path, kind } of deps.channelLimits ?? [])
+    app.use(path, limits.perAddress(kind, path));
   for (const router of deps.channelRouters) app.use(router);
+  // Admin routes count before authentication, so guessing credentials is limited too. Each mount
+  // is one router, so tools that walk the app's routes find the limit and the routes together.
   const admin = requireAdmin(deps.adminToken);
-  app.use(QUEUE_DASHBOARD_PATH, admin, queueDashboardRouter(deps.queues));
-  for (const { path, router } of deps.adminRouters) app.use(path, admin, router);
-  for (const { path, router } of deps.ownAuthRouters ?? []) app.use(path, router);
+  const limited = (path: string, ...handlers: RequestHandler[]) =>
+    app.use(path, Router().use(limits.perAddress('public', path), ...handlers));
+  limited(QUEUE_DASHBOARD_PATH, admin, queueDashboardHeaders(), queueDashboardRouter(deps.queues));
+  for (const { path, router } of deps.adminRouters) limited(path, admin, router);
+  for (const { path, router } of deps.ownAuthRouters ?? []) limited(path, router);
   app.use((req, res) => {
     res.status(404).json({
       error: { code: 'SB_ERR_NOT_FOUND', message: `no route for ${req.method} ${req.path}` },

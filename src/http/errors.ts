@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { SwitchboardError, isSwitchboardError } from '../domain/errors.ts';
+import { RateLimitedError } from './rate-limit.ts';
 
 /** Errors body-parser raises carry a `type`; map them onto our catalogue. */
 function fromBodyParser(error: {
@@ -75,6 +76,8 @@ export function errorHandler(logger?: Logger): ErrorRequestHandler {
     else logger?.info({ code: final.code, path: req.path }, 'request refused');
     if (res.headersSent) return;
     if (final.httpStatus === 503) res.setHeader('retry-after', '5');
+    if (final instanceof RateLimitedError)
+      res.setHeader('retry-after', String(final.retryAfterSeconds));
     res.status(final.httpStatus).json({ error: final.toJSON() });
   };
 }
