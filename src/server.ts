@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { Responder } from './domain/ports.ts';
 import { createGateway, type Role } from './app.ts';
 import { resolveInfrastructure } from './runtime.ts';
+import { isStoreUnreachable } from './unreachable.ts';
 import { SEED_ARTICLES_DIR } from '../knowledge/folder.ts';
 
 /**
@@ -17,6 +18,17 @@ export async function runServer(options: {
   responder?: Responder;
 }): Promise<void> {
   const { config, logger, role } = options;
+  // A background call (bookkeeping, a lease refresh, a publish) that fails while Redis or the
+  // database restarts must not take the process down with its jobs: the fault drill saw a worker
+  // die this way during a Redis restart. Anything else still ends the process, as Node would.
+  process.on('unhandledRejection', (reason) => {
+    if (isStoreUnreachable(reason)) {
+      logger.warn({ err: reason }, 'a background call failed while a store was unreachable');
+      return;
+    }
+    logger.fatal({ err: reason }, 'unhandled rejection');
+    process.exit(1);
+  });
   const infrastructure = await resolveInfrastructure(config, {
     announce: true,
     log: (message) => logger.info(message),

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { SwitchboardError, isSwitchboardError } from '../domain/errors.ts';
+import { isStoreUnreachable } from '../unreachable.ts';
 import { RateLimitedError } from './rate-limit.ts';
 
 /** Errors body-parser raises carry a `type`; map them onto our catalogue. */
@@ -34,16 +35,8 @@ function fromBodyParser(error: {
  * The database or Redis is unreachable (driver errors by name): 503, so the caller retries later
  * instead of treating its message as refused.
  */
-function fromUnreachableStore(error: {
-  name?: unknown;
-  message?: unknown;
-}): SwitchboardError | undefined {
-  const name = typeof error.name === 'string' ? error.name : '';
-  const unreachable =
-    /^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(name) ||
-    name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|ECONNREFUSED/.test(String(error.message));
-  return unreachable
+function fromUnreachableStore(error: unknown): SwitchboardError | undefined {
+  return isStoreUnreachable(error)
     ? new SwitchboardError(
         'SB_ERR_UNAVAILABLE',
         'a backing store is unreachable; nothing was accepted, retry later',
