@@ -188,14 +188,20 @@ export class Dispatcher {
    * slot (refused when away or full), then write the offer if the ticket is still queued and
    * unoffered; if that write is refused, the slot goes back.
    */
-  async runPass(): Promise<PassResult> {
+  async runPass(queued?: readonly TicketDoc[]): Promise<PassResult> {
     const { pool, config } = this.deps;
     const now = this.now();
-    const [tickets, agents] = await Promise.all([pool.listQueuedTickets(), pool.listAgents()]);
+    // The agents first (tens to hundreds of small documents): with nobody available and below
+    // capacity nothing can be offered, and the waiting tickets — a long list exactly when agents
+    // are all busy — are not read at all. Passes run on every escalation, release and lapse.
+    const agents = (await pool.listAgents()).map(agentView);
+    if (!agents.some((a) => a.status === 'available' && a.active < a.capacity))
+      return { offered: 0, lost: 0 };
+    const tickets = queued ?? (await pool.listQueuedTickets());
     const waiting = tickets.filter((t) => !t.offer?.agentId).map(waitingView);
     const plan = planOffers(
       waiting,
-      agents.map(agentView),
+      agents,
       config.DISPATCH_POLICY,
       now,
       config.settings.routing,
@@ -311,20 +317,34 @@ export class Dispatcher {
       ticket.urgency !== fields.urgency ||
       ticket.tier !== fields.tier ||
       ticket.priority !== fields.priority;
-    let current: TicketDoc | null = ticket;
-    if (changed) {
-      current =
-        (await pool.updateTicketWhen(
-          ticket._id,
-          (t) => t.status !== 'closed',
-          () => ({ $set: fields }),
-        )) ?? ticket;
-    }
     // The SLA moves only with the priority (the tick must not touch timers of every ticket); a new
     // message re-ensures the timers too.
-    const slaChanged = options.gather || current.slaPolicy !== result.priority;
-    if (slaChanged && (current.status === 'queued' || current.status === 'assigned'))
-      current = (await this.sla.start(String(current._id), result.priority)) ?? current;
+    const slaWanted = options.gather || ticket.slaPolicy !== result.priority;
+    const slaRuns = (t: TicketDoc) => t.status === 'queued' || t.status === 'assigned';
+    let current: TicketDoc = ticket;
+    if (changed || slaWanted) {
+      // The score and the SLA targets it sets are one write: each read or update costs a scan of
+      // the tickets on FerretDB (see pool/tickets.ts), so two would cost twice.
+      let before: TicketDoc | undefined;
+      let slaStarted = false;
+      const planned = (t: TicketDoc) =>
+        slaRuns(t) ? this.sla.startFields(t, result.priority) : undefined;
+      const updated = await pool.updateTicketWhen(
+        ticket._id,
+        (t) => {
+          before = t;
+          return t.status !== 'closed' && (changed || planned(t) !== undefined);
+        },
+        (t) => {
+          const sla = planned(t);
+          slaStarted = sla !== undefined;
+          return { $set: { ...(changed ? fields : {}), ...sla } };
+        },
+      );
+      current = updated ?? before ?? ticket;
+      if (updated && slaStarted && before) await this.sla.cancel(before);
+    }
+    if (slaWanted && slaRuns(current)) await this.sla.schedule(current);
     if (result.tier === 'critical') {
       const claimed = await pool.updateTicketWhen(
         ticket._id,
@@ -342,16 +362,27 @@ export class Dispatcher {
     return current;
   }
 
-  /** The tick: rescores waiting tickets as time passes, ends lapsed offers, runs a pass. */
+  /**
+   * The tick: rescores waiting tickets as time passes, ends lapsed offers, runs a pass. One read
+   * of the waiting tickets serves all three: a rescore writes only what changed (the score moves
+   * a point every ten minutes of waiting) and returns the ticket as stored, and the pass plans on
+   * those versions (its offers are checked under the locks anyway, like any plan).
+   */
   async tick(): Promise<PassResult> {
     const now = this.now();
     const tickets = await this.deps.pool.listQueuedTickets();
-    for (const ticket of tickets) {
-      if (ticket.offer?.expiresAt && ticket.offer.expiresAt <= now)
-        await this.settleOffer(String(ticket._id), undefined, false);
-      await this.rescore(ticket, { gather: false, hint: {} });
+    const current: TicketDoc[] = [];
+    for (const listed of tickets) {
+      let ticket: TicketDoc | null = listed;
+      if (listed.offer?.expiresAt && listed.offer.expiresAt <= now) {
+        const ended = await this.settleOffer(String(listed._id), undefined, false);
+        if (ended !== 'no-offer') ticket = await this.deps.pool.getTicket(listed._id);
+        if (!ticket) continue;
+      }
+      const rescored = (await this.rescore(ticket, { gather: false, hint: {} })) ?? ticket;
+      if (rescored.status === 'queued') current.push(rescored);
     }
-    return this.runPass();
+    return this.runPass(current);
   }
 
   /** The 24-hour demand forecast from the stored tickets (for the admin API). */

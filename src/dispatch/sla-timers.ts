@@ -64,40 +64,40 @@ export class SlaTimers {
    * makes sure the timers exist.
    */
   async start(ticketId: string, priority: Priority): Promise<TicketDoc | null> {
-    const { pool, settings } = this.deps;
     let before = null as TicketDoc | null;
-    const updated = await pool.updateTicketWhen(
+    const updated = await this.deps.pool.updateTicketWhen(
       ticketId,
       (t) => {
         before = t;
-        return t.slaPolicy !== priority && t.status !== 'resolved' && t.status !== 'closed';
+        return this.startFields(t, priority) !== undefined;
       },
-      (t) => {
-        const start = t.queuedAt ?? this.deps.now();
-        return {
-          $set: {
-            slaPolicy: priority,
-            slaState: t.slaState === 'breached' ? 'breached' : t.slaPausedAt ? 'paused' : 'active',
-            firstResponseDueAt: dueAt('firstResponse', start, priority, settings),
-            resolutionDueAt: dueAt('resolution', start, priority, settings),
-            ...(t.nextResponseDueAt && t.lastCustomerMessageAt
-              ? {
-                  nextResponseDueAt: dueAt(
-                    'nextResponse',
-                    t.lastCustomerMessageAt,
-                    priority,
-                    settings,
-                  ),
-                }
-              : {}),
-          },
-        };
-      },
+      (t) => ({ $set: this.startFields(t, priority) }),
     );
     if (updated && before) await this.cancel(before);
     const current = updated ?? before;
     if (current) await this.schedule(current);
     return updated;
+  }
+
+  /**
+   * The fields that start (or move) the targets of `priority` on this version of the ticket, for
+   * a caller that writes them in an update of its own (then cancel the old version's timers and
+   * schedule the new one's); undefined when the ticket has this policy already or is finished.
+   */
+  startFields(t: TicketDoc, priority: Priority): Record<string, unknown> | undefined {
+    if (t.slaPolicy === priority || t.status === 'resolved' || t.status === 'closed')
+      return undefined;
+    const { settings } = this.deps;
+    const start = t.queuedAt ?? this.deps.now();
+    return {
+      slaPolicy: priority,
+      slaState: t.slaState === 'breached' ? 'breached' : t.slaPausedAt ? 'paused' : 'active',
+      firstResponseDueAt: dueAt('firstResponse', start, priority, settings),
+      resolutionDueAt: dueAt('resolution', start, priority, settings),
+      ...(t.nextResponseDueAt && t.lastCustomerMessageAt
+        ? { nextResponseDueAt: dueAt('nextResponse', t.lastCustomerMessageAt, priority, settings) }
+        : {}),
+    };
   }
 
   /**

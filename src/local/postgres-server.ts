@@ -109,5 +109,76 @@ export async function startLocalPostgres(options: {
     stopSignal: 'SIGINT',
   });
   await waitForPort(port, { isAlive: () => proc.isAlive(), timeoutMs: 60_000 });
+  indexFerretDbIds(bin, port, options.dir, user);
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, process: proc };
+}
+
+/**
+ * FerretDB 1.x turns every filter it pushes down into `_jsonb->'key' @> value`, which no B-tree
+ * index serves (not even its own unique index on `_jsonb->'_id'`): each find, update and
+ * findAndModify by _id scans the whole table, so the pool's cost per message grows with the
+ * database. A GIN index on `_jsonb->'_id'` serves `@>`: this event trigger gives one to every
+ * table FerretDB creates, and the DO block to the tables of a data folder made before.
+ */
+const FERRETDB_ID_INDEX_SQL = `
+SET client_min_messages = warning;
+CREATE OR REPLACE FUNCTION switchboard_ferretdb_id_index() RETURNS event_trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE obj record;
+BEGIN
+  FOR obj IN SELECT * FROM pg_event_trigger_ddl_commands()
+             WHERE command_tag = 'CREATE TABLE' AND object_type = 'table' LOOP
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = obj.objid AND attname = '_jsonb') THEN
+      EXECUTE format('CREATE INDEX ON %s USING gin ((_jsonb->''_id''))', obj.object_identity);
+    END IF;
+  END LOOP;
+END $fn$;
+DROP EVENT TRIGGER IF EXISTS switchboard_ferretdb_id_index;
+CREATE EVENT TRIGGER switchboard_ferretdb_id_index ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION switchboard_ferretdb_id_index();
+DO $do$
+DECLARE t record;
+BEGIN
+  FOR t IN SELECT c.oid::regclass AS rel FROM pg_class c
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = '_jsonb'
+           WHERE c.relkind = 'r' AND NOT EXISTS (
+             SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid
+               AND pg_get_indexdef(i.indexrelid) LIKE '%USING gin%_id%') LOOP
+    EXECUTE format('CREATE INDEX ON %s USING gin ((_jsonb->''_id''))', t.rel);
+  END LOOP;
+END $do$;
+`;
+
+function indexFerretDbIds(
+  bin: string,
+  port: number,
+  dir: string,
+  user: { uid: number; gid: number } | undefined,
+): void {
+  // The port opens before the server accepts sessions (recovery of a persistent data folder).
+  execFileSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-t', '60'], {
+    stdio: 'ignore',
+  });
+  execFileSync(
+    join(bin, 'psql'),
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-q',
+    ],
+    {
+      input: FERRETDB_ID_INDEX_SQL,
+      stdio: ['pipe', 'ignore', 'inherit'],
+      cwd: dir,
+      ...(user ?? {}),
+    },
+  );
 }

@@ -115,8 +115,12 @@ async function carryOut(
     missed: true,
   });
   const queued = await escalate(deps, ticket, decision.reason);
-  if (queued)
-    await deps.onEscalated?.((await deps.onEscalating?.(queued, message, decision)) ?? queued);
+  if (queued) {
+    // Dispatch scores the ticket whether or not a desk is told: a gateway without one still
+    // sets priorities and SLAs and offers tickets to agents.
+    const scored = (await deps.onEscalating?.(queued, message, decision)) ?? queued;
+    await deps.onEscalated?.(scored);
+  }
   deps.logger?.info({ ticket: ticket.number, reason: decision.reason }, 'ticket escalated');
   return 'escalated';
 }

@@ -26,6 +26,10 @@ export async function resolveContact(
  * The id of the contact owning an identity — one read by _id on the hot path (a known sender);
  * the creating path only for a new one. Merges re-point identity documents to the survivor, so
  * the id found is current.
+ *
+ * The creating path writes with inserts, whose unique _id decides every race, and reads nothing
+ * more: on FerretDB 1.x over PostgreSQL a read or an update scans its collection (see tickets.ts),
+ * an insert does not.
  */
 export async function resolveContactId(
   models: PoolModels,
@@ -35,49 +39,59 @@ export async function resolveContactId(
     otherIdentities?: Identity[] | undefined;
   },
 ): Promise<Types.ObjectId> {
-  const known = await models.ContactIdentity.findById(identityKey(input.identity)).lean();
-  // `ready` is set only once the contact exists: a crash between the two writes below leaves it
+  const key = identityKey(input.identity);
+  const known = await models.ContactIdentity.findById(key).lean();
+  // `ready` is set only once the contact exists: a crash between the writes below leaves it
   // unset, and the retry takes the creating path again (every step of which is idempotent).
   if (known?.ready) return known.contactId;
-  const link = await upsertIdentity(models, identityKey(input.identity));
-  if (!link) throw new Error('identity upsert returned nothing');
+  const contactId = known?.contactId ?? (await claimIdentity(models, key));
   const identities = [input.identity, ...(input.otherIdentities ?? [])];
-  // Upsert by _id: if a crash came between linking the identity and creating the contact, the
-  // retry still creates it.
-  await models.Contact.updateOne(
-    { _id: link.contactId },
-    {
-      $setOnInsert: {
-        ...(input.name === undefined ? {} : { name: input.name }),
-        identities: identities.map((i) => ({ kind: i.kind, value: i.value })),
-      },
-    },
-    { upsert: true },
+  // By _id: if a crash came between linking the identity and creating the contact, the retry
+  // still creates it; a duplicate means an earlier try (or a concurrent first message) did.
+  await insertOnce(() =>
+    models.Contact.create({
+      _id: contactId,
+      ...(input.name === undefined ? {} : { name: input.name }),
+      identities: identities.map((i) => ({ kind: i.kind, value: i.value })),
+    }),
   );
+  // Further identities are attached only while free: a taken one keeps its owner.
   for (const other of input.otherIdentities ?? []) {
-    await models.ContactIdentity.updateOne(
-      { _id: identityKey(other) },
-      { $setOnInsert: { contactId: link.contactId, ready: true } },
-      { upsert: true },
+    await insertOnce(() =>
+      models.ContactIdentity.create({ _id: identityKey(other), contactId, ready: true }),
     );
   }
-  await models.ContactIdentity.updateOne({ _id: link._id }, { $set: { ready: true } });
-  return link.contactId;
+  await models.ContactIdentity.updateOne({ _id: key }, { $set: { ready: true } });
+  return contactId;
 }
 
-/** Links an identity to a new contact id unless linked already; a lost insert race reads the winner. */
-async function upsertIdentity(models: PoolModels, id: string) {
-  const upsert = () =>
-    models.ContactIdentity.findOneAndUpdate(
-      { _id: id },
-      { $setOnInsert: { contactId: new Types.ObjectId() } },
-      { upsert: true, returnDocument: 'after' },
-    ).lean();
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 11000;
+}
+
+/** Runs an insert; a duplicate _id means the document is there already, which is the goal. */
+async function insertOnce(insert: () => Promise<unknown>): Promise<void> {
   try {
-    return await upsert();
+    await insert();
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-    return models.ContactIdentity.findById(id).lean();
+    if (!isDuplicateKey(error)) throw error;
+  }
+}
+
+/**
+ * Links an identity to a new contact id unless linked already; the contact id it ends up with.
+ * Of two concurrent first messages one insert wins; the other reads the winner's link.
+ */
+async function claimIdentity(models: PoolModels, id: string): Promise<Types.ObjectId> {
+  const contactId = new Types.ObjectId();
+  try {
+    await models.ContactIdentity.create({ _id: id, contactId });
+    return contactId;
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    const winner = await models.ContactIdentity.findById(id).lean();
+    if (!winner) throw error;
+    return winner.contactId;
   }
 }
 

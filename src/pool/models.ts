@@ -144,7 +144,9 @@ export const DELIVERY_STATUSES = [
 /**
  * `_id` is the idempotency key itself — `<channel>.<channelMessageId>` inbound, `sb.<cause key>`
  * outbound — so the unique _id index is the de-duplication guard, and every hot-path lookup is by
- * _id: FerretDB 1.x pushes only _id equality down to SQLite and scans for any other filter.
+ * _id: FerretDB 1.x pushes only _id equality down to SQLite and scans for any other filter (on
+ * PostgreSQL even _id equality scans unless the table has a GIN index on `_jsonb->'_id'`, which
+ * the local PostgreSQL adds: see src/local/postgres-server.ts).
  */
 const messageSchema = new Schema(
   {

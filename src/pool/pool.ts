@@ -98,6 +98,7 @@ export class TicketPool {
       replyTo: message.from.identity,
       subject: message.subject,
       channelData: message.channelData,
+      lastCustomerMessageAt: message.receivedAt,
     });
     const stored = await appendInbound(this.models, { ticket, contactId, message });
     // Stamp and reopen on every try, not only the first: a crash between the append and here must
@@ -190,7 +191,7 @@ export class TicketPool {
       this.locks,
       ticketId,
       { $set: { firstResponseAt: at } },
-      (t) => !t.firstResponseAt,
+      { firstResponseAt: null },
     );
   }
 

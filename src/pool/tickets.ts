@@ -25,12 +25,25 @@ export interface OpenTicketInput {
   replyTo: Identity;
   subject?: string | undefined;
   channelData?: Record<string, unknown>;
+  /**
+   * The receipt time of the message being stored: a ticket opened for it records it as its
+   * `lastCustomerMessageAt` in the insert, so noteCustomerMessage has nothing left to write.
+   */
+  lastCustomerMessageAt?: Date | undefined;
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 11000;
 }
 
 /**
  * The ticket a channel thread currently belongs to, opening one when the thread is new or its last
  * ticket is closed. The thread document's unique _id and a conditional swap of its ticketId make
  * this safe when two messages of one thread are ingested at once.
+ *
+ * A new thread costs two inserts and no read: on FerretDB 1.x over PostgreSQL every find or update
+ * filter is pushed down as `_jsonb->'key' @> value`, which no B-tree index serves, so each read or
+ * update — by _id too — scans its whole collection, while an insert only probes the unique index.
  */
 export async function findOrOpenTicket(
   models: PoolModels,
@@ -48,12 +61,16 @@ async function openUnderLock(
   input: OpenTicketInput,
 ): Promise<{ ticket: TicketDoc; opened: boolean }> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
-    const thread = await models.Thread.findOneAndUpdate(
-      { _id: threadId },
-      { $setOnInsert: { ticketId: new Types.ObjectId() } },
-      { upsert: true, returnDocument: 'after' },
-    ).lean();
-    if (!thread) throw new Error('thread upsert returned nothing');
+    // A new thread: the insert claims it (its unique _id decides between concurrent claimers), and
+    // its ticket cannot exist yet.
+    const claimed = new Types.ObjectId();
+    if (await insertThread(models, threadId, claimed)) {
+      return { ticket: await createTicket(models, locks, claimed, input), opened: true };
+    }
+    const thread = await models.Thread.findById(threadId).lean();
+    // Removed between the refused insert and this read (an erasure): claim it again.
+    if (!thread) continue;
+    // Also covers a crash between the thread's insert and its ticket's: the retry creates it.
     const existing = (await models.Ticket.findById(thread.ticketId).lean()) as TicketDoc | null;
     if (existing && existing.status !== 'closed') return { ticket: existing, opened: false };
     if (!existing) {
@@ -70,6 +87,21 @@ async function openUnderLock(
     }
   }
   throw new SwitchboardError('SB_ERR_CONFLICT', `thread ${threadId} kept changing under us`);
+}
+
+/** Inserts the thread pointing at `ticketId`; false when the thread exists already. */
+async function insertThread(
+  models: PoolModels,
+  threadId: string,
+  ticketId: Types.ObjectId,
+): Promise<boolean> {
+  try {
+    await models.Thread.create({ _id: threadId, ticketId });
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
 }
 
 /** Idempotent by _id: a retry after a crash finds the ticket the first try created. */
@@ -95,10 +127,13 @@ async function createTicket(
       channelData: input.channelData ?? {},
       statusHistory: [{ from: null, to: 'bot', at: now, by: 'system', reason: 'opened' }],
       ...(input.subject === undefined ? {} : { subject: input.subject }),
+      ...(input.lastCustomerMessageAt === undefined
+        ? {}
+        : { lastCustomerMessageAt: input.lastCustomerMessageAt }),
     });
     return created.toObject();
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     const ticket = (await models.Ticket.findById(id).lean()) as TicketDoc | null;
     if (!ticket) throw error;
     return ticket;
@@ -197,7 +232,8 @@ async function transitionUnderLock(
 
 /**
  * Records that the customer wrote: stamps lastCustomerMessageAt and reopens a resolved ticket
- * (back to its agent if it had one, else to the bot).
+ * (back to its agent if it had one, else to the bot). Writes nothing when the ticket as given
+ * already carries this message's time (opened for it, or a retried job) and is not resolved.
  */
 export async function noteCustomerMessage(
   models: PoolModels,
@@ -205,6 +241,12 @@ export async function noteCustomerMessage(
   ticket: TicketDoc,
   at: Date,
 ): Promise<TicketDoc> {
+  if (
+    ticket.status !== 'resolved' &&
+    ticket.lastCustomerMessageAt &&
+    ticket.lastCustomerMessageAt >= at
+  )
+    return ticket;
   return locks.withLock(`ticket.${String(ticket._id)}`, async () => {
     const latest =
       ticket.lastCustomerMessageAt && ticket.lastCustomerMessageAt > at
@@ -226,22 +268,26 @@ export async function noteCustomerMessage(
 }
 
 /**
- * Any other update of a ticket document, under the ticket's lock (see locks.ts for why). The
- * optional condition is checked on the document read by _id rather than put in the query filter:
- * FerretDB 1.x scans the whole collection for filters it cannot push down (e.g. `field: null`).
+ * Any other update of a ticket document, under the ticket's lock (see locks.ts for why).
+ *
+ * The optional condition is either a predicate, checked on the document read by _id first (two
+ * round trips), or a filter added to the update's own `{ _id }` filter (one round trip): FerretDB
+ * 1.x pushes the `_id` part down and checks the rest (even `field: null`) on the one document it
+ * finds; under the lock, that check and the write cannot be separated by another writer.
  */
 export async function updateTicket(
   models: PoolModels,
   locks: DocumentLocks,
   ticketId: Types.ObjectId,
   update: Record<string, unknown>,
-  when?: (ticket: TicketDoc) => boolean,
+  when?: ((ticket: TicketDoc) => boolean) | Record<string, unknown>,
 ): Promise<void> {
   await locks.withLock(`ticket.${String(ticketId)}`, async () => {
-    if (when) {
+    if (typeof when === 'function') {
       const current = (await models.Ticket.findById(ticketId).lean()) as TicketDoc | null;
       if (!current || !when(current)) return;
     }
-    await models.Ticket.updateOne({ _id: ticketId }, update);
+    const filter = typeof when === 'object' ? { ...when, _id: ticketId } : { _id: ticketId };
+    await models.Ticket.updateOne(filter, update);
   });
 }

@@ -90,4 +90,36 @@ describe('ingest with dispatch hooks', () => {
       expect(rescored?.urgency).toBeGreaterThan(card.urgency);
     });
   });
+
+  describe('when the gateway has no desk', () => {
+    it('still scores the escalated ticket and starts its SLA', async () => {
+      const dispatcher = fx.dispatcher();
+      const deps: IngestDeps = {
+        pool: fx.pool,
+        responder: escalating,
+        outbound,
+        capabilitiesOf: () => ({
+          threads: false,
+          attachments: false,
+          maxTextLength: 1000,
+          format: 'plain',
+          canEdit: false,
+        }),
+        onEscalating: (ticket, message, decision) =>
+          dispatcher.onEscalating(ticket, message, decision),
+      };
+      const message = {
+        channel: 'api',
+        channelMessageId: uniqueName('m'),
+        threadKey: uniqueName('thread'),
+        from: { identity: { kind: 'api', value: `int/${uniqueName('u')}` } },
+        text: 'My card payment failed at checkout',
+        receivedAt: new Date(),
+      };
+      expect(await ingestInbound(message, deps)).toBe('escalated');
+      const stored = await fx.pool.models.Ticket.findOne({ threadKey: message.threadKey }).lean();
+      expect(stored).toMatchObject({ status: 'queued', tier: 'urgent', slaPolicy: 'urgent' });
+      expect(stored?.urgencyParts.map((p) => p.reason)).toContain('intent failed-payment');
+    });
+  });
 });
