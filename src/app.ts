@@ -1,3 +1,4 @@
+import { watchRedisErrors } from './redis-errors.ts';
 import { Redis } from 'ioredis';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
@@ -117,9 +118,8 @@ export async function createGateway(options: {
     commandTimeout: 5000,
   });
   const workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  // ioredis reconnects by itself; without a listener each failed attempt is an "unhandled error".
-  for (const client of [producerRedis, workerRedis])
-    client.on('error', (error: Error) => logger?.warn({ err: error.message }, 'redis unreachable'));
+  watchRedisErrors(producerRedis, logger, 'producer');
+  watchRedisErrors(workerRedis, logger, 'worker');
   const locks = redisDocumentLocks(producerRedis, { prefix: config.QUEUE_PREFIX });
   const pool = await TicketPool.connect(options.mongoUri, { dbName: config.MONGODB_DB, locks });
   const queues = createQueues(producerRedis, config);

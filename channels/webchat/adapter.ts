@@ -1,3 +1,4 @@
+import { watchRedisErrors } from '../../src/redis-errors.ts';
 import type { Server } from 'node:http';
 import express, { Router } from 'express';
 import type { Redis } from 'ioredis';
@@ -109,7 +110,11 @@ export function createWebchatChannel(deps: {
   const streamFor = (): DirectLineStream => {
     if (stream) return stream;
     // One subscriber connection per process that serves sockets (api role only).
-    const subscriber = deps.redis.duplicate({ maxRetriesPerRequest: null });
+    const subscriber = watchRedisErrors(
+      deps.redis.duplicate({ maxRetriesPerRequest: null }),
+      deps.logger,
+      'webchat-live',
+    );
     hub = new LiveHub(subscriber, (id) => transcript.liveChannel(id), transcript.livePrefix);
     stream = new DirectLineStream(directLine, hub, deps.logger);
     return stream;

@@ -3,6 +3,7 @@
  * model announcements, loads (or trains, when no cached model matches) each locale's model, and
  * processes background retraining jobs.
  */
+import { watchRedisErrors } from '../redis-errors.ts';
 import { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
@@ -49,7 +50,11 @@ export async function startIntentLayer(options: {
     );
 
   // Subscribe first, so a model announced while this process starts is not missed.
-  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = watchRedisErrors(
+    new Redis(options.redisUrl, { maxRetriesPerRequest: null }),
+    logger,
+    'model-announcements',
+  );
   await subscribeToModels(subscriber, config.QUEUE_PREFIX, {
     onAnnouncement: async ({ locale, hash }) => {
       if (runtime.hashOf(locale) === hash) return;

@@ -2,6 +2,7 @@
  * `switchboard kb ...`: import, export and publish knowledge-base articles from the command line.
  * Changes are stored and retraining is queued; a running worker trains and swaps the model in.
  */
+import { watchRedisErrors } from '../redis-errors.ts';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
@@ -25,7 +26,12 @@ const CLI_ACTOR = `cli:${process.env['USER'] ?? 'unknown'}`;
 async function withKnowledge<T>(work: (deps: KnowledgeDeps) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const infrastructure = await resolveInfrastructure(config, { announce: false });
-  const redis = new Redis(infrastructure.redisUrl, { maxRetriesPerRequest: 1 });
+  // The command fails on its own if Redis is away; the listener only keeps stderr clean.
+  const redis = watchRedisErrors(
+    new Redis(infrastructure.redisUrl, { maxRetriesPerRequest: 1 }),
+    undefined,
+    'cli',
+  );
   const pool = await TicketPool.connect(infrastructure.mongoUri, {
     dbName: config.MONGODB_DB,
     locks: redisDocumentLocks(redis, { prefix: config.QUEUE_PREFIX }),

@@ -14,20 +14,51 @@ export interface DocumentLocks {
   withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
 }
 
-export function redisDocumentLocks(redis: Redis, options: { prefix: string }): DocumentLocks {
+const LOCK_TIMEOUT_MS = 10_000;
+const REFRESH_EVERY_MS = 3_000;
+
+export function redisDocumentLocks(
+  redis: Redis,
+  options: {
+    prefix: string;
+    /** How long a lock outlives a holder that stops extending it (a crash); tests shorten it. */
+    lockTimeoutMs?: number;
+    refreshEveryMs?: number;
+  },
+): DocumentLocks {
+  const lockTimeout = options.lockTimeoutMs ?? LOCK_TIMEOUT_MS;
+  const refreshEvery = options.refreshEveryMs ?? REFRESH_EVERY_MS;
   return {
     async withLock(key, work) {
-      const mutex = new Mutex(redis, `${options.prefix}:lock:${key}`, {
-        lockTimeout: 10_000,
+      const lockKey = `${options.prefix}:lock:${key}`;
+      // redis-semaphore's own refresh timer (refreshInterval) awaits the refresh without a catch:
+      // a refresh while Redis is away (MaxRetriesPerRequestError) escaped as an unhandled
+      // rejection and took a worker down in the fault drill. The lock is extended here instead,
+      // with failures contained: the lock then lapses after lockTimeout, as after a crash.
+      const mutex = new Mutex(redis, lockKey, {
+        lockTimeout,
         acquireTimeout: 30_000,
         retryInterval: 5,
-        refreshInterval: 3_000,
+        refreshInterval: 0,
       });
       await mutex.acquire();
+      const refresher = setInterval(() => {
+        new Mutex(redis, lockKey, {
+          identifier: mutex.identifier,
+          acquiredExternally: true,
+          lockTimeout,
+          refreshInterval: 0,
+        })
+          .tryAcquire()
+          .catch(() => undefined);
+      }, refreshEvery);
       try {
         return await work();
       } finally {
-        await mutex.release();
+        clearInterval(refresher);
+        // The work is done (or failed on its own): a release Redis cannot take now must not turn
+        // it into a failure; the lock expires by itself.
+        await mutex.release().catch(() => undefined);
       }
     },
   };
