@@ -6,6 +6,7 @@ import type { ChannelCapabilities, Responder, ResponderDecision } from '../domai
 import type { MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
+import { botMessageKey, decisionRecord, earlierDecision } from './earlier-decision.ts';
 import type { OutboundJobData } from './queues.ts';
 
 export interface IngestDeps {
@@ -61,18 +62,26 @@ export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<Ing
     await deps.pool.markHandled(message._id, {});
     return 'waiting-for-agent';
   }
-  const decision = await deps.responder.respond({
-    ticket: {
-      id: String(ticket._id),
-      channel: ticket.channel,
-      status: ticket.status,
-      language: ticket.language ?? undefined,
-      lastIntent: ticket.lastIntent ?? undefined,
-      botMisses: ticket.botMisses,
-    },
-    message: { id: String(message._id), text: message.text, newText: message.newText ?? undefined },
-    capabilities: deps.capabilitiesOf(ticket.channel),
-  });
+  // A retried job (the message was stored by an earlier run) finishes the earlier decision.
+  const earlier = created ? undefined : await earlierDecision(deps.pool, String(message._id));
+  const decision =
+    earlier ??
+    (await deps.responder.respond({
+      ticket: {
+        id: String(ticket._id),
+        channel: ticket.channel,
+        status: ticket.status,
+        language: ticket.language ?? undefined,
+        lastIntent: ticket.lastIntent ?? undefined,
+        botMisses: ticket.botMisses,
+      },
+      message: {
+        id: String(message._id),
+        text: message.text,
+        newText: message.newText ?? undefined,
+      },
+      capabilities: deps.capabilitiesOf(ticket.channel),
+    }));
   const outcome = await carryOut(decision, ticket, message, deps);
   await deps.pool.markHandled(message._id, {
     intent: decision.intent,
@@ -92,13 +101,14 @@ async function carryOut(
   const text = decision.text;
   if (text !== undefined) {
     await queueBotMessage(deps, ticket, {
-      key: `${decision.action === 'reply' ? 'reply' : 'notice'}.${String(message._id)}`,
+      key: botMessageKey(decision.action, String(message._id)),
       text,
       markdown: decision.action === 'reply' ? decision.markdown : undefined,
       html: decision.action === 'reply' ? decision.html : undefined,
       choices: decision.action === 'reply' ? decision.choices : undefined,
       intent: decision.intent,
       score: decision.score,
+      decision: decisionRecord(decision),
     });
   }
   if (decision.action === 'reply') {
@@ -163,6 +173,7 @@ export async function queueBotMessage(
     choices?: string[] | undefined;
     intent?: string | undefined;
     score?: number | undefined;
+    decision?: Record<string, unknown> | undefined;
   },
 ): Promise<MessageDoc> {
   const stored = await deps.pool.createOutbound({

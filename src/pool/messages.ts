@@ -68,6 +68,8 @@ export interface OutboundDraft {
   choices?: string[] | undefined;
   intent?: string | undefined;
   score?: number | undefined;
+  /** A bot message: the rest of the decision it carries out (see the `decision` field). */
+  decision?: Record<string, unknown> | undefined;
 }
 
 /** Creates the outbound message in `pending` state (idempotent by key), before it is queued. */
@@ -94,6 +96,7 @@ export async function createOutbound(
       ...(draft.choices === undefined ? {} : { choices: draft.choices }),
       ...(draft.intent === undefined ? {} : { intent: draft.intent }),
       ...(draft.score === undefined ? {} : { score: draft.score }),
+      ...(draft.decision === undefined ? {} : { decision: draft.decision }),
       deliveryStatus: 'pending' as const,
     });
     return created.toObject() as MessageDoc;

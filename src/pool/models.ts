@@ -175,6 +175,12 @@ const messageSchema = new Schema(
     deliveryAttempts: { type: Number, default: 0 },
     /** When the attempts whose outcome is unknown began (set with `sending`, kept across them). */
     attemptStartedAt: { type: Date },
+    /**
+     * Bot outbound: the parts of the responder's decision not kept in the fields above (counted,
+     * reason, language, sentiment), so a retried ingest job carries out this decision again
+     * rather than deciding anew. No customer text.
+     */
+    decision: { type: Schema.Types.Mixed },
     /** Inbound: has the responder's decision been carried out (so a retried job resumes there)? */
     handled: { type: Boolean, default: false },
     intent: { type: String },
