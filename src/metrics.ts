@@ -37,6 +37,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Outbound messages given up on: their job ran out of attempts (or failed for good) before the
+   * message was recorded sent. `state` is where the message was left: `pending` (not sent),
+   * `sending` (the last attempt's outcome is unknown: it may have gone out) or `failed` (the
+   * channel refused it for good). Each one is a customer who may not have had their answer: alert
+   * on any increase.
+   */
+  readonly outboundAbandoned = new Counter({
+    name: 'switchboard_outbound_abandoned_total',
+    help: 'Outbound messages whose delivery job gave up, by channel and the state the message was left in',
+    labelNames: ['channel', 'state'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { collectDefaults?: boolean } = {}) {
     if (options.collectDefaults ?? true) collectDefaultMetrics({ register: this.registry });
   }

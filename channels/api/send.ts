@@ -1,4 +1,5 @@
 import { fetch, type Dispatcher } from 'undici';
+import { neverConnected } from '../../src/domain/connection-errors.ts';
 import { SwitchboardError, isSwitchboardError } from '../../src/domain/errors.ts';
 import { assertPublicLiteral } from './callback-guard.ts';
 import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
@@ -89,12 +90,13 @@ export async function sendToCallback(
     // The guard's refusal arrives wrapped in fetch's TypeError: it is final, not a network blip.
     const cause = (error as { cause?: unknown }).cause;
     if (isSwitchboardError(cause)) throw cause;
+    // A timeout or a reset may come after the receiver took the message: the retry is then a
+    // possible duplicate (it carries the same X-Switchboard-Delivery id) and is counted as such.
+    const code = (cause as { code?: unknown } | undefined)?.code;
     throw new SwitchboardError(
       'SB_ERR_DELIVERY_FAILED',
       `callback unreachable: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      { cause: error, deliveryUncertain: !neverConnected(code) },
     );
   }
   await response.body?.cancel();

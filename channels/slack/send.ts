@@ -1,4 +1,5 @@
 import { webApi } from '@slack/bolt';
+import { neverConnected } from '../../src/domain/connection-errors.ts';
 import { SwitchboardError } from '../../src/domain/errors.ts';
 import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
 import type { DeliveryConfirmation } from '../../src/domain/ports.ts';
@@ -74,15 +75,6 @@ function retryAfterOf(error: unknown): number | undefined {
   return undefined;
 }
 
-/** Connection failures before the request reaches Slack: nothing can have been posted. */
-const NOT_CONNECTED = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
 /**
  * Whether a Web API failure may come after Slack posted the message: a request error (no answer)
  * other than a refused connection — a timeout, a reset. Slack's own answers (platform errors,
@@ -91,7 +83,7 @@ const NOT_CONNECTED = new Set([
 function uncertain(error: unknown): boolean {
   if ((error as { code?: unknown } | null)?.code !== webApi.ErrorCode.RequestError) return false;
   const original = (error as { original?: { code?: unknown } }).original;
-  return !(typeof original?.code === 'string' && NOT_CONNECTED.has(original.code));
+  return !neverConnected(original?.code);
 }
 
 /** A Web API failure as ours: permanent platform errors are not retried, the rest are. */

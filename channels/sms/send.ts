@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message.js';
+import { neverConnected } from '../../src/domain/connection-errors.ts';
 import { SwitchboardError } from '../../src/domain/errors.ts';
 import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
 import type { DeliveryConfirmation } from '../../src/domain/ports.ts';
@@ -60,19 +61,6 @@ export function smsBodyFor(message: OutboundMessage, maxSegments: number): strin
 }
 
 /**
- * Network failures that happen before the request reaches Twilio: nothing can have been sent.
- * Any other failure without Twilio's answer (a timeout, a reset connection) may come after Twilio
- * took the message.
- */
-const NOT_CONNECTED = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
-/**
  * Twilio's error as ours: 429, 5xx and network failures are retried, other 4xx are not. A failure
  * without Twilio's answer, other than a refused connection, is `deliveryUncertain`.
  */
@@ -92,7 +80,7 @@ function deliveryError(error: unknown): SwitchboardError {
   const code = (error as { code?: unknown } | null)?.code;
   return new SwitchboardError('SB_ERR_DELIVERY_FAILED', `Twilio unreachable: ${reason}`, {
     cause: error,
-    deliveryUncertain: !(typeof code === 'string' && NOT_CONNECTED.has(code)),
+    deliveryUncertain: !neverConnected(code),
   });
 }
 

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { isStoreUnreachable } from '../unreachable.ts';
 import { SwitchboardError, isSwitchboardError } from '../domain/errors.ts';
 import {
   OutboundMessageSchema,
@@ -119,13 +121,64 @@ async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<
     await recordFailure(message._id, error, deps);
     throw error;
   }
-  // Should this write fail, the message stays `sending`: the retry asks the channel, not resends.
-  await deps.pool.recordDelivery(message._id, {
-    status: 'sent',
-    providerMessageId: result.providerMessageId,
-  });
+  await recordSent(message._id, result, deps);
   await afterSent(message, ticket, deps);
   return 'sent';
+}
+
+/**
+ * Called when a message's delivery job has given up (no attempts left, or a final error): counts
+ * it by the state the message was left in and logs it at error level, so that a message which may
+ * never have reached its customer — above all one left `sending`, whose last attempt's outcome is
+ * unknown — is alerted on instead of sitting silently in the failed jobs list.
+ */
+export async function noteAbandoned(
+  messageId: string,
+  reason: string,
+  deps: OutboundDeps,
+): Promise<void> {
+  const message = await deps.pool.getMessage(messageId);
+  if (!message || message.deliveryStatus === 'sent' || message.deliveryStatus === 'delivered')
+    return;
+  const ticket = await deps.pool.getTicket(message.ticketId);
+  const channel = ticket?.channel ?? 'unknown';
+  const state = message.deliveryStatus ?? 'pending';
+  deps.metrics?.outboundAbandoned.inc({ channel, state });
+  deps.logger?.error(
+    { messageId, channel, state, attempts: message.deliveryAttempts, reason },
+    state === 'sending'
+      ? 'outbound: gave up on a message whose last attempt may have gone out; check with the channel'
+      : 'outbound: gave up on a message that was not sent',
+  );
+}
+
+/** How long a worker keeps trying to record a send that succeeded while the database is away. */
+const RECORD_SENT_PATIENCE_MS = 120_000;
+
+/**
+ * Records a successful send. This process knows the message went out; if the database is away at
+ * that moment (a restart), it keeps trying for a while rather than leave the message `sending`,
+ * because a later run could only ask the channel — and channels that cannot tell (API callbacks,
+ * email) would then send it again. Should it still fail, the message stays `sending`.
+ */
+async function recordSent(messageId: string, result: SendResult, deps: OutboundDeps) {
+  const giveUpAt = Date.now() + RECORD_SENT_PATIENCE_MS;
+  for (let pause = 500; ; pause = Math.min(pause * 2, 10_000)) {
+    try {
+      await deps.pool.recordDelivery(messageId, {
+        status: 'sent',
+        providerMessageId: result.providerMessageId,
+      });
+      return;
+    } catch (error) {
+      if (!isStoreUnreachable(error) || Date.now() + pause > giveUpAt) throw error;
+      deps.logger?.warn(
+        { messageId, err: error },
+        'outbound: sent, but the database is away; recording it again shortly',
+      );
+      await sleep(pause);
+    }
+  }
 }
 
 /** The channel's answer about an earlier attempt; 'unknown' when it has no way to ask. */

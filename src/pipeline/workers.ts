@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import { isSwitchboardError } from '../domain/errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { ingestInbound, type IngestDeps } from './ingest.ts';
-import { deliverOutbound, type OutboundDeps } from './outbound.ts';
+import { deliverOutbound, noteAbandoned, type OutboundDeps } from './outbound.ts';
 import { QUEUE_NAMES, type InboundJobData, type OutboundJobData } from './queues.ts';
 import { ZodError } from 'zod';
 
@@ -46,6 +46,11 @@ function timed<T>(
       throw error;
     },
   );
+}
+
+/** Whether BullMQ will not run this job again: out of attempts, or failed as unrecoverable. */
+function isFinalFailure(job: Job, error: Error): boolean {
+  return error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
 }
 
 export interface Workers {
@@ -96,6 +101,15 @@ export function startWorkers(options: {
       logger?.error({ queue: worker.name, err: error }, 'worker error'),
     );
   }
+  outbound.on('failed', (job, error) => {
+    if (!job || !isFinalFailure(job, error)) return;
+    noteAbandoned(job.data.messageId, error.message, options.outbound).catch((noteError: unknown) =>
+      logger?.error(
+        { job: job.id, err: noteError },
+        'outbound: a given-up delivery could not be inspected',
+      ),
+    );
+  });
   return {
     // Worker.close waits for active jobs to finish: the drain of a graceful shutdown.
     close: async () => {

@@ -7,10 +7,13 @@ import { InboundMessageSchema, type OutboundMessage } from '../../src/domain/mes
 import type { ChannelAdapter, DeliveryConfirmation } from '../../src/domain/ports.ts';
 import { createLogger } from '../../src/logger.ts';
 import { Metrics } from '../../src/metrics.ts';
-import { deliverOutbound, type OutboundDeps } from '../../src/pipeline/outbound.ts';
+import { enqueueDelivery, type IngestDeps } from '../../src/pipeline/ingest.ts';
+import { deliverOutbound, noteAbandoned, type OutboundDeps } from '../../src/pipeline/outbound.ts';
+import { createQueues } from '../../src/pipeline/queues.ts';
+import { startWorkers } from '../../src/pipeline/workers.ts';
 import { redisDocumentLocks } from '../../src/pool/locks.ts';
 import { TicketPool } from '../../src/pool/pool.ts';
-import { uniqueName } from '../support/gateway.ts';
+import { testConfig, uniqueName, waitFor } from '../support/gateway.ts';
 
 let pool: TicketPool;
 let redis: Redis;
@@ -297,5 +300,135 @@ describe('deliverOutbound', () => {
       expect(provider.asked).toHaveLength(1);
       expect(provider.of(messageId)).toHaveLength(1);
     });
+  });
+});
+
+describe('when the database is away just after a successful send', () => {
+  /** The pool, with its first `failures` recordDelivery calls failing as given. */
+  function flakyRecords(failures: number, error: () => Error) {
+    let left = failures;
+    const flaky = Object.create(pool) as TicketPool;
+    flaky.recordDelivery = (...args: Parameters<TicketPool['recordDelivery']>) => {
+      if (left > 0) {
+        left -= 1;
+        return Promise.reject(error());
+      }
+      return pool.recordDelivery(...args);
+    };
+    return flaky;
+  }
+  const unreachable = () =>
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), {
+      name: 'MongoNetworkError',
+    });
+
+  it('keeps trying to record it sent (this process knows it went out), and never resends', async () => {
+    const provider = new Provider();
+    const messageId = await pendingAnswer();
+    const outcome = await deliverOutbound(messageId, {
+      ...deps(provider.adapter({ confirms: false })),
+      pool: flakyRecords(2, unreachable),
+    });
+    expect(outcome).toBe('sent');
+    expect(provider.sends).toBe(1);
+    expect((await pool.getMessage(messageId))?.deliveryStatus).toBe('sent');
+  });
+
+  it('on an error that is not the store being away: fails, leaving the message `sending`', async () => {
+    const provider = new Provider();
+    const messageId = await pendingAnswer();
+    const error = await failure(
+      deliverOutbound(messageId, {
+        ...deps(provider.adapter({ confirms: false })),
+        pool: flakyRecords(1, () => new Error('document failed validation')),
+      }),
+    );
+    expect((error as Error).message).toBe('document failed validation');
+    expect((await pool.getMessage(messageId))?.deliveryStatus).toBe('sending');
+  });
+});
+
+describe('a delivery job that gives up', () => {
+  async function abandonedCount(metrics: Metrics, state: string): Promise<number> {
+    const { values } = await metrics.outboundAbandoned.get();
+    return values.find((v) => v.labels.state === state)?.value ?? 0;
+  }
+
+  // Real BullMQ: the outbound worker runs the job to its last attempt, then the failed-job hook
+  // inspects the message.
+  async function runToExhaustion(adapter: ChannelAdapter, messageId: string, metrics: Metrics) {
+    const config = testConfig({ OUTBOUND_ATTEMPTS: '2', OUTBOUND_BACKOFF_MS: '50' });
+    const lines: string[] = [];
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+    const logger = createLogger({ level: 'error', destination });
+    const queues = createQueues(redis, config);
+    const workers = startWorkers({
+      connection: redis.duplicate({ maxRetriesPerRequest: null }),
+      config,
+      ingest: {} as IngestDeps, // no inbound jobs in this test
+      outbound: deps(adapter, { metrics, logger }),
+      logger,
+    });
+    try {
+      await enqueueDelivery(queues.outbound, { _id: messageId } as never);
+      await waitFor(async () => (await metrics.outboundAbandoned.get()).values.length > 0, {
+        what: 'the abandoned delivery to be counted',
+      });
+    } finally {
+      await workers.close();
+      await queues.close();
+    }
+    return lines.join('');
+  }
+
+  it('counts a message left `sending` (it may have gone out) and logs it as an error', async () => {
+    const provider = new Provider();
+    const metrics = new Metrics({ collectDefaults: false });
+    const messageId = await pendingAnswer();
+    const adapter = provider.adapter({ confirms: false });
+    adapter.send = () =>
+      Promise.reject(
+        new SwitchboardError('SB_ERR_DELIVERY_FAILED', 'receiver timed out', {
+          deliveryUncertain: true,
+        }),
+      );
+
+    const log = await runToExhaustion(adapter, messageId, metrics);
+
+    expect((await pool.getMessage(messageId))?.deliveryStatus).toBe('sending');
+    expect(await abandonedCount(metrics, 'sending')).toBe(1);
+    expect(await abandonedCount(metrics, 'pending')).toBe(0);
+    expect(log).toContain('may have gone out');
+    expect(log).toContain(messageId);
+    expect(log).not.toContain(ANSWER); // ids only, no customer text
+  });
+
+  it('counts a message that was never sent as `pending`', async () => {
+    const provider = new Provider();
+    const metrics = new Metrics({ collectDefaults: false });
+    const messageId = await pendingAnswer();
+    const adapter = provider.adapter({ confirms: false });
+    adapter.send = () =>
+      Promise.reject(new SwitchboardError('SB_ERR_DELIVERY_FAILED', 'connection refused'));
+
+    const log = await runToExhaustion(adapter, messageId, metrics);
+
+    expect(await abandonedCount(metrics, 'pending')).toBe(1);
+    expect(await abandonedCount(metrics, 'sending')).toBe(0);
+    expect(log).toContain('was not sent');
+  });
+
+  it('counts nothing for a message that went out', async () => {
+    const provider = new Provider();
+    const metrics = new Metrics({ collectDefaults: false });
+    const messageId = await pendingAnswer();
+    await deliverOutbound(messageId, deps(provider.adapter({ confirms: false })));
+    await noteAbandoned(
+      messageId,
+      'late failure event',
+      deps(provider.adapter({ confirms: false }), { metrics }),
+    );
+    expect((await metrics.outboundAbandoned.get()).values).toHaveLength(0);
   });
 });
