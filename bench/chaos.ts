@@ -30,6 +30,7 @@ import {
   createIntegrationByCli,
   startGatewayProcess,
   type GatewayProcess,
+  type UnexpectedExit,
 } from './gateway-processes.ts';
 
 const NOT_INJECTED = 'not injected';
@@ -60,6 +61,10 @@ async function main(): Promise<void> {
   const processes = new Map<string, GatewayProcess>();
   const acks = newAcknowledgements();
   const faults: Fault[] = [];
+  const crashes: Array<UnexpectedExit & { atSeconds: number }> = [];
+  let stopping = false;
+  let began = performance.now();
+  const at = () => Number(((performance.now() - began) / 1000).toFixed(1));
   // The processes' logs; kept (and named at the end) when the drill finds something wrong.
   const logDir = mkdtempSync(join(tmpdir(), 'switchboard-chaos-logs-'));
   let keepLogs = true;
@@ -106,10 +111,24 @@ async function main(): Promise<void> {
       'chaos',
       `http://127.0.0.1:${receivers.httpPort}/hook`,
     );
-    const start = async (role: 'api' | 'worker', name: string) => {
+    // A process that dies by itself is a finding: it is reported in the result and started
+    // again, as a supervisor (systemd, Kubernetes) would in production.
+    const restarts: Promise<void>[] = [];
+    const start = async (role: 'api' | 'worker', name: string): Promise<void> => {
       processes.set(
         name,
-        await startGatewayProcess({ role, name, env, logFile: join(logDir, `${name}.log`) }),
+        await startGatewayProcess({
+          role,
+          name,
+          env,
+          logFile: join(logDir, `${name}.log`),
+          onUnexpectedExit: ({ code, signal }) => {
+            if (stopping) return;
+            crashes.push({ name, code, signal, atSeconds: at() });
+            log(`${name} CRASHED (${code ?? signal}); starting it again`);
+            restarts.push(start(role, name));
+          },
+        }),
       );
       log(`${name} ready`);
     };
@@ -139,6 +158,7 @@ async function main(): Promise<void> {
       email: emailDriver,
       webchat: webchatCustomer({ baseUrl, acks, deadline }),
     };
+    began = performance.now();
     // The mix, per 20 messages: 8 API, 5 SMS, 3 email, 4 web chat.
     const mix = [
       ...Array<string>(8).fill('api'),
@@ -147,8 +167,6 @@ async function main(): Promise<void> {
       ...Array<string>(4).fill('webchat'),
     ];
 
-    const began = performance.now();
-    const at = () => Number(((performance.now() - began) / 1000).toFixed(1));
     // A fault that could not be injected is reported apart and not counted in `faults`.
     const skippedFaults: Array<{ kind: string; atSeconds: number; detail: string }> = [];
     const inject = async (kind: string, action: () => Promise<string | undefined>) => {
@@ -159,7 +177,6 @@ async function main(): Promise<void> {
       else faults.push({ kind, atSeconds, ...(detail ? { detail } : {}) });
     };
     // A killed worker is started again in the background: the schedule goes on meanwhile.
-    const restarts: Promise<void>[] = [];
     const killWorker = (name: string) => async () => {
       await processes.get(name)?.kill();
       await sleep(3000);
@@ -266,12 +283,14 @@ async function main(): Promise<void> {
       faults: faults.length,
       faultLog: faults,
       faultsNotInjected: skippedFaults,
+      crashes,
       refusedByChannels: acks.refused.size,
       refusedSample: [...acks.refused].slice(0, 3),
       retriedByCustomers: acks.retried,
       unhandled: verdict.unhandled,
       undelivered: verdict.undelivered,
       duplicatesByKind: verdict.duplicatesByKind,
+      redeliveredSameKey: verdict.redeliveredSameKey,
       receiverRefusals: {
         api: receivers.api.refused,
         sms: receivers.sms.refused,
@@ -280,10 +299,14 @@ async function main(): Promise<void> {
       seconds: at(),
     };
     keepLogs =
-      result.lost > 0 || result.duplicates > 0 || result.unhandled + result.undelivered > 0;
+      result.lost > 0 ||
+      result.duplicates > 0 ||
+      result.unhandled + result.undelivered > 0 ||
+      crashes.length > 0;
     if (keepLogs) log(`process logs kept in ${logDir}`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
+    stopping = true;
     emailDriver?.close();
     await Promise.all([...processes.values()].map((p) => p.stop()));
     await receivers.stop();

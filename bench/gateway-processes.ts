@@ -23,6 +23,13 @@ export interface GatewayProcess {
   kill(): Promise<void>;
 }
 
+/** How a process ended without being asked to (not by stop() or kill()). */
+export interface UnexpectedExit {
+  name: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export function readRssMb(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
@@ -50,6 +57,8 @@ export async function startGatewayProcess(options: {
   timeoutMs?: number;
   /** Appends the process's output here (kept for a post-mortem); otherwise it is discarded. */
   logFile?: string;
+  /** Called when the process, once ready, exits although nobody stopped or killed it: a crash. */
+  onUnexpectedExit?: (exit: UnexpectedExit) => void;
 }): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['bin/switchboard.js', 'start', '--role', options.role], {
     env: { ...options.env, LOG_LEVEL: options.env['LOG_LEVEL'] ?? 'info' },
@@ -91,12 +100,17 @@ export async function startGatewayProcess(options: {
     child.stdout?.resume();
     child.stderr?.resume();
   }
+  let exitRequested = false;
+  child.once('exit', (code, signal) => {
+    if (!exitRequested) options.onUnexpectedExit?.({ name: options.name, code, signal });
+  });
   return {
     role: options.role,
     name: options.name,
     child,
     rssMb: () => (child.exitCode === null ? readRssMb(child.pid) : undefined),
     async stop(timeoutMs = 30_000) {
+      exitRequested = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -104,6 +118,7 @@ export async function startGatewayProcess(options: {
       clearTimeout(timer);
     },
     async kill() {
+      exitRequested = true;
       child.kill('SIGKILL');
       await exited(child);
     },

@@ -2,7 +2,8 @@
  * Where the gateway's answers go during the drill, standing in for the customers' side of each
  * channel: the API integration's webhook, Twilio's REST API (message create, and the Messages list
  * the gateway reads after an interrupted send) and an SMTP server. Each logs every
- * accepted delivery by its idempotency key (so a second one is a duplicate) and can be told to fail
+ * accepted delivery by its idempotency key (a second one is a duplicate, or for the API integration,
+ * which de-duplicates on it as its contract asks, a dropped redelivery) and can be told to fail
  * for a while, as a receiver having an outage would (HTTP 503, SMTP 451).
  */
 import { randomBytes } from 'node:crypto';
@@ -16,16 +17,32 @@ export class DeliveryLog {
   accepted = 0;
   refused = 0;
 
+  /**
+   * @param dropsRepeats whether this receiver de-duplicates on the idempotency key, as the
+   *   channel's contract asks of it (the API channel's X-Switchboard-Delivery). A repeat is then a
+   *   redelivery the customer never sees, counted apart; elsewhere it is a duplicate.
+   */
+  constructor(private readonly dropsRepeats = false) {}
+
   record(key: string): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     this.accepted += 1;
   }
 
-  /** Keys accepted more than once: answers the customer got twice. */
-  get duplicates(): number {
+  private get repeats(): number {
     let count = 0;
     for (const seen of this.counts.values()) if (seen > 1) count += seen - 1;
     return count;
+  }
+
+  /** Answers the customer got twice. */
+  get duplicates(): number {
+    return this.dropsRepeats ? 0 : this.repeats;
+  }
+
+  /** Repeats under the same key that the receiver dropped (an at-least-once retry, not seen twice). */
+  get redelivered(): number {
+    return this.dropsRepeats ? this.repeats : 0;
   }
 }
 
@@ -94,7 +111,9 @@ function twilioPage(messages: readonly TwilioMessage[], url: URL): Record<string
 }
 
 export class Receivers {
-  readonly api = new DeliveryLog();
+  // The integration de-duplicates on X-Switchboard-Delivery, as channels/api/README.md asks;
+  // Twilio and mail recipients cannot, so a repeat there is a duplicate.
+  readonly api = new DeliveryLog(true);
   readonly sms = new DeliveryLog();
   readonly email = new DeliveryLog();
   /** What the Twilio stand-in took, for its Messages list. */

@@ -23,6 +23,8 @@ export interface Verdict {
     answers: number;
     deliveries: { api: number; sms: number; email: number };
   };
+  /** Same-key repeats the API integration dropped (at-least-once retries after a lost outcome). */
+  redeliveredSameKey: { api: number };
 }
 
 /** The marker of each inbound drill message in the store, and how often it is there. */
@@ -97,6 +99,7 @@ export async function reconcile(options: {
           email: receivers.email.duplicates,
         },
       },
+      redeliveredSameKey: { api: receivers.api.redelivered },
     };
   } finally {
     await pool.close();
