@@ -190,9 +190,10 @@ export async function createGateway(options: {
   // Dispatch: urgency, tiers, offers to agents, SLA timers. It tells agents through the desk,
   // and the desk tells it when capacity frees up, so each holds the other by a late-bound hook.
   let notifier: DispatchNotifier = silentNotifier;
+  const dispatchConfig = loadDispatchConfig(options.env ?? process.env);
   const dispatcher = new Dispatcher({
     pool,
-    config: loadDispatchConfig(options.env ?? process.env),
+    config: dispatchConfig,
     connection: producerRedis,
     prefix: config.QUEUE_PREFIX,
     keepCompletedJobs: config.KEEP_COMPLETED_JOBS,
@@ -299,6 +300,8 @@ export async function createGateway(options: {
           knowledge,
           logger,
           queues,
+          // The dashboard's forecast is the one dispatch makes: same settings.
+          forecastSettings: dispatchConfig.settings.forecast,
         })),
         // The API's shape only, no data: readable without signing in.
         { path: API_DOCS_PATH, router: apiDocsRouter() },

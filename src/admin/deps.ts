@@ -1,3 +1,4 @@
+import type { ForecastSettings } from '../dispatch/config.ts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -18,4 +19,6 @@ export interface AdminDeps {
   knowledge: KnowledgeDeps;
   bot: BotTester;
   logger?: Logger | undefined;
+  /** Dispatch's forecast settings; the defaults when unset. */
+  forecastSettings?: ForecastSettings | undefined;
 }

@@ -2,6 +2,7 @@
  * The admin console: its REST API under /api/v1/admin (sessions, roles, CSRF; see
  * docs/admin-api.md) and the static console under /admin that uses only that API.
  */
+import type { ForecastSettings } from '../dispatch/config.ts';
 import express, { Router } from 'express';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -38,6 +39,8 @@ export async function createAdminConsole(options: {
   logger?: Logger | undefined;
   /** The pipeline's queues: a contact's erasure drops their jobs. */
   queues?: { inbound: Queue; outbound: Queue } | undefined;
+  /** Dispatch's forecast settings (DISPATCH_CONFIG_FILE), for the dashboard's forecast. */
+  forecastSettings?: ForecastSettings | undefined;
 }): Promise<Array<{ path: string; router: Router }>> {
   const { config } = options;
   const bot = new BotTester({
@@ -55,6 +58,7 @@ export async function createAdminConsole(options: {
     knowledge: options.knowledge,
     bot,
     logger: options.logger,
+    forecastSettings: options.forecastSettings,
   };
   const curation = new KnowledgeCuration(options.knowledge, options.locks);
   const limiter = new LoginLimiter(options.redis, config.QUEUE_PREFIX, {

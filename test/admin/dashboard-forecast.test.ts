@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
@@ -146,8 +149,10 @@ describe('GET /dashboard forecast', () => {
   let supervisor: Session;
   const nowHour = Math.floor(Date.now() / HOUR);
 
+  const config = testConfig({ KB_LOCALES: 'en' });
+
   beforeAll(async () => {
-    gateway = await startTestGateway({ role: 'api', config: testConfig({ KB_LOCALES: 'en' }) });
+    gateway = await startTestGateway({ role: 'api', config });
     await makeAccount(gateway, 'supervisor');
     supervisor = await signIn(gateway, 'supervisor@example.test');
     // 15 days up to the running hour: one SMS an hour and three emails, as stored tickets.
@@ -219,5 +224,33 @@ describe('GET /dashboard forecast', () => {
     expect(lines[0]).toBe('hour,forecast,actual,error_percent,agents_needed');
     expect(lines).toHaveLength(1 + 24 + 24);
     expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00Z,1,1,0\.0,$/);
+  });
+
+  it("staffs the hours ahead with dispatch's own forecast settings (DISPATCH_CONFIG_FILE)", async () => {
+    // An agent who handles a quarter of a ticket an hour: many more agents for the same demand.
+    const dir = mkdtempSync(join(tmpdir(), 'sb-dispatch-'));
+    const file = join(dir, 'dispatch.yml');
+    writeFileSync(file, 'forecast:\n  ticketsPerAgentHour: 0.25\n');
+    const configured = await startTestGateway({
+      role: 'api',
+      config,
+      env: { DISPATCH_CONFIG_FILE: file },
+    });
+    try {
+      const asSupervisor = await signIn(configured, 'supervisor@example.test');
+      const ahead = async (session: Session) =>
+        (
+          (await session.agent.get(`${API}/dashboard`).query({ from: from(), channel: 'sms' })).body
+            .forecast as { ahead: { forecast: number[]; agentsNeeded: number[] } }
+        ).ahead;
+      const byDefault = await ahead(supervisor);
+      const byFile = await ahead(asSupervisor);
+      expect(byFile.forecast).toEqual(byDefault.forecast);
+      for (const [hour, agents] of byFile.agentsNeeded.entries())
+        expect(agents).toBeGreaterThan(byDefault.agentsNeeded[hour] ?? Infinity);
+    } finally {
+      await configured.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -58,7 +58,9 @@ export function dashboardRouter(deps: AdminDeps): Router {
   const read = requirePermission('dashboard.read');
 
   router.get('/dashboard', read, async (req, res) => {
-    res.json(await loadDashboard(deps.models, parseRange(req.query)));
+    res.json(
+      await loadDashboard(deps.models, parseRange(req.query), new Date(), deps.forecastSettings),
+    );
   });
 
   router.get('/dashboard/:chart.csv', read, async (req, res) => {
@@ -70,7 +72,12 @@ export function dashboardRouter(deps: AdminDeps): Router {
       );
     }
     const { chart } = parsed.data;
-    const dashboard = await loadDashboard(deps.models, parseRange(req.query));
+    const dashboard = await loadDashboard(
+      deps.models,
+      parseRange(req.query),
+      new Date(),
+      deps.forecastSettings,
+    );
     const rows = dashboardCsv(dashboard, chart) ?? [];
     res.setHeader('content-type', 'text/csv; charset=utf-8');
     res.setHeader('content-disposition', `attachment; filename="${chart}.csv"`);
