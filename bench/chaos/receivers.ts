@@ -6,11 +6,16 @@
  * which de-duplicates on it as its contract asks, a dropped redelivery) and can be told to fail
  * for a while, as a receiver having an outage would (HTTP 503, SMTP 451).
  */
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
+import {
+  createdResource,
+  messagesPage,
+  newTwilioMessage,
+  type TwilioMessage,
+} from '../../test/support/twilio-api.ts';
 
 export class DeliveryLog {
   private readonly counts = new Map<string, number>();
@@ -46,70 +51,6 @@ export class DeliveryLog {
   }
 }
 
-/** A message the Twilio stand-in took, for its Messages list. */
-interface TwilioMessage {
-  sid: string;
-  to: string;
-  from: string | null;
-  messagingServiceSid: string | null;
-  body: string;
-  created: Date;
-}
-
-/** Twilio's date format: RFC 2822 with a numeric zone. */
-function rfc2822(date: Date): string {
-  return date.toUTCString().replace('GMT', '+0000');
-}
-
-/**
- * Twilio's Messages list (GET .../Messages.json), as the gateway asks it after an interrupted
- * send: filtered by To, From and DateSent> (a date: on or after its midnight, UTC), newest first,
- * one page of PageSize. The stand-in sends at once, so date_sent = date_created.
- */
-function twilioPage(messages: readonly TwilioMessage[], url: URL): Record<string, unknown> {
-  const q = url.searchParams;
-  const to = q.get('To');
-  const from = q.get('From');
-  const after = q.get('DateSent>');
-  const since = after === null ? 0 : Date.parse(`${after.slice(0, 10)}T00:00:00Z`);
-  const pageSize = Math.min(Number(q.get('PageSize') ?? 50) || 50, 1000);
-  const matching = messages
-    .filter((m) => (to === null || m.to === to) && (from === null || m.from === from))
-    .filter((m) => m.created.getTime() >= since)
-    .sort((a, b) => b.created.getTime() - a.created.getTime());
-  const shown = matching.slice(0, pageSize);
-  const pageUri = (page: number) => {
-    const params = new URLSearchParams(q);
-    params.set('PageSize', String(pageSize));
-    params.set('Page', String(page));
-    return `${url.pathname}?${params.toString()}`;
-  };
-  return {
-    messages: shown.map((m) => ({
-      sid: m.sid,
-      to: m.to,
-      from: m.from,
-      messaging_service_sid: m.messagingServiceSid,
-      body: m.body,
-      direction: 'outbound-api',
-      status: 'sent',
-      num_segments: '1',
-      api_version: '2010-04-01',
-      date_created: rfc2822(m.created),
-      date_updated: rfc2822(m.created),
-      date_sent: rfc2822(m.created),
-    })),
-    uri: pageUri(0),
-    first_page_uri: pageUri(0),
-    next_page_uri: matching.length > pageSize ? pageUri(1) : null,
-    previous_page_uri: null,
-    page: 0,
-    page_size: pageSize,
-    start: 0,
-    end: Math.max(0, shown.length - 1),
-  };
-}
-
 export class Receivers {
   // The integration de-duplicates on X-Switchboard-Delivery, as channels/api/README.md asks;
   // Twilio and mail recipients cannot, so a repeat there is a duplicate.
@@ -143,38 +84,17 @@ export class Receivers {
           // A read of the Messages list (a delivery check), not a delivery.
           const url = new URL(req.url ?? '/', 'http://twilio.invalid');
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(twilioPage(this.twilioMessages, url)));
+          res.end(JSON.stringify(messagesPage(this.twilioMessages, url)));
           return;
         }
         if (isTwilio) {
           const form = Object.fromEntries(new URLSearchParams(body));
           // One answer per customer number and text: every drill customer writes once.
           log.record(`${form['To']}|${form['Body']}`);
-          const message: TwilioMessage = {
-            sid: `SM${randomBytes(16).toString('hex')}`,
-            to: form['To'] ?? '',
-            from: form['From'] ?? null,
-            messagingServiceSid: form['MessagingServiceSid'] ?? null,
-            body: form['Body'] ?? '',
-            created: new Date(),
-          };
+          const message = newTwilioMessage(form);
           this.twilioMessages.push(message);
           res.writeHead(201, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify({
-              sid: message.sid,
-              status: 'queued',
-              to: message.to,
-              from: message.from,
-              messaging_service_sid: message.messagingServiceSid,
-              body: message.body,
-              num_segments: '1',
-              direction: 'outbound-api',
-              api_version: '2010-04-01',
-              date_created: rfc2822(message.created),
-              date_sent: null,
-            }),
-          );
+          res.end(JSON.stringify(createdResource(message)));
           return;
         }
         const delivery = req.headers['x-switchboard-delivery'];

@@ -1,7 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer } from '../../support/close-server.ts';
+import {
+  createdResource,
+  messagesPage,
+  newTwilioMessage,
+  type TwilioMessage,
+} from '../../support/twilio-api.ts';
+
+export type { TwilioMessage };
 
 export interface TwilioRequest {
   method: string;
@@ -19,28 +26,6 @@ export interface TwilioRequest {
  * queued at Twilio (no `date_sent` yet).
  */
 type Planned = { status: number; body?: Record<string, unknown>; drop?: boolean; queued?: boolean };
-
-/** A message Twilio holds, as its Message resource shows it. */
-export interface TwilioMessage {
-  sid: string;
-  to: string;
-  from: string | null;
-  messagingServiceSid: string | null;
-  body: string;
-  dateCreated: Date;
-  /** Null while queued (https://www.twilio.com/docs/messaging/api/message-resource). */
-  dateSent: Date | null;
-}
-
-/** Twilio's date format: RFC 2822 with a numeric zone. */
-function rfc2822(date: Date | null): string | null {
-  return date === null ? null : date.toUTCString().replace('GMT', '+0000');
-}
-
-/** Midnight (UTC) of the date a `DateSent` filter names: Twilio filters by date, not by time. */
-function dayOf(value: string): number {
-  return Date.parse(`${value.slice(0, 10)}T00:00:00Z`);
-}
 
 /**
  * A local HTTP server standing in for Twilio's REST API (Messages.json only). Answers a create
@@ -93,7 +78,7 @@ export class FakeTwilio {
             sid: undefined,
           });
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(this.page(url)));
+          res.end(JSON.stringify(messagesPage(this.messages, url)));
           return;
         }
         const form = Object.fromEntries(
@@ -101,7 +86,9 @@ export class FakeTwilio {
         );
         const planned = this.plans.get(form['To'] ?? '')?.shift();
         const status = planned?.status ?? 201;
-        const sid = status === 201 ? `SM${randomBytes(16).toString('hex')}` : undefined;
+        const message =
+          status === 201 ? newTwilioMessage(form, { queued: planned?.queued ?? false }) : undefined;
+        const sid = message?.sid;
         this.requests.push({
           method: req.method ?? '',
           path: req.url ?? '',
@@ -110,109 +97,22 @@ export class FakeTwilio {
           status,
           sid,
         });
-        const now = new Date();
-        if (sid !== undefined) {
-          this.messages.push({
-            sid,
-            to: form['To'] ?? '',
-            from: form['From'] ?? null,
-            messagingServiceSid: form['MessagingServiceSid'] ?? null,
-            body: form['Body'] ?? '',
-            dateCreated: now,
-            dateSent: planned?.queued ? null : now,
-          });
-        }
+        if (message) this.messages.push(message);
         if (planned?.drop) {
           req.socket.destroy();
           return;
         }
         const body =
           planned?.body ??
-          (sid === undefined
+          (message === undefined
             ? { code: 20500, message: 'Internal Server Error', status }
-            : {
-                sid,
-                status: 'queued',
-                to: form['To'],
-                from: form['From'] ?? null,
-                messaging_service_sid: form['MessagingServiceSid'] ?? null,
-                body: form['Body'],
-                num_segments: '1',
-                direction: 'outbound-api',
-                api_version: '2010-04-01',
-                date_created: rfc2822(now),
-                date_sent: null,
-              });
+            : createdResource(message));
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
     return this;
-  }
-
-  /** One page of the Messages list, filtered as Twilio filters it. */
-  private page(url: URL): Record<string, unknown> {
-    const q = url.searchParams;
-    const to = q.get('To');
-    const from = q.get('From');
-    const on = q.get('DateSent');
-    const before = q.get('DateSent<');
-    const after = q.get('DateSent>');
-    const pageSize = Math.min(Number(q.get('PageSize') ?? 50) || 50, 1000);
-    const day = 86_400_000;
-    const matching = this.messages
-      .filter((m) => (to === null || m.to === to) && (from === null || m.from === from))
-      .filter((m) => {
-        if (on === null && before === null && after === null) return true;
-        if (m.dateSent === null) return false;
-        const sent = m.dateSent.getTime();
-        if (on !== null && (sent < dayOf(on) || sent >= dayOf(on) + day)) return false;
-        if (before !== null && sent >= dayOf(before) + day) return false;
-        if (after !== null && sent < dayOf(after)) return false;
-        return true;
-      })
-      // Newest first by date_sent; still-queued messages (no date_sent) first of all.
-      .sort(
-        (a, b) =>
-          (b.dateSent?.getTime() ?? Infinity) - (a.dateSent?.getTime() ?? Infinity) ||
-          b.dateCreated.getTime() - a.dateCreated.getTime(),
-      );
-    const shown = matching.slice(0, pageSize);
-    const path = url.pathname;
-    const pageUri = (page: number) => {
-      const params = new URLSearchParams(q);
-      params.set('PageSize', String(pageSize));
-      params.set('Page', String(page));
-      return `${path}?${params.toString()}`;
-    };
-    return {
-      messages: shown.map((m) => ({
-        account_sid: path.split('/')[3],
-        api_version: '2010-04-01',
-        sid: m.sid,
-        to: m.to,
-        from: m.from,
-        messaging_service_sid: m.messagingServiceSid,
-        body: m.body,
-        direction: 'outbound-api',
-        status: m.dateSent === null ? 'queued' : 'sent',
-        num_segments: '1',
-        date_created: rfc2822(m.dateCreated),
-        date_updated: rfc2822(m.dateSent ?? m.dateCreated),
-        date_sent: rfc2822(m.dateSent),
-        uri: `${path.replace(/\.json$/, '')}/${m.sid}.json`,
-      })),
-      uri: pageUri(0),
-      first_page_uri: pageUri(0),
-      // Only the first page is ever served; the client here never reads past it.
-      next_page_uri: matching.length > pageSize ? pageUri(1) : null,
-      previous_page_uri: null,
-      page: 0,
-      page_size: pageSize,
-      start: 0,
-      end: Math.max(0, shown.length - 1),
-    };
   }
 
   async stop(): Promise<void> {
