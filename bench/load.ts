@@ -7,8 +7,9 @@
  * pipeline's capacity (messages answered per second); then an open-loop arrival rate of 50 % and
  * 90 % of that capacity for `--seconds` each. Per phase: throughput, acknowledgement latency
  * (request → 202) p50/p99, time to answer (request → the bot's answer or hand-over notice at the
- * integration's callback) p50/p99, messages never answered, and each process's resident memory at
- * the phase's start and end. Last line: one JSON object.
+ * integration's callback) p50/p99, messages never answered, and each process's resident memory
+ * sampled every 5 s (start, end, peak, and the growth of its floor, which the bound judges). Last
+ * line: one JSON object.
  *
  * `--capacity` sets the rate the phases are fractions of (the burst still runs and is reported):
  * two builds compared at one rate see the same arrivals and the same growth of the database.
@@ -23,10 +24,14 @@ import {
   startGatewayProcess,
   type GatewayProcess,
 } from './gateway-processes.ts';
+import { MemorySampler, type MemoryFigures } from './memory-sampler.ts';
 
 const flags = intFlags({ seconds: 180, calibrate: 400, workers: 1, concurrency: 32, capacity: 0 });
 
-/** A steady state may grow a process's memory by at most this much over a phase. */
+/**
+ * A steady state may raise a process's memory floor (lowest resident set of the phase's last
+ * third against its first third; see memory-sampler.ts) by at most this much over a phase.
+ */
 const MEMORY_GROWTH_BOUND_MB = 64;
 
 /** Questions a shop's customers ask: most are in the seed knowledge base, some are not. */
@@ -178,7 +183,8 @@ async function main(): Promise<void> {
       ackMs.length = 0;
       refused = 0;
       const rate = capacity * fraction;
-      const memoryStart = Object.fromEntries(processes.map((p) => [p.name, p.rssMb()]));
+      const memory = new MemorySampler(processes);
+      memory.start();
       const total = Math.round(rate * flags.seconds);
       const phaseStart = performance.now();
       const inFlight = new Set<Promise<void>>();
@@ -198,15 +204,11 @@ async function main(): Promise<void> {
       await Promise.all(inFlight);
       const sendSeconds = (performance.now() - phaseStart) / 1000;
       const drained = await waitUntil(() => log.waiting === 0, 120_000);
-      const memoryEnd = Object.fromEntries(processes.map((p) => [p.name, p.rssMb()]));
+      const figures = memory.stop();
+      const per = (pick: (f: MemoryFigures) => number) =>
+        Object.fromEntries(Object.entries(figures).map(([name, f]) => [name, pick(f)]));
       ackMs.sort((a, b) => a - b);
       log.answerMs.sort((a, b) => a - b);
-      const growth = Object.fromEntries(
-        processes.map((p) => [
-          p.name,
-          round((memoryEnd[p.name] ?? 0) - (memoryStart[p.name] ?? 0)),
-        ]),
-      );
       const phase = {
         load: fraction,
         targetPerSecond: round(rate),
@@ -219,17 +221,17 @@ async function main(): Promise<void> {
         answerP50Ms: round(percentile(log.answerMs, 50)),
         answerP99Ms: round(percentile(log.answerMs, 99)),
         maxSendLagMs: round(lateMs),
-        rssStartMb: Object.fromEntries(
-          Object.entries(memoryStart).map(([k, v]) => [k, round(v ?? 0)]),
-        ),
-        rssEndMb: Object.fromEntries(Object.entries(memoryEnd).map(([k, v]) => [k, round(v ?? 0)])),
-        rssGrowthMb: growth,
+        rssStartMb: per((f) => f.startMb),
+        rssEndMb: per((f) => f.endMb),
+        rssPeakMb: per((f) => f.peakMb),
+        // What the bound judges: a rising floor (a leak), not the collector's sawtooth.
+        rssFloorGrowthMb: per((f) => f.floorGrowthMb),
       };
       process.stderr.write(`${JSON.stringify(phase)}\n`);
       phases.push(phase);
     }
     const memoryWithinBound = phases.every((phase) =>
-      Object.values(phase.rssGrowthMb).every((mb) => mb <= MEMORY_GROWTH_BOUND_MB),
+      Object.values(phase.rssFloorGrowthMb).every((mb) => mb <= MEMORY_GROWTH_BOUND_MB),
     );
     process.stdout.write(
       `${JSON.stringify({
