@@ -11,7 +11,7 @@ import type { ChannelAdapter, ChannelCapabilities, Responder } from './domain/po
 import { API_DOCS_PATH, apiDocsRouter } from './http/api-docs.ts';
 import { createHttpApp } from './http/app.ts';
 import { HttpRateLimits, rateLimitSettings } from './http/rate-limit.ts';
-import { ticketsApiRouter } from './http/tickets-api.ts';
+import { TICKETS_API_PATH, ticketsApiRouter } from './http/tickets-api.ts';
 import { Metrics } from './metrics.ts';
 import { EscalateAllResponder } from './pipeline/escalate-all-responder.ts';
 import { QueueInboundSink } from './pipeline/inbound-sink.ts';
@@ -273,7 +273,7 @@ export async function createGateway(options: {
       rateLimits,
       adminRouters: [
         {
-          path: '/api/v1/tickets',
+          path: TICKETS_API_PATH,
           router: ticketsApiRouter({
             pool,
             sendAgentReply: (input) => sendAgentReply(replyDeps, input),

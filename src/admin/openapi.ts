@@ -1,8 +1,9 @@
 /**
  * The admin API's OpenAPI 3.1 document, built from the zod schemas its routers validate with
- * (exported by src/admin/api/*.ts) by zod-openapi: one list of operations below, each with its
- * permission, request schemas and main response; errors are the one `Error` component. Served at
- * `/api/docs` (src/http/api-docs.ts). A test walks the routers and fails on a route not listed here.
+ * (exported by src/admin/api/*.ts, and src/http/tickets-api.ts for the operator's tickets API) by
+ * zod-openapi: two lists of operations below, each with its permission (or the operator token),
+ * request schemas and main response; errors are the one `Error` component. Served at `/api/docs`
+ * (src/http/api-docs.ts). A test walks the routers and fails on a route not listed here.
  */
 import { createDocument, type ZodOpenApiOperationObject } from 'zod-openapi';
 import { z } from 'zod';
@@ -10,6 +11,12 @@ import { ARTICLE_STATUSES } from '../domain/article.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../domain/errors.ts';
 import { CHANNEL_IDS } from '../domain/message.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../domain/ticket.ts';
+import {
+  REPLY_BODY_LIMIT,
+  ReplyBodySchema,
+  TICKETS_API_PATH,
+  TicketIdParams,
+} from '../http/tickets-api.ts';
 import { ADMIN_ROLES } from '../pool/admin-models.ts';
 import {
   AccountParams,
@@ -256,6 +263,58 @@ const Contact = z.object({
   createdAt: Timestamp.nullable(),
 });
 
+/** A message as stored (the tickets API's transcript). */
+const StoredMessage = z
+  .looseObject({
+    _id: z.string(),
+    ticketId: z.string(),
+    direction: z.enum(['in', 'out']),
+    authorKind: z.enum(['customer', 'bot', 'agent', 'system']),
+    authorName: z.string().optional(),
+    channel: z.enum(CHANNEL_IDS),
+    text: z.string(),
+    deliveryStatus: z.string(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'StoredMessage' });
+
+/** Dispatch's view of a ticket (src/http/tickets-api.ts). */
+const DispatchView = z
+  .object({
+    urgency: z.number(),
+    urgencyParts: z.array(z.looseObject({ reason: z.string(), points: z.number() })),
+    urgencyExplained: z.string().meta({ example: 'double charge +14, angry +6' }),
+    tier: z.enum(['standard', 'urgent', 'critical']).nullable(),
+    priority: z.enum(PRIORITIES),
+    requiredSkills: z.array(z.string()),
+    sla: z.object({
+      policy: z.string().nullable(),
+      state: z.enum(['active', 'paused', 'met', 'breached']).nullable(),
+      firstResponseDueAt: Timestamp.nullable(),
+      nextResponseDueAt: Timestamp.nullable(),
+      resolutionDueAt: Timestamp.nullable(),
+      firstResponseAt: Timestamp.nullable(),
+      agentRespondedAt: Timestamp.nullable(),
+    }),
+  })
+  .meta({ id: 'DispatchView' });
+
+const DemandForecast = z
+  .object({
+    generatedAt: Timestamp,
+    hours: z.array(
+      z.object({
+        hour: Timestamp.meta({ description: 'Start of the hour (UTC).' }),
+        byChannel: z.record(z.string(), z.number()),
+        total: z.number(),
+        agentsNeeded: z.number().int().meta({
+          description: 'Agents needed (Erlang C) to answer within the first-response target.',
+        }),
+      }),
+    ),
+  })
+  .meta({ id: 'DemandForecast' });
+
 // ---------------------------------------------------------------------------------------------
 // Operations.
 
@@ -277,12 +336,18 @@ export interface AdminOperation {
   /** The body may be left out. */
   bodyOptional?: boolean;
   /** The success answer: JSON (a schema), CSV, or a JSON download. */
-  response: { status?: 200 | 201; description: string } & (
+  response: { status?: 200 | 201 | 202; description: string } & (
     { json: z.ZodType } | { csv: string } | { download: string }
   );
   /** Refusals besides those every operation of its kind has (400, 401, 403, 404, 413, 429). */
-  also?: Array<409>;
+  also?: Array<404 | 409>;
 }
+
+/**
+ * One endpoint of the operator's tickets API (src/http/tickets-api.ts), as its router declares it:
+ * `path` is under TICKETS_API_PATH, and only the operator's `ADMIN_TOKEN` gets in.
+ */
+export type TicketsApiOperation = Omit<AdminOperation, 'tag' | 'permission' | 'query'>;
 
 const TAGS = {
   session: 'Session',
@@ -293,10 +358,11 @@ const TAGS = {
   dashboard: 'Dashboard',
   audit: 'Audit log',
   contacts: 'Contacts (GDPR)',
+  operator: 'Tickets API (operator)',
 } as const;
 type Tag = keyof typeof TAGS;
 
-const json = (schema: z.ZodType, description: string, status?: 201) => ({
+const json = (schema: z.ZodType, description: string, status?: 201 | 202) => ({
   description,
   json: schema,
   ...(status ? { status } : {}),
@@ -851,16 +917,60 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
   },
 ];
 
+/** Every endpoint of the operator's tickets API, under TICKETS_API_PATH. */
+export const TICKETS_API_OPERATIONS: readonly TicketsApiOperation[] = [
+  {
+    method: 'get',
+    path: '/forecast',
+    summary: 'Demand forecast',
+    description:
+      "Dispatch's forecast of the next 24 hours: tickets per channel and hour, and the agents needed. 404 where no forecast is wired.",
+    response: json(DemandForecast, 'The forecast.'),
+    also: [404],
+  },
+  {
+    method: 'get',
+    path: '/:id',
+    summary: 'Read a ticket with its transcript',
+    description: "The stored ticket, dispatch's view of it (urgency, tier, SLA) and its messages.",
+    params: TicketIdParams,
+    response: json(
+      z.object({ ticket: StoredTicket, dispatch: DispatchView, messages: z.array(StoredMessage) }),
+      'The ticket.',
+    ),
+  },
+  {
+    method: 'post',
+    path: '/:id/replies',
+    summary: "Send an agent's reply",
+    description: `Stores the reply and queues it to the customer on the ticket's own channel. Sending the same \`replyId\` again sends nothing twice. A closed ticket is 409. Bodies are JSON of at most ${REPLY_BODY_LIMIT.replace('kb', ' kB')}.`,
+    params: TicketIdParams,
+    body: ReplyBodySchema,
+    response: json(
+      z.object({ status: z.literal('queued'), messageId: z.string() }),
+      'Queued for delivery.',
+      202,
+    ),
+    also: [409],
+  },
+];
+
 // ---------------------------------------------------------------------------------------------
 // The document.
 
 const REFUSALS = {
   400: ['BadRequest', 'Bad input: `SB_ERR_VALIDATION` names the `field`; or malformed JSON.'],
   401: ['Unauthenticated', 'No credentials, or unknown ones (`SB_ERR_UNAUTHENTICATED`).'],
-  403: ['Forbidden', 'The role lacks the permission, or a session write lacks the CSRF token.'],
+  403: [
+    'Forbidden',
+    'The role lacks the permission, or a session write lacks the CSRF token; on the tickets API, no `ADMIN_TOKEN` is configured.',
+  ],
   404: ['NotFound', 'Nothing by that name (`SB_ERR_NOT_FOUND`).'],
   409: ['Conflict', 'A concurrent change won, or the state does not allow it.'],
-  413: ['PayloadTooLarge', 'The body exceeds 256 kB (`SB_ERR_PAYLOAD_TOO_LARGE`).'],
+  413: [
+    'PayloadTooLarge',
+    'The body exceeds 256 kB, 64 kB on the tickets API (`SB_ERR_PAYLOAD_TOO_LARGE`).',
+  ],
   429: [
     'RateLimited',
     'Too many requests from this address, or (sign-in) too many failed sign-ins; retry after `Retry-After` seconds.',
@@ -870,32 +980,82 @@ type Refusal = keyof typeof REFUSALS;
 
 const SAFE = new Set<Method>(['get']);
 
-/** `/articles/:key` → `/api/v1/admin/articles/{key}`. */
-export function openApiPath(expressPath: string): string {
-  return `${ADMIN_API_PATH}${expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
+/** `/articles/:key` → `/api/v1/admin/articles/{key}` (under `base`: TICKETS_API_PATH…). */
+export function openApiPath(expressPath: string, base: string = ADMIN_API_PATH): string {
+  return `${base}${expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
 }
 
 function rolesOf(permission: Permission): string {
   return PERMISSIONS[permission].join(', ');
 }
 
-function operationOf(op: AdminOperation): ZodOpenApiOperationObject {
+/** Who may call an operation, and how the document says so. */
+interface Access {
+  tag: Tag;
+  /** The sentence of the description that says who may call. */
+  who: string;
+  security: Array<Record<string, string[]>>;
+  refusals: Refusal[];
+  /** Extensions (`x-permission`). */
+  extensions?: Record<string, unknown>;
+  /** Prefix of the operation id, for paths outside the admin API. */
+  idPrefix?: string;
+}
+
+function adminAccess(op: AdminOperation): Access {
   const hasInput = op.params !== undefined || op.query !== undefined || op.body !== undefined;
-  const refusals: Refusal[] = [
-    ...(hasInput ? [400 as const] : []),
-    401,
-    ...(op.permission === 'open' ? [] : [403 as const]),
-    ...(op.params ? [404 as const] : []),
-    ...(op.body ? [413 as const] : []),
-    ...(op.also ?? []),
-    429,
-  ];
-  const who =
-    op.permission === 'open'
-      ? 'No sign-in needed.'
-      : op.permission === null
-        ? 'Any signed-in principal.'
-        : `Requires \`${op.permission}\` (roles: ${rolesOf(op.permission)}).`;
+  return {
+    tag: op.tag,
+    who:
+      op.permission === 'open'
+        ? 'No sign-in needed.'
+        : op.permission === null
+          ? 'Any signed-in principal.'
+          : `Requires \`${op.permission}\` (roles: ${rolesOf(op.permission)}).`,
+    security:
+      op.permission === 'open'
+        ? []
+        : SAFE.has(op.method)
+          ? [{ session: [] }, { bearer: [] }]
+          : [{ session: [], csrf: [] }, { bearer: [] }],
+    refusals: [
+      ...(hasInput ? [400 as const] : []),
+      401,
+      ...(op.permission === 'open' ? [] : [403 as const]),
+      ...(op.params ? [404 as const] : []),
+      ...(op.body ? [413 as const] : []),
+      ...(op.also ?? []),
+      429,
+    ],
+    extensions: { 'x-permission': op.permission },
+  };
+}
+
+/** The tickets API is behind requireAdmin (src/http/admin-auth.ts): the operator token only. */
+function operatorAccess(op: TicketsApiOperation): Access {
+  return {
+    tag: 'operator',
+    who: "Requires the operator's `ADMIN_TOKEN`: as a bearer token, or as the password of HTTP Basic auth (any user name). API tokens and console sessions are not accepted; with no `ADMIN_TOKEN` configured, every call is 403.",
+    security: [{ operator: [] }, { operatorBasic: [] }],
+    // A malformed id names nothing (404), so only a body can be refused with 400.
+    refusals: [
+      ...(op.body ? [400 as const] : []),
+      401,
+      403,
+      ...(op.params ? [404 as const] : []),
+      ...(op.body ? [413 as const] : []),
+      ...(op.also ?? []),
+      429,
+    ],
+    idPrefix: '/operator/tickets',
+  };
+}
+
+function operationOf(
+  op: AdminOperation | TicketsApiOperation,
+  access: Access,
+): ZodOpenApiOperationObject {
+  const query = 'query' in op ? op.query : undefined;
   const success =
     'json' in op.response
       ? { 'application/json': { schema: op.response.json } }
@@ -909,22 +1069,17 @@ function operationOf(op: AdminOperation): ZodOpenApiOperationObject {
             },
           };
   return {
-    operationId: `${op.method}${op.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c?: string) => (c ?? '').toUpperCase())}`,
-    tags: [TAGS[op.tag]],
+    operationId: `${op.method}${`${access.idPrefix ?? ''}${op.path}`.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c?: string) => (c ?? '').toUpperCase())}`,
+    tags: [TAGS[access.tag]],
     summary: op.summary,
-    description: [op.description, who].filter(Boolean).join('\n\n'),
-    'x-permission': op.permission,
-    security:
-      op.permission === 'open'
-        ? []
-        : SAFE.has(op.method)
-          ? [{ session: [] }, { bearer: [] }]
-          : [{ session: [], csrf: [] }, { bearer: [] }],
-    ...(op.params || op.query
+    description: [op.description, access.who].filter(Boolean).join('\n\n'),
+    ...access.extensions,
+    security: access.security,
+    ...(op.params || query
       ? {
           requestParams: {
             ...(op.params ? { path: op.params } : {}),
-            ...(op.query ? { query: op.query } : {}),
+            ...(query ? { query } : {}),
           },
         }
       : {}),
@@ -942,7 +1097,7 @@ function operationOf(op: AdminOperation): ZodOpenApiOperationObject {
         content: success,
       },
       ...Object.fromEntries(
-        refusals.map((status) => [
+        [...new Set(access.refusals)].map((status) => [
           String(status),
           { $ref: `#/components/responses/${REFUSALS[status][0]}` },
         ]),
@@ -953,12 +1108,15 @@ function operationOf(op: AdminOperation): ZodOpenApiOperationObject {
 
 function buildDocument() {
   const paths: Record<string, Partial<Record<Method, ZodOpenApiOperationObject>>> = {};
-  for (const op of ADMIN_OPERATIONS) {
-    const path = openApiPath(op.path);
+  const add = (path: string, method: Method, operation: ZodOpenApiOperationObject) => {
     const item = (paths[path] ??= {});
-    if (item[op.method]) throw new Error(`${op.method} ${op.path} is listed twice`);
-    item[op.method] = operationOf(op);
-  }
+    if (item[method]) throw new Error(`${method} ${path} is listed twice`);
+    item[method] = operation;
+  };
+  for (const op of ADMIN_OPERATIONS)
+    add(openApiPath(op.path), op.method, operationOf(op, adminAccess(op)));
+  for (const op of TICKETS_API_OPERATIONS)
+    add(openApiPath(op.path, TICKETS_API_PATH), op.method, operationOf(op, operatorAccess(op)));
   return createDocument(
     {
       openapi: '3.1.0',
@@ -968,6 +1126,7 @@ function buildDocument() {
         description: [
           'The REST API the admin console (`/admin`) uses, and integrations with an API token.',
           `**Authentication.** A console session (the \`${SESSION_COOKIE}\` cookie from \`POST /auth/login\`; every write also sends the session's CSRF token in \`${CSRF_HEADER}\`), an API token (\`Authorization: Bearer sbt_…\`, its role), or the operator's \`ADMIN_TOKEN\` as a bearer token (admin).`,
+          `**Tickets API.** \`${TICKETS_API_PATH}\` (tag "${TAGS.operator}") is the operator's: it takes only \`ADMIN_TOKEN\`, as a bearer token or as the HTTP Basic password (any user name), not API tokens or console sessions; with no \`ADMIN_TOKEN\` configured it is closed (403).`,
           '**Errors.** Every refusal is `{ "error": { "code", "message", "field"? } }` with the status of its code (README, "Errors"); bad input is 400 `SB_ERR_VALIDATION` naming the `field`.',
           '**Roles.** ' +
             Object.entries(PERMISSIONS)
@@ -999,6 +1158,17 @@ function buildDocument() {
             scheme: 'bearer',
             description:
               'An API token `sbt_<id>_<secret>` (its role), or the operator `ADMIN_TOKEN` (admin).',
+          },
+          operator: {
+            type: 'http',
+            scheme: 'bearer',
+            description: `The operator's \`ADMIN_TOKEN\` as a bearer token: the only credential of the tickets API (\`${TICKETS_API_PATH}\`); API tokens are not accepted there.`,
+          },
+          operatorBasic: {
+            type: 'http',
+            scheme: 'basic',
+            description:
+              "HTTP Basic auth with the operator's `ADMIN_TOKEN` as the password (any user name), for browsers; the tickets API takes it as it takes the bearer token.",
           },
         },
         responses: Object.fromEntries(

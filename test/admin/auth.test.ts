@@ -7,7 +7,17 @@ import { PERMISSIONS, type Permission } from '../../src/admin/permissions.ts';
 import { ADMIN_ROLES, type AdminRole } from '../../src/pool/admin-models.ts';
 import { TicketPool } from '../../src/pool/pool.ts';
 import { startTestGateway, testConfig, uniqueName } from '../support/gateway.ts';
-import { API, PASSWORD, dropDatabase, httpOf, makeAccount, signIn, tokenFor } from './support.ts';
+import {
+  API,
+  PASSWORD,
+  adminRoutes,
+  concrete,
+  dropDatabase,
+  httpOf,
+  makeAccount,
+  signIn,
+  tokenFor,
+} from './support.ts';
 
 const OPERATOR = 'test-admin-token-0123456789';
 
@@ -59,38 +69,6 @@ const ENDPOINTS: Array<
   ['get', '/contacts/:id/export', 'contacts.gdpr'],
   ['post', '/contacts/:id/erase', 'contacts.gdpr'],
 ];
-
-/** A concrete URL for a route pattern: ids that exist nowhere, so allowed calls end in 4xx, not harm. */
-function concrete(path: string): string {
-  return `${API}${path
-    .replace(':email', 'nobody@example.test')
-    .replace(':id', '0123456789abcdef01234567')
-    .replace(':key', 'no-such-article.en')
-    .replace(':revision', '1')
-    .replace(':chart', 'volume')}`;
-}
-
-/** Routes of the admin API router, from Express's own route table. */
-function adminRoutes(gateway: Gateway): string[] {
-  type Layer = {
-    rawPath?: string;
-    route?: { path: string; methods: Record<string, boolean> };
-    handle?: { stack?: Layer[] };
-  };
-  const app = httpOf(gateway) as unknown as { router: { stack: Layer[] } };
-  const mount = app.router.stack.find((l) => l.rawPath === API);
-  const found: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const method of Object.keys(layer.route.methods))
-          found.push(`${method} ${layer.route.path}`);
-      } else if (layer.handle?.stack) walk(layer.handle.stack);
-    }
-  };
-  walk(mount?.handle?.stack ?? []);
-  return found.sort();
-}
 
 let gateway: Gateway;
 const tokens = new Map<AdminRole, string>();

@@ -6,15 +6,31 @@ import { chromium } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
-import { ADMIN_OPERATIONS, adminApiDocument, openApiPath } from '../../src/admin/openapi.ts';
+import {
+  ADMIN_OPERATIONS,
+  TICKETS_API_OPERATIONS,
+  adminApiDocument,
+  openApiPath,
+} from '../../src/admin/openapi.ts';
 import { roleMay } from '../../src/admin/permissions.ts';
 import { API_DOCS_PATH, apiDocsRouter } from '../../src/http/api-docs.ts';
 import { errorHandler } from '../../src/http/errors.ts';
+import { TICKETS_API_PATH } from '../../src/http/tickets-api.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
 import { ADMIN_ROLES, type AdminRole } from '../../src/pool/admin-models.ts';
 import { closeServer } from '../support/close-server.ts';
 import { startTestGateway, testConfig } from '../support/gateway.ts';
-import { API, PASSWORD, dropDatabase, httpOf, makeAccount, tokenFor } from './support.ts';
+import {
+  API,
+  PASSWORD,
+  adminRoutes,
+  concrete,
+  dropDatabase,
+  httpOf,
+  makeAccount,
+  mountedRoutes,
+  tokenFor,
+} from './support.ts';
 
 type Schema = {
   $ref?: string;
@@ -37,14 +53,15 @@ type Document = {
   paths: Record<string, Record<string, Operation>>;
   components: {
     schemas: Record<string, Schema>;
-    securitySchemes: Record<string, { type: string; in?: string; name?: string }>;
+    securitySchemes: Record<string, { type: string; in?: string; name?: string; scheme?: string }>;
   };
 };
 
 const doc = () => JSON.parse(JSON.stringify(adminApiDocument())) as Document;
 
-function operation(method: string, expressPath: string): Operation {
-  const op = doc().paths[openApiPath(expressPath)]?.[method];
+/** The operation of a route of the admin API (or of the router mounted at `base`). */
+function operation(method: string, expressPath: string, base: string = API): Operation {
+  const op = doc().paths[openApiPath(expressPath, base)]?.[method];
   if (!op) throw new Error(`${method} ${expressPath} is not in the document`);
   return op;
 }
@@ -54,53 +71,31 @@ function resolve(schema: Schema): Schema {
   return ref === undefined ? schema : resolve(doc().components.schemas[ref] ?? {});
 }
 
-function bodySchema(method: string, expressPath: string): Schema {
-  const schema = operation(method, expressPath).requestBody?.content['application/json']?.schema;
+function bodySchema(method: string, expressPath: string, base: string = API): Schema {
+  const schema = operation(method, expressPath, base).requestBody?.content['application/json']
+    ?.schema;
   if (!schema) throw new Error(`${method} ${expressPath} has no JSON body`);
   return resolve(schema);
 }
 
-/** Routes of the admin API router, from Express's own route table. */
-function adminRoutes(gateway: Gateway): string[] {
-  type Layer = {
-    rawPath?: string;
-    route?: { path: string; methods: Record<string, boolean> };
-    handle?: { stack?: Layer[] };
-  };
-  const app = httpOf(gateway) as unknown as { router: { stack: Layer[] } };
-  // Every layer mounted at the API's path (a rate limit may come before the router).
-  const mounted = app.router.stack.filter((l) => l.rawPath === API);
-  const found: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const method of Object.keys(layer.route.methods))
-          found.push(`${method} ${layer.route.path}`);
-      } else if (layer.handle?.stack) walk(layer.handle.stack);
-    }
-  };
-  for (const layer of mounted) walk(layer.handle?.stack ?? []);
-  return found.sort();
-}
-
-/** A concrete URL for a route pattern: ids that exist nowhere, so allowed calls end in 4xx. */
-function concrete(path: string): string {
-  return `${API}${path
-    .replace(':email', 'nobody@example.test')
-    .replace(':id', '0123456789abcdef01234567')
-    .replace(':key', 'no-such-article.en')
-    .replace(':revision', '1')
-    .replace(':chart', 'volume')}`;
+/** `method path` of every operation the document lists under `base`. */
+function documentedUnder(base: string): string[] {
+  return Object.entries(doc().paths)
+    .filter(([path]) => path.startsWith(`${base}/`))
+    .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
+    .sort();
 }
 
 let gateway: Gateway;
+/** The operator's ADMIN_TOKEN, the tickets API's only credential. */
+let operatorToken: string;
 const tokens = new Map<AdminRole, string>();
 
 beforeAll(async () => {
-  gateway = await startTestGateway({
-    role: 'api',
-    config: testConfig({ KB_SEED_ON_START: 'false' }),
-  });
+  const config = testConfig({ KB_SEED_ON_START: 'false' });
+  if (!config.ADMIN_TOKEN) throw new Error('the test config sets no ADMIN_TOKEN');
+  operatorToken = config.ADMIN_TOKEN;
+  gateway = await startTestGateway({ role: 'api', config });
   for (const role of ADMIN_ROLES) {
     await makeAccount(gateway, role);
     tokens.set(role, await tokenFor(gateway, role));
@@ -147,11 +142,22 @@ describe('admin API OpenAPI document', () => {
     it('lists every route the admin API registers, with its method and path, and no other', () => {
       const documented = ADMIN_OPERATIONS.map((op) => `${op.method} ${op.path}`).sort();
       expect(documented).toEqual(adminRoutes(gateway));
-      const inDocument = Object.entries(doc().paths)
-        .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
-        .sort();
-      expect(inDocument).toEqual(
+      expect(documentedUnder(API)).toEqual(
         ADMIN_OPERATIONS.map((op) => `${op.method} ${openApiPath(op.path)}`).sort(),
+      );
+    });
+
+    it('lists every route the tickets API registers, with its method and path, and no other', () => {
+      const documented = TICKETS_API_OPERATIONS.map((op) => `${op.method} ${op.path}`).sort();
+      expect(documented).toEqual(mountedRoutes(gateway, TICKETS_API_PATH));
+      expect(documentedUnder(TICKETS_API_PATH)).toEqual(
+        TICKETS_API_OPERATIONS.map(
+          (op) => `${op.method} ${openApiPath(op.path, TICKETS_API_PATH)}`,
+        ).sort(),
+      );
+      // Nothing else: every operation of the document is one of the two APIs'.
+      expect(documentedUnder('')).toEqual(
+        [...documentedUnder(API), ...documentedUnder(TICKETS_API_PATH)].sort(),
       );
     });
 
@@ -213,6 +219,58 @@ describe('admin API OpenAPI document', () => {
       expect(operation('get', '/articles/:key').responses['404']?.$ref).toBe(
         '#/components/responses/NotFound',
       );
+    });
+  });
+
+  describe('when the tickets API is called', () => {
+    it('refuses a reply over 20,000 characters with 400 naming `text`; the document says maxLength 20000', async () => {
+      const res = await request(httpOf(gateway))
+        .post(concrete('/:id/replies', TICKETS_API_PATH))
+        .set('authorization', `Bearer ${operatorToken}`)
+        .send({ replyId: 'r-1', agent: { id: 'a1', name: 'Alan' }, text: 'x'.repeat(20_001) });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        error: { code: 'SB_ERR_VALIDATION', message: expect.any(String), field: 'text' },
+      });
+      const schema = bodySchema('post', '/:id/replies', TICKETS_API_PATH);
+      expect(schema.properties?.['text']?.maxLength).toBe(20_000);
+      expect(schema.required).toEqual(['replyId', 'agent', 'text']);
+    });
+
+    it('answers 404 for an id its parameter schema refuses, and documents the 404', async () => {
+      const res = await request(httpOf(gateway))
+        .get(`${TICKETS_API_PATH}/not-a-ticket-id`)
+        .set('authorization', `Bearer ${operatorToken}`);
+      expect([res.status, res.body.error?.code]).toEqual([404, 'SB_ERR_NOT_FOUND']);
+      const op = operation('get', '/:id', TICKETS_API_PATH);
+      expect(op.parameters?.find((p) => p.name === 'id')).toMatchObject({
+        in: 'path',
+        required: true,
+      });
+      expect(op.responses['404']?.$ref).toBe('#/components/responses/NotFound');
+    });
+
+    it("takes the operator's ADMIN_TOKEN, as bearer or Basic password, and nothing else, as the document says", async () => {
+      const { securitySchemes } = doc().components;
+      expect(securitySchemes['operator']).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(securitySchemes['operatorBasic']).toMatchObject({ type: 'http', scheme: 'basic' });
+      for (const op of TICKETS_API_OPERATIONS) {
+        const what = `${op.method} ${op.path}`;
+        expect(operation(op.method, op.path, TICKETS_API_PATH).security, what).toEqual([
+          { operator: [] },
+          { operatorBasic: [] },
+        ]);
+        const call = () => request(httpOf(gateway))[op.method](concrete(op.path, TICKETS_API_PATH));
+        expect((await call().send({})).status, `${what} without credentials`).toBe(401);
+        const apiToken = await call()
+          .set('authorization', `Bearer ${tokens.get('admin')}`)
+          .send({});
+        expect(apiToken.status, `${what} with an admin API token`).toBe(401);
+        const bearer = await call().set('authorization', `Bearer ${operatorToken}`).send({});
+        expect([401, 403], `${what} with the bearer token`).not.toContain(bearer.status);
+        const basic = await call().auth('anyone', operatorToken).send({});
+        expect([401, 403], `${what} with Basic auth`).not.toContain(basic.status);
+      }
     });
   });
 

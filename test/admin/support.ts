@@ -140,3 +140,47 @@ export function list<T>(value: unknown): T[] {
   if (!Array.isArray(value)) throw new Error(`expected an array, got ${JSON.stringify(value)}`);
   return value as T[];
 }
+
+/**
+ * Routes of the router(s) mounted at `base` (`get /tickets/:id`…, relative to `base`), from
+ * Express's own route table.
+ */
+export function mountedRoutes(gateway: Gateway, base: string): string[] {
+  type Layer = {
+    rawPath?: string;
+    route?: { path: string; methods: Record<string, boolean> };
+    handle?: { stack?: Layer[] };
+  };
+  const app = httpOf(gateway) as unknown as { router: { stack: Layer[] } };
+  // Every layer mounted at the path (a rate limit and auth may come before the router).
+  const mounted = app.router.stack.filter((l) => l.rawPath === base);
+  const found: string[] = [];
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const method of Object.keys(layer.route.methods))
+          found.push(`${method} ${layer.route.path}`);
+      } else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  for (const layer of mounted) walk(layer.handle?.stack ?? []);
+  return found.sort();
+}
+
+/** Routes of the admin API router (`get /tickets/:id`…), from Express's own route table. */
+export function adminRoutes(gateway: Gateway): string[] {
+  return mountedRoutes(gateway, API);
+}
+
+/**
+ * A concrete URL under `base` for a route pattern: ids that exist nowhere, so allowed calls end
+ * in 4xx.
+ */
+export function concrete(path: string, base: string = API): string {
+  return `${base}${path
+    .replace(':email', 'nobody@example.test')
+    .replace(':id', '0123456789abcdef01234567')
+    .replace(':key', 'no-such-article.en')
+    .replace(':revision', '1')
+    .replace(':chart', 'volume')}`;
+}
