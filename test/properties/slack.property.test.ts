@@ -127,11 +127,12 @@ describe('slack channel (properties)', () => {
   });
 });
 
-/** True for a JSON body with an `event` that is present but not an object. */
 /**
- * Envelopes @slack/bolt itself fails on before any listener runs (its helpers.js reads
- * `'channel' in event`, then `'id' in event.channel`): an `event` that is not an object, or an
- * event whose `channel` is present but neither a string nor an object. Slack never sends either.
+ * Envelopes @slack/bolt itself fails on before any listener runs: an `event` that is not an
+ * object; an event whose `channel` is present but neither a string nor an object (helpers.js
+ * reads `'channel' in event`, then `'id' in event.channel`); an event whose `user` is null
+ * (App.js takes `typeof event.user === 'object'` to mean a user object and reads `.id` of null,
+ * found by this property with seed -409322088). Slack never sends any of them.
  */
 function boltCannotRead(body: string): boolean {
   try {
@@ -140,6 +141,7 @@ function boltCannotRead(body: string): boolean {
     const event: unknown = parsed.event;
     if (event === undefined) return false;
     if (typeof event !== 'object' || event === null) return true;
+    if ('user' in event && event.user === null) return true;
     if (!('channel' in event)) return false;
     const channel: unknown = event.channel;
     return typeof channel !== 'string' && (typeof channel !== 'object' || channel === null);
