@@ -18,7 +18,7 @@
  * their best time (the machine is shared). Last line: one JSON object.
  */
 import { Redis } from 'ioredis';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { createEmailChannel } from '../channels/email/adapter.ts';
 import { parseEmail } from '../channels/email/parse.ts';
@@ -34,10 +34,20 @@ import { EscalateAllResponder } from '../src/pipeline/escalate-all-responder.ts'
 import { PoolEmailStore } from '../src/pool/email-store.ts';
 import { redisDocumentLocks } from '../src/pool/locks.ts';
 import { TicketPool } from '../src/pool/pool.ts';
+import { withInbox as withInboxAs } from '../test/channels/email/mail-helpers.ts';
 import { intFlags, percentile } from './args.ts';
 
 const flags = intFlags({ count: 300, senders: 8, repeat: 3 });
 const PASSWORD = 'bench-pw';
+
+/** Works on a bench user's INBOX over IMAP, as the tests do. */
+function withInbox<T>(
+  dovecot: { host: string; imapPort: number },
+  user: string,
+  work: (client: ImapFlow) => Promise<T>,
+): Promise<T> {
+  return withInboxAs(dovecot, user, work, PASSWORD);
+}
 const SUPPORT = 'support@bench.test';
 const POLLBOX = 'pollbox@bench.test';
 
@@ -214,7 +224,7 @@ async function main(): Promise<void> {
     /** Seconds the poller takes to drain the pollbox INBOX (the N mails) into a counting sink. */
     const drain = async (emailStore: EmailStore) => {
       // Every mail unprocessed again, so each repeat does the same work.
-      await withClient(dovecot, 'pollbox', (client) =>
+      await withInbox(dovecot, 'pollbox', (client) =>
         client.messageFlagsRemove('1:*', ['\\Seen', '$SwitchboardProcessed']),
       );
       let counted = 0;
@@ -300,35 +310,9 @@ async function main(): Promise<void> {
   }
 }
 
-async function withClient<T>(
-  dovecot: { host: string; imapPort: number },
-  user: string,
-  work: (client: ImapFlow) => Promise<T>,
-): Promise<T> {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.imapPort,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user, pass: PASSWORD },
-    logger: false,
-  });
-  await client.connect();
-  try {
-    const lock = await client.getMailboxLock('INBOX');
-    try {
-      return await work(client);
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout();
-  }
-}
-
 /** Mails of the user's INBOX carrying the processed keyword. */
 function countFlagged(dovecot: { host: string; imapPort: number }, user: string): Promise<number> {
-  return withClient(dovecot, user, async (client) => {
+  return withInbox(dovecot, user, async (client) => {
     const found = await client.search({ keyword: '$SwitchboardProcessed' }, { uid: true });
     return (found || []).length;
   });
@@ -336,7 +320,7 @@ function countFlagged(dovecot: { host: string; imapPort: number }, user: string)
 
 /** One FETCH of every source in the INBOX, each parsed as the poller parses it. */
 function fetchAndParse(dovecot: { host: string; imapPort: number }, user: string): Promise<number> {
-  return withClient(dovecot, user, async (client) => {
+  return withInbox(dovecot, user, async (client) => {
     let parsed = 0;
     for await (const message of client.fetch('1:*', { uid: true, source: true })) {
       if (!message.source) continue;

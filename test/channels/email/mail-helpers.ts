@@ -40,16 +40,17 @@ export function plainMail(input: {
 
 /** Works on a Dovecot user's INBOX over IMAP (locked), logging out afterwards. */
 export async function withInbox<T>(
-  dovecot: LocalDovecot,
+  dovecot: Pick<LocalDovecot, 'host' | 'imapPort'>,
   user: string,
   work: (client: ImapFlow) => Promise<T>,
+  password = PASSWORD,
 ): Promise<T> {
   const client = new ImapFlow({
     host: dovecot.host,
     port: dovecot.imapPort,
     secure: false,
     doSTARTTLS: false,
-    auth: { user, pass: PASSWORD },
+    auth: { user, pass: password },
     logger: false,
   });
   await client.connect();

@@ -1,38 +1,9 @@
 import { webApi } from '@slack/bolt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { METADATA_EVENT_TYPE, confirmSlack, sendSlack } from '../../../channels/slack/send.ts';
-import type { OutboundMessage } from '../../../src/domain/message.ts';
-import { FakeSlack } from '../../desk/fake-slack.ts';
+import { slackOutbound as outbound, useFakeSlackClient } from './web-client.ts';
 
-let slack: FakeSlack;
-let client: webApi.WebClient;
-
-beforeAll(async () => {
-  slack = await new FakeSlack().start();
-  client = new webApi.WebClient('xoxb-test-token', {
-    slackApiUrl: slack.url,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-  });
-});
-
-afterAll(async () => {
-  await slack.stop();
-});
-
-function outbound(fields: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    messageId: 'sb.reply.slack.1',
-    ticketId: '665f1c0e8b3e4a0012345678',
-    channel: 'slack',
-    threadKey: 'D0CUST01:1700010000.000100',
-    to: { kind: 'slack', value: 'T0001/U0CUST01' },
-    author: { kind: 'bot', name: 'Switchboard' },
-    text: 'Hello',
-    channelData: {},
-    ...fields,
-  };
-}
+const fake = useFakeSlackClient();
 
 /** A client whose conversations.replies answers with `answer` (or throws it), recording calls. */
 function repliesClient(answer: unknown, calls: Record<string, unknown>[] = []) {
@@ -51,8 +22,8 @@ function repliesClient(answer: unknown, calls: Record<string, unknown>[] = []) {
 
 describe('slack delivery confirmation', () => {
   it('posts our message id as message metadata', async () => {
-    await sendSlack({ client, maxRetryAfterSeconds: 30 }, outbound());
-    const call = slack.callsOf('chat.postMessage').at(-1);
+    await sendSlack({ client: fake.client, maxRetryAfterSeconds: 30 }, outbound());
+    const call = fake.slack.callsOf('chat.postMessage').at(-1);
     expect(call?.args['metadata']).toEqual({
       event_type: METADATA_EVENT_TYPE,
       event_payload: { message_id: 'sb.reply.slack.1' },
