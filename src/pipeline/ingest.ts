@@ -113,6 +113,7 @@ async function carryOut(
   }
   if (decision.action === 'reply') {
     await deps.pool.noteBotOutcome(ticket._id, {
+      messageId: String(message._id),
       intent: decision.intent,
       language: decision.language,
       missed: decision.counted === 'miss',
@@ -120,6 +121,7 @@ async function carryOut(
     return 'answered';
   }
   await deps.pool.noteBotOutcome(ticket._id, {
+    messageId: String(message._id),
     intent: decision.intent,
     language: decision.language,
     missed: true,

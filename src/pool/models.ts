@@ -60,6 +60,8 @@ const ticketSchema = new Schema(
     language: { type: String },
     lastIntent: { type: String },
     botMisses: { type: Number, default: 0 },
+    /** The inbound message whose bot outcome was counted last: a retried job counts it once. */
+    lastBotOutcomeFor: { type: String },
     escalationReason: { type: String },
     tags: { type: [String], default: [] },
     /** Channel specifics needed to answer later (the conversation reference). */

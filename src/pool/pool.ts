@@ -171,17 +171,28 @@ export class TicketPool {
   }
 
   /** Bot bookkeeping on the ticket: the last intent, the language, consecutive misses. */
+  /**
+   * Records the bot's outcome for one inbound message on its ticket (intent, language, misses in
+   * a row). Counted once per message: a job retried after it ran changes nothing more.
+   */
   async noteBotOutcome(
     ticketId: Types.ObjectId,
-    outcome: { intent?: string | undefined; language?: string | undefined; missed: boolean },
+    outcome: {
+      messageId: string;
+      intent?: string | undefined;
+      language?: string | undefined;
+      missed: boolean;
+    },
   ): Promise<void> {
-    const set: Record<string, unknown> = {};
+    const set: Record<string, unknown> = { lastBotOutcomeFor: outcome.messageId };
     if (outcome.intent !== undefined) set['lastIntent'] = outcome.intent;
     if (outcome.language !== undefined) set['language'] = outcome.language;
     const update = outcome.missed
       ? { $set: set, $inc: { botMisses: 1 } }
       : { $set: { ...set, botMisses: 0 } };
-    await updateTicket(this.models, this.locks, ticketId, update);
+    await updateTicket(this.models, this.locks, ticketId, update, {
+      lastBotOutcomeFor: { $ne: outcome.messageId },
+    });
   }
 
   /** The first answer from bot or agent stamps firstResponseAt (once). */

@@ -123,6 +123,26 @@ describe('an ingest job retried after its run died mid-way', () => {
     expect((await pool.getTicket(stored.ticketId))?.status).toBe('bot');
   });
 
+  it('counts the bot miss once when the run died after counting it', async () => {
+    const responder = new ChangingResponder([answer]);
+    const message = inbound();
+    const dying = Object.create(pool) as TicketPool;
+    let died = false;
+    dying.markHandled = (...args: Parameters<TicketPool['markHandled']>) => {
+      if (died) return pool.markHandled(...args);
+      died = true;
+      return Promise.reject(new Error('worker killed'));
+    };
+    await expect(ingestInbound(message, deps(responder, dying))).rejects.toThrow('worker killed');
+    expect(await ingestInbound(message, deps(responder, dying))).toBe('answered');
+
+    const stored = (await pool.models.Message.findOne({
+      channelMessageId: message.channelMessageId,
+    }).lean()) as MessageDoc | null;
+    if (!stored) throw new Error('the inbound message was not stored');
+    expect((await pool.getTicket(stored.ticketId))?.botMisses).toBe(1);
+  });
+
   it('asks the responder again when the first run stored nothing yet', async () => {
     const responder = new ChangingResponder([handOver]);
     const message = inbound();
