@@ -34,7 +34,7 @@ import { createSlackChannel } from '../channels/slack/adapter.ts';
 import { createEmailChannel } from '../channels/email/adapter.ts';
 import { loadEmailConfig } from '../channels/email/config.ts';
 import { PoolEmailStore } from './pool/email-store.ts';
-import { attachmentsApiRouter } from './http/attachments-api.ts';
+import { ATTACHMENTS_API_PATH, attachmentsApiRouter } from './http/attachments-api.ts';
 import { enqueueDelivery } from './pipeline/ingest.ts';
 import { redisDocumentLocks } from './pool/locks.ts';
 import type { Queue } from 'bullmq';
@@ -284,7 +284,7 @@ export async function createGateway(options: {
         ...(emailStore
           ? [
               {
-                path: '/api/v1/attachments',
+                path: ATTACHMENTS_API_PATH,
                 router: attachmentsApiRouter({ attachments: emailStore.attachments }),
               },
             ]

@@ -1,7 +1,8 @@
 /**
  * The admin API's OpenAPI 3.1 document, built from the zod schemas its routers validate with
- * (exported by src/admin/api/*.ts, and src/http/tickets-api.ts for the operator's tickets API) by
- * zod-openapi: two lists of operations below, each with its permission (or the operator token),
+ * (exported by src/admin/api/*.ts, and src/http/tickets-api.ts and src/http/attachments-api.ts for
+ * the operator's tickets and attachments APIs) by zod-openapi: three lists of operations below,
+ * each with its permission (or the operator token),
  * request schemas and main response; errors are the one `Error` component. Served at `/api/docs`
  * (src/http/api-docs.ts). A test walks the routers and fails on a route not listed here.
  */
@@ -11,6 +12,7 @@ import { ARTICLE_STATUSES } from '../domain/article.ts';
 import { ERROR_CATALOGUE, type ErrorCode } from '../domain/errors.ts';
 import { CHANNEL_IDS } from '../domain/message.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../domain/ticket.ts';
+import { ATTACHMENTS_API_PATH, AttachmentIdParams } from '../http/attachments-api.ts';
 import {
   REPLY_BODY_LIMIT,
   ReplyBodySchema,
@@ -335,9 +337,12 @@ export interface AdminOperation {
   body?: z.ZodType;
   /** The body may be left out. */
   bodyOptional?: boolean;
-  /** The success answer: JSON (a schema), CSV, or a JSON download. */
+  /** The success answer: JSON (a schema), CSV, a JSON download, or stored bytes (a file). */
   response: { status?: 200 | 201 | 202; description: string } & (
-    { json: z.ZodType } | { csv: string } | { download: string }
+    | { json: z.ZodType }
+    | { csv: string }
+    | { download: string }
+    | { file: string; headers: z.ZodObject }
   );
   /** Refusals besides those every operation of its kind has (400, 401, 403, 404, 413, 429). */
   also?: Array<404 | 409>;
@@ -349,6 +354,12 @@ export interface AdminOperation {
  */
 export type TicketsApiOperation = Omit<AdminOperation, 'tag' | 'permission' | 'query'>;
 
+/**
+ * One endpoint of the operator's attachments API (src/http/attachments-api.ts): `path` is under
+ * ATTACHMENTS_API_PATH, and only the operator's `ADMIN_TOKEN` gets in, as on the tickets API.
+ */
+export type AttachmentsApiOperation = TicketsApiOperation;
+
 const TAGS = {
   session: 'Session',
   accounts: 'Accounts and tokens',
@@ -359,6 +370,7 @@ const TAGS = {
   audit: 'Audit log',
   contacts: 'Contacts (GDPR)',
   operator: 'Tickets API (operator)',
+  attachments: 'Attachments API (operator)',
 } as const;
 type Tag = keyof typeof TAGS;
 
@@ -955,6 +967,38 @@ export const TICKETS_API_OPERATIONS: readonly TicketsApiOperation[] = [
   },
 ];
 
+/**
+ * Every endpoint of the operator's attachments API, under ATTACHMENTS_API_PATH: mounted only when
+ * the email channel is on (EMAIL_IMAP_HOST), whose store keeps the attachments.
+ */
+export const ATTACHMENTS_API_OPERATIONS: readonly AttachmentsApiOperation[] = [
+  {
+    method: 'get',
+    path: '/:id',
+    summary: 'Download an attachment',
+    description:
+      "The stored bytes of an inbound message's attachment (ids in the message's `channelData.attachments`), always as a download, never rendered. 404 `SB_ERR_NOT_FOUND` for an id that names nothing; 404 `SB_ERR_ATTACHMENT_NOT_STORED` when only the metadata was kept (the message says why, e.g. `too-large`). Mounted only when the email channel is on.",
+    params: AttachmentIdParams,
+    response: {
+      description:
+        'The attachment: the body is its bytes, `Content-Type` the one stored with it (`application/octet-stream` when none).',
+      file: 'The stored bytes, in the stored content type.',
+      headers: z.object({
+        'content-disposition': z.string().meta({
+          description:
+            'Always `attachment`, with the stored file name: `filename` (ASCII, other characters as `_`) and `filename*` (RFC 5987, UTF-8).',
+          example: `attachment; filename="Rechnung M_rz.pdf"; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf`,
+        }),
+        'x-content-type-options': z.literal('nosniff'),
+        'content-security-policy': z.literal("default-src 'none'; sandbox"),
+        'x-attachment-sha256': z
+          .string()
+          .meta({ description: 'The SHA-256 of the bytes, in hex, as stored.' }),
+      }),
+    },
+  },
+];
+
 // ---------------------------------------------------------------------------------------------
 // The document.
 
@@ -963,9 +1007,12 @@ const REFUSALS = {
   401: ['Unauthenticated', 'No credentials, or unknown ones (`SB_ERR_UNAUTHENTICATED`).'],
   403: [
     'Forbidden',
-    'The role lacks the permission, or a session write lacks the CSRF token; on the tickets API, no `ADMIN_TOKEN` is configured.',
+    'The role lacks the permission, or a session write lacks the CSRF token; on the tickets and attachments APIs, no `ADMIN_TOKEN` is configured.',
   ],
-  404: ['NotFound', 'Nothing by that name (`SB_ERR_NOT_FOUND`).'],
+  404: [
+    'NotFound',
+    'Nothing by that name (`SB_ERR_NOT_FOUND`); on the attachments API, also an attachment whose content was not stored (`SB_ERR_ATTACHMENT_NOT_STORED`).',
+  ],
   409: ['Conflict', 'A concurrent change won, or the state does not allow it.'],
   413: [
     'PayloadTooLarge',
@@ -1031,10 +1078,16 @@ function adminAccess(op: AdminOperation): Access {
   };
 }
 
-/** The tickets API is behind requireAdmin (src/http/admin-auth.ts): the operator token only. */
-function operatorAccess(op: TicketsApiOperation): Access {
+/**
+ * The tickets and attachments APIs are behind requireAdmin (src/http/admin-auth.ts): the operator
+ * token only.
+ */
+function operatorAccess(
+  op: TicketsApiOperation,
+  api: { tag: 'operator' | 'attachments'; idPrefix: string },
+): Access {
   return {
-    tag: 'operator',
+    tag: api.tag,
     who: "Requires the operator's `ADMIN_TOKEN`: as a bearer token, or as the password of HTTP Basic auth (any user name). API tokens and console sessions are not accepted; with no `ADMIN_TOKEN` configured, every call is 403.",
     security: [{ operator: [] }, { operatorBasic: [] }],
     // A malformed id names nothing (404), so only a body can be refused with 400.
@@ -1047,7 +1100,7 @@ function operatorAccess(op: TicketsApiOperation): Access {
       ...(op.also ?? []),
       429,
     ],
-    idPrefix: '/operator/tickets',
+    idPrefix: api.idPrefix,
   };
 }
 
@@ -1061,13 +1114,19 @@ function operationOf(
       ? { 'application/json': { schema: op.response.json } }
       : 'csv' in op.response
         ? { 'text/csv': { schema: z.string().meta({ description: op.response.csv }) } }
-        : {
-            'application/json': {
-              schema: z.looseObject({}).meta({
-                description: `Sent as an attachment named \`${op.response.download}\`.`,
-              }),
-            },
-          };
+        : 'file' in op.response
+          ? {
+              '*/*': {
+                schema: z.string().meta({ format: 'binary', description: op.response.file }),
+              },
+            }
+          : {
+              'application/json': {
+                schema: z.looseObject({}).meta({
+                  description: `Sent as an attachment named \`${op.response.download}\`.`,
+                }),
+              },
+            };
   return {
     operationId: `${op.method}${`${access.idPrefix ?? ''}${op.path}`.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c?: string) => (c ?? '').toUpperCase())}`,
     tags: [TAGS[access.tag]],
@@ -1095,6 +1154,7 @@ function operationOf(
       [String(op.response.status ?? 200)]: {
         description: op.response.description,
         content: success,
+        ...('headers' in op.response ? { headers: op.response.headers } : {}),
       },
       ...Object.fromEntries(
         [...new Set(access.refusals)].map((status) => [
@@ -1116,7 +1176,20 @@ function buildDocument() {
   for (const op of ADMIN_OPERATIONS)
     add(openApiPath(op.path), op.method, operationOf(op, adminAccess(op)));
   for (const op of TICKETS_API_OPERATIONS)
-    add(openApiPath(op.path, TICKETS_API_PATH), op.method, operationOf(op, operatorAccess(op)));
+    add(
+      openApiPath(op.path, TICKETS_API_PATH),
+      op.method,
+      operationOf(op, operatorAccess(op, { tag: 'operator', idPrefix: '/operator/tickets' })),
+    );
+  for (const op of ATTACHMENTS_API_OPERATIONS)
+    add(
+      openApiPath(op.path, ATTACHMENTS_API_PATH),
+      op.method,
+      operationOf(
+        op,
+        operatorAccess(op, { tag: 'attachments', idPrefix: '/operator/attachments' }),
+      ),
+    );
   return createDocument(
     {
       openapi: '3.1.0',
@@ -1127,6 +1200,7 @@ function buildDocument() {
           'The REST API the admin console (`/admin`) uses, and integrations with an API token.',
           `**Authentication.** A console session (the \`${SESSION_COOKIE}\` cookie from \`POST /auth/login\`; every write also sends the session's CSRF token in \`${CSRF_HEADER}\`), an API token (\`Authorization: Bearer sbt_…\`, its role), or the operator's \`ADMIN_TOKEN\` as a bearer token (admin).`,
           `**Tickets API.** \`${TICKETS_API_PATH}\` (tag "${TAGS.operator}") is the operator's: it takes only \`ADMIN_TOKEN\`, as a bearer token or as the HTTP Basic password (any user name), not API tokens or console sessions; with no \`ADMIN_TOKEN\` configured it is closed (403).`,
+          `**Attachments API.** \`${ATTACHMENTS_API_PATH}\` (tag "${TAGS.attachments}"), there when the email channel is on, downloads stored attachments; it takes the same credentials as the tickets API.`,
           '**Errors.** Every refusal is `{ "error": { "code", "message", "field"? } }` with the status of its code (README, "Errors"); bad input is 400 `SB_ERR_VALIDATION` naming the `field`.',
           '**Roles.** ' +
             Object.entries(PERMISSIONS)
@@ -1162,13 +1236,13 @@ function buildDocument() {
           operator: {
             type: 'http',
             scheme: 'bearer',
-            description: `The operator's \`ADMIN_TOKEN\` as a bearer token: the only credential of the tickets API (\`${TICKETS_API_PATH}\`); API tokens are not accepted there.`,
+            description: `The operator's \`ADMIN_TOKEN\` as a bearer token: the only credential of the tickets and attachments APIs (\`${TICKETS_API_PATH}\`, \`${ATTACHMENTS_API_PATH}\`); API tokens are not accepted there.`,
           },
           operatorBasic: {
             type: 'http',
             scheme: 'basic',
             description:
-              "HTTP Basic auth with the operator's `ADMIN_TOKEN` as the password (any user name), for browsers; the tickets API takes it as it takes the bearer token.",
+              "HTTP Basic auth with the operator's `ADMIN_TOKEN` as the password (any user name), for browsers; the tickets and attachments APIs take it as they take the bearer token.",
           },
         },
         responses: Object.fromEntries(

@@ -8,16 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import {
   ADMIN_OPERATIONS,
+  ATTACHMENTS_API_OPERATIONS,
   TICKETS_API_OPERATIONS,
   adminApiDocument,
   openApiPath,
 } from '../../src/admin/openapi.ts';
 import { roleMay } from '../../src/admin/permissions.ts';
 import { API_DOCS_PATH, apiDocsRouter } from '../../src/http/api-docs.ts';
+import { ATTACHMENTS_API_PATH } from '../../src/http/attachments-api.ts';
 import { errorHandler } from '../../src/http/errors.ts';
 import { TICKETS_API_PATH } from '../../src/http/tickets-api.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
 import { ADMIN_ROLES, type AdminRole } from '../../src/pool/admin-models.ts';
+import { PoolAttachments } from '../../src/pool/attachments.ts';
 import { closeServer } from '../support/close-server.ts';
 import { startTestGateway, testConfig } from '../support/gateway.ts';
 import {
@@ -44,7 +47,14 @@ type Parameter = { name: string; in: string; required?: boolean; schema: Schema 
 type Operation = {
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema: Schema }> };
-  responses: Record<string, { $ref?: string }>;
+  responses: Record<
+    string,
+    {
+      $ref?: string;
+      content?: Record<string, { schema: Schema }>;
+      headers?: Record<string, unknown>;
+    }
+  >;
   security?: Array<Record<string, string[]>>;
   'x-permission'?: string | null;
 };
@@ -95,7 +105,18 @@ beforeAll(async () => {
   const config = testConfig({ KB_SEED_ON_START: 'false' });
   if (!config.ADMIN_TOKEN) throw new Error('the test config sets no ADMIN_TOKEN');
   operatorToken = config.ADMIN_TOKEN;
-  gateway = await startTestGateway({ role: 'api', config });
+  // The email channel on (never polled: role api), so its attachments API is mounted as in production.
+  gateway = await startTestGateway({
+    role: 'api',
+    config,
+    env: {
+      EMAIL_IMAP_HOST: '127.0.0.1',
+      EMAIL_IMAP_USER: 'support',
+      EMAIL_IMAP_PASSWORD: 'secret',
+      EMAIL_SMTP_HOST: '127.0.0.1',
+      EMAIL_ADDRESS: 'support@example.test',
+    },
+  });
   for (const role of ADMIN_ROLES) {
     await makeAccount(gateway, role);
     tokens.set(role, await tokenFor(gateway, role));
@@ -114,6 +135,38 @@ function as(role: AdminRole, method: 'get' | 'post' | 'put' | 'patch' | 'delete'
 }
 
 const asAdmin = (method: 'get' | 'post', path: string) => as('admin', method, `${API}${path}`);
+
+/**
+ * The operations of an API mounted at `base` behind requireAdmin: the document names the operator
+ * schemes only, and the gateway refuses no credentials and an admin API token (401) and lets
+ * `ADMIN_TOKEN` in, as bearer token or Basic password.
+ */
+async function expectOperatorOnly(
+  operations: readonly { method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path: string }[],
+  base: string,
+): Promise<void> {
+  const { securitySchemes } = doc().components;
+  expect(securitySchemes['operator']).toMatchObject({ type: 'http', scheme: 'bearer' });
+  expect(securitySchemes['operatorBasic']).toMatchObject({ type: 'http', scheme: 'basic' });
+  expect(operations.length, base).toBeGreaterThan(0);
+  for (const op of operations) {
+    const what = `${op.method} ${base}${op.path}`;
+    expect(operation(op.method, op.path, base).security, what).toEqual([
+      { operator: [] },
+      { operatorBasic: [] },
+    ]);
+    const call = () => request(httpOf(gateway))[op.method](concrete(op.path, base));
+    expect((await call().send({})).status, `${what} without credentials`).toBe(401);
+    const apiToken = await call()
+      .set('authorization', `Bearer ${tokens.get('admin')}`)
+      .send({});
+    expect(apiToken.status, `${what} with an admin API token`).toBe(401);
+    const bearer = await call().set('authorization', `Bearer ${operatorToken}`).send({});
+    expect([401, 403], `${what} with the bearer token`).not.toContain(bearer.status);
+    const basic = await call().auth('anyone', operatorToken).send({});
+    expect([401, 403], `${what} with Basic auth`).not.toContain(basic.status);
+  }
+}
 
 describe('admin API OpenAPI document', () => {
   describe('when validated', () => {
@@ -155,9 +208,25 @@ describe('admin API OpenAPI document', () => {
           (op) => `${op.method} ${openApiPath(op.path, TICKETS_API_PATH)}`,
         ).sort(),
       );
-      // Nothing else: every operation of the document is one of the two APIs'.
+      // Nothing else: every operation of the document is one of the three APIs'.
       expect(documentedUnder('')).toEqual(
-        [...documentedUnder(API), ...documentedUnder(TICKETS_API_PATH)].sort(),
+        [
+          ...documentedUnder(API),
+          ...documentedUnder(TICKETS_API_PATH),
+          ...documentedUnder(ATTACHMENTS_API_PATH),
+        ].sort(),
+      );
+    });
+
+    it('lists every route the attachments API registers, with its method and path, and no other', () => {
+      const mounted = mountedRoutes(gateway, ATTACHMENTS_API_PATH);
+      expect(mounted.length, 'the attachments API is mounted').toBeGreaterThan(0);
+      const documented = ATTACHMENTS_API_OPERATIONS.map((op) => `${op.method} ${op.path}`).sort();
+      expect(documented).toEqual(mounted);
+      expect(documentedUnder(ATTACHMENTS_API_PATH)).toEqual(
+        ATTACHMENTS_API_OPERATIONS.map(
+          (op) => `${op.method} ${openApiPath(op.path, ATTACHMENTS_API_PATH)}`,
+        ).sort(),
       );
     });
 
@@ -251,26 +320,62 @@ describe('admin API OpenAPI document', () => {
     });
 
     it("takes the operator's ADMIN_TOKEN, as bearer or Basic password, and nothing else, as the document says", async () => {
-      const { securitySchemes } = doc().components;
-      expect(securitySchemes['operator']).toMatchObject({ type: 'http', scheme: 'bearer' });
-      expect(securitySchemes['operatorBasic']).toMatchObject({ type: 'http', scheme: 'basic' });
-      for (const op of TICKETS_API_OPERATIONS) {
-        const what = `${op.method} ${op.path}`;
-        expect(operation(op.method, op.path, TICKETS_API_PATH).security, what).toEqual([
-          { operator: [] },
-          { operatorBasic: [] },
-        ]);
-        const call = () => request(httpOf(gateway))[op.method](concrete(op.path, TICKETS_API_PATH));
-        expect((await call().send({})).status, `${what} without credentials`).toBe(401);
-        const apiToken = await call()
-          .set('authorization', `Bearer ${tokens.get('admin')}`)
-          .send({});
-        expect(apiToken.status, `${what} with an admin API token`).toBe(401);
-        const bearer = await call().set('authorization', `Bearer ${operatorToken}`).send({});
-        expect([401, 403], `${what} with the bearer token`).not.toContain(bearer.status);
-        const basic = await call().auth('anyone', operatorToken).send({});
-        expect([401, 403], `${what} with Basic auth`).not.toContain(basic.status);
-      }
+      await expectOperatorOnly(TICKETS_API_OPERATIONS, TICKETS_API_PATH);
+    });
+  });
+
+  describe('when the attachments API is called', () => {
+    it('answers 404 for an id its parameter schema refuses, and documents the 404 and maxLength 600', async () => {
+      const res = await request(httpOf(gateway))
+        .get(`${ATTACHMENTS_API_PATH}/${'x'.repeat(601)}`)
+        .set('authorization', `Bearer ${operatorToken}`);
+      expect(res.body.error).toEqual({ code: 'SB_ERR_NOT_FOUND', message: 'no such attachment' });
+      expect(res.status).toBe(404);
+      const op = operation('get', '/:id', ATTACHMENTS_API_PATH);
+      expect(op.parameters?.find((p) => p.name === 'id')).toMatchObject({
+        in: 'path',
+        required: true,
+        schema: { type: 'string', maxLength: 600 },
+      });
+      expect(op.responses['404']?.$ref).toBe('#/components/responses/NotFound');
+    });
+
+    it('answers the stored bytes with the stored content type and the documented headers', async () => {
+      const attachments = await PoolAttachments.create(gateway.pool.models.Ticket.db);
+      const content = Buffer.from('%PDF-1.4 not really');
+      const [id] = await attachments.save('email', 'openapi-test@mail.example.test', [
+        {
+          name: 'Rechnung März.pdf',
+          contentType: 'application/pdf',
+          size: content.length,
+          sha256: 'b'.repeat(64),
+          content,
+        },
+      ]);
+      const res = await request(httpOf(gateway))
+        .get(`${ATTACHMENTS_API_PATH}/${encodeURIComponent(id!)}`)
+        .set('authorization', `Bearer ${operatorToken}`)
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => done(null, Buffer.concat(chunks)));
+        });
+      expect(res.status).toBe(200);
+      expect((res.body as Buffer).equals(content)).toBe(true);
+      expect(res.headers['content-type']).toMatch(/^application\/pdf/);
+      expect(res.headers['content-disposition']).toBe(
+        `attachment; filename="Rechnung M_rz.pdf"; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf`,
+      );
+      const ok = operation('get', '/:id', ATTACHMENTS_API_PATH).responses['200'];
+      expect(ok?.content?.['*/*']?.schema).toMatchObject({ type: 'string', format: 'binary' });
+      const headers = Object.keys(ok?.headers ?? {});
+      expect(headers).toContain('content-disposition');
+      for (const header of headers) expect(res.headers[header], header).toBeDefined();
+    });
+
+    it("takes the operator's ADMIN_TOKEN, as bearer or Basic password, and nothing else, as the document says", async () => {
+      await expectOperatorOnly(ATTACHMENTS_API_OPERATIONS, ATTACHMENTS_API_PATH);
     });
   });
 
