@@ -1,5 +1,6 @@
 import { App, ExpressReceiver, SocketModeReceiver, type Logger as SlackLogger } from '@slack/bolt';
 import type { Router } from 'express';
+import { answerBoltFailure } from './bolt-errors.ts';
 import type { DeskConfig } from './config.ts';
 
 /** The one Bolt app of the Slack integration: the desk and the customer channel listen on it. */
@@ -60,6 +61,8 @@ export function createSlackBolt(config: DeskConfig, logger: SlackLogger): SlackB
     // Answer only once the listeners are done (the job is in Redis): nothing is acknowledged
     // first and saved later.
     processBeforeResponse: true,
+    // 503 while a store is away, 400 for an envelope Bolt cannot read (see bolt-errors.ts).
+    processEventErrorHandler: answerBoltFailure,
     logger,
   });
   return {
