@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { binaryBody } from '../support/binary-body.ts';
 import type { AddressInfo } from 'node:net';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import express from 'express';
@@ -356,11 +357,7 @@ describe('admin API OpenAPI document', () => {
         .get(`${ATTACHMENTS_API_PATH}/${encodeURIComponent(id!)}`)
         .set('authorization', `Bearer ${operatorToken}`)
         .buffer(true)
-        .parse((response, done) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+        .parse(binaryBody);
       expect(res.status).toBe(200);
       expect((res.body as Buffer).equals(content)).toBe(true);
       expect(res.headers['content-type']).toMatch(/^application\/pdf/);

@@ -71,16 +71,19 @@ function inbound() {
   });
 }
 
-/** The pool, with the step after the bot message failing once: the worker died right there. */
-function crashingAfterBotMessage(): TicketPool {
-  const crashing = Object.create(pool) as TicketPool;
-  let crashed = false;
-  crashing.noteBotOutcome = (...args: Parameters<TicketPool['noteBotOutcome']>) => {
-    if (crashed) return pool.noteBotOutcome(...args);
-    crashed = true;
+type PoolStep = 'noteBotOutcome' | 'markHandled' | 'createOutbound';
+
+/** The pool, with one step failing the first time it runs: the worker died right there. */
+function dyingOnceAt(step: PoolStep): TicketPool {
+  const dying = Object.create(pool) as TicketPool;
+  let died = false;
+  const real = (pool[step] as (...args: unknown[]) => Promise<unknown>).bind(pool);
+  (dying as unknown as Record<PoolStep, unknown>)[step] = (...args: unknown[]) => {
+    if (died) return real(...args);
+    died = true;
     return Promise.reject(new Error('worker killed'));
   };
-  return crashing;
+  return dying;
 }
 
 function deps(responder: Responder, poolForRun: TicketPool): IngestDeps {
@@ -102,7 +105,7 @@ describe('an ingest job retried after its run died mid-way', () => {
   it('carries out the decision the first run made instead of deciding again', async () => {
     const responder = new ChangingResponder([answer, handOver]);
     const message = inbound();
-    const crashing = crashingAfterBotMessage();
+    const crashing = dyingOnceAt('noteBotOutcome');
     await expect(ingestInbound(message, deps(responder, crashing))).rejects.toThrow(
       'worker killed',
     );
@@ -126,13 +129,7 @@ describe('an ingest job retried after its run died mid-way', () => {
   it('counts the bot miss once when the run died after counting it', async () => {
     const responder = new ChangingResponder([answer]);
     const message = inbound();
-    const dying = Object.create(pool) as TicketPool;
-    let died = false;
-    dying.markHandled = (...args: Parameters<TicketPool['markHandled']>) => {
-      if (died) return pool.markHandled(...args);
-      died = true;
-      return Promise.reject(new Error('worker killed'));
-    };
+    const dying = dyingOnceAt('markHandled');
     await expect(ingestInbound(message, deps(responder, dying))).rejects.toThrow('worker killed');
     expect(await ingestInbound(message, deps(responder, dying))).toBe('answered');
 
@@ -146,13 +143,7 @@ describe('an ingest job retried after its run died mid-way', () => {
   it('asks the responder again when the first run stored nothing yet', async () => {
     const responder = new ChangingResponder([handOver]);
     const message = inbound();
-    const failing = Object.create(pool) as TicketPool;
-    let failed = false;
-    failing.createOutbound = (...args: Parameters<TicketPool['createOutbound']>) => {
-      if (failed) return pool.createOutbound(...args);
-      failed = true;
-      return Promise.reject(new Error('worker killed'));
-    };
+    const failing = dyingOnceAt('createOutbound');
     await expect(ingestInbound(message, deps(responder, failing))).rejects.toThrow();
     expect(await ingestInbound(message, deps(responder, failing))).toBe('escalated');
     expect(responder.asked).toBe(2);

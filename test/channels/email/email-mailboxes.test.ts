@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { binaryBody } from '../../support/binary-body.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -322,11 +323,7 @@ describe('email attachments', () => {
         .get(`/api/v1/attachments/${encodeURIComponent(saved[0]!.id)}`)
         .set(auth)
         .buffer(true)
-        .parse((response, done) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+        .parse(binaryBody);
       expect(res.status).toBe(200);
       expect((res.body as Buffer).equals(small)).toBe(true);
       expect(res.headers['content-disposition']).toMatch(/^attachment; filename="small\.bin"/);
@@ -345,11 +342,7 @@ describe('email attachments', () => {
         .get(`/api/v1/attachments/${encodeURIComponent(billingId!)}`)
         .set(auth)
         .buffer(true)
-        .parse((response, done) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+        .parse(binaryBody);
       expect(billingId).toBe(`email.billing/${messageId}.0`);
       expect(scoped.status).toBe(200);
       expect((scoped.body as Buffer).equals(small)).toBe(true);
