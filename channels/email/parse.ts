@@ -135,11 +135,33 @@ function failedRecipients(mail: ParsedMail): string[] {
       .map((a) => a.content.toString('utf8')),
   ];
   for (const report of reports) {
-    for (const match of report.matchAll(/^(?:Final|Original)-Recipient:\s*[^;\n]*;\s*(\S+)/gim)) {
-      if (match[1]) add(match[1]);
-    }
+    for (const address of reportedRecipients(report)) add(address);
   }
   return [...found];
+}
+
+/** A delivery-status report names its recipients near the top; the rest is not read. */
+const MAX_REPORT_CHARS = 64 * 1024;
+const RECIPIENT_FIELD = /^(?:final|original)-recipient:/i;
+
+/**
+ * The addresses of `Final-Recipient: rfc822; <address>` fields (RFC 3464), read line by line with
+ * string scans: a regex over the whole text (`\s*[^;\n]*;` — the spaces matched two ways) took
+ * time quadratic in a line of spaces, and one crafted bounce held a worker for half an hour.
+ */
+export function reportedRecipients(report: string): string[] {
+  const found: string[] = [];
+  for (const line of report.slice(0, MAX_REPORT_CHARS).split('\n')) {
+    if (!RECIPIENT_FIELD.test(line)) continue;
+    const semicolon = line.indexOf(';');
+    if (semicolon < 0) continue;
+    const address = line
+      .slice(semicolon + 1)
+      .trim()
+      .split(/\s/, 1)[0];
+    if (address) found.push(address);
+  }
+  return found;
 }
 
 /** Lines that start the quoted history in the common clients (English, German, French, Chinese). */
@@ -154,6 +176,12 @@ const QUOTE_HEADERS: RegExp[] = [
   /^(From|De|Von|发件人)\s*[:：].+$\n^(Sent|Date|Envoyé|Gesendet|发送时间|日期)\s*[:：]/m,
 ];
 const SIGNATURE = [/^-- ?$/, /^Sent from my \w+/i, /^Get Outlook for /i, /^发自我的/];
+/**
+ * Longer lines are never taken for a quote header or signature: the real ones are short, and
+ * bounding the line keeps every pattern above to bounded work per line (`Am\s.+schrieb.*:` alone is
+ * quadratic in a long line of repeated "schrieb"), so cutting the quote is linear in the mail.
+ */
+const MAX_HEADER_LINE = 400;
 
 /**
  * The customer's new words: the text above the quoted history, without the signature. Falls back
@@ -164,8 +192,14 @@ export function extractNewText(text: string): string {
   let end = lines.length;
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i] ?? '';
-    const pair = `${line}\n${lines[i + 1] ?? ''}`;
-    if (line.startsWith('>') || QUOTE_HEADERS.some((re) => re.test(line) || re.test(pair))) {
+    if (line.startsWith('>')) {
+      end = i;
+      break;
+    }
+    if (line.length > MAX_HEADER_LINE) continue;
+    const next = lines[i + 1] ?? '';
+    const pair = next.length > MAX_HEADER_LINE ? line : `${line}\n${next}`;
+    if (QUOTE_HEADERS.some((re) => re.test(line) || re.test(pair))) {
       end = i;
       break;
     }
