@@ -62,6 +62,25 @@ const VisitorActivitySchema = z.object({
 });
 type VisitorActivity = z.infer<typeof VisitorActivitySchema>;
 
+/**
+ * The parts of a visitor's channelData the product uses: Web Chat's `clientActivityID` (it marks
+ * its message sent by the echo carrying it) and the sizes of uploaded files (set by us). Nothing
+ * else a client sends is kept: the transcript lives in Redis for weeks, and Redis runs noeviction.
+ */
+function keptChannelData(
+  clientId: string | undefined,
+  channelData: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  const sizes = channelData?.['attachmentSizes'];
+  const kept = {
+    ...(clientId === undefined ? {} : { clientActivityID: clientId }),
+    ...(Array.isArray(sizes) && sizes.length <= 10 && sizes.every((n) => typeof n === 'number')
+      ? { attachmentSizes: sizes }
+      : {}),
+  };
+  return Object.keys(kept).length === 0 ? undefined : kept;
+}
+
 export interface DirectLineDeps {
   config: WebchatConfig;
   tokens: DirectLineTokens;
@@ -256,6 +275,7 @@ export class DirectLineService {
       typeof activity.channelData?.['clientActivityID'] === 'string'
         ? activity.channelData['clientActivityID'].slice(0, 200)
         : undefined;
+    const channelData = keptChannelData(clientId, activity.channelData);
     const candidate = `${conversationId}.${randomId(12)}`;
     const id =
       clientId === undefined
@@ -278,7 +298,7 @@ export class DirectLineService {
       textFormat: activity.textFormat ?? 'plain',
       ...(activity.locale === undefined ? {} : { locale: activity.locale }),
       ...(uploaded.length > 0 ? { attachments: uploaded } : {}),
-      ...(activity.channelData === undefined ? {} : { channelData: activity.channelData }),
+      ...(channelData === undefined ? {} : { channelData }),
     };
     // The echo first, so the visitor's message always precedes the answer in the transcript; a
     // retried post finds it there (by id) and adds nothing. Then the bot, which resolves once the

@@ -41,7 +41,10 @@ function conversationBody(
 }
 
 /** Multipart form data (Web Chat's upload) parsed by the platform's own Fetch implementation. */
-async function parseUpload(req: Request): Promise<{ activity: unknown; files: UploadedFile[] }> {
+async function parseUpload(
+  req: Request,
+  maxActivityBytes: number,
+): Promise<{ activity: unknown; files: UploadedFile[] }> {
   const contentType = req.headers['content-type'] ?? '';
   if (!Buffer.isBuffer(req.body) || !/^multipart\/form-data/i.test(contentType)) {
     throw new SwitchboardError(
@@ -66,6 +69,16 @@ async function parseUpload(req: Request): Promise<{ activity: unknown; files: Up
   let activity: unknown;
   const activityPart = form.get('activity');
   if (activityPart !== null) {
+    // The activity beside the files gets the limit of a plain activity: it is stored the same way.
+    const size =
+      typeof activityPart === 'string' ? Buffer.byteLength(activityPart) : activityPart.size;
+    if (size > maxActivityBytes) {
+      throw new SwitchboardError(
+        'SB_ERR_PAYLOAD_TOO_LARGE',
+        `activity: larger than ${maxActivityBytes} bytes`,
+        { field: 'activity' },
+      );
+    }
     const json = typeof activityPart === 'string' ? activityPart : await activityPart.text();
     try {
       activity = JSON.parse(json) as unknown;
@@ -170,7 +183,7 @@ export function directLineRouter(deps: {
     const grant = await service.open(tokenOf(req), String(req.params['id']));
     multipart(req, res, (error?: unknown) => {
       if (error !== undefined) return next(error);
-      parseUpload(req)
+      parseUpload(req, config.WEBCHAT_MAX_ACTIVITY_BYTES)
         .then((upload) =>
           service.upload(grant, { ...upload, baseUrl: publicBaseUrl(config, req) }, ipOf(req)),
         )

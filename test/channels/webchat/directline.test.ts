@@ -548,6 +548,54 @@ describe('web chat Direct Line', () => {
         `"over.txt" is larger than ${UPLOAD_MAX} bytes`,
       );
     });
+
+    // Security review, issue 18 item 2: the activity beside the file had no limit of its own, and
+    // its channelData was kept whole in the Redis transcript for 30 days.
+    it('refuses an activity part over the activity limit (413) and stores nothing', async () => {
+      const conversation = await started();
+      const before = await client.activities(conversation.conversationId, conversation.token);
+      const bulky = JSON.stringify({
+        type: 'message',
+        text: 'see attached',
+        channelData: { junk: 'x'.repeat(MAX_ACTIVITY_BYTES) },
+      });
+      const res = await request(served.url)
+        .post(`/v3/directline/conversations/${conversation.conversationId}/upload`)
+        .query({ userId: conversation.userId })
+        .set('authorization', `Bearer ${conversation.token}`)
+        .field('activity', bulky, { contentType: 'application/vnd.microsoft.activity' })
+        .attach('file', Buffer.from('hello'), { filename: 'a.txt', contentType: 'text/plain' });
+      expect(res.status).toBe(413);
+      expect(res.body.error.field).toBe('activity');
+      const after = await client.activities(conversation.conversationId, conversation.token);
+      expect(after.body.activities).toHaveLength(before.body.activities.length);
+      expect(
+        await api.pool.models.Ticket.db
+          .collection('webchat_files')
+          .countDocuments({ conversationId: conversation.conversationId }),
+      ).toBe(0);
+    });
+
+    it('keeps only the channelData fields the product uses in the transcript', async () => {
+      const conversation = await started();
+      const res = await request(served.url)
+        .post(`/v3/directline/conversations/${conversation.conversationId}/activities`)
+        .set('authorization', `Bearer ${conversation.token}`)
+        .send({
+          type: 'message',
+          text: 'hello there',
+          channelData: { clientActivityID: 'c-1', junk: 'y'.repeat(2000), nested: { a: 1 } },
+        });
+      expect(res.status).toBe(200);
+      const { activity } = await client.pollFor(
+        conversation.conversationId,
+        conversation.token,
+        '',
+        (a) => a.id === res.body.id,
+        'the echo',
+      );
+      expect(activity.channelData).toEqual({ clientActivityID: 'c-1' });
+    });
   });
 });
 
