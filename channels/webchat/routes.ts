@@ -1,4 +1,5 @@
 import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import { addressKey } from '../../src/domain/address-key.ts';
 import { SwitchboardError } from '../../src/domain/errors.ts';
 import type { WebchatConfig } from './config.ts';
 import type { ConversationGrant, DirectLineService, UploadedFile } from './directline.ts';
@@ -19,7 +20,8 @@ function tokenOf(req: Request): string | undefined {
 }
 
 function ipOf(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  // Counted by /64 for IPv6: one host usually holds the whole prefix.
+  return addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }
 
 /** Direct Line's conversation object: ids, token, lifetime and where the WebSocket stream is. */

@@ -285,8 +285,8 @@ export function newCsrfToken(): string {
 }
 
 /**
- * Failed logins counted in Redis per email+address and per address, so guessing is slow across
- * every api process. A success clears the email+address count.
+ * Sign-in attempts counted in Redis per email+address and per address (an IPv6 client by its
+ * /64), so guessing is slow across every api process. A success clears the email+address count.
  */
 export class LoginLimiter {
   private readonly perAccount: RateLimiterRedis;
@@ -311,15 +311,21 @@ export class LoginLimiter {
     });
   }
 
-  /** Throws SB_ERR_RATE_LIMITED (with the seconds to wait) when either count is used up. */
-  async check(email: string, ip: string, res: Response): Promise<void> {
+  /**
+   * Counts a sign-in attempt before the password is checked, and throws SB_ERR_RATE_LIMITED (with
+   * the seconds to wait) when either count is used up. Counting first matters: checking the count
+   * and adding to it after argon2 let any number of parallel guesses through a free window.
+   */
+  async attempt(email: string, ip: string, res: Response): Promise<void> {
     for (const [limiter, key] of [
       [this.perAccount, `${email}|${ip}`],
       [this.perAddress, ip],
     ] as const) {
-      const state = await limiter.get(key);
-      if (state !== null && state.consumedPoints >= limiter.points) {
-        const seconds = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+      try {
+        await limiter.consume(key);
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
         res.setHeader('retry-after', String(seconds));
         throw new SwitchboardError(
           'SB_ERR_RATE_LIMITED',
@@ -329,20 +335,9 @@ export class LoginLimiter {
     }
   }
 
-  async failed(email: string, ip: string): Promise<void> {
-    for (const [limiter, key] of [
-      [this.perAccount, `${email}|${ip}`],
-      [this.perAddress, ip],
-    ] as const) {
-      try {
-        await limiter.consume(key);
-      } catch (error) {
-        if (!(error instanceof RateLimiterRes)) throw error;
-      }
-    }
-  }
-
+  /** A right password: the account's count starts over and the address gets its point back. */
   async succeeded(email: string, ip: string): Promise<void> {
     await this.perAccount.delete(`${email}|${ip}`);
+    await this.perAddress.reward(ip, 1);
   }
 }

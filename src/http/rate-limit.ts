@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
+import { addressKey } from '../domain/address-key.ts';
 import type { Redis } from 'ioredis';
-import ipaddr from 'ipaddr.js';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -52,12 +52,7 @@ export async function consumePoint(
  * client counts by its /64 (one host usually holds the whole prefix), an IPv4-mapped one as IPv4.
  */
 export function clientAddressKey(req: Request): string {
-  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-  if (!ipaddr.isValid(ip)) return ip;
-  const address = ipaddr.process(ip);
-  if (!(address instanceof ipaddr.IPv6)) return address.toString();
-  const prefix = address.parts.slice(0, 4).map((part) => part.toString(16));
-  return `${prefix.join(':')}::/64`;
+  return addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }
 
 /** Requests per minute of each class of limit; 0 turns that class off. */

@@ -2,6 +2,7 @@
  * Sign-in, the current principal, accounts and API tokens.
  */
 import { Router } from 'express';
+import { clientAddressKey } from '../../http/rate-limit.ts';
 import { z } from 'zod';
 import { SwitchboardError } from '../../domain/errors.ts';
 import {
@@ -86,11 +87,10 @@ export function authRouter(deps: AdminDeps, limiter: LoginLimiter): Router {
   router.post('/auth/login', async (req, res) => {
     const body = LoginSchema.parse(req.body);
     const email = normalizeEmail(body.email);
-    const ip = req.ip ?? 'unknown';
-    await limiter.check(email, ip, res);
+    const ip = clientAddressKey(req);
+    await limiter.attempt(email, ip, res);
     const account = await verifyLogin(deps.models, email, body.password);
     if (!account) {
-      await limiter.failed(email, ip);
       throw new SwitchboardError('SB_ERR_UNAUTHENTICATED', 'wrong email or password');
     }
     await limiter.succeeded(email, ip);
