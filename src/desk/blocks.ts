@@ -109,7 +109,9 @@ function statusLine(view: CardView): string {
 
 /** The card's plain-text summary (notifications, screen readers). */
 export function cardText(view: CardView): string {
-  return `Ticket #${view.number} from ${view.customerName} (${view.channel}): ${view.status}`;
+  // The top-level text is mrkdwn too (notifications, screen readers): a name like `<!channel>` or
+  // `<https://evil|Bank>` would ping everyone or disguise a link.
+  return `Ticket #${view.number} from ${escapeMrkdwn(view.customerName)} (${view.channel}): ${view.status}`;
 }
 
 /** The Block Kit card of one escalated ticket; its buttons follow the ticket's status. */

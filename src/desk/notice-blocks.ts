@@ -44,7 +44,7 @@ export function supervisorAlert(
     ],
   });
   return {
-    text: `Supervisors: ticket #${view.number} from ${view.customerName} — ${clip(reason, 200)}`,
+    text: `Supervisors: ticket #${view.number} from ${escapeMrkdwn(view.customerName)} — ${escapeMrkdwn(clip(reason, 200))}`,
     blocks,
   };
 }
@@ -55,7 +55,7 @@ export function offerMessage(
   expiresAt: Date,
 ): { text: string; blocks: KnownBlock[] } {
   return {
-    text: `Ticket #${view.number} from ${view.customerName} is offered to you`,
+    text: `Ticket #${view.number} from ${escapeMrkdwn(view.customerName)} is offered to you`,
     blocks: [
       {
         type: 'section',
@@ -72,11 +72,9 @@ export function offerMessage(
 
 /** The offer DM once the offer is withdrawn (it lapsed, or someone else took the ticket). */
 export function lapsedOfferMessage(view: CardView): { text: string; blocks: KnownBlock[] } {
-  const text = `The offer of ticket #${view.number} (${view.customerName}) lapsed.`;
+  const text = `The offer of ticket #${view.number} (${escapeMrkdwn(view.customerName)}) lapsed.`;
   return {
     text,
-    blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `:hourglass: ~${escapeMrkdwn(text)}~` } },
-    ],
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:hourglass: ~${text}~` } }],
   };
 }
