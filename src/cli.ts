@@ -7,6 +7,7 @@ import { runServer } from './server.ts';
 import type { Role } from './app.ts';
 import { registerKbCommands } from './nlu/kb-commands.ts';
 import { registerAdminCommands } from './admin/cli.ts';
+import { registerAgentCommands } from './desk/cli.ts';
 
 const program = new Command().name('switchboard').description('Omnichannel support gateway');
 
@@ -69,6 +70,7 @@ integration
 
 registerKbCommands(program);
 registerAdminCommands(program);
+registerAgentCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`switchboard: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,5 +1,7 @@
 import type { AgentDoc, TicketDoc } from '../pool/models.ts';
 import type { DeskService } from './service.ts';
+import { NOT_ENROLLED_TEXT, isNotEnrolled } from './enrolment.ts';
+import { recordAudit } from '../pool/audit.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
 
@@ -29,7 +31,19 @@ export async function runSlashCommand(
 ): Promise<string> {
   const [sub = 'help', ...rest] = input.text.trim().split(/\s+/).filter(Boolean);
   const { Agent, Ticket } = deps.pool.models;
-  const agent = await deps.service.agentFor({ id: input.userId, name: input.userName });
+  let agent: AgentDoc;
+  try {
+    agent = await deps.service.agentFor({ id: input.userId, name: input.userName });
+  } catch (error) {
+    if (!isNotEnrolled(error)) throw error;
+    await recordAudit(deps.pool.models, {
+      actor: `slack:${input.userId}`,
+      action: 'desk.command.refused',
+      subject: `command:${sub.toLowerCase().slice(0, 40)}`,
+      after: { reason: 'not an enrolled agent' },
+    });
+    return NOT_ENROLLED_TEXT;
+  }
   switch (sub.toLowerCase()) {
     case 'available':
     case 'away': {

@@ -22,6 +22,21 @@ export const DeskConfigSchema = z
       .url()
       .transform((value) => (value.endsWith('/') ? value : `${value}/`))
       .optional(),
+    /**
+     * Slack user groups (ids such as S0123ABCD, comma-separated) whose members are agents without
+     * being enrolled one by one; members who leave a group are refused at their next action.
+     * Unset: only agents enrolled by an admin or supervisor (console account link, CLI).
+     */
+    SLACK_AGENT_USERGROUPS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((id) => id.trim())
+          .filter((id) => id.length > 0),
+      )
+      .pipe(z.array(z.string().regex(/^S[A-Z0-9]{2,}$/, 'user group ids such as S0123ABCD'))),
     /** Agent thread replies starting with this stay internal notes and are never sent. */
     DESK_NOTE_PREFIX: z.string().min(1).max(10).default('//'),
     /** Path Slack posts events, interactions and slash commands to. */

@@ -30,6 +30,8 @@ export interface DeskServiceDeps {
   callbacks: DeskCallbacks;
   logger?: Logger | undefined;
   now?: () => Date;
+  /** Members of the allowed Slack user groups are agents (SLACK_AGENT_USERGROUPS). */
+  groups?: { has(userId: string): Promise<boolean> } | undefined;
 }
 
 /** What the card actions and the notices use of the desk service (kept apart: no import cycle). */
@@ -38,7 +40,7 @@ export interface DeskTools {
   now(): Date;
   /** Posts the ticket's card once, or updates it in place. */
   syncCard(ticketId: string): Promise<string>;
-  /** The Agent record of a Slack user, linked on first use. */
+  /** The Agent record of an enrolled Slack user; throws NotEnrolledError for anyone else. */
   agentFor(user: SlackUserRef): Promise<AgentDoc>;
   /** An ephemeral message only this user sees. */
   tell(channel: string, user: string, text: string): Promise<void>;

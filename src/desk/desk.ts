@@ -11,6 +11,7 @@ import type { MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import { createSlackBolt } from './bolt.ts';
 import { runSlashCommand } from './commands.ts';
+import { SlackAgentGroups } from './enrolment.ts';
 import { loadDeskConfig, type DeskConfig } from './config.ts';
 import type { DeskCallbacks } from './context.ts';
 import { DESK_QUEUE, deskJobId, type DeskJobData } from './jobs.ts';
@@ -100,6 +101,13 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
   });
   const connection = deps.pool.models.Ticket.db;
   const models = registerDeskModels(connection);
+  // The worker's client: no retries of its own, 429s are handed to the queue (Retry-After).
+  const client = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
+    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    logger,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
   const service = new DeskService({
     config,
     pool: deps.pool,
@@ -107,13 +115,8 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
     models,
     posts: registerDeskPosts(connection),
     outbound: deps.outbound,
-    // The worker's client: no retries of its own, 429s are handed to the queue (Retry-After).
-    client: new webApi.WebClient(config.SLACK_BOT_TOKEN, {
-      ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
-      logger,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-    }),
+    client,
+    groups: new SlackAgentGroups(client, config.SLACK_AGENT_USERGROUPS),
     callbacks: { onTicketReleased: deps.onTicketReleased, onAgentStatus: deps.onAgentStatus },
     logger: deps.logger,
   });

@@ -1,10 +1,12 @@
 import { mrkdwnToPlain } from '../../channels/slack/mrkdwn.ts';
 import { sendAgentReply } from '../pipeline/replies.ts';
+import { recordAudit } from '../pool/audit.ts';
 import type { AgentDoc } from '../pool/models.ts';
 import { escalate, release, resolve, take } from './actions.ts';
 import { cardBlocks, cardText, escapeMrkdwn } from './blocks.ts';
 import type { DeskServiceDeps, DeskTools } from './context.ts';
 import type { DeskJobData, SlackUserRef } from './jobs.ts';
+import { NOT_ENROLLED_TEXT, NotEnrolledError, isNotEnrolled } from './enrolment.ts';
 import { alertSupervisors, notifyAgent, offerTicket, withdrawOffer } from './notices.ts';
 import { steerRateLimit } from './rate-limit.ts';
 import { readCardView } from './view.ts';
@@ -24,6 +26,34 @@ export class DeskService implements DeskTools {
   }
 
   async run(job: DeskJobData): Promise<string> {
+    try {
+      return await this.runAsAgent(job);
+    } catch (error) {
+      if (!isNotEnrolled(error) || !('user' in job)) throw error;
+      return this.refuse(job, error);
+    }
+  }
+
+  /**
+   * A member who is not an agent clicked a button or wrote in a card's thread: told so where only
+   * they see it, and audited. Nothing else happens.
+   */
+  private async refuse(
+    job: Extract<DeskJobData, { user: unknown }>,
+    error: NotEnrolledError,
+  ): Promise<string> {
+    const ticketId = 'ticketId' in job ? job.ticketId : undefined;
+    await recordAudit(this.deps.pool.models, {
+      actor: `slack:${error.slackUserId}`,
+      action: `desk.${job.kind}.refused`,
+      subject: ticketId === undefined ? `slack:${job.channel}` : `ticket:${ticketId}`,
+      after: { reason: 'not an enrolled agent' },
+    });
+    await this.tell(job.channel, error.slackUserId, NOT_ENROLLED_TEXT);
+    return 'not-enrolled';
+  }
+
+  private async runAsAgent(job: DeskJobData): Promise<string> {
     try {
       switch (job.kind) {
         case 'card':
@@ -122,9 +152,10 @@ export class DeskService implements DeskTools {
       `${job.channel}.${job.threadTs}`,
     ).lean();
     if (!thread) return 'not-a-card-thread';
+    // Only agents answer or note; anyone else in the channel is refused (NotEnrolledError).
+    const agent = await this.agentFor({ id: job.user });
     if (job.text.trimStart().startsWith(this.deps.config.DESK_NOTE_PREFIX)) return 'note';
     if (!job.text.trim()) return 'empty';
-    const agent = await this.agentFor({ id: job.user });
     await sendAgentReply(
       { pool: this.deps.pool, outbound: this.deps.outbound },
       {
@@ -141,35 +172,74 @@ export class DeskService implements DeskTools {
   }
 
   /**
-   * The Agent record of a Slack user, created on first use. The link `slack:<user id>` is its own
-   * document keyed by _id, so the lookup on every click and reply is by _id.
+   * The Agent record of an enrolled Slack user: enrolled by an admin or supervisor (console
+   * account link, CLI), or a member of an allowed Slack user group. Anyone else gets
+   * NotEnrolledError: clicking a button or typing a command makes nobody an agent. The link
+   * `slack:<user id>` is its own document keyed by _id, so the lookup on every click is by _id.
    */
   async agentFor(user: SlackUserRef): Promise<AgentDoc> {
     const { models, pool } = this.deps;
     const identity = `slack:${user.id}`;
     const linked = await models.DeskAgentLink.findById(identity).lean();
-    if (linked) {
-      const agent = (await pool.models.Agent.findById(linked.agentId).lean()) as AgentDoc | null;
-      if (agent) return this.withSlotList(agent);
+    const agent = (
+      linked
+        ? await pool.models.Agent.findById(linked.agentId).lean()
+        : await pool.models.Agent.findOne({ identity }).lean()
+    ) as AgentDoc | null;
+    if (agent?.enrolledVia === 'admin') return this.linked(identity, agent, linked);
+    if (await this.deps.groups?.has(user.id)) {
+      return agent?.enrolledVia === 'slack-group'
+        ? this.linked(identity, agent, linked)
+        : this.enrolFromGroup(user, identity);
     }
+    if (agent?.enrolledVia === 'slack-group') {
+      // Left every allowed group: no longer an agent, and no longer offered tickets.
+      await pool.models.Agent.updateOne(
+        { _id: agent._id, enrolledVia: 'slack-group' },
+        { $unset: { enrolledVia: '' }, $set: { status: 'away' } },
+      );
+    }
+    throw new NotEnrolledError(user.id);
+  }
+
+  /** A member of an allowed group: their agent record, made or re-enrolled under their lock. */
+  private enrolFromGroup(user: SlackUserRef, identity: string): Promise<AgentDoc> {
+    const { pool } = this.deps;
     return this.deps.locks.withLock(`desk.agent.${user.id}`, async () => {
       const name = user.name ?? (await this.slackName(user.id));
       // The unique index on identity makes this upsert the only Agent of this Slack user.
-      const agent = (await pool.models.Agent.findOneAndUpdate(
+      await pool.models.Agent.updateOne(
         { identity },
         {
           $setOnInsert: { identity, displayName: name, status: 'available', activeTickets: 0 },
         },
-        { upsert: true, returnDocument: 'after' },
+        { upsert: true },
+      );
+      const agent = (await pool.models.Agent.findOneAndUpdate(
+        { identity, enrolledVia: { $ne: 'admin' } },
+        { $set: { enrolledVia: 'slack-group' } },
+        { returnDocument: 'after' },
       ).lean()) as AgentDoc | null;
-      if (!agent) throw new Error(`agent ${identity} upsert returned nothing`);
-      await models.DeskAgentLink.updateOne(
+      const current = agent ?? (await pool.models.Agent.findOne({ identity }).lean());
+      if (!current) throw new Error(`agent ${identity} upsert returned nothing`);
+      return this.linked(identity, current);
+    });
+  }
+
+  /** Keeps the `slack:<id>` link pointing at the agent (read on every click), then its slots. */
+  private async linked(
+    identity: string,
+    agent: AgentDoc,
+    link?: { agentId: unknown } | null,
+  ): Promise<AgentDoc> {
+    if (String(link?.agentId) !== String(agent._id)) {
+      await this.deps.models.DeskAgentLink.updateOne(
         { _id: identity },
         { $set: { agentId: agent._id } },
         { upsert: true },
       );
-      return this.withSlotList(agent);
-    });
+    }
+    return this.withSlotList(agent);
   }
 
   /**

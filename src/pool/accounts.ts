@@ -4,6 +4,7 @@
  * the API channel's keys (integrations.ts). Every change leaves an audit event without secrets.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { unenrolSlackAgent } from './enrolment.ts';
 import argon2 from 'argon2';
 import { Types } from 'mongoose';
 import { SwitchboardError } from '../domain/errors.ts';
@@ -130,6 +131,8 @@ async function agentForSlackUser(
           displayName,
           role: role === 'agent' ? 'agent' : 'supervisor',
         },
+        // Linking a Slack user to a console account is an admin's enrolment of that agent.
+        $set: { enrolledVia: 'admin' },
       },
       { upsert: true },
     );
@@ -174,6 +177,9 @@ export async function updateAccount(
     if (change.slackUserId === null) {
       unset['slackUserId'] = '';
       unset['agentId'] = '';
+      // Unlinked: that Slack user is no longer enrolled by this account.
+      if (current.slackUserId)
+        await unenrolSlackAgent(models, { slackUserId: current.slackUserId, by });
     } else if (change.slackUserId !== undefined) {
       const agent = await agentForSlackUser(
         models,

@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import { ENROLLED_AGENTS } from './enrolment.ts';
 import type { DocumentLocks } from './locks.ts';
 import type { AgentDoc, PoolModels, TicketDoc } from './models.ts';
 
@@ -36,5 +37,6 @@ export async function listQueuedTickets(models: PoolModels, limit: number): Prom
 
 /** Every agent record (a support team is tens to hundreds of people: one read per pass). */
 export async function listAgents(models: PoolModels): Promise<AgentDoc[]> {
-  return await models.Agent.find({}).lean();
+  // Only people an admin, a supervisor or an allowed Slack group made agents see customers.
+  return await models.Agent.find(ENROLLED_AGENTS).lean();
 }

@@ -211,6 +211,8 @@ const agentSchema = new Schema(
     status: { type: String, enum: ['available', 'away', 'offline'], default: 'offline' },
     /** Supervisors get critical tickets and SLA breaches; agents get the queue. */
     role: { type: String, enum: ['agent', 'supervisor'], default: 'agent' },
+    /** Unset: not an agent (see enrolment.ts); dispatch offers tickets to enrolled agents only. */
+    enrolledVia: { type: String, enum: ['admin', 'slack-group'] },
     /** The tickets the agent holds (see agent-load.ts); `activeTickets` is its length. */
     activeTicketIds: { type: [Schema.Types.ObjectId], default: [] },
     activeTickets: { type: Number, default: 0 },

@@ -131,6 +131,7 @@ export async function makeAgent(gateway: Gateway, name: string): Promise<string>
     displayName: name,
     status: 'available',
     capacity: 3,
+    enrolledVia: 'admin',
   });
   return String(agent._id);
 }

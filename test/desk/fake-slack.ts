@@ -29,6 +29,8 @@ function decodeValue(value: string): unknown {
  * Retry-After, as Slack does (https://api.slack.com/apis/rate-limits).
  */
 export class FakeSlack {
+  /** Slack user groups and their members, as usergroups.users.list answers them. */
+  readonly usergroups = new Map<string, Set<string>>();
   readonly calls: SlackCall[] = [];
   /** Calls refused with 429, by method, and when. */
   readonly limited: string[] = [];
@@ -116,6 +118,12 @@ export class FakeSlack {
           ok: true,
           user: { id, name: id.toLowerCase(), real_name: name, profile: { display_name: name } },
         };
+      }
+      case 'usergroups.users.list': {
+        const members = this.usergroups.get(String(args['usergroup']));
+        return members === undefined
+          ? { ok: false, error: 'no_such_subteam' }
+          : { ok: true, users: [...members] };
       }
       case 'apps.connections.open':
         // Socket Mode's first call: refused like Slack refuses a revoked app-level token.

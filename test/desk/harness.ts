@@ -14,6 +14,23 @@ export const SECRET = 'test-signing-secret-0123456789abcdef';
 export const AGENTS = 'C0AGENTS';
 export const SUPERVISORS = 'C0SUPERS';
 export const PATH = '/slack/events';
+/** The allowed Slack user group whose members the desk tests' agents are (SLACK_AGENT_USERGROUPS). */
+export const AGENT_GROUP = 'S0AGENTS';
+/** Members of AGENT_GROUP: the Slack users the desk tests act as agents. */
+export const GROUP_AGENTS = [
+  'U0AGENT1',
+  'U0AGENT2',
+  'U0AGENT3',
+  'U0AGENT4',
+  'U0ADA001',
+  'U0BOB001',
+  'U0EVE001',
+  'U0DESK01',
+  'U0HOOK01',
+  'U0HOOK02',
+  'U0SMS001',
+  'U0PRIVAGENT',
+];
 
 export interface Card {
   ticketId: string;
@@ -54,6 +71,8 @@ export class DeskHarness {
   ): Promise<DeskHarness> {
     const harness = new DeskHarness();
     harness.slack = await new FakeSlack().start();
+    // The workspace's agents are the members of an allowed user group, as an admin sets it up.
+    harness.slack.usergroups.set(AGENT_GROUP, new Set(GROUP_AGENTS));
     harness.receiver = await new CallbackReceiver().start();
     harness.gateway = await startTestGateway({
       config: testConfig(),
@@ -64,6 +83,7 @@ export class DeskHarness {
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_AGENTS_CHANNEL: AGENTS,
         SLACK_API_URL: harness.slack.url,
+        SLACK_AGENT_USERGROUPS: AGENT_GROUP,
         ...options.env,
       },
     });

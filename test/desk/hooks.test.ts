@@ -12,7 +12,7 @@ import type { AgentDoc, TicketDoc } from '../../src/pool/models.ts';
 import { TicketPool } from '../../src/pool/pool.ts';
 import { testConfig, waitFor } from '../support/gateway.ts';
 import { FakeSlack } from './fake-slack.ts';
-import { buttonsOf, SECRET, SUPERVISORS } from './harness.ts';
+import { AGENT_GROUP, buttonsOf, GROUP_AGENTS, SECRET, SUPERVISORS } from './harness.ts';
 import { buttonClick, postToSlackEndpoint, slashCommand } from './slack-requests.ts';
 
 const AGENTS = 'C0AGENTS';
@@ -33,6 +33,7 @@ const statuses: Array<[string, string]> = [];
 beforeAll(async () => {
   const config = testConfig();
   slack = await new FakeSlack().start();
+  slack.usergroups.set(AGENT_GROUP, new Set(GROUP_AGENTS));
   redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
   const locks = redisDocumentLocks(redis, { prefix: config.QUEUE_PREFIX });
   pool = await TicketPool.connect(inject('mongoUrl'), { dbName: config.MONGODB_DB, locks });
@@ -47,6 +48,7 @@ beforeAll(async () => {
       SLACK_AGENTS_CHANNEL: AGENTS,
       SLACK_SUPERVISORS_CHANNEL: SUPERVISORS,
       SLACK_API_URL: slack.url,
+      SLACK_AGENT_USERGROUPS: AGENT_GROUP,
     },
     config,
     pool,

@@ -112,6 +112,8 @@ export async function newAgent(
     capacity: fields.capacity ?? 3,
     status: fields.status ?? 'available',
     role: fields.role ?? 'agent',
+    // Enrolled as an admin's `switchboard agent enrol` does (dispatch offers only to enrolled).
+    enrolledVia: 'admin',
   });
   return String(agent._id);
 }

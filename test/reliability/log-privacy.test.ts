@@ -32,6 +32,7 @@ import { FakeTwilio } from '../channels/sms/fake-twilio.ts';
 import { DirectLineClient, StreamReader } from '../channels/webchat/directline-client.ts';
 import { FakeSlack } from '../desk/fake-slack.ts';
 import {
+  AGENT_GROUP,
   AGENTS,
   DeskHarness,
   PATH as SLACK_PATH,
@@ -552,6 +553,7 @@ beforeAll(async () => {
   });
   fakeTwilio = await new FakeTwilio().start();
   slack = await new FakeSlack().start();
+  slack.usergroups.set(AGENT_GROUP, new Set([AGENT.id]));
   receiver = await new CallbackReceiver().start();
   const config = testConfig({
     LOG_LEVEL: 'trace',
@@ -580,6 +582,7 @@ beforeAll(async () => {
       SLACK_APP_TOKEN,
       SLACK_AGENTS_CHANNEL: AGENTS,
       SLACK_API_URL: slack.url,
+      SLACK_AGENT_USERGROUPS: AGENT_GROUP,
       WEBCHAT_TOKEN_SECRET,
       WEBCHAT_MICROSOFT_APP_ID: '00000000-0000-4000-8000-000000000001',
       WEBCHAT_MICROSOFT_APP_PASSWORD: WEBCHAT_APP_PASSWORD,

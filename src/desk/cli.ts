@@ -1,0 +1,76 @@
+/**
+ * `switchboard agent enrol|unenrol <slack member id>`: who is an agent, from the command line (the
+ * console's account link is the other way in; SLACK_AGENT_USERGROUPS the third). Audited.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { loadConfig } from '../config.ts';
+import { enrolSlackAgent, unenrolSlackAgent } from '../pool/enrolment.ts';
+import { TicketPool } from '../pool/pool.ts';
+import { resolveInfrastructure } from '../runtime.ts';
+
+const SLACK_MEMBER_ID = /^[UW][A-Z0-9]{2,}$/;
+
+async function withPool<T>(work: (pool: TicketPool) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const infrastructure = await resolveInfrastructure(config, { announce: false });
+  const pool = await TicketPool.connect(infrastructure.mongoUri, { dbName: config.MONGODB_DB });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.close();
+    await infrastructure.stop();
+  }
+}
+
+function memberId(raw: string): string {
+  const id = raw.trim().toUpperCase();
+  if (!SLACK_MEMBER_ID.test(id)) {
+    throw new Error(`not a Slack member id (such as U0123ABCD): ${raw}`);
+  }
+  return id;
+}
+
+/** Adds the `agent` command group to the program. */
+export function registerAgentCommands(program: Command): void {
+  const by = `cli:${process.env['USER'] ?? 'unknown'}`;
+  const agent = program.command('agent').description('who may take and answer tickets in Slack');
+  agent
+    .command('enrol')
+    .description('make a Slack member an agent (offered tickets, may take, answer and note)')
+    .argument(
+      '<slack-member-id>',
+      "the member's id, e.g. U0123ABCD (Slack: profile → ⋮ → Copy member ID)",
+    )
+    .option('--name <name>', 'display name (default: the member id)')
+    .addOption(
+      new Option('--role <role>', 'agents get the queue, supervisors also critical tickets')
+        .choices(['agent', 'supervisor'])
+        .default('agent'),
+    )
+    .action(async (raw: string, options: { name?: string; role: 'agent' | 'supervisor' }) => {
+      const slackUserId = memberId(raw);
+      const enrolled = await withPool((pool) =>
+        enrolSlackAgent(pool.models, {
+          slackUserId,
+          displayName: options.name ?? slackUserId,
+          role: options.role,
+          by,
+        }),
+      );
+      process.stdout.write(
+        `enrolled ${enrolled.role} ${enrolled.displayName} (slack:${slackUserId})\n`,
+      );
+    });
+  agent
+    .command('unenrol')
+    .description('end a Slack member’s enrolment: no more offers, and the desk refuses them')
+    .argument('<slack-member-id>', "the member's id")
+    .action(async (raw: string) => {
+      const slackUserId = memberId(raw);
+      const found = await withPool((pool) => unenrolSlackAgent(pool.models, { slackUserId, by }));
+      process.stdout.write(
+        found ? `unenrolled slack:${slackUserId}\n` : `no agent slack:${slackUserId}\n`,
+      );
+    });
+}
