@@ -24,6 +24,9 @@ import { PoolSmsStore } from './pool/sms-compliance.ts';
 import { createSmsChannel } from '../channels/sms/adapter.ts';
 import { INBOUND_PATH as SMS_WEBHOOK_PATH } from '../channels/sms/send.ts';
 import { createWebchatChannel } from '../channels/webchat/adapter.ts';
+import { loadWebchatBrand } from '../channels/webchat/config.ts';
+import { HELP_PATH, helpArticleUrl } from './help/links.ts';
+import { helpCentreRouter } from './help/router.ts';
 import { PoolWebchatFileStore } from './pool/webchat-store.ts';
 import type { Server } from 'node:http';
 import { createSlackDesk, type SlackDesk } from './desk/desk.ts';
@@ -305,6 +308,19 @@ export async function createGateway(options: {
         })),
         // The API's shape only, no data: readable without signing in.
         { path: API_DOCS_PATH, router: apiDocsRouter() },
+        // Published articles as pages, public like the bot's answers: every answer has an address.
+        {
+          path: HELP_PATH,
+          router: helpCentreRouter({
+            published: (locale) =>
+              pool
+                .listArticles({ locale, status: 'published' })
+                .then((articles) => articles.map((a) => a.content)),
+            locales: config.KB_LOCALES,
+            brand: loadWebchatBrand(options.env ?? process.env),
+            chatPath: webchat ? '/chat' : undefined,
+          }),
+        },
       ],
       queues: watched,
       probes: [
@@ -369,6 +385,7 @@ export async function createGateway(options: {
         metrics,
         // An agent's answer meets the response target and stops the clock until the customer.
         onAgentReplySent: (ticketId) => dispatcher.onAgentReply(ticketId),
+        articleUrl: (articleId, locale) => helpArticleUrl(config.PUBLIC_URL, articleId, locale),
         ...(logger ? { logger } : {}),
       },
       metrics,

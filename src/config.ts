@@ -16,6 +16,15 @@ export const ConfigSchema = z.object({
   /** Unset: start a local redis-server. */
   REDIS_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./data'),
+  /**
+   * The gateway's public base URL as customers reach it (scheme, host, optional path prefix): the
+   * help centre's links in answers that leave the gateway (a cut SMS), the web chat, file links.
+   */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
   /** Storage of the local FerretDB when MONGODB_URI is unset (see src/local/mongo-server.ts). */
   LOCAL_FERRETDB_BACKEND: z.enum(['postgresql', 'sqlite']).default('postgresql'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

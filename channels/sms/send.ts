@@ -48,16 +48,10 @@ export function createTwilioClient(config: SmsConfig): twilio.Twilio {
   });
 }
 
-/** The link to the full answer, when the outbound message carries one (`articleUrl`, proposed). */
-function articleUrlOf(message: OutboundMessage): string | undefined {
-  const value = (message as Record<string, unknown>)['articleUrl'];
-  return typeof value === 'string' && /^https?:\/\//.test(value) ? value : undefined;
-}
-
 /** The SMS body: markdown stripped (links kept), cut to the configured number of segments. */
 export function smsBodyFor(message: OutboundMessage, maxSegments: number): string {
   const text = markdownToSms(message.markdown ?? message.text);
-  return fitSegments(text, { maxSegments, moreUrl: articleUrlOf(message) });
+  return fitSegments(text, { maxSegments, moreUrl: message.articleUrl });
 }
 
 /**

@@ -99,3 +99,15 @@ export function loadWebchatConfig(env: NodeJS.ProcessEnv = process.env): Webchat
   }
   return config;
 }
+
+/** The brand the web chat shows, shared by the help centre: read whether the chat is on or not. */
+export function loadWebchatBrand(env: NodeJS.ProcessEnv = process.env): {
+  name: string;
+  color: string;
+} {
+  const brand = parseEnvironment(
+    WebchatConfigSchema.pick({ WEBCHAT_BRAND_NAME: true, WEBCHAT_BRAND_COLOR: true }),
+    env,
+  );
+  return { name: brand.WEBCHAT_BRAND_NAME, color: brand.WEBCHAT_BRAND_COLOR };
+}

@@ -76,6 +76,11 @@ export const OutboundMessageSchema = z.object({
   markdown: z.string().optional(),
   /** Sanitized HTML rendering of `markdown`, for channels that show HTML (email). */
   html: z.string().optional(),
+  /**
+   * The address of the knowledge-base article this answer comes from (the help centre's page), for
+   * channels that must cut a long answer (SMS ends with it).
+   */
+  articleUrl: z.string().url().max(2048).optional(),
   /** Short choices to offer as buttons (suggested actions); `text` lists them as well. */
   choices: z.array(z.string().max(MAX_CHOICE_LENGTH)).max(MAX_CHOICES).optional(),
   inReplyTo: z.string().optional(),

@@ -20,10 +20,31 @@ export interface OutboundDeps {
   logger?: Logger;
   /** Called once an agent's message went out (dispatch: response target met, clock paused). */
   onAgentReplySent?(ticketId: string): Promise<void>;
+  /** The public page of a knowledge-base article (the help centre), when the gateway has one. */
+  articleUrl?: (articleId: string, locale: string) => string | undefined;
+}
+
+/**
+ * The help-centre link of a bot answer taken from an article: its intent is the article's id and
+ * its decision recorded the answer's locale. Small talk and notices have none.
+ */
+function articleLinkOf(
+  message: MessageDoc,
+  articleUrl: OutboundDeps['articleUrl'],
+): string | undefined {
+  if (articleUrl === undefined || message.authorKind !== 'bot' || !message.intent) return undefined;
+  const decision = (message.decision ?? {}) as { counted?: unknown; language?: unknown };
+  if (decision.counted !== 'answer' || typeof decision.language !== 'string') return undefined;
+  return articleUrl(message.intent, decision.language);
 }
 
 /** The address and content a channel needs, from the stored message and its ticket. */
-export function toOutboundMessage(message: MessageDoc, ticket: TicketDoc): OutboundMessage {
+export function toOutboundMessage(
+  message: MessageDoc,
+  ticket: TicketDoc,
+  articleUrl?: OutboundDeps['articleUrl'],
+): OutboundMessage {
+  const link = articleLinkOf(message, articleUrl);
   return OutboundMessageSchema.parse({
     messageId: String(message._id),
     ticketId: String(ticket._id),
@@ -38,6 +59,7 @@ export function toOutboundMessage(message: MessageDoc, ticket: TicketDoc): Outbo
     ...(message.markdown ? { markdown: message.markdown } : {}),
     ...(message.html ? { html: message.html } : {}),
     ...(message.choices && message.choices.length > 0 ? { choices: message.choices } : {}),
+    ...(link !== undefined ? { articleUrl: link } : {}),
     channelData: (ticket.channelData ?? {}) as Record<string, unknown>,
   });
 }
@@ -80,7 +102,7 @@ async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<
       `no adapter for channel ${ticket.channel}`,
     );
   }
-  const outbound = toOutboundMessage(message, ticket);
+  const outbound = toOutboundMessage(message, ticket, deps.articleUrl);
 
   const reopen = message.deliveryStatus === 'sending';
   if (reopen) {
