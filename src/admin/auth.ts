@@ -24,6 +24,8 @@ declare module 'express-session' {
   interface SessionData {
     accountId: string;
     csrf: string;
+    /** When the session signed in (ms): a later password change ends it. */
+    signedInAt: number;
   }
 }
 
@@ -184,7 +186,12 @@ export function authenticate(deps: {
       throw new SwitchboardError('SB_ERR_UNAUTHENTICATED', 'sign in first');
     }
     const account = await getAccount(deps.models, accountId);
-    if (!account || account.disabled) {
+    const staleSince = account?.sessionsValidFrom?.getTime();
+    if (
+      !account ||
+      account.disabled ||
+      (staleSince !== undefined && (req.session.signedInAt ?? 0) < staleSince)
+    ) {
       await destroySession(req);
       throw new SwitchboardError('SB_ERR_UNAUTHENTICATED', 'the session ended; sign in again');
     }

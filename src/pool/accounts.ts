@@ -173,6 +173,8 @@ export async function updateAccount(
     if (change.disabled !== undefined) set['disabled'] = change.disabled;
     if (change.password !== undefined) {
       set['passwordHash'] = await argon2.hash(change.password, { type: argon2.argon2id });
+      // A new password ends every session signed in with the old one (someone may have it).
+      set['sessionsValidFrom'] = new Date();
     }
     if (change.slackUserId === null) {
       unset['slackUserId'] = '';

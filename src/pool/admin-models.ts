@@ -19,6 +19,8 @@ const accountSchema = new Schema(
     agentId: { type: Schema.Types.ObjectId, ref: 'Agent' },
     slackUserId: { type: String },
     lastLoginAt: { type: Date },
+    /** Sessions signed in before this (a password change) are ended at their next request. */
+    sessionsValidFrom: { type: Date },
   },
   { timestamps: true },
 );

@@ -97,6 +97,7 @@ export function authRouter(deps: AdminDeps, limiter: LoginLimiter): Router {
     // A new session id at sign-in: an id planted before cannot be ridden (session fixation).
     await regenerateSession(req);
     req.session.accountId = account._id;
+    req.session.signedInAt = Date.now();
     req.session.csrf = newCsrfToken();
     await saveSession(req);
     res.json({ account: toAccountView(account), csrfToken: req.session.csrf });
@@ -169,6 +170,11 @@ export function accountsRouter(deps: AdminDeps): Router {
       );
     }
     const account = await updateAccount(deps.models, deps.locks, email, body, principal.actor);
+    // Whoever changed their own password keeps this session; every other one of theirs ends.
+    if (body.password !== undefined && req.session.accountId === account.email) {
+      req.session.signedInAt = Date.now();
+      await saveSession(req);
+    }
     res.json({ account });
   });
 
