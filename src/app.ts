@@ -329,6 +329,7 @@ export async function createGateway(options: {
       ],
       metrics,
       adminToken: config.ADMIN_TOKEN,
+      trustProxy: config.TRUST_PROXY,
       ...(logger ? { logger } : {}),
     });
   }

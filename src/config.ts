@@ -33,6 +33,26 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('sb'),
+  /**
+   * Which proxies' X-Forwarded-For / X-Forwarded-Proto are believed, in Express's `trust proxy`
+   * syntax: `loopback` (default: a proxy on this machine), a hop count (`1` behind one load
+   * balancer), `true`/`false`, or a comma list of addresses and CIDRs. It decides the client
+   * address rate limits count by and whether a request came over HTTPS (Secure cookies).
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .min(1)
+    .default('loopback')
+    .transform((value): boolean | number | string =>
+      value === 'true'
+        ? true
+        : value === 'false'
+          ? false
+          : /^\d+$/.test(value)
+            ? Number(value)
+            : value,
+    ),
   /** Admin bearer token / Basic password for the queue dashboard and admin API; unset disables them. */
   ADMIN_TOKEN: z.string().min(16).optional(),
   /** Signs console session cookies; unset: a random secret shared through Redis. */

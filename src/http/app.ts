@@ -31,14 +31,17 @@ export function createHttpApp(deps: {
   probes: ReadinessProbe[];
   metrics: Metrics;
   adminToken: string | undefined;
+  /** Express's `trust proxy` (TRUST_PROXY). */
+  trustProxy?: boolean | number | string;
   rateLimits: HttpRateLimits;
   logger?: Logger;
 }): Express {
   const app = express();
   const limits = deps.rateLimits;
   app.disable('x-powered-by');
-  // req.ip, which the rate limits count by: X-Forwarded-For is believed from a local proxy only.
-  app.set('trust proxy', 'loopback');
+  // req.ip, which the rate limits count by, and req.secure: X-Forwarded-* believed only from the
+  // proxies TRUST_PROXY names (default: one on this machine).
+  app.set('trust proxy', deps.trustProxy ?? 'loopback');
   app.use(securityHeaders());
   // Counted in memory, per process: probes and scrapes must answer while Redis is away.
   app.use(
