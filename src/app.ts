@@ -171,6 +171,8 @@ export async function createGateway(options: {
     files: new PoolWebchatFileStore(pool),
     prefix: config.QUEUE_PREFIX,
     env: options.env ?? process.env,
+    publicUrl: config.PUBLIC_URL,
+    host: config.HOST,
     logger,
   });
   if (webchat) adapters.set(webchat.adapter.id, webchat.adapter);
@@ -330,6 +332,7 @@ export async function createGateway(options: {
       metrics,
       adminToken: config.ADMIN_TOKEN,
       trustProxy: config.TRUST_PROXY,
+      metricsToken: config.METRICS_TOKEN,
       ...(logger ? { logger } : {}),
     });
   }

@@ -53,6 +53,8 @@ export const ConfigSchema = z.object({
             ? Number(value)
             : value,
     ),
+  /** Bearer token `/metrics` requires (≥ 16 chars); unset: open, as Prometheus scrapes expect. */
+  METRICS_TOKEN: z.string().min(16).optional(),
   /** Admin bearer token / Basic password for the queue dashboard and admin API; unset disables them. */
   ADMIN_TOKEN: z.string().min(16).optional(),
   /** Signs console session cookies; unset: a random secret shared through Redis. */

@@ -4,6 +4,7 @@ import express, { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src/domain/ports.ts';
+import { SwitchboardError } from '../../src/domain/errors.ts';
 import { botAuthentication, GatewayCloudAdapter, SwitchboardBot } from './bot.ts';
 import { loadWebchatConfig, type WebchatConfig } from './config.ts';
 import { DirectLineService } from './directline.ts';
@@ -11,7 +12,7 @@ import { WebchatLimits } from './limits.ts';
 import { LiveHub } from './live.ts';
 import { chatPageRouter } from './page.ts';
 import type { WebchatFileStore } from './ports.ts';
-import { directLineRouter } from './routes.ts';
+import { directLineRouter, isLoopbackInterface } from './routes.ts';
 import { confirmWebchat, sendWebchat } from './send.ts';
 import { DirectLineStream } from './stream.ts';
 import { RedisTranscript } from './transcript.ts';
@@ -57,11 +58,27 @@ export function createWebchatChannel(deps: {
   prefix: string;
   env?: NodeJS.ProcessEnv;
   config?: WebchatConfig;
+  /** The gateway's PUBLIC_URL; WEBCHAT_PUBLIC_URL, when set, takes precedence. */
+  publicUrl?: string | undefined;
+  /** The interface the api role listens on (HOST): off loopback a public URL is required. */
+  host?: string | undefined;
   logger?: Logger | undefined;
   now?: () => Date;
 }): WebchatChannel | undefined {
-  const config = deps.config ?? loadWebchatConfig(deps.env ?? process.env);
-  if (config === undefined) return undefined;
+  const loaded = deps.config ?? loadWebchatConfig(deps.env ?? process.env);
+  if (loaded === undefined) return undefined;
+  const publicUrl = loaded.WEBCHAT_PUBLIC_URL ?? deps.publicUrl;
+  if (publicUrl === undefined && deps.host !== undefined && !isLoopbackInterface(deps.host)) {
+    throw new SwitchboardError(
+      'SB_ERR_CONFIG',
+      `PUBLIC_URL: required for the web chat when HOST (${deps.host}) is not loopback — links would otherwise come from the request's Host header`,
+      { field: 'PUBLIC_URL' },
+    );
+  }
+  const config: WebchatConfig = {
+    ...loaded,
+    ...(publicUrl === undefined ? {} : { WEBCHAT_PUBLIC_URL: publicUrl }),
+  };
   const now = deps.now ?? (() => new Date());
   const transcript = new RedisTranscript(deps.redis, {
     prefix: deps.prefix,

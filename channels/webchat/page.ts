@@ -37,21 +37,26 @@ function initials(name: string): string {
 /**
  * The chat page's policy: scripts only from the gateway (Web Chat's bundle and our own), no inline
  * script; Web Chat injects its styles at run time. A second line of defence behind Web Chat's own
- * markdown sanitizer. Any site may frame the page (the embeddable bubble).
+ * markdown sanitizer. Any site may frame the page (the embeddable bubble). Connections go to the
+ * gateway's own origin only (its Direct Line stream: `base` as ws/wss), not to any ws: host.
  */
-const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob: https:",
-  "media-src 'self' blob: https:",
-  // blob: Web Chat reads a picked file back from its object URL before uploading it.
-  "connect-src 'self' ws: wss: blob:",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+function pageCsp(base: string): string {
+  const stream = new URL(base);
+  stream.protocol = stream.protocol === 'https:' ? 'wss:' : 'ws:';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob: https:",
+    "media-src 'self' blob: https:",
+    // blob: Web Chat reads a picked file back from its object URL before uploading it.
+    `connect-src 'self' ${stream.origin} blob:`,
+    "font-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
 
 /** A static text file, read and gzipped on first use, served in the encoding the browser takes. */
 class Asset {
@@ -115,7 +120,7 @@ export function chatPageRouter(config: WebchatConfig): Router {
       storageScope: 'v1',
     };
     const embedded = req.query['embed'] === '1';
-    res.setHeader('content-security-policy', PAGE_CSP);
+    res.setHeader('content-security-policy', pageCsp(base));
     // Framed by any site (the bubble): not the gateway's default X-Frame-Options: DENY.
     res.removeHeader('x-frame-options');
     res.setHeader('x-content-type-options', 'nosniff');

@@ -10,9 +10,29 @@ import { bearerToken } from './verify.ts';
 
 export const DIRECT_LINE_PATH = '/v3/directline';
 
-/** The gateway's base URL as the browser reaches it: configured, or from the request. */
+/** Host names a browser on this machine uses; nobody elsewhere can be sent to them. */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;
+
+/**
+ * The gateway's base URL as the browser reaches it, for stream, file and embed.js URLs: the
+ * configured public URL (PUBLIC_URL or WEBCHAT_PUBLIC_URL). Never taken from a request's Host
+ * header — a forged one would put an attacker's host in links and in the cacheable embed.js — save
+ * on a gateway reached on this machine (development), where the Host can only name loopback.
+ */
 export function publicBaseUrl(config: WebchatConfig, req: Request): string {
-  return config.WEBCHAT_PUBLIC_URL ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  if (config.WEBCHAT_PUBLIC_URL !== undefined) return config.WEBCHAT_PUBLIC_URL;
+  const host = req.get('host') ?? '';
+  if (LOOPBACK_HOST.test(host)) return `${req.protocol}://${host}`;
+  throw new SwitchboardError(
+    'SB_ERR_VALIDATION',
+    'Host: the web chat is served only on loopback until PUBLIC_URL is set to the address browsers use',
+    { field: 'host' },
+  );
+}
+
+/** True for the interfaces only this machine reaches (HOST). */
+export function isLoopbackInterface(host: string): boolean {
+  return LOOPBACK_HOST.test(host) || host === '::1';
 }
 
 function tokenOf(req: Request): string | undefined {

@@ -1,3 +1,5 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { SwitchboardError } from '../domain/errors.ts';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
@@ -8,6 +10,15 @@ import { healthRouter, type ReadinessProbe } from './health.ts';
 import { QUEUE_DASHBOARD_PATH, queueDashboardRouter } from './queue-dashboard.ts';
 import type { HttpRateLimits, RateLimitKind } from './rate-limit.ts';
 import { queueDashboardHeaders, securityHeaders } from './security-headers.ts';
+
+/** A constant-time comparison of a Bearer header with the expected token. */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const presented = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+  if (presented === undefined) return false;
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
 
 /**
  * Builds the HTTP app without opening a port (tests drive it with supertest). Channel routers and
@@ -31,6 +42,8 @@ export function createHttpApp(deps: {
   probes: ReadinessProbe[];
   metrics: Metrics;
   adminToken: string | undefined;
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  metricsToken?: string | undefined;
   /** Express's `trust proxy` (TRUST_PROXY). */
   trustProxy?: boolean | number | string;
   rateLimits: HttpRateLimits;
@@ -49,7 +62,17 @@ export function createHttpApp(deps: {
     limits.perAddress('public', 'operations', { store: 'memory' }),
   );
   app.use(healthRouter(deps.probes));
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    // Queue depths and rates say much about a business: METRICS_TOKEN keeps them to the scraper.
+    if (
+      deps.metricsToken !== undefined &&
+      !bearerMatches(req.headers.authorization, deps.metricsToken)
+    ) {
+      throw new SwitchboardError(
+        'SB_ERR_UNAUTHENTICATED',
+        'metrics: send the METRICS_TOKEN as a Bearer token',
+      );
+    }
     res.setHeader('content-type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());
   });
