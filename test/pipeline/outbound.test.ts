@@ -102,7 +102,9 @@ async function pendingAnswer(): Promise<string> {
   );
   const message = await pool.createOutbound({
     ticket,
-    key: uniqueName('reply'),
+    // A letter before the random hex: an all-digit run would be redacted from logs as a phone
+    // number, and the tests below look for this id in the log.
+    key: uniqueName('reply').replace('_', '_k'),
     authorKind: 'bot',
     text: ANSWER,
   });
