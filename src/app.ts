@@ -304,7 +304,7 @@ export async function createGateway(options: {
           redis: producerRedis,
           knowledge,
           logger,
-          queues,
+          queues: { inbound: queues.inbound, outbound: queues.outbound, desk: desk?.queue },
           // The dashboard's forecast is the one dispatch makes: same settings.
           forecastSettings: dispatchConfig.settings.forecast,
         })),

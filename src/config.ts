@@ -77,6 +77,8 @@ export const ConfigSchema = z.object({
   JOB_LOCK_MS: int(30_000),
   /** How many finished jobs Redis keeps (they also de-duplicate redeliveries by job id). */
   KEEP_COMPLETED_JOBS: int(100_000),
+  /** Days a failed job is kept (to look into, to retry) before Redis drops it and its data. */
+  KEEP_FAILED_JOBS_DAYS: z.coerce.number().int().min(1).default(14),
   API_MAX_BODY_BYTES: int(256 * 1024),
   /** Requests a minute to the API channel, per integration key and per client address (0: off). */
   RATE_LIMIT_API_PER_MINUTE: int(6000),

@@ -38,7 +38,7 @@ export async function createAdminConsole(options: {
   knowledge: KnowledgeDeps & { training?: Queue<TrainingJobData> | undefined };
   logger?: Logger | undefined;
   /** The pipeline's queues: a contact's erasure drops their jobs. */
-  queues?: { inbound: Queue; outbound: Queue } | undefined;
+  queues?: { inbound: Queue; outbound: Queue; desk?: Queue | undefined } | undefined;
   /** Dispatch's forecast settings (DISPATCH_CONFIG_FILE), for the dashboard's forecast. */
   forecastSettings?: ForecastSettings | undefined;
 }): Promise<Array<{ path: string; router: Router }>> {

@@ -1,4 +1,5 @@
 import { webApi, type App } from '@slack/bolt';
+import { failedJobRetention } from '../pipeline/queues.ts';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
@@ -29,7 +30,10 @@ export interface SlackDeskDeps extends DeskCallbacks {
   /** Where SLACK_* and DESK_* are read. */
   env: NodeJS.ProcessEnv;
   /** QUEUE_PREFIX, KEEP_COMPLETED_JOBS, JOB_LOCK_MS are shared with the other queues. */
-  config: Pick<Config, 'QUEUE_PREFIX' | 'KEEP_COMPLETED_JOBS' | 'JOB_LOCK_MS'>;
+  config: Pick<
+    Config,
+    'QUEUE_PREFIX' | 'KEEP_COMPLETED_JOBS' | 'KEEP_FAILED_JOBS_DAYS' | 'JOB_LOCK_MS'
+  >;
   pool: TicketPool;
   locks: DocumentLocks;
   /** The outbound queue agent replies and the satisfaction question go to. */
@@ -96,7 +100,7 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
       backoff: { type: 'desk' },
       // Kept completed jobs make a repeated add with the same job id a no-op.
       removeOnComplete: { count: deps.config.KEEP_COMPLETED_JOBS },
-      removeOnFail: false,
+      removeOnFail: failedJobRetention(deps.config),
     },
   });
   const connection = deps.pool.models.Ticket.db;

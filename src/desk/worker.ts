@@ -23,7 +23,11 @@ export function startDeskWorker(options: {
     DESK_QUEUE,
     async (job) => {
       try {
-        return await service.run(job.data);
+        const result = await service.run(job.data);
+        // An agent's reply is a Message now, and a notice went out: the finished job keeps no text.
+        if ('text' in job.data && job.data.text !== '')
+          await job.updateData({ ...job.data, text: '' });
+        return result;
       } catch (error) {
         if (error instanceof RetryAfterError) throw error;
         if (isSwitchboardError(error) && !error.retryable)

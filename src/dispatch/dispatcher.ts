@@ -83,7 +83,8 @@ export class Dispatcher {
         attempts: 8,
         backoff: { type: 'exponential', delay: 500 },
         removeOnComplete: { count: deps.keepCompletedJobs ?? 10_000 },
-        removeOnFail: false,
+        // Ticket and agent ids only; a failed pass is kept a while to look into, not forever.
+        removeOnFail: { age: 14 * 86_400 },
       },
     });
     this.sla = new SlaTimers({

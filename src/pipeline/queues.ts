@@ -5,8 +5,24 @@ import type { Config } from '../config.ts';
 export const QUEUE_NAMES = { inbound: 'inbound', outbound: 'outbound' } as const;
 
 export interface InboundJobData {
-  /** The InboundMessage as JSON; the ingest worker parses it again with the zod schema. */
+  /**
+   * The InboundMessage as JSON; the ingest worker parses it again with the zod schema. Null once
+   * the message is stored: a finished job keeps no personal data (see `ingested`).
+   */
   message: unknown;
+  /** Set when the job's message was stored and its data dropped; a rerun has nothing to do. */
+  ingested?: true;
+}
+
+/** What a finished inbound job keeps: its id (which de-duplicates redeliveries), no message. */
+export const INGESTED_JOB_DATA: InboundJobData = { message: null, ingested: true };
+
+/**
+ * Failed jobs are kept this long, then dropped: long enough to look into and retry by hand, not
+ * a second store of customers' messages.
+ */
+export function failedJobRetention(config: Pick<Config, 'KEEP_FAILED_JOBS_DAYS'>): { age: number } {
+  return { age: config.KEEP_FAILED_JOBS_DAYS * 86_400 };
 }
 
 export interface OutboundJobData {
@@ -35,7 +51,7 @@ export function inboundJobOptions(config: Config): DefaultJobOptions {
     // Kept completed jobs make a redelivery with the same job id a no-op at the queue already;
     // the unique index on messages is the guard once they age out.
     removeOnComplete: { count: config.KEEP_COMPLETED_JOBS },
-    removeOnFail: false,
+    removeOnFail: failedJobRetention(config),
   };
 }
 
@@ -44,8 +60,8 @@ export function outboundJobOptions(config: Config): DefaultJobOptions {
     attempts: config.OUTBOUND_ATTEMPTS,
     backoff: { type: 'exponential', delay: config.OUTBOUND_BACKOFF_MS },
     removeOnComplete: { count: config.KEEP_COMPLETED_JOBS },
-    // Failed deliveries are kept and listed (dashboard, metrics), never dropped.
-    removeOnFail: false,
+    // Failed deliveries are kept and listed (dashboard, metrics) for KEEP_FAILED_JOBS_DAYS.
+    removeOnFail: failedJobRetention(config),
   };
 }
 

@@ -5,7 +5,12 @@ import { isSwitchboardError } from '../domain/errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { ingestInbound, type IngestDeps } from './ingest.ts';
 import { deliverOutbound, noteAbandoned, type OutboundDeps } from './outbound.ts';
-import { QUEUE_NAMES, type InboundJobData, type OutboundJobData } from './queues.ts';
+import {
+  INGESTED_JOB_DATA,
+  QUEUE_NAMES,
+  type InboundJobData,
+  type OutboundJobData,
+} from './queues.ts';
 import { ZodError } from 'zod';
 
 /**
@@ -78,7 +83,14 @@ export function startWorkers(options: {
     QUEUE_NAMES.inbound,
     (job) =>
       timed('inbound', metrics, job, () =>
-        steerRetries(() => ingestInbound(job.data.message, options.ingest)),
+        steerRetries(async () => {
+          // Stored by an earlier run whose data was already dropped: nothing left to do.
+          if (job.data.ingested === true) return 'duplicate';
+          const outcome = await ingestInbound(job.data.message, options.ingest);
+          // The message lives in MongoDB now (where erasure finds it): the job keeps its id only.
+          await job.updateData(INGESTED_JOB_DATA);
+          return outcome;
+        }),
       ),
     { ...common, concurrency: config.INGEST_CONCURRENCY },
   );

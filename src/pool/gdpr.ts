@@ -6,7 +6,7 @@
  * contact's lock, so a half-done erasure is finished by running it again. Reads that would scan
  * large collections (audit events, queued jobs) are bounded and say so when the bound was hit.
  */
-import type { Job, Queue } from 'bullmq';
+import type { Job, JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Types } from 'mongoose';
 import { SwitchboardError } from '../domain/errors.ts';
@@ -22,18 +22,25 @@ export const ERASED = '[erased]';
 export const CONTACT_SEARCH_LIMIT = 25;
 /** Most audit events one export or erasure looks through for the contact's identities. */
 export const GDPR_AUDIT_SCAN_MAX = 100_000;
-/** Most jobs per queue an erasure looks through. */
+/**
+ * Most completed jobs per queue an erasure looks through. Finished jobs keep ids, not personal
+ * data (an inbound job drops its message once stored; a desk job its text), so this window only
+ * matters for jobs finished before that was so.
+ */
 export const GDPR_JOB_SCAN_MAX = 10_000;
 
-/** Job states an erasure looks through: queued ones, and finished ones still holding data. */
-const JOB_STATES = ['waiting', 'prioritized', 'delayed', 'failed', 'completed'] as const;
+/**
+ * Job states that may still hold a message: every one of them is looked through, however many —
+ * unfinished jobs are the backlog, and failed ones are kept KEEP_FAILED_JOBS_DAYS at most.
+ */
+const HOLDING_STATES = ['waiting', 'prioritized', 'delayed', 'failed'] as const;
 
 /** Where erasure reaches beyond MongoDB. */
 export interface GdprDeps {
   models: PoolModels;
   locks: DocumentLocks;
   /** The pipeline's queues: jobs about the contact are removed. */
-  queues?: { inbound: Queue; outbound: Queue } | undefined;
+  queues?: { inbound: Queue; outbound: Queue; desk?: Queue | undefined } | undefined;
   /** Redis and QUEUE_PREFIX: the web chat's transcripts of the contact's conversations. */
   redis?: Redis | undefined;
   prefix?: string | undefined;
@@ -349,9 +356,14 @@ async function dropJobs(
   if (!queues) return { removed: 0, scanned: 0, truncated: false };
   const messageIds = new Set(fp.messages.map((m) => m._id));
   const strong = fp.identities.map((i) => i.value);
-  const refersToContact = (queue: 'inbound' | 'outbound', job: Job): boolean => {
+  const ticketIds = new Set(fp.tickets.map((t) => String(t._id)));
+  const refersToContact = (queue: 'inbound' | 'outbound' | 'desk', job: Job): boolean => {
     const data = job.data as Record<string, unknown> | undefined;
     if (queue === 'outbound') return messageIds.has(String(data?.['messageId']));
+    if (queue === 'desk') {
+      // Card, relay and button jobs name the ticket; an agent's reply names the customer, if at all.
+      return ticketIds.has(String(data?.['ticketId'])) || mentions(data, strong);
+    }
     const message = data?.['message'] as { channel?: unknown; channelMessageId?: unknown } | null;
     if (
       typeof message?.channel === 'string' &&
@@ -365,21 +377,32 @@ async function dropJobs(
   let scanned = 0;
   let truncated = false;
   const page = 500;
-  for (const name of ['inbound', 'outbound'] as const) {
-    const queue = queues[name];
+  const scan = async (
+    name: 'inbound' | 'outbound' | 'desk',
+    queue: Queue,
+    states: readonly JobType[],
+    max: number,
+  ): Promise<Job[]> => {
     const matches: Job[] = [];
-    let start = 0;
-    for (;;) {
-      const jobs = await queue.getJobs([...JOB_STATES], start, start + page - 1, true);
+    for (let start = 0; ; start += page) {
+      const jobs = await queue.getJobs([...states], start, start + page - 1, true);
       for (const job of jobs) if (job && refersToContact(name, job)) matches.push(job);
       scanned += jobs.length;
-      start += page;
       if (jobs.length < page) break;
-      if (start >= GDPR_JOB_SCAN_MAX) {
+      if (start + page >= max) {
         truncated = true;
         break;
       }
     }
+    return matches;
+  };
+  for (const name of ['inbound', 'outbound', 'desk'] as const) {
+    const queue = queues[name];
+    if (queue === undefined) continue;
+    const matches = [
+      ...(await scan(name, queue, HOLDING_STATES, Number.POSITIVE_INFINITY)),
+      ...(await scan(name, queue, ['completed'], GDPR_JOB_SCAN_MAX)),
+    ];
     // Removed after the scan, so the pages above do not shift under it.
     for (const job of matches) {
       try {

@@ -18,7 +18,7 @@ export const ContactParams = ObjectIdParams;
 
 export function contactsRouter(
   deps: AdminDeps,
-  queues?: { inbound: Queue; outbound: Queue },
+  queues?: { inbound: Queue; outbound: Queue; desk?: Queue | undefined },
 ): Router {
   const router = Router();
   const gdpr = requirePermission('contacts.gdpr');
