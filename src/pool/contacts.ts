@@ -45,24 +45,43 @@ export async function resolveContactId(
   // unset, and the retry takes the creating path again (every step of which is idempotent).
   if (known?.ready) return known.contactId;
   const contactId = known?.contactId ?? (await claimIdentity(models, key));
-  const identities = [input.identity, ...(input.otherIdentities ?? [])];
+  // Further identities are attached only while free: a taken one keeps its owner, and is not
+  // listed on this contact either (so exporting or erasing it never reaches the owner's data).
+  const owned: Identity[] = [input.identity];
+  for (const other of input.otherIdentities ?? []) {
+    if (await linkIfFree(models, identityKey(other), contactId)) owned.push(other);
+  }
   // By _id: if a crash came between linking the identity and creating the contact, the retry
   // still creates it; a duplicate means an earlier try (or a concurrent first message) did.
   await insertOnce(() =>
     models.Contact.create({
       _id: contactId,
       ...(input.name === undefined ? {} : { name: input.name }),
-      identities: identities.map((i) => ({ kind: i.kind, value: i.value })),
+      identities: owned.map((i) => ({ kind: i.kind, value: i.value })),
     }),
   );
-  // Further identities are attached only while free: a taken one keeps its owner.
-  for (const other of input.otherIdentities ?? []) {
-    await insertOnce(() =>
-      models.ContactIdentity.create({ _id: identityKey(other), contactId, ready: true }),
-    );
-  }
-  await models.ContactIdentity.updateOne({ _id: key }, { $set: { ready: true } });
+  await models.ContactIdentity.updateMany(
+    { _id: { $in: owned.map(identityKey) } },
+    { $set: { ready: true } },
+  );
   return contactId;
+}
+
+/** Links `id` to the contact unless another contact owns it; true when it is this contact's. */
+async function linkIfFree(
+  models: PoolModels,
+  id: string,
+  contactId: Types.ObjectId,
+): Promise<boolean> {
+  try {
+    await models.ContactIdentity.create({ _id: id, contactId });
+    return true;
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    // Ours already (a retried first message), or someone else's.
+    const existing = await models.ContactIdentity.findById(id).lean();
+    return existing !== null && String(existing.contactId) === String(contactId);
+  }
 }
 
 function isDuplicateKey(error: unknown): boolean {

@@ -140,7 +140,21 @@ async function footprint(models: PoolModels, id: Types.ObjectId): Promise<Contac
   const add = (kind: string, value: string) => {
     if (value && value !== ERASED) identities.set(`${kind}:${value}`, { kind, value });
   };
-  for (const c of [contact, ...merged]) for (const i of c.identities) add(i.kind, i.value);
+  // An identity listed on the contact counts only if no other contact owns it: an API caller can
+  // list any email or phone beside its customer, and export or erasure must not reach the real
+  // owner's link, jobs, rejections or opt-outs through it.
+  const listed = [contact, ...merged].flatMap((c) => c.identities);
+  const listedKeys = listed.map((i) => `${i.kind}:${i.value}`);
+  const owners = (await models.ContactIdentity.find({ _id: { $in: listedKeys } }).lean()) as Array<{
+    _id: string;
+    contactId: unknown;
+  }>;
+  const ownedElsewhere = new Set(
+    owners
+      .filter((o) => !contactIds.some((c) => String(c) === String(o.contactId)))
+      .map((o) => o._id),
+  );
+  for (const i of listed) if (!ownedElsewhere.has(`${i.kind}:${i.value}`)) add(i.kind, i.value);
   for (const link of links) {
     const colon = link._id.indexOf(':');
     if (colon > 0) add(link._id.slice(0, colon), link._id.slice(colon + 1));

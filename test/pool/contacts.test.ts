@@ -39,9 +39,10 @@ describe('pool/contacts', () => {
       expect(operations).toEqual([
         'contact_identities.findOne',
         'contact_identities.insertOne',
-        'contacts.insertOne',
+        // The further identity is linked before the contact lists it: only owned ones are listed.
         'contact_identities.insertOne',
-        'contact_identities.updateOne',
+        'contacts.insertOne',
+        'contact_identities.updateMany',
       ]);
       const contact = await pool.models.Contact.findById(id).lean();
       expect(contact).toMatchObject({ name: 'Ada', identities: [identity, phone] });
