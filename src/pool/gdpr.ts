@@ -309,7 +309,7 @@ export async function exportContact(models: PoolModels, id: Types.ObjectId) {
         .toArray(),
       models.ContactIdentity.find({ contactId: { $in: fp.contactIds } }).lean(),
       sms.SmsOptOut.find({ _id: { $in: fp.phones } }).lean(),
-      email.EmailRejection.find({ from: { $in: fp.emails } }).lean(),
+      email.EmailRejection.find(rejectionsOf(fp)).lean(),
       email.EmailThread.find({ _id: { $in: emailThreadKeys } }).lean(),
       models.Suggestion.find({ ticketId: { $in: fp.tickets.map((t) => t._id) } }).lean(),
     ]);
@@ -360,6 +360,20 @@ export interface ErasureCounts {
   jobsRemoved: number;
   jobsScanned: number;
   jobsTruncated: boolean;
+}
+
+/**
+ * Rejected mail that is about the contact: mail from them, and bounces that name them only in
+ * their detail (the failed recipient of our reply).
+ */
+function rejectionsOf(fp: ContactFootprint): Record<string, unknown> {
+  const escaped = fp.emails.map(escapeRegex);
+  return {
+    $or: [
+      { from: { $in: fp.emails } },
+      ...escaped.map((e) => ({ detail: { $regex: e, $options: 'i' } })),
+    ],
+  };
 }
 
 /** Removes the queued (and kept finished) jobs that hold the contact's identities or messages. */
@@ -521,7 +535,7 @@ export async function eraseContact(
     const optOuts = await eraseOptOuts({ connection: db, locks: deps.locks }, fp.phones);
     const emailThreadKeys = ticketsOf(fp, 'email').map((t) => t.threadKey);
     const emailRecords =
-      (await email.EmailRejection.deleteMany({ from: { $in: fp.emails } })).deletedCount +
+      (await email.EmailRejection.deleteMany(rejectionsOf(fp))).deletedCount +
       (await email.EmailThread.deleteMany({ _id: { $in: emailThreadKeys } })).deletedCount +
       (await email.EmailMessageId.deleteMany({ threadKey: { $in: emailThreadKeys } })).deletedCount;
 

@@ -17,6 +17,7 @@ import { PoolEmailStore } from '../../src/pool/email-store.ts';
 import { redisDocumentLocks } from '../../src/pool/locks.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
 import { newMessageId, PASSWORD, plainMail } from '../channels/email/mail-helpers.ts';
+import { API, makeAccount, signIn } from '../admin/support.ts';
 
 /** A bounce whose delivery-status part has `Final-Recipient:` and then `spaces` spaces. */
 function craftedBounce(spaces: number, messageId = newMessageId()): string {
@@ -167,5 +168,53 @@ describe('the mailbox after a crafted mail', () => {
     });
     // The bounce was recorded as automated mail, never answered.
     expect(answered.some((t) => t.includes('Final-Recipient'))).toBe(false);
+  }, 90_000);
+
+  it('erases a bounce that names the contact only in its detail', async () => {
+    const lmtp = nodemailer.createTransport({
+      host: dovecot.host,
+      port: dovecot.lmtpPort,
+      lmtp: true,
+      secure: false,
+      ignoreTLS: true,
+    });
+    const envelope = { from: 'sender@example.test', to: 'support@example.test' };
+    const customer = 'bounced.customer@example.test';
+    await lmtp.sendMail({
+      envelope,
+      raw: plainMail({ from: customer, to: 'support@example.test', subject: 'Hi', text: 'Hello.' })
+        .raw,
+    });
+    const bounceId = newMessageId();
+    await lmtp.sendMail({
+      envelope,
+      raw: plainMail({
+        from: 'mailer-daemon@mx.example.test',
+        to: 'support@example.test',
+        subject: 'Undelivered Mail Returned to Sender',
+        messageId: bounceId,
+        extra: { 'X-Failed-Recipients': customer },
+        text: `Final-Recipient: rfc822; ${customer}\nStatus: 5.1.1\n`,
+      }).raw,
+    });
+    lmtp.close();
+    const rejections = () =>
+      gateway.pool.models.Ticket.db.collection('email_rejections').find({}).toArray();
+    await waitFor(
+      async () => (await rejections()).some((r) => String(r['detail']).includes(customer)),
+      { timeoutMs: 30_000, what: 'the bounce recorded' },
+    );
+    const contact = await waitFor(
+      () => gateway.pool.models.ContactIdentity.findById(`email:${customer}`).lean(),
+      { what: 'the customer stored' },
+    );
+    await makeAccount(gateway, 'admin');
+    const admin = await signIn(gateway, 'admin@example.test');
+    const erased = await admin.agent
+      .post(`${API}/contacts/${String(contact.contactId)}/erase`)
+      .set('x-csrf-token', admin.csrf)
+      .send({});
+    expect(erased.status).toBe(200);
+    expect(JSON.stringify(await rejections())).not.toContain(customer);
   }, 90_000);
 });
