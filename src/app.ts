@@ -305,6 +305,7 @@ export async function createGateway(options: {
           knowledge,
           logger,
           queues: { inbound: queues.inbound, outbound: queues.outbound, desk: desk?.queue },
+          slack: desk,
           // The dashboard's forecast is the one dispatch makes: same settings.
           forecastSettings: dispatchConfig.settings.forecast,
         })),

@@ -2,6 +2,7 @@
  * The admin console: its REST API under /api/v1/admin (sessions, roles, CSRF; see
  * docs/admin-api.md) and the static console under /admin that uses only that API.
  */
+import type { GdprDeps } from '../pool/gdpr.ts';
 import type { ForecastSettings } from '../dispatch/config.ts';
 import express, { Router } from 'express';
 import type { Queue } from 'bullmq';
@@ -39,6 +40,8 @@ export async function createAdminConsole(options: {
   logger?: Logger | undefined;
   /** The pipeline's queues: a contact's erasure drops their jobs. */
   queues?: { inbound: Queue; outbound: Queue; desk?: Queue | undefined } | undefined;
+  /** The Slack desk: a contact's erasure deletes what the bot posted about their tickets. */
+  slack?: GdprDeps['slack'];
   /** Dispatch's forecast settings (DISPATCH_CONFIG_FILE), for the dashboard's forecast. */
   forecastSettings?: ForecastSettings | undefined;
 }): Promise<Array<{ path: string; router: Router }>> {
@@ -96,7 +99,7 @@ export async function createAdminConsole(options: {
   api.use(learningRouter(deps, curation));
   api.use(dashboardRouter(deps));
   api.use(auditRouter(deps));
-  api.use(contactsRouter(deps, options.queues));
+  api.use(contactsRouter(deps, options.queues, options.slack));
 
   return [
     { path: ADMIN_API_PATH, router: api },

@@ -13,6 +13,7 @@ import type { TicketPool } from '../pool/pool.ts';
 import { createSlackBolt } from './bolt.ts';
 import { runSlashCommand } from './commands.ts';
 import { SlackAgentGroups } from './enrolment.ts';
+import { eraseDeskTickets } from './erasure.ts';
 import { loadDeskConfig, type DeskConfig } from './config.ts';
 import type { DeskCallbacks } from './context.ts';
 import { DESK_QUEUE, deskJobId, type DeskJobData } from './jobs.ts';
@@ -54,6 +55,8 @@ export interface SlackDesk {
   router: Router | undefined;
   /** The desk's BullMQ queue (for the dashboard). */
   queue: Queue<DeskJobData>;
+  /** GDPR erasure: deletes what the bot posted in Slack about these tickets (see erasure.ts). */
+  eraseTickets(ticketIds: string[]): Promise<number>;
   /** Socket Mode: connects (api and all roles); HTTP mode: nothing to do. */
   startReceiver(): Promise<void>;
   /** IngestDeps.onEscalated: queue the ticket's card. */
@@ -105,6 +108,7 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
   });
   const connection = deps.pool.models.Ticket.db;
   const models = registerDeskModels(connection);
+  const posts = registerDeskPosts(connection);
   // The worker's client: no retries of its own, 429s are handed to the queue (Retry-After).
   const client = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
     ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
@@ -117,7 +121,7 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
     pool: deps.pool,
     locks: deps.locks,
     models,
-    posts: registerDeskPosts(connection),
+    posts,
     outbound: deps.outbound,
     client,
     groups: new SlackAgentGroups(client, config.SLACK_AGENT_USERGROUPS),
@@ -152,6 +156,7 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
     app: bolt.app,
     router: bolt.router,
     queue,
+    eraseTickets: (ticketIds) => eraseDeskTickets({ client, models, posts }, ticketIds),
     startReceiver: () => bolt.start(),
     async onEscalated(ticket) {
       const at = ticket.queuedAt ? ticket.queuedAt.getTime() : 0;

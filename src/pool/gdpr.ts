@@ -41,6 +41,11 @@ export interface GdprDeps {
   locks: DocumentLocks;
   /** The pipeline's queues: jobs about the contact are removed. */
   queues?: { inbound: Queue; outbound: Queue; desk?: Queue | undefined } | undefined;
+  /**
+   * The Slack desk: deletes what the bot posted about the tickets (cards, their relayed customer
+   * messages, offer DMs, supervisor alerts). Agents' own messages cannot be deleted by the bot.
+   */
+  slack?: { eraseTickets(ticketIds: string[]): Promise<number> } | undefined;
   /** Redis and QUEUE_PREFIX: the web chat's transcripts of the contact's conversations. */
   redis?: Redis | undefined;
   prefix?: string | undefined;
@@ -356,6 +361,8 @@ export interface ErasureCounts {
   smsSuppressed: number;
   emailRecords: number;
   suggestions: number;
+  /** Messages the Slack bot had posted about the tickets, deleted from Slack. */
+  slackMessages: number;
   auditEvents: number;
   jobsRemoved: number;
   jobsScanned: number;
@@ -540,6 +547,7 @@ export async function eraseContact(
       (await email.EmailMessageId.deleteMany({ threadKey: { $in: emailThreadKeys } })).deletedCount;
 
     const suggestions = await models.Suggestion.deleteMany({ ticketId: { $in: ticketIds } });
+    const slackMessages = (await deps.slack?.eraseTickets(ticketIds.map(String))) ?? 0;
 
     // Audit events keep who did what to which ticket; the person's details go.
     const audit = await auditEventsAbout(models, fp);
@@ -583,6 +591,7 @@ export async function eraseContact(
       smsSuppressed: optOuts.suppressed,
       emailRecords,
       suggestions: suggestions.deletedCount,
+      slackMessages,
       auditEvents,
       jobsRemoved: jobs.removed,
       jobsScanned: jobs.scanned,

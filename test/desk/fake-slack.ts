@@ -29,6 +29,8 @@ function decodeValue(value: string): unknown {
  * Retry-After, as Slack does (https://api.slack.com/apis/rate-limits).
  */
 export class FakeSlack {
+  /** The bot's messages Slack holds now (chat.postMessage adds, chat.delete removes). */
+  readonly posted: Array<{ channel: string; ts: string; threadTs?: string }> = [];
   /** Slack user groups and their members, as usergroups.users.list answers them. */
   readonly usergroups = new Map<string, Set<string>>();
   readonly calls: SlackCall[] = [];
@@ -105,7 +107,31 @@ export class FakeSlack {
         if (failure) return { ok: false, error: failure };
         this.seq += 1;
         const ts = `1700000${String(this.seq).padStart(3, '0')}.000100`;
+        this.posted.push({
+          channel: String(args['channel']),
+          ts,
+          ...(args['thread_ts'] ? { threadTs: String(args['thread_ts']) } : {}),
+        });
         return { ok: true, channel: args['channel'], ts, message: { ...args, ts } };
+      }
+      case 'chat.delete': {
+        const at = this.posted.findIndex(
+          (p) => p.channel === String(args['channel']) && p.ts === String(args['ts']),
+        );
+        if (at < 0) return { ok: false, error: 'message_not_found' };
+        this.posted.splice(at, 1);
+        return { ok: true, channel: args['channel'], ts: args['ts'] };
+      }
+      case 'conversations.replies': {
+        const channel = String(args['channel']);
+        const ts = String(args['ts']);
+        const thread = this.posted.filter(
+          (p) => p.channel === channel && (p.ts === ts || p.threadTs === ts),
+        );
+        return {
+          ok: true,
+          messages: thread.map((p) => ({ ts: p.ts, thread_ts: ts, bot_id: 'BBOT0001' })),
+        };
       }
       case 'chat.update':
         return { ok: true, channel: args['channel'], ts: args['ts'], text: args['text'] };

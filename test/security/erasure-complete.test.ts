@@ -79,6 +79,11 @@ describe('erasure', () => {
       what: 'the reply delivered',
     });
 
+    // A second message while the ticket waits: relayed into the card's thread by the bot.
+    await h.customerWrites(CONVERSATION, 'any news about the zanzibar-blue parcel?', NAME);
+    await waitFor(() => h.slack.posted.some((p) => p.threadTs === card.ts) || undefined, {
+      what: 'the relay in the card thread',
+    });
     const redis = new Redis(inject('redisUrl'));
     const prefix = h.gateway.config.QUEUE_PREFIX;
     // The scan sees the queues (the desk's reply job among them).
@@ -93,6 +98,9 @@ describe('erasure', () => {
       .set('x-csrf-token', admin.csrf)
       .send({});
     expect(erased.status).toBe(200);
+    // What the bot posted about the ticket is gone from Slack: the card and the relay.
+    expect(erased.body.counts.slackMessages).toBeGreaterThanOrEqual(2);
+    expect(h.slack.posted.filter((p) => p.ts === card.ts || p.threadTs === card.ts)).toEqual([]);
 
     const inRedis = await redisText(redis, prefix);
     const inMongo = await mongoText();

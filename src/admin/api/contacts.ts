@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { eraseContact, exportContact, searchContacts } from '../../pool/gdpr.ts';
+import { eraseContact, exportContact, searchContacts, type GdprDeps } from '../../pool/gdpr.ts';
 import { principalOf, requirePermission } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { ObjectIdParams, pathParams } from './params.ts';
@@ -19,6 +19,7 @@ export const ContactParams = ObjectIdParams;
 export function contactsRouter(
   deps: AdminDeps,
   queues?: { inbound: Queue; outbound: Queue; desk?: Queue | undefined },
+  slack?: GdprDeps['slack'],
 ): Router {
   const router = Router();
   const gdpr = requirePermission('contacts.gdpr');
@@ -42,6 +43,7 @@ export function contactsRouter(
         models: deps.models,
         locks: deps.locks,
         queues,
+        slack,
         redis: deps.redis,
         prefix: deps.config.QUEUE_PREFIX,
       },
