@@ -110,7 +110,7 @@ export class FakeSlack {
         this.posted.push({
           channel: String(args['channel']),
           ts,
-          ...(args['thread_ts'] ? { threadTs: String(args['thread_ts']) } : {}),
+          ...(args['thread_ts'] ? { threadTs: args['thread_ts'] as string } : {}),
         });
         return { ok: true, channel: args['channel'], ts, message: { ...args, ts } };
       }
