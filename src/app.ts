@@ -270,7 +270,13 @@ export async function createGateway(options: {
       channelLimits: [
         { path: API_MESSAGES_PATH, kind: 'api' },
         ...(sms ? [{ path: SMS_WEBHOOK_PATH, kind: 'webhook' as const }] : []),
-        ...(webchat ? [{ path: '/chat', kind: 'public' as const }] : []),
+        ...(webchat
+          ? [
+              { path: '/chat', kind: 'public' as const },
+              // Every Direct Line endpoint, per address, beside its own per-visitor limits.
+              { path: '/v3/directline', kind: 'public' as const },
+            ]
+          : []),
         ...(desk?.router
           ? [{ path: desk.config.SLACK_EVENTS_PATH, kind: 'webhook' as const }]
           : []),

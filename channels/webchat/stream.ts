@@ -33,8 +33,15 @@ function refuse(socket: Duplex, status: number, reason: string): void {
  * process appended it. Typing indicators pass through without a watermark. What the client sends
  * (Web Chat's empty keep-alive strings) is ignored.
  */
+/**
+ * Open streams one conversation may hold in a process: a visitor with a few tabs, not a client
+ * that opens sockets until the server runs out of them.
+ */
+export const MAX_STREAMS_PER_CONVERSATION = 4;
+
 export class DirectLineStream {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  private readonly open = new Map<string, number>();
   private readonly pinger: NodeJS.Timeout;
 
   constructor(
@@ -88,7 +95,18 @@ export class DirectLineStream {
       refuse(socket, status, error instanceof Error ? error.message : 'refused');
       return;
     }
+    const open = this.open.get(conversationId) ?? 0;
+    if (open >= MAX_STREAMS_PER_CONVERSATION) {
+      refuse(socket, 429, `at most ${MAX_STREAMS_PER_CONVERSATION} open streams per conversation`);
+      return;
+    }
+    this.open.set(conversationId, open + 1);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('close', () => {
+        const left = (this.open.get(conversationId) ?? 1) - 1;
+        if (left > 0) this.open.set(conversationId, left);
+        else this.open.delete(conversationId);
+      });
       this.wss.emit('connection', ws, req);
       void this.serve(ws, conversationId, watermark);
     });

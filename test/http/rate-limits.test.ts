@@ -236,6 +236,15 @@ describe('HTTP rate limits', () => {
     it('limits the web chat pages', async () => {
       await expectLimitPerAddress((ip) => http().get('/chat').set('x-forwarded-for', ip), 200);
     });
+
+    it('limits every Direct Line endpoint per address, not only starts and messages', async () => {
+      // A poll for a conversation that does not exist: answered (401) until the address is over.
+      await expectLimitPerAddress(
+        (ip) =>
+          http().get('/v3/directline/conversations/none/activities').set('x-forwarded-for', ip),
+        401,
+      );
+    });
   });
 
   describe('when one endpoint group is over its limit', () => {

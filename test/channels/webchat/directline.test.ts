@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createWebchatChannel } from '../../../channels/webchat/adapter.ts';
+import { MAX_STREAMS_PER_CONVERSATION } from '../../../channels/webchat/stream.ts';
 import { DirectLineTokens } from '../../../channels/webchat/verify.ts';
 import type { Gateway } from '../../../src/app.ts';
 import { SwitchboardError } from '../../../src/domain/errors.ts';
@@ -285,6 +286,24 @@ describe('web chat Direct Line', () => {
       } finally {
         await second.close();
       }
+    });
+
+    it('refuses more than a few open streams for one conversation', async () => {
+      const conversation = await started();
+      const open = [];
+      for (let i = 0; i < MAX_STREAMS_PER_CONVERSATION; i += 1)
+        open.push(await StreamReader.open(conversation.streamUrl));
+      await expect(StreamReader.open(conversation.streamUrl)).rejects.toThrow('refused with 429');
+      await open[0]?.close();
+      await waitFor(
+        () =>
+          StreamReader.open(conversation.streamUrl).then(
+            (reader) => (open.push(reader), true),
+            () => false,
+          ),
+        { what: 'a stream once one closed' },
+      );
+      for (const reader of open) await reader.close();
     });
 
     it('refuses a stream without a valid token for that conversation', async () => {
