@@ -80,6 +80,7 @@ function toApiIntegration(doc: IntegrationDoc | null): ApiIntegration | null {
         name: doc.name,
         callbackUrl: doc.callbackUrl ?? undefined,
         webhookSecret: doc.webhookSecret,
+        disabled: doc.disabled,
       }
     : null;
 }

@@ -2,6 +2,11 @@ import { Command, Option } from 'commander';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { TicketPool } from './pool/pool.ts';
+import {
+  listIntegrations,
+  rotateIntegrationKey,
+  setIntegrationDisabled,
+} from './pool/integrations.ts';
 import { resolveInfrastructure } from './runtime.ts';
 import { runServer } from './server.ts';
 import type { Role } from './app.ts';
@@ -66,6 +71,56 @@ integration
       await pool.close();
       await infrastructure.stop();
     }
+  });
+
+/** Runs `work` on the pool of the configured deployment, then disconnects. */
+async function withPool<T>(work: (pool: TicketPool) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const infrastructure = await resolveInfrastructure(config, { announce: false });
+  const pool = await TicketPool.connect(infrastructure.mongoUri, { dbName: config.MONGODB_DB });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.close();
+    await infrastructure.stop();
+  }
+}
+
+const by = `cli:${process.env['USER'] ?? 'unknown'}`;
+integration
+  .command('list')
+  .description('list integrations (ids, names, callback URLs, whether disabled)')
+  .action(async () => {
+    const list = await withPool((pool) => listIntegrations(pool.models));
+    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+  });
+for (const [name, disabled, what] of [
+  ['disable', true, 'refuse its key and send it nothing'],
+  ['enable', false, 'accept its key and send it callbacks again'],
+] as const) {
+  integration
+    .command(name)
+    .description(`${name} an integration: ${what}`)
+    .argument('<id>', 'the integration id (`integration list`)')
+    .action(async (id: string) => {
+      const view = await withPool((pool) =>
+        setIntegrationDisabled(pool.models, { id, disabled, by }),
+      );
+      process.stdout.write(
+        `${view.name} (${view.id}) is ${view.disabled ? 'disabled' : 'enabled'}\n`,
+      );
+    });
+}
+integration
+  .command('rotate')
+  .description('new API key and webhook secret for an integration; the old key stops at once')
+  .argument('<id>', 'the integration id (`integration list`)')
+  .action(async (id: string) => {
+    const rotated = await withPool((pool) => rotateIntegrationKey(pool.models, { id, by }));
+    process.stdout.write(
+      `${JSON.stringify({ id, apiKey: rotated.apiKey, webhookSecret: rotated.webhookSecret }, null, 2)}\n`,
+    );
+    process.stderr.write('Store the API key now: only its hash is kept.\n');
   });
 
 registerKbCommands(program);

@@ -4,6 +4,8 @@ export interface ApiIntegration {
   name: string;
   callbackUrl: string | undefined;
   webhookSecret: string;
+  /** Disabled by an admin: its key is refused and nothing is sent to it. */
+  disabled: boolean;
 }
 
 export interface IntegrationDirectory {

@@ -46,6 +46,12 @@ export async function sendToCallback(
       `integration ${integrationId} no longer exists`,
     );
   }
+  if (integration.disabled) {
+    throw new SwitchboardError(
+      'SB_ERR_DELIVERY_REJECTED',
+      `integration ${integration.name} is disabled: nothing is sent to it`,
+    );
+  }
   if (!integration.callbackUrl) {
     throw new SwitchboardError(
       'SB_ERR_DELIVERY_REJECTED',

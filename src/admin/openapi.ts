@@ -26,6 +26,7 @@ import {
   CreateTokenSchema,
   LoginSchema,
   TokenParams,
+  IntegrationParams,
   UpdateAccountSchema,
 } from './api/accounts.ts';
 import { AuditQuery } from './api/audit.ts';
@@ -95,6 +96,16 @@ const AccountView = z
     createdAt: Timestamp,
   })
   .meta({ id: 'Account' });
+
+const IntegrationView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    callbackUrl: z.string().nullable(),
+    disabled: z.boolean(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'Integration' });
 
 const TokenView = z
   .object({
@@ -489,6 +500,48 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     permission: 'accounts.manage',
     params: TokenParams,
     response: json(z.object({ status: z.literal('revoked') }), 'Revoked (again is fine).'),
+  },
+  {
+    method: 'get',
+    path: '/integrations',
+    tag: 'accounts',
+    summary: 'List API-channel integrations',
+    description: 'Ids, names, callback URLs and whether disabled; never keys or secrets.',
+    permission: 'accounts.manage',
+    response: json(z.object({ integrations: z.array(IntegrationView) }), 'Every integration.'),
+  },
+  {
+    method: 'post',
+    path: '/integrations/:id/disable',
+    tag: 'accounts',
+    summary: 'Disable an integration',
+    description: 'Its API key is refused (401) and its callbacks are not sent. Audited.',
+    permission: 'accounts.manage',
+    params: IntegrationParams,
+    response: json(z.object({ integration: IntegrationView }), 'The integration, disabled.'),
+  },
+  {
+    method: 'post',
+    path: '/integrations/:id/enable',
+    tag: 'accounts',
+    summary: 'Enable an integration again',
+    permission: 'accounts.manage',
+    params: IntegrationParams,
+    response: json(z.object({ integration: IntegrationView }), 'The integration, enabled.'),
+  },
+  {
+    method: 'post',
+    path: '/integrations/:id/rotate',
+    tag: 'accounts',
+    summary: 'Rotate an integration key',
+    description:
+      'A new API key and webhook secret, shown once; the old key stops working at once. Audited.',
+    permission: 'accounts.manage',
+    params: IntegrationParams,
+    response: json(
+      z.object({ integration: IntegrationView, apiKey: z.string(), webhookSecret: z.string() }),
+      'The new key and secret.',
+    ),
   },
   // Knowledge base
   {

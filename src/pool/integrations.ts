@@ -1,4 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SwitchboardError } from '../domain/errors.ts';
+import { recordAudit } from './audit.ts';
 import type { IntegrationDoc, PoolModels } from './models.ts';
 
 const KEY_PREFIX = 'sbk';
@@ -55,4 +57,79 @@ export async function findIntegrationById(
   id: string,
 ): Promise<IntegrationDoc | null> {
   return (await models.Integration.findById(id).lean()) as IntegrationDoc | null;
+}
+
+/** An integration as the admin API and CLI show it: never its key or webhook secret. */
+export interface IntegrationView {
+  id: string;
+  name: string;
+  callbackUrl: string | null;
+  disabled: boolean;
+  createdAt: Date;
+}
+
+export function toIntegrationView(doc: IntegrationDoc): IntegrationView {
+  return {
+    id: doc._id,
+    name: doc.name,
+    callbackUrl: doc.callbackUrl ?? null,
+    disabled: doc.disabled,
+    createdAt: doc.createdAt,
+  };
+}
+
+export async function listIntegrations(models: PoolModels): Promise<IntegrationView[]> {
+  const docs = (await models.Integration.find({})
+    .sort({ createdAt: 1 })
+    .lean()) as IntegrationDoc[];
+  return docs.map(toIntegrationView);
+}
+
+async function requireIntegration(models: PoolModels, id: string): Promise<IntegrationDoc> {
+  const doc = (await models.Integration.findById(id).lean()) as IntegrationDoc | null;
+  if (!doc) throw new SwitchboardError('SB_ERR_NOT_FOUND', `no integration ${id}`);
+  return doc;
+}
+
+/**
+ * Disables (or enables again) an integration: a disabled one's key is refused (401) and its
+ * callbacks are not sent (refused for good, recorded on the message). Audited.
+ */
+export async function setIntegrationDisabled(
+  models: PoolModels,
+  input: { id: string; disabled: boolean; by: string },
+): Promise<IntegrationView> {
+  const before = await requireIntegration(models, input.id);
+  await models.Integration.updateOne({ _id: input.id }, { $set: { disabled: input.disabled } });
+  await recordAudit(models, {
+    actor: input.by,
+    action: input.disabled ? 'integration.disable' : 'integration.enable',
+    subject: `integration:${input.id}`,
+    before: { disabled: before.disabled },
+    after: { disabled: input.disabled },
+  });
+  return toIntegrationView({ ...before, disabled: input.disabled });
+}
+
+/**
+ * A new API key (and webhook secret) for an integration; the old key stops working at once (no
+ * grace: a key is rotated because it may have leaked). The new key and secret are shown once.
+ */
+export async function rotateIntegrationKey(
+  models: PoolModels,
+  input: { id: string; by: string },
+): Promise<{ integration: IntegrationView; apiKey: string; webhookSecret: string }> {
+  const before = await requireIntegration(models, input.id);
+  const apiKey = `${KEY_PREFIX}_${input.id}_${randomBytes(32).toString('base64url')}`;
+  const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+  await models.Integration.updateOne(
+    { _id: input.id },
+    { $set: { keyHash: sha256(apiKey), webhookSecret } },
+  );
+  await recordAudit(models, {
+    actor: input.by,
+    action: 'integration.rotate',
+    subject: `integration:${input.id}`,
+  });
+  return { integration: toIntegrationView(before), apiKey, webhookSecret };
 }

@@ -2,6 +2,11 @@
  * Sign-in, the current principal, accounts and API tokens.
  */
 import { Router } from 'express';
+import {
+  listIntegrations,
+  rotateIntegrationKey,
+  setIntegrationDisabled,
+} from '../../pool/integrations.ts';
 import { clientAddressKey } from '../../http/rate-limit.ts';
 import { z } from 'zod';
 import { SwitchboardError } from '../../domain/errors.ts';
@@ -78,6 +83,9 @@ export const CreateTokenSchema = z
 
 /** `:email` of an account. */
 export const AccountParams = z.object({ email: z.string().trim().min(3).max(254) });
+
+/** `:id` of an API integration: the key id of `sbk_<id>_<secret>`. */
+export const IntegrationParams = z.object({ id: z.string().regex(/^[0-9a-f]{12}$/) });
 
 /** `:id` of an API token: the public part of `sbt_<id>_<secret>`. */
 export const TokenParams = z.object({ id: z.string().min(1).max(100) });
@@ -186,6 +194,28 @@ export function accountsRouter(deps: AdminDeps): Router {
     const body = CreateTokenSchema.parse(req.body);
     const created = await createApiToken(deps.models, { ...body, by: principalOf(res).actor });
     res.status(201).json({ token: created.token, ...created.view });
+  });
+
+  router.get('/integrations', manage, async (_req, res) => {
+    res.json({ integrations: await listIntegrations(deps.models) });
+  });
+  router.post('/integrations/:id/disable', manage, async (req, res) => {
+    const { id } = pathParams(IntegrationParams, req.params, 'integration');
+    const by = principalOf(res).actor;
+    res.json({
+      integration: await setIntegrationDisabled(deps.models, { id, disabled: true, by }),
+    });
+  });
+  router.post('/integrations/:id/enable', manage, async (req, res) => {
+    const { id } = pathParams(IntegrationParams, req.params, 'integration');
+    const by = principalOf(res).actor;
+    res.json({
+      integration: await setIntegrationDisabled(deps.models, { id, disabled: false, by }),
+    });
+  });
+  router.post('/integrations/:id/rotate', manage, async (req, res) => {
+    const { id } = pathParams(IntegrationParams, req.params, 'integration');
+    res.json(await rotateIntegrationKey(deps.models, { id, by: principalOf(res).actor }));
   });
 
   router.delete('/tokens/:id', manage, async (req, res) => {

@@ -29,6 +29,7 @@ function directoryFor(callbackUrl: string): IntegrationDirectory {
     name: 'shop',
     callbackUrl,
     webhookSecret: 'whsec_test',
+    disabled: false,
   };
   return {
     findById: () => Promise.resolve(integration),
