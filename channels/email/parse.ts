@@ -5,6 +5,12 @@ import type { Attachment } from '../../src/domain/message.ts';
 import type { RejectionReason } from './ports.ts';
 
 const MAX_TEXT = 100_000;
+/**
+ * The most time one mail's parse may take: past it the mail is recorded as unparseable (with this
+ * reason) and the mailbox moves on. Parsing is linear in the mail's size (capped by
+ * EMAIL_MAX_MESSAGE_BYTES), so a real mail takes milliseconds; this bounds the rest.
+ */
+export const PARSE_BUDGET_MS = 10_000;
 const MAX_HTML = 1_000_000;
 
 /** An attachment as parsed: metadata, the decoded bytes and their SHA-256. */
@@ -225,12 +231,22 @@ export function sanitizeEmailHtml(html: string): string {
  * Parses a raw RFC 5322 message with mailparser (charsets through iconv-lite: UTF-8, GBK/GB18030,
  * ISO-8859-x...). Throws only when mailparser itself gives up; the caller records that.
  */
-export async function parseEmail(source: Buffer): Promise<ParsedEmail> {
-  const mail = await simpleParser(source, {
-    skipImageLinks: true,
-    skipTextToHtml: true,
-    maxHtmlLengthToParse: 2_000_000,
+export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Promise<ParsedEmail> {
+  let timer: NodeJS.Timeout | undefined;
+  const overBudget = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`parsing took longer than its budget of ${budgetMs} ms`)),
+      budgetMs,
+    );
   });
+  const mail = await Promise.race([
+    simpleParser(source, {
+      skipImageLinks: true,
+      skipTextToHtml: true,
+      maxHtmlLengthToParse: 2_000_000,
+    }),
+    overBudget,
+  ]).finally(() => clearTimeout(timer));
   const from = firstAddress(mail.from);
   const messageIds = ids(mail.messageId);
   const messageId = messageIds[0];

@@ -86,6 +86,14 @@ describe('email parsing under hostile input', () => {
   });
 });
 
+describe('the parse budget', () => {
+  it('gives up on a mail that takes longer than its budget, saying so', async () => {
+    const large = Buffer.from(craftedBounce(4 * 1024 * 1024));
+    await expect(parseEmail(large, 1)).rejects.toThrow('longer than its budget of 1 ms');
+    // The poller records such a mail as unparseable with this reason and takes the next one.
+  });
+});
+
 describe('the mailbox after a crafted mail', () => {
   let dovecot: LocalDovecot;
   let gateway: Gateway;
