@@ -31,6 +31,24 @@ function segmenter(locale: string): Intl.Segmenter {
 }
 
 /**
+ * ICU's dictionary segmentation takes time superlinear in the length of one unbroken run of Han
+ * characters (42× the time for 8× the text): long runs are cut into pieces of this many code
+ * units first. A word split at a piece's edge costs a token; a hostile run cannot cost seconds.
+ */
+const HAN_CHUNK = 256;
+
+function* chunks(run: string): Generator<string> {
+  for (let start = 0; start < run.length;) {
+    let end = Math.min(run.length, start + HAN_CHUNK);
+    // Never between the halves of a surrogate pair (rare Han characters are outside the BMP).
+    const code = run.charCodeAt(end - 1);
+    if (end < run.length && code >= 0xd800 && code <= 0xdbff) end += 1;
+    yield run.slice(start, end);
+    start = end;
+  }
+}
+
+/**
  * Word tokens of an already normalized text. Runs of Han characters go through the word
  * segmenter (for any locale: a Chinese product name inside English text still splits sensibly).
  */
@@ -39,8 +57,10 @@ export function words(normalized: string): string[] {
   for (const match of normalized.matchAll(WORD)) {
     const token = match[0];
     if (hasHan(token)) {
-      for (const part of segmenter('zh').segment(token)) {
-        if (part.isWordLike === true) out.push(part.segment);
+      for (const chunk of chunks(token)) {
+        for (const part of segmenter('zh').segment(chunk)) {
+          if (part.isWordLike === true) out.push(part.segment);
+        }
       }
     } else {
       out.push(token);

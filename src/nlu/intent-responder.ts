@@ -33,6 +33,9 @@ export const DEFAULT_NEAR_MISS: NearMissSettings = {
   minModelScore: 0.1,
 };
 
+/** The most characters of a customer message the bot classifies and searches. */
+export const MAX_CLASSIFIED_CHARS = 2000;
+
 /** Reasons recorded on escalated tickets. */
 export const ESCALATION_REASONS = {
   requested: 'customer asked for a person',
@@ -61,7 +64,11 @@ export class IntentResponder implements Responder {
     // the model and the articles used below come from the same training.
     const { engine, knowledge } = this.runtime.current();
     if (engine === undefined) return this.fallback.respond(input);
-    const text = (input.message.newText ?? input.message.text).trim();
+    // A question is short: the bot reads the first MAX_CLASSIFIED_CHARS characters (an email can
+    // carry 100,000, and a long mail is for a person anyway), so one message costs bounded work.
+    const text = (input.message.newText ?? input.message.text)
+      .trim()
+      .slice(0, MAX_CLASSIFIED_CHARS);
     const hint =
       input.ticket.language !== undefined && engine.locales.includes(input.ticket.language)
         ? input.ticket.language
