@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { TicketPool } from './pool/pool.ts';
+import { withCliPool } from './cli-pool.ts';
 import {
   listIntegrations,
   rotateIntegrationKey,
@@ -73,25 +74,12 @@ integration
     }
   });
 
-/** Runs `work` on the pool of the configured deployment, then disconnects. */
-async function withPool<T>(work: (pool: TicketPool) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const infrastructure = await resolveInfrastructure(config, { announce: false });
-  const pool = await TicketPool.connect(infrastructure.mongoUri, { dbName: config.MONGODB_DB });
-  try {
-    return await work(pool);
-  } finally {
-    await pool.close();
-    await infrastructure.stop();
-  }
-}
-
 const by = `cli:${process.env['USER'] ?? 'unknown'}`;
 integration
   .command('list')
   .description('list integrations (ids, names, callback URLs, whether disabled)')
   .action(async () => {
-    const list = await withPool((pool) => listIntegrations(pool.models));
+    const list = await withCliPool((pool) => listIntegrations(pool.models));
     process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
   });
 for (const [name, disabled, what] of [
@@ -103,7 +91,7 @@ for (const [name, disabled, what] of [
     .description(`${name} an integration: ${what}`)
     .argument('<id>', 'the integration id (`integration list`)')
     .action(async (id: string) => {
-      const view = await withPool((pool) =>
+      const view = await withCliPool((pool) =>
         setIntegrationDisabled(pool.models, { id, disabled, by }),
       );
       process.stdout.write(
@@ -116,7 +104,7 @@ integration
   .description('new API key and webhook secret for an integration; the old key stops at once')
   .argument('<id>', 'the integration id (`integration list`)')
   .action(async (id: string) => {
-    const rotated = await withPool((pool) => rotateIntegrationKey(pool.models, { id, by }));
+    const rotated = await withCliPool((pool) => rotateIntegrationKey(pool.models, { id, by }));
     process.stdout.write(
       `${JSON.stringify({ id, apiKey: rotated.apiKey, webhookSecret: rotated.webhookSecret }, null, 2)}\n`,
     );

@@ -4,24 +4,10 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { loadConfig } from '../config.ts';
 import { enrolSlackAgent, unenrolSlackAgent } from '../pool/enrolment.ts';
-import { TicketPool } from '../pool/pool.ts';
-import { resolveInfrastructure } from '../runtime.ts';
+import { withCliPool } from '../cli-pool.ts';
 
 const SLACK_MEMBER_ID = /^[UW][A-Z0-9]{2,}$/;
-
-async function withPool<T>(work: (pool: TicketPool) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const infrastructure = await resolveInfrastructure(config, { announce: false });
-  const pool = await TicketPool.connect(infrastructure.mongoUri, { dbName: config.MONGODB_DB });
-  try {
-    return await work(pool);
-  } finally {
-    await pool.close();
-    await infrastructure.stop();
-  }
-}
 
 function memberId(raw: string): string {
   const id = raw.trim().toUpperCase();
@@ -50,7 +36,7 @@ export function registerAgentCommands(program: Command): void {
     )
     .action(async (raw: string, options: { name?: string; role: 'agent' | 'supervisor' }) => {
       const slackUserId = memberId(raw);
-      const enrolled = await withPool((pool) =>
+      const enrolled = await withCliPool((pool) =>
         enrolSlackAgent(pool.models, {
           slackUserId,
           displayName: options.name ?? slackUserId,
@@ -68,7 +54,9 @@ export function registerAgentCommands(program: Command): void {
     .argument('<slack-member-id>', "the member's id")
     .action(async (raw: string) => {
       const slackUserId = memberId(raw);
-      const found = await withPool((pool) => unenrolSlackAgent(pool.models, { slackUserId, by }));
+      const found = await withCliPool((pool) =>
+        unenrolSlackAgent(pool.models, { slackUserId, by }),
+      );
       process.stdout.write(
         found ? `unenrolled slack:${slackUserId}\n` : `no agent slack:${slackUserId}\n`,
       );

@@ -94,6 +94,17 @@ describe('the parse budget', () => {
   });
 });
 
+/** Delivers into the Dovecot over LMTP, as the email tests do. */
+function lmtpInto(dovecot: LocalDovecot) {
+  return nodemailer.createTransport({
+    host: dovecot.host,
+    port: dovecot.lmtpPort,
+    lmtp: true,
+    secure: false,
+    ignoreTLS: true,
+  });
+}
+
 describe('the mailbox after a crafted mail', () => {
   let dovecot: LocalDovecot;
   let gateway: Gateway;
@@ -153,13 +164,7 @@ describe('the mailbox after a crafted mail', () => {
   });
 
   it('records the 2 MB bounce and answers the customer mail behind it', async () => {
-    const lmtp = nodemailer.createTransport({
-      host: dovecot.host,
-      port: dovecot.lmtpPort,
-      lmtp: true,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const lmtp = lmtpInto(dovecot);
     const envelope = { from: 'sender@example.test', to: 'support@example.test' };
     await lmtp.sendMail({ envelope, raw: craftedBounce(2 * 1024 * 1024) });
     const next = plainMail({
@@ -179,13 +184,7 @@ describe('the mailbox after a crafted mail', () => {
   }, 90_000);
 
   it('erases a bounce that names the contact only in its detail', async () => {
-    const lmtp = nodemailer.createTransport({
-      host: dovecot.host,
-      port: dovecot.lmtpPort,
-      lmtp: true,
-      secure: false,
-      ignoreTLS: true,
-    });
+    const lmtp = lmtpInto(dovecot);
     const envelope = { from: 'sender@example.test', to: 'support@example.test' };
     const customer = 'bounced.customer@example.test';
     await lmtp.sendMail({
