@@ -78,6 +78,7 @@ function layout(frame: PageFrame, title: string, body: string, query = ''): stri
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · ${brand}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${HELP_PATH}/help.css">
 </head>
 <body>

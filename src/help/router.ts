@@ -11,7 +11,7 @@ import { helpStylesheet } from './style.ts';
 const HELP_CSP = [
   "default-src 'none'",
   "style-src 'self'",
-  "img-src 'self'",
+  "img-src 'self' data:",
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
@@ -20,6 +20,8 @@ const HELP_CSP = [
 /** Longest search query taken (longer ones are cut): a query is a few words. */
 const MAX_QUERY_LENGTH = 200;
 const MAX_RESULTS = 20;
+/** A search result is shown when it scores at least this share of the best one. */
+const MIN_SCORE_SHARE = 0.3;
 const ARTICLE_ID = /^[a-z0-9][a-z0-9-]{0,99}$/;
 
 export interface HelpCentreDeps {
@@ -73,12 +75,15 @@ export function helpCentreRouter(deps: HelpCentreDeps): Router {
     const shelf = await shelves.shelf(locale);
     const raw = req.query['q'];
     const query = (typeof raw === 'string' ? raw : '').trim().slice(0, MAX_QUERY_LENGTH);
+    const hits = query === '' ? [] : shelf.search.search(query, MAX_RESULTS).hits;
+    // The search is fuzzy and matches any word: far weaker hits than the best are noise here.
+    const best = hits[0]?.score ?? 0;
     const articles =
       query === ''
         ? shelf.byTitle
-        : shelf.search
-            .search(query, MAX_RESULTS)
-            .hits.map((hit) => shelf.articles.get(hit.id))
+        : hits
+            .filter((hit) => hit.score >= best * MIN_SCORE_SHARE)
+            .map((hit) => shelf.articles.get(hit.id))
             .filter((a): a is HelpArticle => a !== undefined);
     html(res, 200, indexPage(frameOf(locale), { query, articles }));
   });
