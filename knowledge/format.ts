@@ -3,7 +3,7 @@
  * targets kept as text), markdown as written, or HTML rendered with marked and then sanitized —
  * answers are edited by people and end up in customers' mail readers.
  */
-import { Lexer, marked } from 'marked';
+import { Marked } from 'marked';
 import type { Token, Tokens } from 'marked';
 import sanitizeHtml from 'sanitize-html';
 
@@ -48,9 +48,38 @@ const SANITIZE: sanitizeHtml.IOptions = {
   transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer' }) },
 };
 
+/** Full-width (CJK) punctuation: a sentence goes on right after a URL, with no space. */
+const FULL_WIDTH_PUNCTUATION =
+  /[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]/u;
+const BARE_URL = /^https?:\/\/[^\s<]+/;
+
+/**
+ * marked with GFM, whose bare-URL rule ends a URL only at whitespace or `<`: in Chinese text
+ * (`…/returns，登录（或输入订单号…`) the link swallowed the sentence. A bare URL here also ends at
+ * full-width punctuation; URLs without it are left to marked's own rule.
+ */
+const md = new Marked({
+  gfm: true,
+  tokenizer: {
+    url(src: string) {
+      const match = BARE_URL.exec(src)?.[0];
+      const cut = match?.search(FULL_WIDTH_PUNCTUATION) ?? -1;
+      if (match === undefined || cut <= 'https://'.length) return false;
+      const href = match.slice(0, cut);
+      return {
+        type: 'link',
+        raw: href,
+        text: href,
+        href,
+        tokens: [{ type: 'text', raw: href, text: href, escaped: false }],
+      };
+    },
+  },
+});
+
 /** Markdown rendered to HTML, with everything outside a small safe subset removed. */
 export function markdownToSafeHtml(markdown: string): string {
-  const html = marked.parse(markdown, { async: false, gfm: true });
+  const html = md.parse(markdown, { async: false });
   return sanitizeHtml(html, SANITIZE).trim();
 }
 
@@ -132,8 +161,8 @@ function block(token: Token, indent = ''): string {
 
 /** Markdown reduced to readable plain text: no markup, links as "label (url)", lists as "- ". */
 export function markdownToPlainText(markdown: string): string {
-  return new Lexer({ gfm: true })
-    .lex(markdown)
+  return md
+    .lexer(markdown)
     .map((t) => block(t))
     .filter((s) => s.trim().length > 0)
     .join('\n\n')
