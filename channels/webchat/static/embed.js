@@ -32,7 +32,28 @@
     color +
     ';color:#fff;cursor:pointer;z-index:2147483000;' +
     'box-shadow:0 4px 16px rgba(0,0,0,.3);font:600 26px/60px sans-serif;padding:0;';
-  button.textContent = '\u{1F4AC}';
+  // Inline SVG icons, not the 💬 emoji: a machine without an emoji font shows an empty box.
+  var SVG = 'http://www.w3.org/2000/svg';
+  function icon(d) {
+    var svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('width', '28');
+    svg.setAttribute('height', '28');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.style.cssText = 'display:block;margin:auto;';
+    var path = document.createElementNS(SVG, 'path');
+    path.setAttribute('fill', 'currentColor');
+    path.setAttribute('d', d);
+    svg.appendChild(path);
+    return svg;
+  }
+  var CHAT_ICON = 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z';
+  var CLOSE_ICON =
+    'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12 19 17.6 17.6 19 12 13.4 6.4 19 5 17.6 10.6 12 5 6.4z';
+  function showIcon(d) {
+    button.replaceChildren(icon(d));
+  }
+  showIcon(CHAT_ICON);
 
   button.addEventListener('click', function () {
     var open = panel.style.display === 'none';
@@ -40,7 +61,7 @@
     if (open && !panel.src) panel.src = origin + '/chat?embed=1';
     panel.style.display = open ? 'block' : 'none';
     button.setAttribute('aria-expanded', String(open));
-    button.textContent = open ? '\u00D7' : '\u{1F4AC}';
+    showIcon(open ? CLOSE_ICON : CHAT_ICON);
   });
 
   function attach() {

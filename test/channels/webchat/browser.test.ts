@@ -310,6 +310,9 @@ describe('the embeddable chat bubble', () => {
       await shop.goto(`http://127.0.0.1:${(site.address() as AddressInfo).port}/`);
       const bubble = shop.locator('[data-switchboard-chat="bubble"]');
       expect(await bubble.getAttribute('aria-label')).toBe('Chat with Acme Support');
+      // An inline SVG icon, not an emoji that needs a font the visitor may not have.
+      expect(await bubble.locator('svg path').count()).toBe(1);
+      expect((await bubble.textContent())?.trim()).toBe('');
       expect(await bubble.evaluate((b) => getComputedStyle(b).backgroundColor)).toBe(
         'rgb(194, 24, 91)',
       );
