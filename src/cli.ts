@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from './config.ts';
+import { checkConfiguration } from './config-check.ts';
 import { createLogger } from './logger.ts';
 import { TicketPool } from './pool/pool.ts';
 import { withCliPool } from './cli-pool.ts';
@@ -28,7 +29,8 @@ program
       .default('all'),
   )
   .action(async (options: { role: Role }) => {
-    const config = loadConfig();
+    // Every variable, the channels' too, before a single local server starts.
+    const config = checkConfiguration();
     await runServer({
       config,
       role: options.role,

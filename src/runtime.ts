@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from './config.ts';
-import { startLocalServices } from './local/local-services.ts';
+import { reapOrphans, startLocalServices } from './local/local-services.ts';
+import { ownIdentity } from './local/process-table.ts';
 import {
   clearLocalEndpoints,
   readLocalEndpoints,
@@ -29,6 +30,8 @@ export async function resolveInfrastructure(
   let redisUrl = config.REDIS_URL ?? shared?.redisUrl;
   if (mongoUri && redisUrl) return { mongoUri, redisUrl, stop: async () => {} };
   mkdirSync(dataDir, { recursive: true });
+  // No live start process serves this folder: what a killed one left behind is stopped first.
+  if (!shared) await reapOrphans(dataDir);
   options.log?.(
     `starting local ${[!mongoUri && 'MongoDB-compatible server', !redisUrl && 'Redis'].filter(Boolean).join(' and ')} in ${dataDir}`,
   );
@@ -44,7 +47,7 @@ export async function resolveInfrastructure(
   if (!mongoUri || !redisUrl) throw new Error('local services did not report their URLs');
   if (options.announce)
     writeLocalEndpoints(dataDir, {
-      pid: process.pid,
+      ...ownIdentity(),
       mongoUrl: local.mongoUrl,
       redisUrl: local.redisUrl,
     });

@@ -79,7 +79,7 @@ export async function startLocalDovecot(
     configFile,
     dovecotConfig({ dir, usersFile, imapPort, lmtpPort, mailUid, mailGid, root, me: me.username }),
   );
-  const proc = startManagedProcess({
+  const proc = await startManagedProcess({
     name: 'dovecot',
     command: dovecot,
     args: ['-F', '-c', configFile],

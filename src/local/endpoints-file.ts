@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isRunning } from './process-table.ts';
 
 /**
  * A running `switchboard start` that brought up local servers writes their URLs here, so other
@@ -8,6 +9,8 @@ import { join } from 'node:path';
  */
 export interface LocalEndpoints {
   pid: number;
+  /** The start process's start time: a pid reused after a crash is not taken for it. */
+  startTime?: string | undefined;
   mongoUrl?: string | undefined;
   redisUrl?: string | undefined;
 }
@@ -22,15 +25,19 @@ export function clearLocalEndpoints(dataDir: string): void {
   rmSync(join(dataDir, FILE), { force: true });
 }
 
-/** The endpoints of a live start process on this data folder, or undefined. */
+/**
+ * The endpoints of a live start process on this data folder, or undefined. The file of a start
+ * process that is gone (killed) is removed.
+ */
 export function readLocalEndpoints(dataDir: string): LocalEndpoints | undefined {
   const path = join(dataDir, FILE);
   if (!existsSync(path)) return undefined;
   try {
     const endpoints = JSON.parse(readFileSync(path, 'utf8')) as LocalEndpoints;
-    process.kill(endpoints.pid, 0);
-    return endpoints;
+    if (isRunning(endpoints)) return endpoints;
   } catch {
-    return undefined;
+    // unreadable: as stale as a dead owner's
   }
+  rmSync(path, { force: true });
+  return undefined;
 }

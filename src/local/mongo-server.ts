@@ -5,7 +5,7 @@ import { findFreePort } from './free-port.ts';
 import { startManagedProcess, type ManagedProcess } from './managed-process.ts';
 import { whichCommand } from './system-packages.ts';
 import { waitForPort } from './wait-for-port.ts';
-import { startLocalPostgres } from './postgres-server.ts';
+import { startLocalPostgres, type LocalPostgres } from './postgres-server.ts';
 
 /**
  * FerretDB's storage. PostgreSQL is the default: measured here, FerretDB 1.24's SQLite backend
@@ -33,8 +33,9 @@ export async function startLocalMongo(options: {
   port?: number;
 }): Promise<LocalMongo> {
   mkdirSync(options.dir, { recursive: true });
-  const port = options.port ?? (await findFreePort());
   const mongod = whichCommand('mongod');
+  // Built (once per machine) before anything starts, so a failed build leaves nothing running.
+  const ferretdb = mongod ? undefined : await ensureFerretDbBinary();
   const postgres =
     !mongod && options.backend === 'postgresql'
       ? await startLocalPostgres({
@@ -42,20 +43,38 @@ export async function startLocalMongo(options: {
           persistent: options.persistent,
         })
       : undefined;
+  try {
+    return await startServer({ ...options, mongod, ferretdb, postgres });
+  } catch (error) {
+    await postgres?.process.stop();
+    throw error;
+  }
+}
+
+/** The MongoDB-compatible server itself, once its storage (if any) runs. */
+async function startServer(options: {
+  dir: string;
+  port?: number;
+  mongod: string | undefined;
+  ferretdb: string | undefined;
+  postgres: LocalPostgres | undefined;
+}): Promise<LocalMongo> {
+  const { mongod, ferretdb, postgres } = options;
+  const port = options.port ?? (await findFreePort());
   const storage = postgres
     ? ['--handler=postgresql', `--postgresql-url=${postgres.url}`]
     : ['--handler=sqlite', `--sqlite-url=file:${options.dir}/`];
   const proc = mongod
-    ? startManagedProcess({
+    ? await startManagedProcess({
         name: 'mongod',
         command: mongod,
         args: ['--dbpath', options.dir, '--port', String(port), '--bind_ip', '127.0.0.1'],
         logFile: join(options.dir, 'mongod.log'),
         pidFile: join(options.dir, 'mongod.pid'),
       })
-    : startManagedProcess({
+    : await startManagedProcess({
         name: 'ferretdb',
-        command: await ensureFerretDbBinary(),
+        command: ferretdb ?? 'ferretdb',
         args: [
           ...storage,
           `--listen-addr=127.0.0.1:${port}`,
@@ -68,7 +87,12 @@ export async function startLocalMongo(options: {
         logFile: join(options.dir, 'ferretdb.log'),
         pidFile: join(options.dir, 'ferretdb.pid'),
       });
-  await waitForPort(port, { isAlive: () => proc.isAlive(), timeoutMs: 60_000 });
+  try {
+    await waitForPort(port, { isAlive: () => proc.isAlive(), timeoutMs: 60_000 });
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
   const server: ManagedProcess = postgres
     ? {
         name: 'ferretdb+postgres',

@@ -1,10 +1,25 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { installDebianPackage, isRoot } from './system-packages.ts';
 import { findFreePort } from './free-port.ts';
-import { startManagedProcess, type ManagedProcess } from './managed-process.ts';
-import { waitForPort } from './wait-for-port.ts';
+import { reapStale, startManagedProcess, type ManagedProcess } from './managed-process.ts';
+import { clearStalePostgresLocks } from './postgres-locks.ts';
+import { retryUntil, waitForPort } from './wait-for-port.ts';
+
+const run = promisify(execFile);
+
+/** How long PostgreSQL may take to accept sessions (crash recovery of a persistent folder). */
+const READY_TIMEOUT_MS = 60_000;
 
 export interface LocalPostgres {
   url: string;
@@ -65,6 +80,8 @@ export async function startLocalPostgres(options: {
     chownSync(options.dir, user.uid, user.gid);
   }
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    // An initdb that was interrupted leaves a folder no server can use and initdb refuses.
+    rmSync(dataDir, { recursive: true, force: true });
     execFileSync(
       join(bin, 'initdb'),
       [
@@ -83,13 +100,19 @@ export async function startLocalPostgres(options: {
       { stdio: ['ignore', 'ignore', 'inherit'], cwd: options.dir, ...(user ?? {}) },
     );
   }
+  // A PostgreSQL of a run that was killed may still hold the folder (reaped by its pid file), or
+  // have left its lock files behind.
+  const pidFile = join(options.dir, 'postgres.owner.pid');
+  const command = join(bin, 'postgres');
+  await reapStale({ pidFile, name: 'postgres', command, stopSignal: 'SIGINT' });
+  await clearStalePostgresLocks({ dataDir, socketDir: options.dir });
   const port = await findFreePort();
   const throwaway = options.persistent
     ? []
     : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
-  const proc = startManagedProcess({
+  const proc = await startManagedProcess({
     name: 'postgres',
-    command: join(bin, 'postgres'),
+    command,
     args: [
       '-D',
       dataDir,
@@ -102,14 +125,19 @@ export async function startLocalPostgres(options: {
       ...throwaway,
     ],
     logFile: join(options.dir, 'postgres.log'),
-    pidFile: join(options.dir, 'postgres.owner.pid'),
+    pidFile,
     ...(user ? { user } : {}),
     cwd: options.dir,
     // SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for clients to leave.
     stopSignal: 'SIGINT',
   });
-  await waitForPort(port, { isAlive: () => proc.isAlive(), timeoutMs: 60_000 });
-  indexFerretDbIds(bin, port, options.dir, user);
+  try {
+    await waitForPort(port, { isAlive: () => proc.isAlive(), timeoutMs: READY_TIMEOUT_MS });
+    await indexFerretDbIds({ bin, port, dir: options.dir, user, isAlive: () => proc.isAlive() });
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, process: proc };
 }
 
@@ -149,36 +177,37 @@ BEGIN
 END $do$;
 `;
 
-function indexFerretDbIds(
-  bin: string,
-  port: number,
-  dir: string,
-  user: { uid: number; gid: number } | undefined,
-): void {
-  // The port opens before the server accepts sessions (recovery of a persistent data folder).
-  execFileSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-t', '60'], {
-    stdio: 'ignore',
-  });
-  execFileSync(
-    join(bin, 'psql'),
-    [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-U',
-      'postgres',
-      '-d',
-      'postgres',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-q',
-    ],
-    {
-      input: FERRETDB_ID_INDEX_SQL,
-      stdio: ['pipe', 'ignore', 'inherit'],
-      cwd: dir,
-      ...(user ?? {}),
+/**
+ * The port opens before the server accepts sessions (while it recovers a persistent folder it
+ * answers "the database system is starting up", and pg_isready returns at once): both checks are
+ * retried until READY_TIMEOUT_MS.
+ */
+async function indexFerretDbIds(target: {
+  bin: string;
+  port: number;
+  dir: string;
+  user: { uid: number; gid: number } | undefined;
+  isAlive: () => boolean;
+}): Promise<void> {
+  const { bin, port, dir, user } = target;
+  const connection = ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'];
+  const waiting = { timeoutMs: READY_TIMEOUT_MS, isAlive: target.isAlive };
+  await retryUntil(
+    async () => {
+      await run(join(bin, 'pg_isready'), [...connection, '-d', 'postgres', '-t', '2']);
     },
+    { ...waiting, what: `PostgreSQL on 127.0.0.1:${port}` },
+  );
+  await retryUntil(
+    async () => {
+      const psql = run(
+        join(bin, 'psql'),
+        [...connection, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q'],
+        { cwd: dir, ...(user ?? {}) },
+      );
+      psql.child.stdin?.end(FERRETDB_ID_INDEX_SQL);
+      await psql;
+    },
+    { ...waiting, what: `FerretDB's id indexes in PostgreSQL on 127.0.0.1:${port}` },
   );
 }

@@ -30,7 +30,7 @@ export async function startLocalRedis(options: {
   const persistence = options.persistent
     ? ['--appendonly', 'yes', '--appendfsync', 'everysec']
     : ['--appendonly', 'no', '--save', ''];
-  const proc = startManagedProcess({
+  const proc = await startManagedProcess({
     name: 'redis',
     command,
     args: [
@@ -49,6 +49,11 @@ export async function startLocalRedis(options: {
     logFile: join(options.dir, 'redis.log'),
     pidFile: join(options.dir, 'redis.pid'),
   });
-  await waitForPort(port, { isAlive: () => proc.isAlive() });
+  try {
+    await waitForPort(port, { isAlive: () => proc.isAlive() });
+  } catch (error) {
+    await proc.stop();
+    throw error;
+  }
   return { url: `redis://127.0.0.1:${port}`, process: proc };
 }
