@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { describeCallback, startDevReceiver } from '../channels/api/dev-receiver.ts';
+import { registerDeliveryCommands } from './pipeline/deliveries-cli.ts';
 import { loadConfig } from './config.ts';
 import { checkConfiguration } from './config-check.ts';
 import { createLogger } from './logger.ts';
@@ -113,7 +117,51 @@ integration
     process.stderr.write('Store the API key now: only its hash is kept.\n');
   });
 
+program
+  .command('dev-receiver')
+  .description(
+    "print the API channel's callbacks on this machine, checking their signatures (needs the gateway started with API_CALLBACK_ALLOW_PRIVATE=true)",
+  )
+  .option('--port <port>', 'port to listen on', '4000')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--secret <webhookSecret>', "the integration's webhook secret")
+  .option(
+    '--integration-file <file>',
+    'or: a JSON file with its webhookSecret (what `integration create` printed)',
+  )
+  .action(
+    async (options: { port: string; host: string; secret?: string; integrationFile?: string }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+        throw new Error(`--port: not a port: ${options.port}`);
+      }
+      const secret = options.secret ?? readWebhookSecret(options.integrationFile);
+      const server = await startDevReceiver({
+        port,
+        host: options.host,
+        secret,
+        onCallback: (callback) => process.stdout.write(describeCallback(callback)),
+      });
+      process.stdout.write(
+        `listening on http://${options.host}:${port}; ${secret === undefined ? 'signatures NOT checked (give --secret)' : 'signatures checked'}; Ctrl-C stops\n`,
+      );
+      for (const signal of ['SIGINT', 'SIGTERM'] as const)
+        process.once(signal, () => server.close(() => process.exit(0)));
+    },
+  );
+
+/** The webhookSecret of an `integration create` output file, or undefined without a file. */
+function readWebhookSecret(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const parsed = z
+    .object({ webhookSecret: z.string().min(1) })
+    .safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`--integration-file: no webhookSecret in ${file}`);
+  return parsed.data.webhookSecret;
+}
+
 registerKbCommands(program);
+registerDeliveryCommands(program);
 registerAdminCommands(program);
 registerAgentCommands(program);
 

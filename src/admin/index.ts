@@ -17,6 +17,7 @@ import { accountsRouter, authRouter } from './api/accounts.ts';
 import { auditRouter } from './api/audit.ts';
 import { contactsRouter } from './api/contacts.ts';
 import { dashboardRouter } from './api/dashboard.ts';
+import { deliveriesRouter } from './api/deliveries.ts';
 import { knowledgeRouter } from './api/knowledge.ts';
 import { learningRouter } from './api/learning.ts';
 import { ticketsRouter } from './api/tickets.ts';
@@ -100,6 +101,7 @@ export async function createAdminConsole(options: {
   api.use(dashboardRouter(deps));
   api.use(auditRouter(deps));
   api.use(contactsRouter(deps, options.queues, options.slack));
+  api.use(deliveriesRouter(deps, options.queues?.outbound));
 
   return [
     { path: ADMIN_API_PATH, router: api },

@@ -31,6 +31,7 @@ import {
 } from './api/accounts.ts';
 import { AuditQuery } from './api/audit.ts';
 import { ContactParams, ContactSearchQuery } from './api/contacts.ts';
+import { DeliveryParams } from './api/deliveries.ts';
 import { ChartParams, RangeQuery } from './api/dashboard.ts';
 import {
   ArticleListQuery,
@@ -96,6 +97,19 @@ const AccountView = z
     createdAt: Timestamp,
   })
   .meta({ id: 'Account' });
+
+const FailedDeliveryView = z
+  .object({
+    messageId: z.string(),
+    ticketId: z.string(),
+    channel: z.string(),
+    authorKind: z.string(),
+    status: z.enum(['failed', 'pending', 'sending']),
+    error: z.string().nullable(),
+    attempts: z.number().int(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'FailedDelivery' });
 
 const IntegrationView = z
   .object({
@@ -380,6 +394,7 @@ const TAGS = {
   dashboard: 'Dashboard',
   audit: 'Audit log',
   contacts: 'Contacts (GDPR)',
+  deliveries: 'Failed deliveries',
   operator: 'Tickets API (operator)',
   attachments: 'Attachments API (operator)',
 } as const;
@@ -979,6 +994,29 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
       z.object({ erased: z.literal(true), counts: z.record(z.string(), z.unknown()) }),
       'What was erased, counted.',
     ),
+  },
+  // Failed deliveries
+  {
+    method: 'get',
+    path: '/deliveries/failed',
+    tag: 'deliveries',
+    summary: 'List failed deliveries',
+    description:
+      'Outbound messages that did not reach their customer and that nothing will try again: refused for good (`failed`), or left by a delivery job out of attempts. Newest first, at most 500; no message text.',
+    permission: 'deliveries.resend',
+    response: json(z.object({ deliveries: z.array(FailedDeliveryView) }), 'The failed deliveries.'),
+  },
+  {
+    method: 'post',
+    path: '/deliveries/:messageId/resend',
+    tag: 'deliveries',
+    summary: 'Send a failed delivery again',
+    description:
+      "Queues the message again with a full set of attempts, under the same message id (the API callback's `X-Switchboard-Delivery`). The id is percent-encoded in the path. 409 when it was sent or is still being delivered. Audited as `delivery.resend`.",
+    permission: 'deliveries.resend',
+    params: DeliveryParams,
+    response: json(z.object({ delivery: FailedDeliveryView }), 'Queued again.', 202),
+    also: [409],
   },
 ];
 

@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   'audit.read': ['admin'],
   /** Accounts and API tokens. */
   'accounts.manage': ['admin'],
+  /** List the outbound messages that failed to reach their customer, and send one again. */
+  'deliveries.resend': ['supervisor', 'admin'],
   /** Find a contact, export all their data, erase it (GDPR). */
   'contacts.gdpr': ['admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;

@@ -72,6 +72,8 @@ const ENDPOINTS: Array<
   ['get', '/contacts', 'contacts.gdpr'],
   ['get', '/contacts/:id/export', 'contacts.gdpr'],
   ['post', '/contacts/:id/erase', 'contacts.gdpr'],
+  ['get', '/deliveries/failed', 'deliveries.resend'],
+  ['post', '/deliveries/:messageId/resend', 'deliveries.resend'],
 ];
 
 let gateway: Gateway;
