@@ -51,12 +51,13 @@ const SANITIZE: sanitizeHtml.IOptions = {
 /** Full-width (CJK) punctuation: a sentence goes on right after a URL, with no space. */
 const FULL_WIDTH_PUNCTUATION =
   /[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]/u;
-const BARE_URL = /^https?:\/\/[^\s<]+/;
+const BARE_URL = /^(?:https?:\/\/|www\.)[^\s<]+/;
 
 /**
  * marked with GFM, whose bare-URL rule ends a URL only at whitespace or `<`: in Chinese text
- * (`…/returns，登录（或输入订单号…`) the link swallowed the sentence. A bare URL here also ends at
- * full-width punctuation; URLs without it are left to marked's own rule.
+ * (`…/returns，登录（或输入订单号…`) the link swallowed the sentence. A bare URL here (`http(s)://`
+ * or, as GFM links it, `www.`) also ends at full-width punctuation; URLs without it are left to
+ * marked's own rule.
  */
 const md = new Marked({
   gfm: true,
@@ -64,14 +65,16 @@ const md = new Marked({
     url(src: string) {
       const match = BARE_URL.exec(src)?.[0];
       const cut = match?.search(FULL_WIDTH_PUNCTUATION) ?? -1;
-      if (match === undefined || cut <= 'https://'.length) return false;
-      const href = match.slice(0, cut);
+      const scheme = match?.startsWith('www.') ? 'www.'.length : (match?.indexOf('//') ?? 0);
+      if (match === undefined || cut <= scheme + 2) return false;
+      const text = match.slice(0, cut);
+      const href = text.startsWith('www.') ? `http://${text}` : text;
       return {
         type: 'link',
-        raw: href,
-        text: href,
+        raw: text,
+        text,
         href,
-        tokens: [{ type: 'text', raw: href, text: href, escaped: false }],
+        tokens: [{ type: 'text', raw: text, text, escaped: false }],
       };
     },
   },

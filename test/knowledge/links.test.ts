@@ -19,6 +19,12 @@ describe('bare URLs in article answers', () => {
     expect(html).toContain('</a>，登录（或输入订单号）。');
   });
 
+  it('end there too when written without a scheme, as GFM links www. addresses', () => {
+    const html = markdownToSafeHtml('访问 www.example.com/returns，登录（或输入订单号）。');
+    expect(hrefs(html)).toEqual(['http://www.example.com/returns']);
+    expect(html).toContain('>www.example.com/returns</a>，登录（或输入订单号）。');
+  });
+
   it('link only the URL in every seed article, in both locales', () => {
     const articles = readArticleFolder(SEED_ARTICLES_DIR).articles;
     expect(new Set(articles.map((a) => a.locale))).toEqual(new Set(['en', 'zh']));
