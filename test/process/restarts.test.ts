@@ -52,9 +52,11 @@ function gatewayEnv(port: number, extra: Record<string, string> = {}): NodeJS.Pr
 }
 
 function startGateway(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  // Its own process group, as a shell gives a foreground job: Ctrl-C signals the whole group.
   const child = spawn(process.execPath, ['bin/switchboard.js', 'start'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -184,7 +186,9 @@ describe('switchboard start', () => {
         starts += 1;
         const servers = serversOf(child.pid ?? 0);
         seen.push(...servers);
-        child.kill(ending);
+        if (ending === 'SIGINT')
+          process.kill(-(child.pid ?? 0), 'SIGINT'); // Ctrl-C
+        else child.kill(ending);
         const [code] = await exited;
         if (ending === 'SIGKILL') {
           // The servers outlive a gateway killed outright: the next start must reap them.
@@ -193,6 +197,12 @@ describe('switchboard start', () => {
         }
         expect(code, `round ${round}: ${output()}`).toBe(0);
         expect(output()).toContain('"msg":"stopped"');
+        // A Ctrl-C reaches the gateway alone: Redis is stopped by it (SIGTERM), after the
+        // workers drained, never by the terminal's SIGINT; no store went away under them.
+        expect(readFileSync(join(dataDir, 'redis', 'redis.log'), 'utf8')).not.toContain(
+          'Received SIGINT',
+        );
+        expect(output(), `round ${round}`).not.toMatch(/ECONNREFUSED|Connection is closed/);
         expect(leftovers(seen), `round ${round}`).toEqual(NOTHING);
       }
       expect(starts).toBe(15);
