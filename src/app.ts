@@ -30,6 +30,7 @@ import { helpCentreRouter } from './help/router.ts';
 import { PoolWebchatFileStore } from './pool/webchat-store.ts';
 import type { Server } from 'node:http';
 import { createSlackDesk, type SlackDesk } from './desk/desk.ts';
+import { satisfactionHook } from './desk/satisfaction.ts';
 import { loadDispatchConfig } from './dispatch/config.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { silentNotifier, type DispatchNotifier } from './dispatch/ports.ts';
@@ -313,6 +314,7 @@ export async function createGateway(options: {
           logger,
           queues: { inbound: queues.inbound, outbound: queues.outbound, desk: desk?.queue },
           slack: desk,
+          activity: desk,
           // The dashboard's forecast is the one dispatch makes: same settings.
           forecastSettings: dispatchConfig.settings.forecast,
         })),
@@ -387,9 +389,10 @@ export async function createGateway(options: {
           ? {
               onEscalated: (ticket) => desk.onEscalated(ticket),
               onCustomerMessage: (ticket, message) => desk.onCustomerMessage(ticket, message),
-              beforeIngest: (message) => desk.beforeIngest(message),
             }
           : {}),
+        // A rating after a resolve is CSAT, whoever resolved (Slack, the console, the API).
+        beforeIngest: satisfactionHook({ pool, locks, outbound: workerQueues.outbound }),
       },
       outbound: {
         pool,

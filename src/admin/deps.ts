@@ -1,5 +1,8 @@
 import type { ForecastSettings } from '../dispatch/config.ts';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { TicketActivity } from '../domain/ports.ts';
+import type { OutboundJobData } from '../pipeline/queues.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { KnowledgeDeps } from '../nlu/publish.ts';
@@ -19,6 +22,10 @@ export interface AdminDeps {
   knowledge: KnowledgeDeps;
   bot: BotTester;
   logger?: Logger | undefined;
+  /** Where changes made here are told (the Slack desk); unset: nowhere else to tell. */
+  activity?: TicketActivity | undefined;
+  /** The outbound queue: the satisfaction question after a resolve here. */
+  outbound?: Queue<OutboundJobData> | undefined;
   /** Dispatch's forecast settings; the defaults when unset. */
   forecastSettings?: ForecastSettings | undefined;
 }

@@ -9,6 +9,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import type { TicketActivity } from '../domain/ports.ts';
 import type { KnowledgeDeps } from '../nlu/publish.ts';
 import type { TrainingJobData } from '../nlu/training-queue.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
@@ -43,6 +44,8 @@ export async function createAdminConsole(options: {
   queues?: { inbound: Queue; outbound: Queue; desk?: Queue | undefined } | undefined;
   /** The Slack desk: a contact's erasure deletes what the bot posted about their tickets. */
   slack?: GdprDeps['slack'];
+  /** Where ticket changes made in the console are told (the Slack desk). */
+  activity?: TicketActivity | undefined;
   /** Dispatch's forecast settings (DISPATCH_CONFIG_FILE), for the dashboard's forecast. */
   forecastSettings?: ForecastSettings | undefined;
 }): Promise<Array<{ path: string; router: Router }>> {
@@ -63,6 +66,8 @@ export async function createAdminConsole(options: {
     bot,
     logger: options.logger,
     forecastSettings: options.forecastSettings,
+    activity: options.activity,
+    outbound: options.queues?.outbound,
   };
   const curation = new KnowledgeCuration(options.knowledge, options.locks);
   const limiter = new LoginLimiter(options.redis, config.QUEUE_PREFIX, {

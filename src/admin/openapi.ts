@@ -52,11 +52,13 @@ import {
 } from './api/learning.ts';
 import {
   AssignSchema,
+  NoteSchema,
   ResolveSchema,
   TagsSchema,
   TicketParams,
   TicketSearchQuery,
 } from './api/tickets.ts';
+import { NOTE_SOURCES } from '../pool/notes.ts';
 import { ADMIN_API_PATH } from './index.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
 
@@ -222,6 +224,16 @@ const StoredTicket = z
   .meta({ id: 'Ticket' });
 
 const TicketResult = z.object({ ticket: StoredTicket });
+
+/** An internal note as the ticket view shows it. */
+const Note = z.object({
+  id: z.string(),
+  at: Timestamp.nullable(),
+  authorName: z.string(),
+  source: z.enum(NOTE_SOURCES),
+  text: z.string(),
+  notSentBecause: z.string().nullable(),
+});
 
 const Suggestion = z
   .object({
@@ -746,6 +758,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
         assignee: z
           .object({ id: z.string(), displayName: z.string(), identity: z.string() })
           .nullable(),
+        notes: z.array(Note),
         transcript: z.array(
           z.looseObject({
             id: z.string(),
@@ -792,13 +805,30 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     path: '/tickets/:id/resolve',
     tag: 'tickets',
     summary: 'Resolve a ticket',
-    description: 'Resolving a resolved ticket is 409.',
     permission: 'tickets.write',
     params: TicketParams,
     body: ResolveSchema,
     bodyOptional: true,
+    description:
+      'Resolving a resolved ticket is 409. The customer is asked for a rating once per resolution, and the Slack card is updated.',
     response: json(TicketResult, 'The resolved ticket.'),
     also: [409],
+  },
+  {
+    method: 'post',
+    path: '/tickets/:id/notes',
+    tag: 'tickets',
+    summary: 'Add an internal note',
+    description:
+      'Stored on the ticket, never sent to the customer, and posted into the Slack card thread.',
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: NoteSchema,
+    response: json(
+      z.object({ note: Note.omit({ source: true, notSentBecause: true }) }),
+      'The note.',
+      201,
+    ),
   },
   {
     method: 'get',

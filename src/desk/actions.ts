@@ -12,12 +12,12 @@ function isInvalidTransition(error: unknown): boolean {
   return isSwitchboardError(error) && error.code === 'SB_ERR_INVALID_TRANSITION';
 }
 
-function holds(ticket: TicketDoc | null, agent: AgentDoc): boolean {
+export function holds(ticket: TicketDoc | null, agent: AgentDoc): boolean {
   return ticket?.status === 'assigned' && String(ticket.assigneeId) === String(agent._id);
 }
 
 /** Why a button did nothing, for the clicking agent. */
-async function whyNot(
+export async function whyNot(
   tools: DeskTools,
   ticket: TicketDoc | null,
   what: 'take' | 'resolve' | 'release' | 'escalate',
@@ -47,41 +47,60 @@ export async function take(
   user: SlackUserRef,
   channel: string,
 ): Promise<string> {
-  const { pool } = tools.deps;
   const agent = await tools.agentFor(user);
-  const before = await pool.getTicket(ticketId);
-  if (!before || (before.status !== 'queued' && !holds(before, agent))) {
-    await tools.tell(channel, user.id, await whyNot(tools, before, 'take'));
-    return 'lost';
-  }
-  const slot = await pool.reserveAgentSlot(agent._id, ticketId);
-  if (slot === 'at-capacity') {
+  const outcome = await claim(tools, ticketId, agent, `slack:${user.id}`, 'taken in Slack');
+  if (outcome.result === 'at-capacity') {
     await tools.tell(
       channel,
       user.id,
-      `You are at capacity (${agent.capacity} open tickets): resolve or release one before taking ticket #${before.number}.`,
+      `You are at capacity (${agent.capacity} open tickets): resolve or release one before taking ticket #${outcome.ticket?.number}.`,
     );
     return 'at-capacity';
   }
+  if (outcome.result === 'lost') {
+    await tools.tell(channel, user.id, await whyNot(tools, outcome.ticket, 'take'));
+    return 'lost';
+  }
+  await tools.syncCard(ticketId);
+  return 'taken';
+}
+
+/**
+ * Assigns a waiting ticket to the agent: one of their slots first (refused at capacity), then the
+ * transition conditional on `queued`, so of several agents at once exactly one wins and the others
+ * keep no slot. A ticket the agent already holds counts as taken (a retried job). `ticket` is the
+ * ticket as last read, for the caller's explanation.
+ */
+export async function claim(
+  tools: DeskTools,
+  ticketId: string,
+  agent: AgentDoc,
+  by: string,
+  reason: string,
+): Promise<{ result: 'taken' | 'at-capacity' | 'lost'; ticket: TicketDoc | null }> {
+  const { pool } = tools.deps;
+  const before = await pool.getTicket(ticketId);
+  if (!before || (before.status !== 'queued' && !holds(before, agent))) {
+    return { result: 'lost', ticket: before };
+  }
+  const slot = await pool.reserveAgentSlot(agent._id, ticketId);
+  if (slot === 'at-capacity') return { result: 'at-capacity', ticket: before };
   try {
-    await pool.transition(ticketId, 'assigned', {
-      by: `slack:${user.id}`,
-      reason: 'taken in Slack',
+    const ticket = await pool.transition(ticketId, 'assigned', {
+      by,
+      reason,
       expectedFrom: 'queued',
       set: { assigneeId: agent._id },
     });
+    return { result: 'taken', ticket };
   } catch (error) {
     if (!isInvalidTransition(error)) throw error;
     const ticket = await pool.getTicket(ticketId);
     // A retry of this very job, after it won: only the card update may be left to do.
-    if (!holds(ticket, agent)) {
-      await pool.releaseAgentSlot(agent._id, ticketId);
-      await tools.tell(channel, user.id, await whyNot(tools, ticket, 'take'));
-      return 'lost';
-    }
+    if (holds(ticket, agent)) return { result: 'taken', ticket };
+    await pool.releaseAgentSlot(agent._id, ticketId);
+    return { result: 'lost', ticket };
   }
-  await tools.syncCard(ticketId);
-  return 'taken';
 }
 
 /** Resolve: closes the loop, frees the assignee's slot and asks the customer how we did. */

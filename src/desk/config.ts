@@ -39,6 +39,12 @@ export const DeskConfigSchema = z
       .pipe(z.array(z.string().regex(/^S[A-Z0-9]{2,}$/, 'user group ids such as S0123ABCD'))),
     /** Agent thread replies starting with this stay internal notes and are never sent. */
     DESK_NOTE_PREFIX: z.string().min(1).max(10).default('//'),
+    /**
+     * Whose thread reply reaches the customer. `take-if-free`: the assignee's, and a reply on a
+     * waiting ticket takes it for its author; `assignee-only`: only the assignee's. Any other
+     * reply is kept as a note and its author told why.
+     */
+    DESK_THREAD_REPLY: z.enum(['take-if-free', 'assignee-only']).default('take-if-free'),
     /** Path Slack posts events, interactions and slash commands to. */
     SLACK_EVENTS_PATH: z.string().startsWith('/').default('/slack/events'),
     /**

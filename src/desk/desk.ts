@@ -4,7 +4,7 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { InboundMessage } from '../domain/message.ts';
+import type { TicketChange } from '../domain/ports.ts';
 import type { OutboundJobData } from '../pipeline/queues.ts';
 import { registerDeskModels } from '../pool/desk-models.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
@@ -20,7 +20,6 @@ import { DESK_QUEUE, deskJobId, type DeskJobData } from './jobs.ts';
 import { registerDeskListeners } from './listeners.ts';
 import { digest } from './notices.ts';
 import { registerDeskPosts } from './posts.ts';
-import { satisfactionHook } from './satisfaction.ts';
 import { DeskService } from './service.ts';
 import { slackLogger } from './slack-logger.ts';
 import { startDeskWorker } from './worker.ts';
@@ -63,14 +62,14 @@ export interface SlackDesk {
   onEscalated(ticket: TicketDoc): Promise<void>;
   /** IngestDeps.onCustomerMessage: queue the message into the card's thread. */
   onCustomerMessage(ticket: TicketDoc, message: MessageDoc): Promise<void>;
-  /** IngestDeps.beforeIngest: a rating after Resolve is stored as CSAT, not as a new question. */
-  beforeIngest(message: InboundMessage): Promise<'consumed' | 'continue'>;
   /** Is this Slack conversation the desk's (agents or supervisors channel, a card thread, an agent)? */
   isDeskConversation(where: {
     channel: string;
     threadTs?: string | undefined;
     user: string;
   }): Promise<boolean>;
+  /** A change made in the console: the card, the new assignee and the thread are told. */
+  changed(change: TicketChange): Promise<void>;
   /** Dispatch: post to the supervisors channel, once per ticket and reason. */
   alertSupervisors(ticket: TicketRef, reason: string): Promise<void>;
   /** Dispatch: a DM to the agent's Slack user, once per key. */
@@ -171,11 +170,6 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
         deskJobId('relay', String(message._id)),
       );
     },
-    beforeIngest: satisfactionHook({
-      pool: deps.pool,
-      locks: deps.locks,
-      outbound: deps.outbound,
-    }),
     async isDeskConversation({ channel, threadTs, user }) {
       if (deskChannels.has(channel)) return true;
       if (threadTs && (await models.DeskThread.exists({ _id: `${channel}.${threadTs}` })))
@@ -184,6 +178,18 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
       return (
         channel.startsWith('D') &&
         (await models.DeskAgentLink.exists({ _id: `slack:${user}` })) !== null
+      );
+    },
+    async changed(change) {
+      await enqueue(
+        { kind: 'changed', change: { ...change, at: change.at.toISOString() } },
+        deskJobId(
+          'changed',
+          change.ticketId,
+          change.kind,
+          String(change.at.getTime()),
+          change.kind === 'note' ? change.noteId : '',
+        ),
       );
     },
     async alertSupervisors(ticket, reason) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TicketChange } from '../domain/ports.ts';
 
 /** The desk queue's name (prefixed by QUEUE_PREFIX like every other queue). */
 export const DESK_QUEUE = 'desk';
@@ -8,6 +9,13 @@ export interface SlackUserRef {
   /** The name Slack sent with the request, if any; otherwise users.info is asked once. */
   name?: string | undefined;
 }
+
+/** A TicketChange as a job carries it (its time as ISO text). */
+export type ChangeJobData = TicketChange extends infer C
+  ? C extends TicketChange
+    ? Omit<C, 'at'> & { at: string }
+    : never
+  : never;
 
 /** Work the desk does in its queue, never in the HTTP request (Slack wants an answer in 3 s). */
 export type DeskJobData =
@@ -27,6 +35,8 @@ export type DeskJobData =
   | { kind: 'notify'; agentId: string; text: string; key: string }
   | { kind: 'offer'; ticketId: string; agentId: string; expiresAt: string }
   | { kind: 'withdraw'; ticketId: string; agentId: string }
+  /** A change made in the console: the card, the new assignee, the thread are told. */
+  | { kind: 'changed'; change: ChangeJobData }
   /** An agent wrote in a card's thread. */
   | { kind: 'reply'; channel: string; threadTs: string; ts: string; user: string; text: string };
 

@@ -1,5 +1,3 @@
-import { mrkdwnToPlain } from '../../channels/slack/mrkdwn.ts';
-import { sendAgentReply } from '../pipeline/replies.ts';
 import { recordAudit } from '../pool/audit.ts';
 import type { AgentDoc } from '../pool/models.ts';
 import { escalate, release, resolve, take } from './actions.ts';
@@ -10,6 +8,8 @@ import { NOT_ENROLLED_TEXT, NotEnrolledError, isNotEnrolled } from './enrolment.
 import { alertSupervisors, notifyAgent, offerTicket, withdrawOffer } from './notices.ts';
 import { steerRateLimit } from './rate-limit.ts';
 import { readCardView } from './view.ts';
+import { replyInThread } from './replies.ts';
+import { applyChange } from './changes.ts';
 
 export type { DeskServiceDeps } from './context.ts';
 
@@ -69,7 +69,9 @@ export class DeskService implements DeskTools {
         case 'escalate':
           return await escalate(this, job.ticketId, job.user, job.channel);
         case 'reply':
-          return await this.reply(job);
+          return await replyInThread(this, job);
+        case 'changed':
+          return await applyChange(this, job.change);
         case 'alert':
           return await alertSupervisors(this, job.ticketId, job.reason);
         case 'notify':
@@ -144,31 +146,6 @@ export class DeskService implements DeskTools {
       unfurl_links: false,
     });
     return 'relayed';
-  }
-
-  /** An agent's message in a card's thread: relayed to the customer, unless it is a note. */
-  async reply(job: Extract<DeskJobData, { kind: 'reply' }>): Promise<string> {
-    const thread = await this.deps.models.DeskThread.findById(
-      `${job.channel}.${job.threadTs}`,
-    ).lean();
-    if (!thread) return 'not-a-card-thread';
-    // Only agents answer or note; anyone else in the channel is refused (NotEnrolledError).
-    const agent = await this.agentFor({ id: job.user });
-    if (job.text.trimStart().startsWith(this.deps.config.DESK_NOTE_PREFIX)) return 'note';
-    if (!job.text.trim()) return 'empty';
-    await sendAgentReply(
-      { pool: this.deps.pool, outbound: this.deps.outbound },
-      {
-        ticketId: thread.ticketId,
-        // The Slack message ts (unique per channel): a retried event or job sends nothing twice.
-        key: `slack.${job.channel}.${job.ts}`,
-        agentId: String(agent._id),
-        agentName: agent.displayName,
-        // Slack sends mrkdwn (&amp; entities, <url|label> links): the customer gets plain text.
-        text: mrkdwnToPlain(job.text),
-      },
-    );
-    return 'sent';
   }
 
   /**

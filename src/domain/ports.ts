@@ -89,3 +89,24 @@ export type ResponderDecision =
 export interface Responder {
   respond(input: ResponderInput): Promise<ResponderDecision>;
 }
+
+/**
+ * A change made to a ticket outside Slack (the console, the admin API), told to the places that
+ * show it: the desk updates the Slack card, tells a new assignee, posts a note into the thread.
+ * `by` is the person as colleagues read it; `at` makes each change its own event (a second
+ * resolve after a reopen is told again).
+ */
+export type TicketChange =
+  | { kind: 'assigned'; ticketId: string; agentId: string; by: string; at: Date }
+  | {
+      kind: 'resolved' | 'reopened' | 'released' | 'priority' | 'taken';
+      ticketId: string;
+      by: string;
+      at: Date;
+    }
+  | { kind: 'note'; ticketId: string; noteId: string; by: string; at: Date };
+
+/** Where ticket changes are told (the Slack desk when configured; nothing otherwise). */
+export interface TicketActivity {
+  changed(change: TicketChange): Promise<void>;
+}

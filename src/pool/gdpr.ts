@@ -294,30 +294,39 @@ export async function exportContact(models: PoolModels, id: Types.ObjectId) {
   const sms = registerSmsModels(db);
   const messageIds = fp.messages.map((m) => m._id);
   const emailThreadKeys = ticketsOf(fp, 'email').map((t) => t.threadKey);
-  const [attachments, webchatFiles, identityLinks, optOuts, rejections, threads, suggestions] =
-    await Promise.all([
-      db
-        .collection('attachments')
-        .find({ messageKey: { $in: messageIds } }, { projection: { content: 0 } })
-        .toArray(),
-      db
-        .collection<{ _id: string }>('webchat_files')
-        .find(
-          {
-            $or: [
-              { _id: { $in: webchatFileIds(fp.messages) } },
-              { conversationId: { $in: webchatConversations(fp) } },
-            ],
-          },
-          { projection: { data: 0 } },
-        )
-        .toArray(),
-      models.ContactIdentity.find({ contactId: { $in: fp.contactIds } }).lean(),
-      sms.SmsOptOut.find({ _id: { $in: fp.phones } }).lean(),
-      email.EmailRejection.find(rejectionsOf(fp)).lean(),
-      email.EmailThread.find({ _id: { $in: emailThreadKeys } }).lean(),
-      models.Suggestion.find({ ticketId: { $in: fp.tickets.map((t) => t._id) } }).lean(),
-    ]);
+  const [
+    attachments,
+    webchatFiles,
+    identityLinks,
+    optOuts,
+    rejections,
+    threads,
+    suggestions,
+    notes,
+  ] = await Promise.all([
+    db
+      .collection('attachments')
+      .find({ messageKey: { $in: messageIds } }, { projection: { content: 0 } })
+      .toArray(),
+    db
+      .collection<{ _id: string }>('webchat_files')
+      .find(
+        {
+          $or: [
+            { _id: { $in: webchatFileIds(fp.messages) } },
+            { conversationId: { $in: webchatConversations(fp) } },
+          ],
+        },
+        { projection: { data: 0 } },
+      )
+      .toArray(),
+    models.ContactIdentity.find({ contactId: { $in: fp.contactIds } }).lean(),
+    sms.SmsOptOut.find({ _id: { $in: fp.phones } }).lean(),
+    email.EmailRejection.find(rejectionsOf(fp)).lean(),
+    email.EmailThread.find({ _id: { $in: emailThreadKeys } }).lean(),
+    models.Suggestion.find({ ticketId: { $in: fp.tickets.map((t) => t._id) } }).lean(),
+    models.TicketNote.find({ ticketId: { $in: fp.tickets.map((t) => t._id) } }).lean(),
+  ]);
   const audit = await auditEventsAbout(models, fp);
   return {
     exportedAt: new Date(),
@@ -342,6 +351,8 @@ export async function exportContact(models: PoolModels, id: Types.ObjectId) {
     smsOptOuts: optOuts,
     email: { threads, rejections },
     suggestions,
+    /** Agents' internal notes on the tickets (they are about the person too). */
+    notes,
     auditEvents: audit.events,
     auditTruncated: audit.truncated,
   };
@@ -361,6 +372,8 @@ export interface ErasureCounts {
   smsSuppressed: number;
   emailRecords: number;
   suggestions: number;
+  /** Agents' internal notes on the tickets, their text erased. */
+  notes: number;
   /** Messages the Slack bot had posted about the tickets, deleted from Slack. */
   slackMessages: number;
   auditEvents: number;
@@ -547,6 +560,11 @@ export async function eraseContact(
       (await email.EmailMessageId.deleteMany({ threadKey: { $in: emailThreadKeys } })).deletedCount;
 
     const suggestions = await models.Suggestion.deleteMany({ ticketId: { $in: ticketIds } });
+    // Who noted what and when stays (the ticket's history); what the note said goes.
+    const notes = await models.TicketNote.updateMany(
+      { ticketId: { $in: ticketIds }, text: { $ne: ERASED } },
+      { $set: { text: ERASED }, $unset: { notSentBecause: 1 } },
+    );
     const slackMessages = (await deps.slack?.eraseTickets(ticketIds.map(String))) ?? 0;
 
     // Audit events keep who did what to which ticket; the person's details go.
@@ -591,6 +609,7 @@ export async function eraseContact(
       smsSuppressed: optOuts.suppressed,
       emailRecords,
       suggestions: suggestions.deletedCount,
+      notes: notes.modifiedCount,
       slackMessages,
       auditEvents,
       jobsRemoved: jobs.removed,

@@ -3,6 +3,7 @@ import { CHANNEL_IDS, IDENTITY_KINDS } from '../domain/message.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../domain/ticket.ts';
 import { registerKnowledgeModels } from './knowledge-models.ts';
 import { registerAdminModels } from './admin-models.ts';
+import { registerNoteModel } from './notes.ts';
 
 // Schemas of the ticket pool. Only src/pool touches MongoDB. Every query the pipeline makes has an
 // index here; writes are single-document and idempotent (no transactions: FerretDB has none).
@@ -273,6 +274,7 @@ export function registerModels(connection: Connection) {
     Agent: connection.model('Agent', agentSchema),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
     Integration: connection.model('Integration', integrationSchema),
+    TicketNote: registerNoteModel(connection),
     ...registerKnowledgeModels(connection),
     ...registerAdminModels(connection),
   };

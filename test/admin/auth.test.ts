@@ -58,6 +58,7 @@ const ENDPOINTS: Array<
   ['post', '/tickets/:id/assign', 'tickets.assign'],
   ['post', '/tickets/:id/tags', 'tickets.write'],
   ['post', '/tickets/:id/resolve', 'tickets.write'],
+  ['post', '/tickets/:id/notes', 'tickets.write'],
   ['get', '/agents', 'tickets.read'],
   ['get', '/learning/unanswered', 'learning.read'],
   ['get', '/learning/suggestions', 'learning.read'],

@@ -166,6 +166,13 @@ beforeAll(async () => {
     { jobId: 'api.late-1', delay: 3_600_000 },
   );
 
+  // An agent's note on her ticket, written in the console, naming her phone and email.
+  const noted = await admin.agent
+    .post(`${API}/tickets/${String(first.ticketId)}/notes`)
+    .set('x-csrf-token', admin.csrf)
+    .send({ text: `Called ${PHONE}; she prefers ${EMAIL}.` });
+  expect(noted.status).toBe(201);
+
   // Bob, whose data must stay.
   await postMessage({ id: 'cust-bob', name: 'Bob Builder', email: 'bob@example.test' }, OTHER_TEXT);
 });
@@ -206,6 +213,7 @@ describe('admin contacts (GDPR)', () => {
         messages: Array<{ text: string; storedAttachments: Array<Record<string, unknown>> }>;
         smsOptOuts: Array<{ _id: string; optedOut: boolean }>;
         suggestions: unknown[];
+        notes: Array<{ text: string }>;
         auditEvents: Array<{ action: string }>;
       };
       expect(body.contact.name).toBe(NAME);
@@ -223,6 +231,7 @@ describe('admin contacts (GDPR)', () => {
       expect(stored[0]).not.toHaveProperty('content');
       expect(body.smsOptOuts).toEqual([expect.objectContaining({ _id: PHONE, optedOut: true })]);
       expect(body.suggestions).toHaveLength(1);
+      expect(body.notes.map((n) => n.text)).toEqual([`Called ${PHONE}; she prefers ${EMAIL}.`]);
       expect(body.auditEvents.map((e) => e.action)).toContain('ticket.noted');
     });
 
@@ -288,6 +297,7 @@ describe('admin contacts (GDPR)', () => {
         smsOptOuts: 1,
         smsSuppressed: 1,
         suggestions: 1,
+        notes: 1,
       });
       expect(res.body.counts.jobsRemoved).toBeGreaterThanOrEqual(1);
 

@@ -2,7 +2,11 @@
  * Ticket endpoints of the console: search and filter, the ticket view (transcript with intents and
  * scores, urgency parts), reassign, tag, resolve; and the agents to assign to.
  */
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
+import { askSatisfaction } from '../../desk/satisfaction.ts';
+import { recordAudit } from '../../pool/audit.ts';
+import { addNote, listNotes, MAX_NOTE_CHARS } from '../../pool/notes.ts';
 import { z } from 'zod';
 import { CHANNEL_IDS } from '../../domain/message.ts';
 import { SwitchboardError } from '../../domain/errors.ts';
@@ -47,6 +51,9 @@ export const TagsSchema = z
   .object({ add: z.array(Tag).max(20).default([]), remove: z.array(Tag).max(20).default([]) })
   .strict();
 
+/** `POST /tickets/:id/notes`: an internal note, never sent to the customer. */
+export const NoteSchema = z.object({ text: z.string().trim().min(1).max(MAX_NOTE_CHARS) }).strict();
+
 /** `POST /tickets/:id/resolve` (the body may be left out). */
 export const ResolveSchema = z
   .object({ reason: z.string().trim().min(1).max(500).optional() })
@@ -86,8 +93,17 @@ export function ticketsRouter(deps: AdminDeps): Router {
     const view = await ticketView(deps.models, id);
     if (!view) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
     const { ticket, messages, contact, assignee } = view;
+    const notes = await listNotes(deps.models.TicketNote, id);
     res.json({
       ticket,
+      notes: notes.map((n) => ({
+        id: n._id,
+        at: n.createdAt ?? null,
+        authorName: n.authorName,
+        source: n.source,
+        text: n.text,
+        notSentBecause: n.notSentBecause ?? null,
+      })),
       contact: contact && {
         id: String(contact._id),
         name: contact.name ?? null,
@@ -119,13 +135,21 @@ export function ticketsRouter(deps: AdminDeps): Router {
   router.post('/tickets/:id/assign', assign, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = AssignSchema.parse(req.body);
+    const principal = principalOf(res);
     const ticket = await reassignTicket(
       deps.models,
       deps.locks,
       id,
       objectIdOr404(body.agentId, 'agent'),
-      principalOf(res).actor,
+      principal.actor,
     );
+    await deps.activity?.changed({
+      kind: 'assigned',
+      ticketId: String(id),
+      agentId: body.agentId,
+      by: principal.name,
+      at: new Date(),
+    });
     res.json({ ticket });
   });
 
@@ -139,14 +163,54 @@ export function ticketsRouter(deps: AdminDeps): Router {
   router.post('/tickets/:id/resolve', write, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = ResolveSchema.parse(req.body ?? {});
-    const ticket = await resolveTicket(
-      deps.models,
-      deps.locks,
-      id,
-      principalOf(res).actor,
-      body.reason,
-    );
+    const principal = principalOf(res);
+    const ticket = await resolveTicket(deps.models, deps.locks, id, principal.actor, body.reason);
+    // Whoever resolves, the customer is asked once per resolution (keyed by resolvedAt).
+    if (deps.outbound) await askSatisfaction({ pool: deps.pool, outbound: deps.outbound }, ticket);
+    await deps.activity?.changed({
+      kind: 'resolved',
+      ticketId: String(id),
+      by: principal.name,
+      at: ticket.resolvedAt ?? new Date(),
+    });
     res.json({ ticket });
+  });
+
+  router.post('/tickets/:id/notes', write, async (req, res) => {
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    const body = NoteSchema.parse(req.body);
+    const principal = principalOf(res);
+    const ticket = await deps.pool.getTicket(String(id));
+    if (!ticket) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
+    const { note } = await addNote(deps.models.TicketNote, {
+      _id: `console.${randomUUID()}`,
+      ticketId: id,
+      authorId: principal.agentId ?? principal.actor,
+      authorName: principal.name,
+      source: 'console',
+      text: body.text,
+    });
+    await recordAudit(deps.models, {
+      actor: principal.actor,
+      action: 'ticket.noted',
+      subject: `ticket:${String(id)}`,
+      after: { noteId: note._id },
+    });
+    await deps.activity?.changed({
+      kind: 'note',
+      ticketId: String(id),
+      noteId: note._id,
+      by: principal.name,
+      at: new Date(),
+    });
+    res.status(201).json({
+      note: {
+        id: note._id,
+        at: note.createdAt ?? null,
+        authorName: note.authorName,
+        text: note.text,
+      },
+    });
   });
 
   router.get('/agents', read, async (_req, res) => {

@@ -1,0 +1,63 @@
+/**
+ * Changes made to a ticket in the console, brought to Slack: the card shows the new state, a new
+ * assignee is told by DM, a console note appears in the card's thread, and a freed slot lets
+ * dispatch route the next ticket. Each post has its own key (desk_posts), so a retried job posts
+ * nothing twice.
+ */
+import type { TicketNoteDoc } from '../pool/notes.ts';
+import { escapeMrkdwn } from './blocks.ts';
+import type { DeskTools } from './context.ts';
+import type { ChangeJobData } from './jobs.ts';
+import { notifyAgent } from './notices.ts';
+
+export async function applyChange(tools: DeskTools, change: ChangeJobData): Promise<string> {
+  const { pool, callbacks } = tools.deps;
+  const ticket = await pool.getTicket(change.ticketId);
+  if (!ticket) return 'no-ticket';
+  await tools.syncCard(change.ticketId);
+  switch (change.kind) {
+    case 'assigned': {
+      await notifyAgent(
+        tools,
+        change.agentId,
+        `Ticket #${ticket.number} was assigned to you by ${escapeMrkdwn(change.by)}.`,
+        `assigned.${change.ticketId}.${change.agentId}.${change.at}`,
+      );
+      break;
+    }
+    case 'note':
+      await postNote(tools, change.ticketId, change.noteId);
+      break;
+    case 'resolved':
+    case 'released':
+      await callbacks.onTicketReleased?.(change.ticketId);
+      break;
+    default:
+      break;
+  }
+  return change.kind;
+}
+
+/** The note in the card's thread, once (keyed by the note). No card: nothing to post into. */
+async function postNote(tools: DeskTools, ticketId: string, noteId: string): Promise<void> {
+  const { models, pool, posts, client, locks } = tools.deps;
+  const note = await pool.models.TicketNote.findById(noteId).lean<TicketNoteDoc>();
+  const card = await models.DeskCard.findById(ticketId).lean();
+  if (!note || !card) return;
+  const key = `note.${noteId}`;
+  await locks.withLock(`desk.post.${key}`, async () => {
+    if (await posts.exists({ _id: key })) return;
+    const posted = await client.chat.postMessage({
+      channel: card.channel,
+      thread_ts: card.ts,
+      unfurl_links: false,
+      text: `:memo: *Note by ${escapeMrkdwn(note.authorName)}* (console): ${escapeMrkdwn(note.text)}`,
+    });
+    if (!posted.ts) throw new Error('chat.postMessage answered without a ts');
+    await posts.updateOne(
+      { _id: key },
+      { $set: { channel: card.channel, ts: posted.ts, state: 'open' } },
+      { upsert: true },
+    );
+  });
+}
