@@ -33,6 +33,7 @@ import { createSlackDesk, type SlackDesk } from './desk/desk.ts';
 import { satisfactionHook } from './desk/satisfaction.ts';
 import { loadDispatchConfig } from './dispatch/config.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
+import { TicketLifecycle } from './lifecycle/lifecycle.ts';
 import { silentNotifier, type DispatchNotifier } from './dispatch/ports.ts';
 import { createSlackChannel } from '../channels/slack/adapter.ts';
 import { createEmailChannel } from '../channels/email/adapter.ts';
@@ -213,6 +214,11 @@ export async function createGateway(options: {
     },
   });
   dispatcher.queue.on('error', (error: Error) =>
+    logger?.warn({ err: error.message }, 'queue error'),
+  );
+  // Quiet bot tickets resolve and resolved ones close on a shared scheduler (src/lifecycle).
+  const lifecycle = new TicketLifecycle({ pool, config, connection: producerRedis, logger });
+  lifecycle.queue.on('error', (error: Error) =>
     logger?.warn({ err: error.message }, 'queue error'),
   );
   // The Slack agent desk, on when SLACK_BOT_TOKEN is set.
@@ -411,6 +417,8 @@ export async function createGateway(options: {
       lockDuration: config.JOB_LOCK_MS,
     });
     await dispatcher.scheduleTick();
+    const lifecycleWorker = lifecycle.startWorker(workerRedis);
+    await lifecycle.schedule();
     // Competes for each mailbox's lease in Redis (one polling worker per mailbox); resolves once
     // each was tried, not after a scan. IMAP and Redis outages are logged and retried, never thrown.
     await email?.start();
@@ -422,6 +430,7 @@ export async function createGateway(options: {
         await started.close();
         await deskWorker?.close();
         await dispatchWorker.close();
+        await lifecycleWorker.close();
         await intents?.close();
         await workerQueues.close();
       },
@@ -447,6 +456,7 @@ export async function createGateway(options: {
       await email?.stop();
       await desk?.close();
       await dispatcher.close();
+      await lifecycle.close();
       await queues.close();
       await training.close();
       producerRedis.disconnect();

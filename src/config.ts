@@ -93,6 +93,12 @@ export const ConfigSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   SHUTDOWN_TIMEOUT_MS: int(20_000),
+  /** A ticket the bot answered is resolved after this long without a customer message (0: never). */
+  BOT_RESOLVE_QUIET_SECONDS: int(3600),
+  /** A resolved ticket closes after this long (0: never); a later message opens a linked ticket. */
+  TICKET_CLOSE_SECONDS: int(4 * 24 * 3600),
+  /** How often the lifecycle sweep looks for quiet and resolved tickets. */
+  TICKET_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Locales the bot answers in: one intent model each, trained from that locale's published articles. */
   KB_LOCALES: z
     .string()

@@ -274,6 +274,16 @@ const Dashboard = z
       series: z.array(z.object({ channel: z.string(), counts: z.array(z.number()) })),
     }),
     selfService: z.looseObject({ finished: z.number(), rate: z.number().nullable() }),
+    firstContactResolution: z.object({
+      finished: z.number(),
+      withoutReopen: z.number(),
+      rate: z.number().nullable(),
+    }),
+    botDeflection: z.object({
+      tickets: z.number(),
+      withoutAgent: z.number(),
+      rate: z.number().nullable(),
+    }),
     firstResponse: Percentiles,
     resolution: Percentiles,
     sla: z.record(z.string(), z.number()),

@@ -117,6 +117,7 @@ async function carryOut(
       intent: decision.intent,
       language: decision.language,
       missed: decision.counted === 'miss',
+      answered: decision.counted === 'answer',
     });
     return 'answered';
   }

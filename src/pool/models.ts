@@ -71,9 +71,15 @@ const ticketSchema = new Schema(
     replyTo: { type: identitySchema, required: true },
     firstResponseAt: { type: Date },
     lastCustomerMessageAt: { type: Date },
+    /** When the bot last answered (a knowledge-base answer); unset by a miss. Quiet-time resolve. */
+    lastBotAnswerAt: { type: Date },
+    /** The thread's closed ticket this one follows: the customer wrote again after it closed. */
+    previousTicketId: { type: Schema.Types.ObjectId, ref: 'Ticket' },
     queuedAt: { type: Date },
     assignedAt: { type: Date },
     resolvedAt: { type: Date },
+    /** The last time a resolved ticket was opened again (the customer wrote, or a person reopened). */
+    reopenedAt: { type: Date },
     closedAt: { type: Date },
     /** Service level (set by dispatch, src/dispatch): the policy, its state and the due times. */
     slaPolicy: { type: String },

@@ -182,13 +182,17 @@ export class TicketPool {
       intent?: string | undefined;
       language?: string | undefined;
       missed: boolean;
+      /** The bot gave a knowledge-base answer (not small talk): the quiet-time resolve may follow. */
+      answered?: boolean;
     },
   ): Promise<void> {
     const set: Record<string, unknown> = { lastBotOutcomeFor: outcome.messageId };
     if (outcome.intent !== undefined) set['lastIntent'] = outcome.intent;
     if (outcome.language !== undefined) set['language'] = outcome.language;
+    if (outcome.answered) set['lastBotAnswerAt'] = new Date();
+    // Folded into the same single update: no extra round trip per message.
     const update = outcome.missed
-      ? { $set: set, $inc: { botMisses: 1 } }
+      ? { $set: set, $inc: { botMisses: 1 }, $unset: { lastBotAnswerAt: 1 } }
       : { $set: { ...set, botMisses: 0 } };
     await updateTicket(this.models, this.locks, ticketId, update, {
       lastBotOutcomeFor: { $ne: outcome.messageId },

@@ -29,6 +29,7 @@ export interface DashboardTicket {
   assigneeId?: Types.ObjectId | null | undefined;
   firstResponseAt?: Date | null | undefined;
   resolvedAt?: Date | null | undefined;
+  reopenedAt?: Date | null | undefined;
   slaState?: string | null | undefined;
   csatScore?: number | null | undefined;
 }
@@ -55,6 +56,10 @@ export interface Dashboard {
     rate: number | null;
     stillWithBot: number;
   };
+  /** Finished tickets that were never reopened (a customer writing again, a person reopening). */
+  firstContactResolution: { finished: number; withoutReopen: number; rate: number | null };
+  /** Of every ticket of the range (open ones too), those no person was ever asked to handle. */
+  botDeflection: { tickets: number; withoutAgent: number; rate: number | null };
   firstResponse: Percentiles;
   resolution: Percentiles;
   sla: { met: number; breached: number; active: number; paused: number; none: number };
@@ -259,7 +264,10 @@ export function computeDashboard(
     byChannel.set(t.channel, counts);
   }
   const finished = tickets.filter((t) => t.status === 'resolved' || t.status === 'closed');
-  const withoutAgent = finished.filter((t) => !t.queuedAt && !t.assigneeId).length;
+  const neverHandedOver = (t: DashboardTicket) => !t.queuedAt && !t.assigneeId;
+  const withoutAgent = finished.filter(neverHandedOver).length;
+  const withoutReopen = finished.filter((t) => !t.reopenedAt).length;
+  const deflected = tickets.filter(neverHandedOver).length;
   const sla = { met: 0, breached: 0, active: 0, paused: 0, none: 0 };
   for (const t of tickets) {
     const state = t.slaState;
@@ -285,6 +293,16 @@ export function computeDashboard(
       withoutAgent,
       rate: finished.length === 0 ? null : withoutAgent / finished.length,
       stillWithBot: tickets.filter((t) => t.status === 'bot').length,
+    },
+    firstContactResolution: {
+      finished: finished.length,
+      withoutReopen,
+      rate: finished.length === 0 ? null : withoutReopen / finished.length,
+    },
+    botDeflection: {
+      tickets: tickets.length,
+      withoutAgent: deflected,
+      rate: tickets.length === 0 ? null : deflected / tickets.length,
     },
     firstResponse: durations(tickets, (t) => t.firstResponseAt),
     resolution: durations(tickets, (t) => t.resolvedAt),
@@ -327,6 +345,7 @@ export async function loadDashboard(
     assigneeId: 1,
     firstResponseAt: 1,
     resolvedAt: 1,
+    reopenedAt: 1,
     slaState: 1,
     // Added by the CSAT work when present; absent fields simply read as undefined.
     csatScore: 1,
@@ -413,6 +432,7 @@ export async function loadDashboard(
 /** The dashboard's charts as CSV rows (header first). */
 export function dashboardCsv(dashboard: Dashboard, chart: string): string[][] | undefined {
   const secs = (v: number | null) => (v === null ? '' : v.toFixed(0));
+  const rateText = (v: number | null) => (v === null ? '' : v.toFixed(4));
   switch (chart) {
     case 'volume':
       return [
@@ -430,6 +450,22 @@ export function dashboardCsv(dashboard: Dashboard, chart: string): string[][] | 
           String(dashboard.selfService.withoutAgent),
           dashboard.selfService.rate === null ? '' : dashboard.selfService.rate.toFixed(4),
           String(dashboard.selfService.stillWithBot),
+        ],
+      ];
+    case 'resolution-quality':
+      return [
+        ['measure', 'count', 'of', 'rate'],
+        [
+          'first_contact_resolution',
+          String(dashboard.firstContactResolution.withoutReopen),
+          String(dashboard.firstContactResolution.finished),
+          rateText(dashboard.firstContactResolution.rate),
+        ],
+        [
+          'bot_deflection',
+          String(dashboard.botDeflection.withoutAgent),
+          String(dashboard.botDeflection.tickets),
+          rateText(dashboard.botDeflection.rate),
         ],
       ];
     case 'response-times':

@@ -30,6 +30,8 @@ export interface OpenTicketInput {
    * `lastCustomerMessageAt` in the insert, so noteCustomerMessage has nothing left to write.
    */
   lastCustomerMessageAt?: Date | undefined;
+  /** The thread's closed ticket this one follows (a customer wrote again after it closed). */
+  previousTicketId?: Types.ObjectId | undefined;
 }
 
 function isDuplicateKey(error: unknown): boolean {
@@ -83,7 +85,11 @@ async function openUnderLock(
       { $set: { ticketId: freshId } },
     );
     if (swapped.modifiedCount === 1) {
-      return { ticket: await createTicket(models, locks, freshId, input), opened: true };
+      const ticket = await createTicket(models, locks, freshId, {
+        ...input,
+        previousTicketId: existing._id,
+      });
+      return { ticket, opened: true };
     }
   }
   throw new SwitchboardError('SB_ERR_CONFLICT', `thread ${threadId} kept changing under us`);
@@ -130,6 +136,7 @@ async function createTicket(
       ...(input.lastCustomerMessageAt === undefined
         ? {}
         : { lastCustomerMessageAt: input.lastCustomerMessageAt }),
+      ...(input.previousTicketId === undefined ? {} : { previousTicketId: input.previousTicketId }),
     });
     return created.toObject();
   } catch (error) {
@@ -163,6 +170,11 @@ export interface TransitionOptions {
   set?: Record<string, unknown>;
   /** Only transition from this status (e.g. "take" only a queued ticket). */
   expectedFrom?: TicketStatus;
+  /**
+   * A further condition on the ticket as read under its lock (e.g. "the customer has not written
+   * since"); when false the transition is refused like an unexpected status.
+   */
+  when?: (current: TicketDoc) => boolean;
 }
 
 /**
@@ -196,6 +208,12 @@ async function transitionUnderLock(
       throw new SwitchboardError(
         'SB_ERR_INVALID_TRANSITION',
         `ticket #${current.number} is ${current.status}, not ${options.expectedFrom}`,
+      );
+    }
+    if (options.when && !options.when(current)) {
+      throw new SwitchboardError(
+        'SB_ERR_INVALID_TRANSITION',
+        `ticket #${current.number} changed: no longer ready to become ${to}`,
       );
     }
     if (!canTransition(current.status, to)) {
@@ -261,6 +279,8 @@ export async function noteCustomerMessage(
       return transitionUnderLock(models, ticket._id, reopenTarget(fresh), {
         by: 'customer',
         reason: 'customer wrote again',
+        // First-contact resolution counts tickets that never needed this.
+        set: { reopenedAt: new Date() },
       });
     }
     return fresh ?? ticket;

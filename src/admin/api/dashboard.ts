@@ -42,6 +42,7 @@ export function parseRange(query: unknown, now = new Date()): DashboardRange {
 export const DASHBOARD_CHARTS = [
   'volume',
   'self-service',
+  'resolution-quality',
   'response-times',
   'sla',
   'at-risk',

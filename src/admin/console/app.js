@@ -1152,11 +1152,13 @@ async function viewDashboard() {
         options: { scales: { y: { beginAtZero: true } } },
       },
     );
-    const rate = d.selfService.rate === null ? '—' : `${(d.selfService.rate * 100).toFixed(0)} %`;
+    const percent = (r) => (r === null ? '—' : `${(r * 100).toFixed(0)} %`);
     panel(
       'self-service',
       'Bot self-service',
-      `${rate} of ${d.selfService.finished} finished conversations closed without an agent`,
+      `${percent(d.selfService.rate)} of ${d.selfService.finished} finished conversations closed without an agent; ` +
+        `first-contact resolution ${percent(d.firstContactResolution.rate)}, ` +
+        `bot deflection ${percent(d.botDeflection.rate)} of ${d.botDeflection.tickets} conversations`,
       {
         type: 'doughnut',
         data: {
