@@ -89,7 +89,7 @@ function toApiIntegration(doc: IntegrationDoc | null): ApiIntegration | null {
 
 const PLAIN_CAPABILITIES: ChannelCapabilities = {
   threads: false,
-  attachments: false,
+  attachments: { inbound: false, outbound: false },
   maxTextLength: 1600,
   format: 'plain',
   canEdit: false,
@@ -226,6 +226,7 @@ export async function createGateway(options: {
     env: options.env ?? process.env,
     config,
     pool,
+    capabilitiesOf: (channel) => adapters.get(channel)?.capabilities,
     locks,
     outbound: queues.outbound,
     connection: producerRedis,

@@ -24,7 +24,7 @@ export function createApiChannel(deps: {
     id: 'api',
     capabilities: {
       threads: true,
-      attachments: true,
+      attachments: { inbound: true, outbound: false },
       maxTextLength: 20_000,
       format: 'markdown',
       canEdit: false,

@@ -15,7 +15,7 @@ import { createSmtpTransport, sendEmail, type MailTransport, type SendingMailbox
 
 export const EMAIL_CAPABILITIES: ChannelCapabilities = {
   threads: true,
-  attachments: true,
+  attachments: { inbound: true, outbound: false },
   maxTextLength: 100_000,
   format: 'html',
   canEdit: false,

@@ -9,7 +9,7 @@ import { SLACK_MAX_TEXT, confirmSlack, sendSlack } from './send.ts';
 
 export const SLACK_CAPABILITIES: ChannelCapabilities = {
   threads: true,
-  attachments: false,
+  attachments: { inbound: false, outbound: false },
   maxTextLength: SLACK_MAX_TEXT,
   // The pipeline hands markdown; send.ts turns it into Slack's mrkdwn.
   format: 'markdown',

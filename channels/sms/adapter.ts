@@ -8,7 +8,7 @@ import { confirmSms, createTwilioClient, sendSms } from './send.ts';
 
 export const SMS_CAPABILITIES: ChannelCapabilities = {
   threads: false,
-  attachments: false,
+  attachments: { inbound: true, outbound: false },
   // Twilio's own limit per message; send.ts cuts further to SMS_MAX_SEGMENTS.
   maxTextLength: 1600,
   format: 'plain',

@@ -20,7 +20,7 @@ import { DirectLineTokens } from './verify.ts';
 
 export const WEBCHAT_CAPABILITIES: ChannelCapabilities = {
   threads: true,
-  attachments: true,
+  attachments: { inbound: true, outbound: false },
   maxTextLength: 20_000,
   format: 'markdown',
   canEdit: false,

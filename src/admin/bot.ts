@@ -161,7 +161,7 @@ export class BotTester {
       message: { id: 'try-the-bot', text, newText: undefined },
       capabilities: {
         threads: false,
-        attachments: false,
+        attachments: { inbound: false, outbound: false },
         maxTextLength: 20_000,
         format: 'markdown',
         canEdit: false,

@@ -1,4 +1,6 @@
 import type { Queue } from 'bullmq';
+import type { ChannelId } from '../domain/message.ts';
+import type { ChannelCapabilities } from '../domain/ports.ts';
 import type { Model } from 'mongoose';
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
@@ -30,6 +32,8 @@ export interface DeskServiceDeps {
   callbacks: DeskCallbacks;
   logger?: Logger | undefined;
   now?: () => Date;
+  /** What the customer's channel can do (files out?); unknown channels: nothing. */
+  capabilitiesOf?: ((channel: ChannelId) => ChannelCapabilities | undefined) | undefined;
   /** Members of the allowed Slack user groups are agents (SLACK_AGENT_USERGROUPS). */
   groups?: { has(userId: string): Promise<boolean> } | undefined;
 }

@@ -20,7 +20,7 @@ import { DESK_QUEUE, deskJobId, type DeskJobData } from './jobs.ts';
 import { registerDeskListeners } from './listeners.ts';
 import { digest } from './notices.ts';
 import { registerDeskPosts } from './posts.ts';
-import { DeskService } from './service.ts';
+import { DeskService, type DeskServiceDeps } from './service.ts';
 import { slackLogger } from './slack-logger.ts';
 import { startDeskWorker } from './worker.ts';
 
@@ -41,6 +41,8 @@ export interface SlackDeskDeps extends DeskCallbacks {
   /** Producer connection: the HTTP side and the hooks only add jobs. */
   connection: ConnectionOptions;
   logger?: Logger | undefined;
+  /** What each customer channel can do (an agent's file is refused where it cannot be sent). */
+  capabilitiesOf?: DeskServiceDeps['capabilitiesOf'];
 }
 
 /** A ticket as the hooks need it: its id. */
@@ -124,6 +126,7 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
     outbound: deps.outbound,
     client,
     groups: new SlackAgentGroups(client, config.SLACK_AGENT_USERGROUPS),
+    capabilitiesOf: deps.capabilitiesOf,
     callbacks: { onTicketReleased: deps.onTicketReleased, onAgentStatus: deps.onAgentStatus },
     logger: deps.logger,
   });

@@ -38,7 +38,16 @@ export type DeskJobData =
   /** A change made in the console: the card, the new assignee, the thread are told. */
   | { kind: 'changed'; change: ChangeJobData }
   /** An agent wrote in a card's thread. */
-  | { kind: 'reply'; channel: string; threadTs: string; ts: string; user: string; text: string };
+  | {
+      kind: 'reply';
+      channel: string;
+      threadTs: string;
+      ts: string;
+      user: string;
+      text: string;
+      /** How many files the agent attached (none is sent where the channel cannot). */
+      files?: number;
+    };
 
 /**
  * A BullMQ job id from its parts: readable when safe, else hashed (BullMQ refuses `:` and purely

@@ -15,8 +15,10 @@ const ThreadMessageSchema = z.object({
   text: z.string().default(''),
   ts: z.string(),
   thread_ts: z.string(),
-  subtype: z.undefined().optional(),
+  // A message with files comes as `file_share`; every other subtype (edits, joins…) is no reply.
+  subtype: z.literal('file_share').optional(),
   bot_id: z.undefined().optional(),
+  files: z.array(z.unknown()).max(100).optional(),
 });
 
 const ButtonBodySchema = z.object({
@@ -81,6 +83,7 @@ export function registerDeskListeners(app: App, deps: DeskListenerDeps): void {
         ts: message.ts,
         user: message.user,
         text: message.text,
+        ...(message.files?.length ? { files: message.files.length } : {}),
       },
       deskJobId('reply', message.channel, message.ts),
     );

@@ -33,12 +33,14 @@ export async function replyInThread(tools: DeskTools, job: ReplyJob): Promise<Re
     await note(tools, { key, ticketId, agent, text });
     return 'note';
   }
-  if (!trimmed) return 'empty';
+  if (!trimmed && !job.files) return 'empty';
   // Slack sends mrkdwn (&amp; entities, <url|label> links): the customer gets plain text.
   const text = mrkdwnToPlain(job.text);
   // A retried job whose first run kept this reply as a note: it stays one.
   if (await pool.models.TicketNote.exists({ _id: key })) return 'noted';
-  const refusal = await whyNotSent(tools, ticketId, agent, `slack:${job.user}`);
+  const refusal =
+    (await filesRefused(tools, ticketId, job.files ?? 0)) ??
+    (await whyNotSent(tools, ticketId, agent, `slack:${job.user}`));
   if (refusal === undefined) {
     await sendAgentReply(
       { pool, outbound: tools.deps.outbound },
@@ -53,6 +55,23 @@ export async function replyInThread(tools: DeskTools, job: ReplyJob): Promise<Re
     `${refusal} Your message was kept as an internal note: the customer did not get it.`,
   );
   return 'noted';
+}
+
+/**
+ * Files from Slack reach no customer yet: no channel sends files (capabilities say so), and a
+ * message that says "here is your invoice" without the invoice must not go either.
+ */
+async function filesRefused(
+  tools: DeskTools,
+  ticketId: string,
+  files: number,
+): Promise<string | undefined> {
+  if (files === 0) return undefined;
+  const ticket = await tools.deps.pool.getTicket(ticketId);
+  if (!ticket) return 'This ticket no longer exists.';
+  // A channel that declares files out must have them carried by sendAgentReply too.
+  if (tools.deps.capabilitiesOf?.(ticket.channel)?.attachments.outbound) return undefined;
+  return `Files cannot be sent to ${ticket.channel} customers yet, so nothing was sent: share a link to the file instead.`;
 }
 
 /**

@@ -4,7 +4,12 @@ import type { TicketStatus } from './ticket.ts';
 /** What a channel can do; the responder and the desk shape replies by it. */
 export interface ChannelCapabilities {
   threads: boolean;
-  attachments: boolean;
+  /**
+   * Files, each way on its own: `inbound`, the channel records the files customers send (stored,
+   * or as the provider's links); `outbound`, it can send a file to the customer. A flag claims
+   * only what the channel's code does.
+   */
+  attachments: { inbound: boolean; outbound: boolean };
   maxTextLength: number;
   /** How the channel shows text: plain (SMS), markdown (Slack, web chat), html (email). */
   format: 'plain' | 'markdown' | 'html';

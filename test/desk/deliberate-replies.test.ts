@@ -33,10 +33,15 @@ describe('deliberate agent replies, with the default DESK_THREAD_REPLY=take-if-f
   });
 
   /** An agent writes in the card's thread; resolves to what the desk job did with it. */
-  async function writes(card: { ts: string }, user: string, text: string): Promise<unknown> {
+  async function writes(
+    card: { ts: string },
+    user: string,
+    text: string,
+    files?: Array<{ id: string; name: string }>,
+  ): Promise<unknown> {
     seq += 1;
     const ts = `1700009000.${String(seq).padStart(6, '0')}`;
-    const event = threadMessageEvent({ channel: AGENTS, threadTs: card.ts, ts, user, text });
+    const event = threadMessageEvent({ channel: AGENTS, threadTs: card.ts, ts, user, text, files });
     expect((await h.post(event, 'json')).status).toBe(200);
     return h.finishedJob(deskJobId('reply', AGENTS, ts));
   }
@@ -84,16 +89,21 @@ describe('deliberate agent replies, with the default DESK_THREAD_REPLY=take-if-f
     expect(await writes(card, BOB, 'I think it is the VAT.')).toBe('noted');
     expect(ephemeralTo(BOB).at(-1)).toMatch(/already taken by .*internal note/s);
     expect(await writes(card, ADA, '// refund of 12 EUR approved by finance')).toBe('note');
+    // No channel sends files yet (capabilities say so): the assignee's file is refused, not dropped.
+    const file = [{ id: 'F0INVOICE', name: 'invoice.pdf' }];
+    expect(await writes(card, ADA, 'Here is the corrected invoice.', file)).toBe('noted');
+    expect(ephemeralTo(ADA).at(-1)).toContain('Files cannot be sent to api customers');
 
     current = await view(card.ticketId);
     expect(current.notes.map((n) => [n.source, n.text])).toEqual([
       ['slack', 'I think it is the VAT.'],
       ['slack', 'refund of 12 EUR approved by finance'],
+      ['slack', 'Here is the corrected invoice.'],
     ]);
     expect(current.notes[0]?.notSentBecause).toMatch(/already taken by/);
     expect(current.notes[1]?.notSentBecause).toBeNull();
     const texts = h.callbackTexts('conv-deliberate');
-    expect(texts.some((t) => t.includes('VAT') || t.includes('finance'))).toBe(false);
+    expect(texts.some((t) => /VAT|finance|corrected invoice/.test(t))).toBe(false);
   });
 
   it('console notes, reassign and resolve reach Slack; the customer is asked for CSAT once', async () => {
@@ -133,7 +143,9 @@ describe('deliberate agent replies, with the default DESK_THREAD_REPLY=take-if-f
       () =>
         h.slack
           .callsOf('chat.postMessage')
-          .find((c) => c.args['channel'] === BOB && String(c.args['text']).includes('assigned to you')),
+          .find(
+            (c) => c.args['channel'] === BOB && String(c.args['text']).includes('assigned to you'),
+          ),
       { what: 'the DM to the new assignee' },
     );
     // Ada no longer holds it: her next reply is a note.
@@ -159,9 +171,9 @@ describe('deliberate agent replies, with the default DESK_THREAD_REPLY=take-if-f
       .set('authorization', ADMIN)
       .send({});
     await h.quietJobCounts();
-    expect(h.callbackTexts('conv-console').filter((t) => t.startsWith('How did we do?'))).toHaveLength(
-      1,
-    );
+    expect(
+      h.callbackTexts('conv-console').filter((t) => t.startsWith('How did we do?')),
+    ).toHaveLength(1);
   });
 });
 

@@ -54,6 +54,8 @@ export function threadMessageEvent(fields: {
   ts: string;
   user: string;
   text: string;
+  /** Files shared with the message: Slack then sends subtype `file_share` and a `files` list. */
+  files?: Array<{ id: string; name: string }>;
 }): string {
   const body = fixture('event-thread-message.json');
   const event = body['event'] as Record<string, unknown>;
@@ -64,6 +66,7 @@ export function threadMessageEvent(fields: {
     event_ts: fields.ts,
     user: fields.user,
     text: fields.text,
+    ...(fields.files ? { subtype: 'file_share', files: fields.files } : {}),
   });
   body['event_id'] = `Ev${fields.ts.replace('.', '')}`;
   return JSON.stringify(body);

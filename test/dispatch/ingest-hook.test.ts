@@ -47,7 +47,7 @@ describe('ingest with dispatch hooks', () => {
         outbound,
         capabilitiesOf: () => ({
           threads: false,
-          attachments: false,
+          attachments: { inbound: false, outbound: false },
           maxTextLength: 1000,
           format: 'plain',
           canEdit: false,
@@ -100,7 +100,7 @@ describe('ingest with dispatch hooks', () => {
         outbound,
         capabilitiesOf: () => ({
           threads: false,
-          attachments: false,
+          attachments: { inbound: false, outbound: false },
           maxTextLength: 1000,
           format: 'plain',
           canEdit: false,

@@ -33,7 +33,7 @@ function input(
     message: { id: 'm1', text, newText: undefined },
     capabilities: {
       threads: false,
-      attachments: false,
+      attachments: { inbound: false, outbound: false },
       maxTextLength: 1600,
       format: options.format ?? 'markdown',
       canEdit: false,

@@ -93,7 +93,7 @@ function deps(responder: Responder, poolForRun: TicketPool): IngestDeps {
     outbound,
     capabilitiesOf: () => ({
       threads: true,
-      attachments: false,
+      attachments: { inbound: false, outbound: false },
       maxTextLength: 1000,
       format: 'plain',
       canEdit: false,

@@ -60,7 +60,7 @@ class Provider {
       id: 'api',
       capabilities: {
         threads: true,
-        attachments: false,
+        attachments: { inbound: false, outbound: false },
         maxTextLength: 1000,
         format: 'plain',
         canEdit: false,
