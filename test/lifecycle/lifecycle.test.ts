@@ -107,9 +107,8 @@ describe('the ticket lifecycle', () => {
     );
     expect(resolved.statusHistory.at(-1)).toMatchObject({ to: 'resolved', by: 'lifecycle' });
     // Nobody is asked to rate an answer the bot gave.
-    expect(receiver.received.map((r) => JSON.parse(r.body).text)).not.toContainEqual(
-      expect.stringMatching(/How did we do/),
-    );
+    const delivered = receiver.received.map((r) => (JSON.parse(r.body) as { text: string }).text);
+    expect(delivered).not.toContainEqual(expect.stringMatching(/How did we do/));
 
     await waitFor(async () => (await view(id)).status === 'closed', {
       what: 'the resolved ticket closed',
@@ -121,7 +120,7 @@ describe('the ticket lifecycle', () => {
       const found = await ticketsOf('Sunday');
       return found.length === 1 && found[0]!.id !== id ? found[0] : undefined;
     });
-    expect((await view(next!.id)).previousTicketId).toBe(id);
+    expect((await view(next.id)).previousTicketId).toBe(id);
   });
 
   it('keeps a ticket open while the customer keeps writing, and never resolves a handed-over one', async () => {
