@@ -53,6 +53,8 @@ import {
 import {
   AssignSchema,
   NoteSchema,
+  PrioritySchema,
+  ReopenSchema,
   ResolveSchema,
   TagsSchema,
   TicketParams,
@@ -823,6 +825,32 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
       'Resolving a resolved ticket is 409. The customer is asked for a rating once per resolution, and the Slack card is updated.',
     response: json(TicketResult, 'The resolved ticket.'),
     also: [409],
+  },
+  {
+    method: 'post',
+    path: '/tickets/:id/reopen',
+    tag: 'tickets',
+    summary: 'Reopen a resolved ticket',
+    description:
+      'Back to its assignee (their slot taken again), or to the queue without one. Closed tickets stay closed: 409.',
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: ReopenSchema,
+    bodyOptional: true,
+    response: json(TicketResult, 'The reopened ticket.'),
+    also: [409],
+  },
+  {
+    method: 'post',
+    path: '/tickets/:id/priority',
+    tag: 'tickets',
+    summary: "Set a ticket's priority by hand",
+    description:
+      "Dispatch's scoring keeps a priority set here; `null` gives the ticket back to the score. The SLA targets follow at the next rescore.",
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: PrioritySchema,
+    response: json(TicketResult, 'The ticket after the change.'),
   },
   {
     method: 'post',

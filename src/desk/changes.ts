@@ -4,6 +4,7 @@
  * dispatch route the next ticket. Each post has its own key (desk_posts), so a retried job posts
  * nothing twice.
  */
+import type { TicketDoc } from '../pool/models.ts';
 import type { TicketNoteDoc } from '../pool/notes.ts';
 import { escapeMrkdwn } from './blocks.ts';
 import type { DeskTools } from './context.ts';
@@ -15,14 +16,25 @@ export async function applyChange(tools: DeskTools, change: ChangeJobData): Prom
   const ticket = await pool.getTicket(change.ticketId);
   if (!ticket) return 'no-ticket';
   await tools.syncCard(change.ticketId);
+  const by = escapeMrkdwn(change.by);
   switch (change.kind) {
     case 'assigned': {
       await notifyAgent(
         tools,
         change.agentId,
-        `Ticket #${ticket.number} was assigned to you by ${escapeMrkdwn(change.by)}.`,
+        `Ticket #${ticket.number} was assigned to you by ${by}.`,
         `assigned.${change.ticketId}.${change.agentId}.${change.at}`,
       );
+      if (change.previousAgentId && change.previousAgentId !== change.agentId) {
+        await notifyAgent(
+          tools,
+          change.previousAgentId,
+          `Ticket #${ticket.number} was reassigned to someone else by ${by}.`,
+          `unassigned.${change.ticketId}.${change.previousAgentId}.${change.at}`,
+        );
+        // The previous holder's slot is free: dispatch may route them the next ticket.
+        await callbacks.onTicketReleased?.(change.ticketId);
+      }
       break;
     }
     case 'note':
@@ -30,7 +42,17 @@ export async function applyChange(tools: DeskTools, change: ChangeJobData): Prom
       break;
     case 'resolved':
     case 'released':
+      await tellAssignee(tools, ticket, change, change.kind);
       await callbacks.onTicketReleased?.(change.ticketId);
+      break;
+    case 'reopened':
+    case 'priority':
+      await tellAssignee(
+        tools,
+        ticket,
+        change,
+        change.kind === 'reopened' ? 'reopened' : `set to priority ${ticket.priority}`,
+      );
       break;
     default:
       break;
@@ -60,4 +82,21 @@ async function postNote(tools: DeskTools, ticketId: string, noteId: string): Pro
       { upsert: true },
     );
   });
+}
+
+/** The ticket's assignee (if any) is told what someone else did to it, once per change. */
+async function tellAssignee(
+  tools: DeskTools,
+  ticket: TicketDoc,
+  change: ChangeJobData,
+  what: string,
+): Promise<void> {
+  if (!ticket.assigneeId) return;
+  const agentId = String(ticket.assigneeId);
+  await notifyAgent(
+    tools,
+    agentId,
+    `Ticket #${ticket.number} was ${what} by ${escapeMrkdwn(change.by)}.`,
+    `${change.kind}.${change.ticketId}.${agentId}.${change.at}`,
+  );
 }

@@ -73,6 +73,7 @@ export function assess(
     | 'slaPolicy'
     | 'slaPausedAt'
     | 'priority'
+    | 'priorityOverride'
     | 'agentRespondedAt'
     | 'firstResponseDueAt'
     | 'nextResponseDueAt'
@@ -94,7 +95,9 @@ export function assess(
   const previous = ticket.tier ?? 'standard';
   const tier = higherTier(decided.tier, previous);
   // Only rises too: the SLA promised at escalation is not relaxed by a later, calmer score.
-  const priority = tier === 'standard' ? maxPriority(decided.priority, ticket.slaPolicy) : 'urgent';
+  const scored = tier === 'standard' ? maxPriority(decided.priority, ticket.slaPolicy) : 'urgent';
+  // A person's choice (the console) wins over the score, lower or higher.
+  const priority = (ticket.priorityOverride) ?? scored;
   return {
     urgency,
     tier,

@@ -102,7 +102,15 @@ export interface Responder {
  * resolve after a reopen is told again).
  */
 export type TicketChange =
-  | { kind: 'assigned'; ticketId: string; agentId: string; by: string; at: Date }
+  | {
+      kind: 'assigned';
+      ticketId: string;
+      agentId: string;
+      /** Who held it before (told that it moved on), if anyone. */
+      previousAgentId?: string | undefined;
+      by: string;
+      at: Date;
+    }
   | {
       kind: 'resolved' | 'reopened' | 'released' | 'priority' | 'taken';
       ticketId: string;

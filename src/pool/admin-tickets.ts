@@ -6,7 +6,7 @@
 import { Types } from 'mongoose';
 import type { ChannelId } from '../domain/message.ts';
 import { SwitchboardError } from '../domain/errors.ts';
-import type { TicketStatus } from '../domain/ticket.ts';
+import type { Priority, TicketStatus } from '../domain/ticket.ts';
 import { releaseAgentSlot, reserveAgentSlot } from './agent-load.ts';
 import { recordAudit } from './audit.ts';
 import type { DocumentLocks } from './locks.ts';
@@ -226,4 +226,70 @@ export async function resolveTicket(
     after: { status: after.status },
   });
   return after;
+}
+
+/**
+ * A person reopens a resolved ticket: back to its assignee (their slot taken again, even over
+ * capacity) or, without one, to the queue. Closed tickets stay closed (the customer's next message
+ * opens a linked ticket).
+ */
+export async function reopenTicket(
+  models: PoolModels,
+  locks: DocumentLocks,
+  id: Types.ObjectId,
+  by: string,
+  reason: string | undefined,
+): Promise<TicketDoc> {
+  const before = await mustTicket(models, id);
+  const to = before.assigneeId ? 'assigned' : 'queued';
+  if (before.status === 'resolved' && before.assigneeId) {
+    await reserveAgentSlot(models, locks, before.assigneeId, id, { overCapacity: true });
+  }
+  const now = new Date();
+  const after = await transitionTicket(models, locks, id, to, {
+    by,
+    reason: reason ?? 'reopened in the admin console',
+    expectedFrom: 'resolved',
+    set: { reopenedAt: now, ...(to === 'queued' ? { escalationReason: 'reopened' } : {}) },
+  });
+  await recordAudit(models, {
+    actor: by,
+    action: 'ticket.reopened',
+    subject: `ticket:${String(id)}`,
+    before: { status: before.status },
+    after: { status: after.status },
+  });
+  return after;
+}
+
+/**
+ * Sets the ticket's priority by hand (dispatch's scoring keeps it: `priorityOverride`), or with
+ * `null` gives it back to the score. The SLA targets follow at dispatch's next rescore.
+ */
+export async function setTicketPriority(
+  models: PoolModels,
+  locks: DocumentLocks,
+  id: Types.ObjectId,
+  priority: Priority | null,
+  by: string,
+): Promise<TicketDoc> {
+  return locks.withLock(`ticket.${String(id)}`, async () => {
+    const before = await mustTicket(models, id);
+    const update =
+      priority === null
+        ? { $unset: { priorityOverride: 1 } }
+        : { $set: { priority, priorityOverride: priority } };
+    const after = (await models.Ticket.findOneAndUpdate({ _id: id }, update, {
+      returnDocument: 'after',
+    }).lean()) as TicketDoc | null;
+    if (!after) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
+    await recordAudit(models, {
+      actor: by,
+      action: 'ticket.priority',
+      subject: `ticket:${String(id)}`,
+      before: { priority: before.priority, override: before.priorityOverride ?? null },
+      after: { priority: after.priority, override: after.priorityOverride ?? null },
+    });
+    return after;
+  });
 }

@@ -57,6 +57,8 @@ const ticketSchema = new Schema(
     urgency: { type: Number, default: 0 },
     urgencyParts: { type: [{ _id: false, reason: String, points: Number }], default: [] },
     priority: { type: String, enum: PRIORITIES, default: 'normal' },
+    /** A priority a person set: dispatch's scoring keeps it instead of its own. */
+    priorityOverride: { type: String, enum: PRIORITIES },
     assigneeId: { type: Schema.Types.ObjectId, ref: 'Agent' },
     language: { type: String },
     lastIntent: { type: String },

@@ -59,6 +59,8 @@ const ENDPOINTS: Array<
   ['post', '/tickets/:id/tags', 'tickets.write'],
   ['post', '/tickets/:id/resolve', 'tickets.write'],
   ['post', '/tickets/:id/notes', 'tickets.write'],
+  ['post', '/tickets/:id/reopen', 'tickets.write'],
+  ['post', '/tickets/:id/priority', 'tickets.write'],
   ['get', '/agents', 'tickets.read'],
   ['get', '/learning/unanswered', 'learning.read'],
   ['get', '/learning/suggestions', 'learning.read'],

@@ -26,7 +26,8 @@ describe('deliberate agent replies, with the default DESK_THREAD_REPLY=take-if-f
   let seq = 0;
 
   beforeAll(async () => {
-    h = await DeskHarness.start();
+    // Dispatch rescores waiting tickets every second, so a priority set by hand is put to the test.
+    h = await DeskHarness.start({ env: { DISPATCH_TICK_SECONDS: '1' } });
   });
   afterAll(async () => {
     await h.stop();
@@ -174,6 +175,50 @@ describe('deliberate agent replies, with the default DESK_THREAD_REPLY=take-if-f
     expect(
       h.callbackTexts('conv-console').filter((t) => t.startsWith('How did we do?')),
     ).toHaveLength(1);
+
+    // Reopened in the console: back to Bob, who is told, and the card shows it taken again.
+    const reopened = await request(h.http)
+      .post(`/api/v1/admin/tickets/${card.ticketId}/reopen`)
+      .set('authorization', ADMIN)
+      .send({});
+    expect(reopened.status).toBe(200);
+    expect(reopened.body.ticket).toMatchObject({ status: 'assigned', assigneeId: bobId });
+    await waitFor(
+      () =>
+        h.slack
+          .callsOf('chat.postMessage')
+          .find(
+            (c) => c.args['channel'] === BOB && String(c.args['text']).includes('was reopened by'),
+          ),
+      { what: 'the DM to the assignee about the reopen' },
+    );
+    await waitFor(
+      () => JSON.stringify(h.updatesOf(card.ts).at(-1)?.args['blocks'] ?? '').includes('Taken by'),
+      { what: 'the card taken again' },
+    );
+  });
+
+  it('keeps a priority set by hand through dispatch rescoring, until it is given back', async () => {
+    await h.customerWrites('conv-priority', 'My order is late', 'Priority Customer');
+    const card = await h.cardFor('Priority Customer');
+    const set = (priority: string | null) =>
+      request(h.http)
+        .post(`/api/v1/admin/tickets/${card.ticketId}/priority`)
+        .set('authorization', ADMIN)
+        .send({ priority });
+    const scored = (await h.gateway.pool.getTicket(card.ticketId))?.priority;
+    // Lower than the score: the score never lowers a priority by itself, so only the hand can.
+    expect(scored).not.toBe('low');
+    const chosen = 'low';
+    expect((await set(chosen)).status).toBe(200);
+    // Several dispatch ticks later (each rescores waiting tickets) the choice stands.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await h.gateway.pool.getTicket(card.ticketId))?.priority).toBe(chosen);
+    expect((await set(null)).status).toBe(200);
+    await waitFor(
+      async () => (await h.gateway.pool.getTicket(card.ticketId))?.priority === scored,
+      { what: 'the score back in charge' },
+    );
   });
 });
 

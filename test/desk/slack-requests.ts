@@ -55,7 +55,7 @@ export function threadMessageEvent(fields: {
   user: string;
   text: string;
   /** Files shared with the message: Slack then sends subtype `file_share` and a `files` list. */
-  files?: Array<{ id: string; name: string }>;
+  files?: Array<{ id: string; name: string }> | undefined;
 }): string {
   const body = fixture('event-thread-message.json');
   const event = body['event'] as Record<string, unknown>;

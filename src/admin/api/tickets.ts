@@ -15,7 +15,9 @@ import { objectIdOr404 } from '../../pool/accounts.ts';
 import {
   listAgents,
   reassignTicket,
+  reopenTicket,
   resolveTicket,
+  setTicketPriority,
   searchTickets,
   tagTicket,
   ticketView,
@@ -51,6 +53,9 @@ export const TagsSchema = z
   .object({ add: z.array(Tag).max(20).default([]), remove: z.array(Tag).max(20).default([]) })
   .strict();
 
+/** `POST /tickets/:id/priority`: a priority, or `null` to give it back to dispatch's score. */
+export const PrioritySchema = z.object({ priority: z.enum(PRIORITIES).nullable() }).strict();
+
 /** `POST /tickets/:id/notes`: an internal note, never sent to the customer. */
 export const NoteSchema = z.object({ text: z.string().trim().min(1).max(MAX_NOTE_CHARS) }).strict();
 
@@ -58,6 +63,9 @@ export const NoteSchema = z.object({ text: z.string().trim().min(1).max(MAX_NOTE
 export const ResolveSchema = z
   .object({ reason: z.string().trim().min(1).max(500).optional() })
   .strict();
+
+/** `POST /tickets/:id/reopen` (the body may be left out). */
+export const ReopenSchema = ResolveSchema;
 
 export function ticketsRouter(deps: AdminDeps): Router {
   const router = Router();
@@ -136,6 +144,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = AssignSchema.parse(req.body);
     const principal = principalOf(res);
+    const before = await deps.pool.getTicket(String(id));
     const ticket = await reassignTicket(
       deps.models,
       deps.locks,
@@ -147,6 +156,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
       kind: 'assigned',
       ticketId: String(id),
       agentId: body.agentId,
+      previousAgentId: before?.assigneeId ? String(before.assigneeId) : undefined,
       by: principal.name,
       at: new Date(),
     });
@@ -172,6 +182,40 @@ export function ticketsRouter(deps: AdminDeps): Router {
       ticketId: String(id),
       by: principal.name,
       at: ticket.resolvedAt ?? new Date(),
+    });
+    res.json({ ticket });
+  });
+
+  router.post('/tickets/:id/reopen', write, async (req, res) => {
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    const body = ReopenSchema.parse(req.body ?? {});
+    const principal = principalOf(res);
+    const ticket = await reopenTicket(deps.models, deps.locks, id, principal.actor, body.reason);
+    await deps.activity?.changed({
+      kind: 'reopened',
+      ticketId: String(id),
+      by: principal.name,
+      at: ticket.reopenedAt ?? new Date(),
+    });
+    res.json({ ticket });
+  });
+
+  router.post('/tickets/:id/priority', write, async (req, res) => {
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    const body = PrioritySchema.parse(req.body);
+    const principal = principalOf(res);
+    const ticket = await setTicketPriority(
+      deps.models,
+      deps.locks,
+      id,
+      body.priority,
+      principal.actor,
+    );
+    await deps.activity?.changed({
+      kind: 'priority',
+      ticketId: String(id),
+      by: principal.name,
+      at: new Date(),
     });
     res.json({ ticket });
   });
