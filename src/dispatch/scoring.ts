@@ -97,7 +97,7 @@ export function assess(
   // Only rises too: the SLA promised at escalation is not relaxed by a later, calmer score.
   const scored = tier === 'standard' ? maxPriority(decided.priority, ticket.slaPolicy) : 'urgent';
   // A person's choice (the console) wins over the score, lower or higher.
-  const priority = (ticket.priorityOverride) ?? scored;
+  const priority = ticket.priorityOverride ?? scored;
   return {
     urgency,
     tier,
