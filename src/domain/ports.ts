@@ -1,4 +1,5 @@
 import type { ChannelId, InboundMessageInput, OutboundMessage, SendResult } from './message.ts';
+import type { DialoguePrompt } from './dialogue.ts';
 import type { TicketStatus } from './ticket.ts';
 
 /** What a channel can do; the responder and the desk shape replies by it. */
@@ -56,6 +57,8 @@ export interface ResponderTicket {
   lastIntent: string | undefined;
   /** Consecutive customer messages the bot could not answer. */
   botMisses: number;
+  /** The question the bot asked last and waits on ("did you mean", "did that answer it"). */
+  prompt?: DialoguePrompt | undefined;
 }
 
 export interface ResponderInput {
@@ -69,6 +72,13 @@ interface DecisionFacts {
   score?: number;
   language?: string;
   sentiment?: number;
+  /** The question this reply asks and will wait on; none: whatever was pending is answered. */
+  prompt?: DialoguePrompt;
+  /**
+   * The customer said an answer did not help: the article and the question it was given for (a
+   * negative example for the knowledge base's learning).
+   */
+  unhelpful?: { articleId: string; questionId: string };
 }
 
 /** What the bot does with a customer message on a ticket it holds. */
@@ -87,6 +97,8 @@ export type ResponderDecision =
        */
       choices?: string[];
       counted: 'answer' | 'miss' | 'smalltalk';
+      /** The customer confirmed the answer helped: the bot resolves the ticket. */
+      settles?: 'confirmed';
     })
   | (DecisionFacts & { action: 'escalate'; reason: string; text?: string });
 

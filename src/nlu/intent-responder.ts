@@ -4,11 +4,10 @@
  * hand over to a person. Answers are always an article's own text: nothing is made up.
  */
 import { detectLanguage, type Classification } from '../../intents/index.ts';
-import { shapeForChannel } from '../../knowledge/format.ts';
-import { MAX_CHOICE_LENGTH, MAX_CHOICES } from '../domain/message.ts';
 import type { Responder, ResponderDecision, ResponderInput } from '../domain/ports.ts';
 import type { IntentRuntime } from './intent-runtime.ts';
 import type { LocaleKnowledge } from './locale-knowledge.ts';
+import { answerToPrompt, clarification, directAnswer } from './dialogue-decisions.ts';
 import { botTexts } from './texts.ts';
 import { isConversational } from './training-set.ts';
 
@@ -81,6 +80,13 @@ export class IntentResponder implements Responder {
         language: hint,
       };
     }
+    // A bare "1" or "yes" answers the bot's pending question, in the language it was asked in.
+    const prompt = input.ticket.prompt;
+    const promptKnowledge = prompt && knowledge.get(prompt.locale);
+    if (prompt && promptKnowledge) {
+      const answered = answerToPrompt(prompt, text, promptKnowledge, input.capabilities.format, {});
+      if (answered) return answered;
+    }
     // The ticket's language decides only when the text itself cannot (digits, an emoji, "ok").
     const locale = detectLanguage(text, engine.locales, hint);
     const classification = await engine.classify(text, locale);
@@ -116,13 +122,17 @@ export class IntentResponder implements Responder {
     }
     const article = c.intent === null ? undefined : knowledge?.articles.get(c.intent);
     if (article !== undefined) {
-      return {
-        ...facts,
-        intent: article.id,
-        action: 'reply',
-        counted: 'answer',
-        ...shapeForChannel(article.answer, format),
-      };
+      // The runners-up that are articles: what a "no, that did not help" offers next.
+      const next = c.runnersUp
+        .map((r) => r.intent)
+        .filter((id) => id !== article.id && knowledge?.articles.has(id));
+      return directAnswer(article, {
+        locale: c.locale,
+        format,
+        questionId: input.message.id,
+        next,
+        facts,
+      });
     }
     if (input.ticket.botMisses >= 1) {
       return {
@@ -132,8 +142,8 @@ export class IntentResponder implements Responder {
         text: texts.handoverNoAnswer,
       };
     }
-    const titles = knowledge === undefined ? [] : this.suggestions(text, knowledge);
-    if (titles.length === 0) {
+    const suggested = knowledge === undefined ? [] : this.suggestions(text, knowledge);
+    if (suggested.length === 0) {
       return {
         ...facts,
         action: 'escalate',
@@ -141,24 +151,19 @@ export class IntentResponder implements Responder {
         text: texts.handoverNoAnswer,
       };
     }
-    const markdown = [
-      texts.didYouMean,
-      titles.map((t, i) => `${i + 1}. ${t}`).join('\n'),
-      texts.didYouMeanHint,
-    ].join('\n\n');
-    // The titles also go as choices, for channels that show buttons (web chat): those that fit.
-    const choices = titles.filter((t) => t.length <= MAX_CHOICE_LENGTH).slice(0, MAX_CHOICES);
-    return {
-      ...facts,
-      action: 'reply',
-      counted: 'miss',
-      ...shapeForChannel(markdown, format),
-      ...(choices.length > 0 ? { choices } : {}),
-    };
+    return clarification(suggested, {
+      locale: c.locale,
+      format,
+      questionId: input.message.id,
+      facts,
+    });
   }
 
-  /** Titles of the plausible articles for a message the model did not match confidently. */
-  private suggestions(text: string, knowledge: LocaleKnowledge): string[] {
+  /** The plausible articles for a message the model did not match confidently. */
+  private suggestions(
+    text: string,
+    knowledge: LocaleKnowledge,
+  ): Array<{ id: string; title: string }> {
     const { hits, queryTerms } = knowledge.search.search(text, this.nearMiss.maxSuggestions * 2);
     // The full ranking of the same model that classified the message (the classification keeps
     // only the runners-up, not the best intent it rejected).
@@ -172,6 +177,6 @@ export class IntentResponder implements Responder {
           (modelScore.get(hit.id) ?? 0) >= this.nearMiss.minModelScore,
       )
       .slice(0, this.nearMiss.maxSuggestions)
-      .map((hit) => hit.title);
+      .map((hit) => ({ id: hit.id, title: hit.title }));
   }
 }

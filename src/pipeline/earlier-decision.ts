@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DialoguePromptSchema } from '../domain/dialogue.ts';
 import type { ResponderDecision } from '../domain/ports.ts';
 import type { MessageDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
@@ -13,6 +14,9 @@ import type { TicketPool } from '../pool/pool.ts';
 
 const RecordSchema = z.object({
   counted: z.enum(['answer', 'miss', 'smalltalk']).nullish(),
+  prompt: DialoguePromptSchema.nullish(),
+  settles: z.literal('confirmed').nullish(),
+  unhelpful: z.object({ articleId: z.string(), questionId: z.string() }).nullish(),
   reason: z.string().nullish(),
   language: z.string().nullish(),
   sentiment: z.number().nullish(),
@@ -21,7 +25,11 @@ const RecordSchema = z.object({
 /** What of the decision is kept on the bot message (its text, intent and score are fields). */
 export function decisionRecord(decision: ResponderDecision): Record<string, unknown> {
   const record = {
-    ...(decision.action === 'reply' ? { counted: decision.counted } : { reason: decision.reason }),
+    ...(decision.action === 'reply'
+      ? { counted: decision.counted, settles: decision.settles }
+      : { reason: decision.reason }),
+    prompt: decision.prompt,
+    unhelpful: decision.unhelpful,
     language: decision.language,
     sentiment: decision.sentiment,
   };
@@ -45,6 +53,8 @@ function rebuild(
     ...(typeof doc.score === 'number' ? { score: doc.score } : {}),
     ...(parsed.data.language ? { language: parsed.data.language } : {}),
     ...(typeof parsed.data.sentiment === 'number' ? { sentiment: parsed.data.sentiment } : {}),
+    ...(parsed.data.prompt ? { prompt: parsed.data.prompt } : {}),
+    ...(parsed.data.unhelpful ? { unhelpful: parsed.data.unhelpful } : {}),
   };
   if (action === 'reply') {
     return {
@@ -55,6 +65,7 @@ function rebuild(
       ...(doc.html ? { html: doc.html } : {}),
       ...(doc.choices && doc.choices.length > 0 ? { choices: doc.choices } : {}),
       counted: parsed.data.counted ?? 'answer',
+      ...(parsed.data.settles ? { settles: parsed.data.settles } : {}),
     };
   }
   return { ...facts, action: 'escalate', reason: parsed.data.reason ?? 'unknown', text: doc.text };

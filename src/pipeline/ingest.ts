@@ -3,6 +3,7 @@ import { isSwitchboardError } from '../domain/errors.ts';
 import type { Logger } from 'pino';
 import { InboundMessageSchema, type InboundMessage } from '../domain/message.ts';
 import type { ChannelCapabilities, Responder, ResponderDecision } from '../domain/ports.ts';
+import { readPrompt } from '../domain/dialogue.ts';
 import type { MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
@@ -74,6 +75,7 @@ export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<Ing
         language: ticket.language ?? undefined,
         lastIntent: ticket.lastIntent ?? undefined,
         botMisses: ticket.botMisses,
+        prompt: readPrompt(ticket.prompt),
       },
       message: {
         id: String(message._id),
@@ -118,7 +120,9 @@ async function carryOut(
       language: decision.language,
       missed: decision.counted === 'miss',
       answered: decision.counted === 'answer',
+      prompt: decision.prompt,
     });
+    if (decision.settles === 'confirmed') await settle(deps, ticket);
     return 'answered';
   }
   await deps.pool.noteBotOutcome(ticket._id, {
@@ -136,6 +140,19 @@ async function carryOut(
   }
   deps.logger?.info({ ticket: ticket.number, reason: decision.reason }, 'ticket escalated');
   return 'escalated';
+}
+
+/** The customer said the bot's answer helped: the ticket is resolved (a retry finds it so). */
+async function settle(deps: IngestDeps, ticket: TicketDoc): Promise<void> {
+  try {
+    await deps.pool.transition(ticket._id, 'resolved', {
+      by: 'customer',
+      reason: "customer confirmed the bot's answer",
+      expectedFrom: 'bot',
+    });
+  } catch (error) {
+    if (!(isSwitchboardError(error) && error.code === 'SB_ERR_INVALID_TRANSITION')) throw error;
+  }
 }
 
 /**

@@ -63,6 +63,8 @@ const ticketSchema = new Schema(
     language: { type: String },
     lastIntent: { type: String },
     botMisses: { type: Number, default: 0 },
+    /** The bot's pending question (src/domain/dialogue.ts): what a bare "1" or "yes" answers. */
+    prompt: { type: Schema.Types.Mixed },
     /** The inbound message whose bot outcome was counted last: a retried job counts it once. */
     lastBotOutcomeFor: { type: String },
     escalationReason: { type: String },

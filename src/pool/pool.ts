@@ -1,3 +1,4 @@
+import type { DialoguePrompt } from '../domain/dialogue.ts';
 import type { Types } from 'mongoose';
 import type { Identity, InboundMessage } from '../domain/message.ts';
 import type { TicketStatus } from '../domain/ticket.ts';
@@ -184,16 +185,22 @@ export class TicketPool {
       missed: boolean;
       /** The bot gave a knowledge-base answer (not small talk): the quiet-time resolve may follow. */
       answered?: boolean;
+      /** The question the bot now waits on; none clears whatever was pending. */
+      prompt?: DialoguePrompt | undefined;
     },
   ): Promise<void> {
     const set: Record<string, unknown> = { lastBotOutcomeFor: outcome.messageId };
+    const unset: Record<string, 1> = {};
     if (outcome.intent !== undefined) set['lastIntent'] = outcome.intent;
     if (outcome.language !== undefined) set['language'] = outcome.language;
     if (outcome.answered) set['lastBotAnswerAt'] = new Date();
+    if (outcome.prompt) set['prompt'] = outcome.prompt;
+    else unset['prompt'] = 1;
+    if (outcome.missed) unset['lastBotAnswerAt'] = 1;
     // Folded into the same single update: no extra round trip per message.
     const update = outcome.missed
-      ? { $set: set, $inc: { botMisses: 1 }, $unset: { lastBotAnswerAt: 1 } }
-      : { $set: { ...set, botMisses: 0 } };
+      ? { $set: set, $inc: { botMisses: 1 }, $unset: unset }
+      : { $set: { ...set, botMisses: 0 }, $unset: unset };
     await updateTicket(this.models, this.locks, ticketId, update, {
       lastBotOutcomeFor: { $ne: outcome.messageId },
     });

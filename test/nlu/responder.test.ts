@@ -9,6 +9,11 @@ import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { testConfig, waitFor } from '../support/gateway.ts';
 import { ApiCustomer, articleFolder, seedArticles, startKbGateway } from './support.ts';
 
+/** A direct answer as a markdown channel shows it: the article, then the confirmation question. */
+function confirmed(answer: string, locale: string): string {
+  return `${answer}\n\n${botTexts(locale).confirmQuestion}`;
+}
+
 // A handful of seed articles keeps training to a second or two.
 const ARTICLES = seedArticles([
   'order-status',
@@ -81,8 +86,8 @@ describe('intent responder (API channel, end to end)', () => {
         question,
       );
       const { reply, ticket } = await customer.ask(question);
-      expect(reply.text).toBe(article('order-status', 'en').answer);
-      expect(reply.markdown).toBe(article('order-status', 'en').answer);
+      expect(reply.text).toBe(confirmed(article('order-status', 'en').answer, 'en'));
+      expect(reply.markdown).toBe(confirmed(article('order-status', 'en').answer, 'en'));
       expect(ticket).toMatchObject({
         status: 'bot',
         lastIntent: 'order-status',
@@ -99,7 +104,7 @@ describe('intent responder (API channel, end to end)', () => {
 
     it('answers a Chinese question with the Chinese answer', async () => {
       const { reply, ticket } = await customer.ask('我的快递现在到哪里了？');
-      expect(reply.text).toBe(article('order-status', 'zh').answer);
+      expect(reply.text).toBe(confirmed(article('order-status', 'zh').answer, 'zh'));
       expect(ticket).toMatchObject({ status: 'bot', language: 'zh', lastIntent: 'order-status' });
     });
   });
@@ -179,7 +184,7 @@ describe('intent responder (API channel, end to end)', () => {
       await waitFor(() => trainings > started, { what: 'retraining to start' });
       const turns = await Promise.all(Array.from({ length: 8 }, () => customer.ask(question)));
       for (const { reply, ticket } of turns) {
-        expect(reply.text).toBe(article('gift-cards', 'en').answer);
+        expect(reply.text).toBe(confirmed(article('gift-cards', 'en').answer, 'en'));
         expect(ticket).toMatchObject({ status: 'bot', lastIntent: 'gift-cards' });
       }
       expect(gateway.intents?.runtime.hashOf('en')).toBe(oldHash);
@@ -196,7 +201,7 @@ describe('intent responder (API channel, end to end)', () => {
         what: 'the second process to swap',
       });
       const { reply } = await customer.ask(question);
-      expect(reply.text).toBe(edited.answer);
+      expect(reply.text).toBe(confirmed(edited.answer, 'en'));
       const stored = await gateway.pool.getIntentModelRecord(`en.${newHash}`);
       expect(stored?.knowledgeHash).toBe(newHash);
     });

@@ -4,6 +4,12 @@ import { SEED_ARTICLES_DIR } from '../../knowledge/folder.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { testConfig } from '../support/gateway.ts';
 import { ApiCustomer, seedArticles, startKbGateway } from './support.ts';
+import { botTexts } from '../../src/nlu/texts.ts';
+
+/** A direct answer as a markdown channel shows it: the article, then the confirmation question. */
+function confirmed(answer: string, locale: string): string {
+  return `${answer}\n\n${botTexts(locale).confirmQuestion}`;
+}
 
 // The real knowledge base: all 88 seed articles, as `switchboard start` seeds them.
 const config = testConfig();
@@ -52,7 +58,7 @@ describe('intent responder on the seed knowledge base', () => {
       const questions = seedArticles([id]).flatMap((a) => a.questions.map((q) => q.toLowerCase()));
       expect(questions).not.toContain(question.toLowerCase());
       const { reply, ticket } = await customer.ask(question);
-      expect(reply.text).toBe(answerOf(id, locale));
+      expect(reply.text).toBe(confirmed(answerOf(id, locale), locale));
       expect(ticket).toMatchObject({ status: 'bot', lastIntent: id, language: locale });
     });
   });
