@@ -19,7 +19,7 @@ import {
 } from '../nlu/locale-knowledge.ts';
 import type { KnowledgeDeps } from '../nlu/publish.ts';
 import type { TrainingJobData } from '../nlu/training-queue.ts';
-import { localeKnowledgeHash } from '../nlu/training-set.ts';
+import { localeKnowledgeHash, resolveCorpus } from '../nlu/training-set.ts';
 import { latestIntentModelRecord, modelTrainedAt } from '../pool/article-versions.ts';
 
 /** Where a locale's model stands against what is published. */
@@ -77,9 +77,8 @@ export class BotTester {
     );
   }
 
-  private hashOf(locale: string, articles: readonly ArticleContent[]): string {
-    const corpusDir = this.deps.knowledge.corpusDir;
-    return localeKnowledgeHash(locale, articles, corpusDir === undefined ? {} : { dir: corpusDir });
+  private async hashOf(locale: string, articles: readonly ArticleContent[]): Promise<string> {
+    return localeKnowledgeHash(locale, articles, await resolveCorpus(locale, this.deps.knowledge));
   }
 
   /** The status of every configured locale. */
@@ -87,7 +86,7 @@ export class BotTester {
     const out: LocaleModelStatus[] = [];
     for (const locale of this.deps.locales) {
       const articles = await this.published(locale);
-      const hash = this.hashOf(locale, articles);
+      const hash = await this.hashOf(locale, articles);
       const trainedAt = await modelTrainedAt(
         this.deps.knowledge.pool.models,
         modelRecordId(locale, hash),
@@ -113,7 +112,7 @@ export class BotTester {
     const live = new Map<string, boolean>();
     const pool = this.deps.knowledge.pool;
     for (const locale of this.deps.locales) {
-      const hash = this.hashOf(locale, await this.published(locale));
+      const hash = await this.hashOf(locale, await this.published(locale));
       if (this.runtime.hashOf(locale) === hash) {
         live.set(locale, true);
         continue;
