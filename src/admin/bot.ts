@@ -20,7 +20,7 @@ import {
 import type { KnowledgeDeps } from '../nlu/publish.ts';
 import type { TrainingJobData } from '../nlu/training-queue.ts';
 import { localeKnowledgeHash, resolveCorpus } from '../nlu/training-set.ts';
-import { latestIntentModelRecord, modelTrainedAt } from '../pool/article-versions.ts';
+import { latestIntentModelRecord, modelSummary } from '../pool/article-versions.ts';
 
 /** Where a locale's model stands against what is published. */
 export interface LocaleModelStatus {
@@ -31,6 +31,15 @@ export interface LocaleModelStatus {
   /** A model of exactly the published knowledge is stored (workers swap it in when announced). */
   live: boolean;
   trainedAt: Date | null;
+  /**
+   * Answer precision the live model expects at its threshold, and the share of questions it
+   * expects to answer directly (measured on its held-out calibration predictions); null when
+   * not trained yet or trained before these were stored.
+   */
+  expectedPrecision: number | null;
+  answerRate: number | null;
+  /** Collected negatives (uncovered questions) it was trained with. */
+  negatives: number;
   /** The training job for the published hash: waiting, active, failed, … or null. */
   training: string | null;
 }
@@ -87,7 +96,7 @@ export class BotTester {
     for (const locale of this.deps.locales) {
       const articles = await this.published(locale);
       const hash = await this.hashOf(locale, articles);
-      const trainedAt = await modelTrainedAt(
+      const summary = await modelSummary(
         this.deps.knowledge.pool.models,
         modelRecordId(locale, hash),
       );
@@ -96,8 +105,11 @@ export class BotTester {
         locale,
         publishedHash: hash,
         publishedArticles: articles.length,
-        live: trainedAt !== null,
-        trainedAt,
+        live: summary !== null,
+        trainedAt: summary?.trainedAt ?? null,
+        expectedPrecision: summary?.expectedPrecision ?? null,
+        answerRate: summary?.answerRate ?? null,
+        negatives: summary?.negatives ?? 0,
         training: job ? await job.getState() : null,
       });
     }

@@ -118,6 +118,9 @@ export async function ensureLocaleKnowledge(
     articles: JSON.stringify(articles),
     trainedAt: new Date(),
     trainSeconds,
+    expectedPrecision: json.calibration.expectedPrecision,
+    answerRate: json.calibration.answerRate,
+    negatives: json.calibration.negativeExamples,
   });
   options.logger?.info(
     { locale, hash, articles: articles.length, trainSeconds },
