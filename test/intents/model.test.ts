@@ -105,6 +105,20 @@ describe('trainIntentModel', () => {
     });
   });
 
+  describe('when told to predict one fold only (large knowledge bases)', () => {
+    it('calibrates on that fold: a third of the examples, one training less per fold', async () => {
+      const quick = await trainIntentModel({
+        locale: 'en',
+        train: EN_TRAIN,
+        options: { outOfScope: EN_OUT_OF_SCOPE, heldOutFolds: 1 },
+      });
+      const all = EN_TRAIN.length + EN_OUT_OF_SCOPE.length;
+      expect(model.calibration.examples).toBe(all);
+      expect(quick.calibration.examples).toBeGreaterThanOrEqual(Math.floor(all / 3));
+      expect(quick.calibration.examples).toBeLessThanOrEqual(Math.ceil(all / 3));
+    });
+  });
+
   describe('when given collected negatives', () => {
     const negatives = [
       'where can I buy a gift card',
