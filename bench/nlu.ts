@@ -75,6 +75,7 @@ const { values: args } = parseArgs({
     'target-precision': { type: 'string' },
     'clarify-precision': { type: 'string' },
     folds: { type: 'string' },
+    l2: { type: 'string' },
   },
   allowPositionals: false,
 });
@@ -191,6 +192,7 @@ function trainOptions(): TrainOptions {
   const extra = negatives();
   if (extra.length > 0) options.negatives = extra;
   if (args.folds !== undefined) options.folds = Number(args.folds);
+  if (args.l2 !== undefined) options.l2 = Number(args.l2);
   if (args['clarify-precision'] !== undefined) {
     options.clarifyPrecision = Number(args['clarify-precision']);
   }
