@@ -2,6 +2,11 @@
  * NLU benchmark: our intent model against plain node-nlp, on JSON Lines {"text","intent"} files.
  *
  *   npm run bench:nlu -- --train <train.jsonl> --val <val.jsonl> --test <eval.jsonl>
+ *   npm run bench:nlu -- --kb --train <train.jsonl> --test <eval.jsonl> [--oos-train <jsonl>]
+ *
+ * --kb trains exactly as the product trains a knowledge base: the built-in conversational
+ * intents added, the shipped out-of-scope corpus, k-fold calibration with the default criterion,
+ * no calibration file. --oos-train adds collected negatives (every line's text, as `oos`).
  *
  * Each model is trained and evaluated in its own child process so that its peak RSS is its own.
  * Calibration: on --val when it is a different file from --test; otherwise (no honest val split,
@@ -15,16 +20,30 @@ import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import nlp from 'node-nlp';
-import { OOS_INTENT, trainIntentModel } from '../intents/index.ts';
+import {
+  CLARIFY_CANDIDATES,
+  OOS_INTENT,
+  loadConversationalIntents,
+  trainIntentModel,
+} from '../intents/index.ts';
 import type { CalibrationCriterion, LabeledUtterance, TrainOptions } from '../intents/index.ts';
-import { coverageAtPrecision, inScopeAccuracy, oosRecall, percentile } from '../intents/metrics.ts';
-import type { EvaluatedQuery } from '../intents/metrics.ts';
+import {
+  answerMetrics,
+  coverageAtPrecision,
+  inScopeAccuracy,
+  oosRecall,
+  oracleSelfService,
+  percentile,
+} from '../intents/metrics.ts';
+import type { AnswerMetrics, EvaluatedQuery } from '../intents/metrics.ts';
 import { seededRandom, shuffled } from '../intents/random.ts';
 
-interface Metrics {
+interface Metrics extends AnswerMetrics {
   inScopeAccuracy: number;
   oosRecall: number | null;
   coverageAt98: number;
+  /** selfService at answer precision >= 0.95 with the threshold chosen on the test set itself. */
+  oracleSelfServiceAt95: number;
   trainSeconds: number;
   p50Ms: number;
   p99Ms: number;
@@ -51,6 +70,12 @@ const { values: args } = parseArgs({
     'min-oos-recall': { type: 'string' },
     'oos-share': { type: 'string' },
     'max-per-intent': { type: 'string' },
+    kb: { type: 'boolean', default: false },
+    'oos-train': { type: 'string' },
+    'target-precision': { type: 'string' },
+    'clarify-precision': { type: 'string' },
+    folds: { type: 'string' },
+    l2: { type: 'string' },
   },
   allowPositionals: false,
 });
@@ -131,7 +156,11 @@ function splits(): Splits {
   }
   let calibration: LabeledUtterance[];
   let carved = false;
-  if (
+  if (args.kb === true) {
+    // The knowledge-base path: no calibration file; the model calibrates on k-fold predictions.
+    calibration = [];
+    note += 'knowledge-base mode: k-fold calibration over the training data, no calibration file';
+  } else if (
     args.val !== undefined &&
     args.test !== undefined &&
     resolve(args.val) !== resolve(args.test)
@@ -152,8 +181,21 @@ function splits(): Splits {
   return { train, calibration, test, carved, note };
 }
 
+/** The collected negatives of --oos-train: every line's text, whatever its intent. */
+function negatives(): string[] {
+  return args['oos-train'] === undefined ? [] : readJsonl(args['oos-train']).map((u) => u.text);
+}
+
 function trainOptions(): TrainOptions {
-  const options: TrainOptions = { corpusDir: null };
+  // The knowledge-base mode keeps the product's defaults, its out-of-scope corpus included.
+  const options: TrainOptions = args.kb === true ? {} : { corpusDir: null };
+  const extra = negatives();
+  if (extra.length > 0) options.negatives = extra;
+  if (args.folds !== undefined) options.folds = Number(args.folds);
+  if (args.l2 !== undefined) options.l2 = Number(args.l2);
+  if (args['clarify-precision'] !== undefined) {
+    options.clarifyPrecision = Number(args['clarify-precision']);
+  }
   if (args['neural-weight'] !== undefined) options.neuralWeight = Number(args['neural-weight']);
   if (args['neural-iterations'] !== undefined) {
     options.neuralIterations = Number(args['neural-iterations']);
@@ -169,17 +211,28 @@ function trainOptions(): TrainOptions {
     options.criterion = criterion;
   } else if (args['oos-share'] !== undefined) {
     options.criterion = { kind: 'expected', oosShare: Number(args['oos-share']) };
+  } else if (args['target-precision'] !== undefined) {
+    options.criterion = { kind: 'precision', target: Number(args['target-precision']) };
   }
   return options;
 }
 
-function summarize(queries: EvaluatedQuery[], latencies: number[], trainSeconds: number): Metrics {
+type BandedQuery = EvaluatedQuery & { clarify?: boolean; clarifyHit?: boolean };
+
+function summarize(queries: BandedQuery[], latencies: number[], trainSeconds: number): Metrics {
   const round = (v: number, d = 4): number => Math.round(v * 10 ** d) / 10 ** d;
   const recall = oosRecall(queries);
+  const felt = answerMetrics(queries);
   return {
+    answerPrecision: round(felt.answerPrecision),
+    selfService: round(felt.selfService),
+    wrongAnswersPer100: round(felt.wrongAnswersPer100, 2),
+    clarifyRate: round(felt.clarifyRate),
+    clarifyHitRate: felt.clarifyHitRate === null ? null : round(felt.clarifyHitRate),
     inScopeAccuracy: round(inScopeAccuracy(queries)),
     oosRecall: recall === null ? null : round(recall),
     coverageAt98: round(coverageAtPrecision(queries, 0.98)),
+    oracleSelfServiceAt95: round(oracleSelfService(queries, 0.95)),
     trainSeconds: round(trainSeconds, 2),
     p50Ms: round(percentile(latencies, 50), 4),
     p99Ms: round(percentile(latencies, 99), 4),
@@ -190,18 +243,29 @@ function summarize(queries: EvaluatedQuery[], latencies: number[], trainSeconds:
 /** Warms the JIT on a few queries so latency reflects a running server, not the first call. */
 const WARMUP = 200;
 
-async function runOurs(s: Splits): Promise<Metrics & { threshold: number }> {
+interface OursExtra {
+  threshold: number;
+  clarifyThreshold: number;
+  expectedPrecision: number | null;
+}
+
+async function runOurs(s: Splits): Promise<Metrics & OursExtra> {
+  const locale = args.locale ?? 'en';
   const t0 = performance.now();
-  const model = await trainIntentModel({
-    locale: args.locale ?? 'en',
-    train: s.train,
-    calibration: s.calibration,
-    options: trainOptions(),
-  });
+  const model = await trainIntentModel(
+    args.kb === true
+      ? // As src/nlu/training-set.ts builds it: the articles' questions + conversational intents.
+        {
+          locale,
+          train: [...s.train, ...loadConversationalIntents(locale)],
+          options: trainOptions(),
+        }
+      : { locale, train: s.train, calibration: s.calibration, options: trainOptions() },
+  );
   const trainSeconds = (performance.now() - t0) / 1000;
   for (const u of s.test.slice(0, WARMUP)) model.classify(u.text);
   const latencies: number[] = [];
-  const queries: EvaluatedQuery[] = s.test.map((u) => {
+  const queries: BandedQuery[] = s.test.map((u) => {
     const start = performance.now();
     const result = model.classify(u.text);
     latencies.push(performance.now() - start);
@@ -213,9 +277,18 @@ async function runOurs(s: Splits): Promise<Metrics & { threshold: number }> {
       predicted: result.intent,
       candidate: answers ? best.intent : null,
       score: best?.score ?? 0,
+      clarify: result.band === 'clarify',
+      clarifyHit:
+        result.band === 'clarify' &&
+        result.candidates.slice(0, CLARIFY_CANDIDATES).some((c) => c.intent === u.intent),
     };
   });
-  return { ...summarize(queries, latencies, trainSeconds), threshold: model.threshold };
+  return {
+    ...summarize(queries, latencies, trainSeconds),
+    threshold: model.threshold,
+    clarifyThreshold: model.clarifyThreshold,
+    expectedPrecision: model.calibration.expectedPrecision,
+  };
 }
 
 /** Plain node-nlp: NlpManager with default settings; its default threshold 0.5 -> None = oos. */
@@ -296,14 +369,18 @@ async function main(): Promise<void> {
   );
   // Sequential, never in parallel: two models would fight over the two cores and skew timings.
   const ours = await child('ours');
-  const { threshold, ...oursMetrics } = ours;
-  process.stdout.write(`${JSON.stringify({ model: 'switchboard', threshold, ...oursMetrics })}\n`);
+  const { threshold, clarifyThreshold, expectedPrecision, ...oursMetrics } = ours;
+  process.stdout.write(
+    `${JSON.stringify({ model: 'switchboard', threshold, clarifyThreshold, expectedPrecision, ...oursMetrics })}\n`,
+  );
   const baseline = args['skip-baseline'] ? null : await child('baseline');
   if (baseline !== null) {
     process.stdout.write(`${JSON.stringify({ model: 'node-nlp', threshold: 0.5, ...baseline })}\n`);
   }
   process.stdout.write(`${JSON.stringify({ loadAvg1mAtEnd: loadavg()[0]?.toFixed(2) ?? '?' })}\n`);
-  process.stdout.write(`${JSON.stringify({ dataset, ...oursMetrics, baseline })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ dataset, threshold, clarifyThreshold, expectedPrecision, ...oursMetrics, baseline })}\n`,
+  );
 }
 
 await main();

@@ -4,6 +4,7 @@
  */
 export { OOS_INTENT } from './types.ts';
 export type {
+  Band,
   CalibrationReport,
   Classification,
   EnsembleSettings,
@@ -18,7 +19,14 @@ export type {
 export { trainIntentModel } from './train.ts';
 export type { TrainInput, TrainOptions } from './train.ts';
 export type { CalibrationCriterion } from './calibrate.ts';
-export { DEFAULT_CRITERION, decide } from './calibrate.ts';
+export {
+  CLARIFY_CANDIDATES,
+  DEFAULT_CLARIFY_PRECISION,
+  DEFAULT_CRITERION,
+  DEFAULT_TARGET_PRECISION,
+  band,
+  decide,
+} from './calibrate.ts';
 export { loadIntentModel, IntentModelFormatError } from './model.ts';
 export { detectLanguage } from './language.ts';
 export { analyzeSentiment } from './sentiment.ts';

@@ -49,6 +49,7 @@ import type { KnowledgeDeps } from './nlu/publish.ts';
 import { seedKnowledgeIfEmpty } from './nlu/seed.ts';
 import { threadTrainer, type Trainer } from './nlu/trainer.ts';
 import { createTrainingQueue, type TrainingJobData } from './nlu/training-queue.ts';
+import type { NegativesSource, TrainingSources } from './nlu/training-set.ts';
 import { createAdminConsole } from './admin/index.ts';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -113,6 +114,11 @@ export async function createGateway(options: {
   trainer?: Trainer;
   /** Corpus of the conversational intents; default intents/corpus. */
   corpusDir?: string;
+  /**
+   * The collected negatives of a locale (questions the knowledge base does not cover), trained
+   * as the intent model's `oos` class; default none.
+   */
+  negatives?: NegativesSource;
   /** Where channel settings (e.g. TWILIO_*) are read; default process.env. */
   env?: NodeJS.ProcessEnv;
 }): Promise<Gateway> {
@@ -254,7 +260,14 @@ export async function createGateway(options: {
   // A queue re-emits its connection's errors; unheard, BullMQ prints each one to stderr.
   for (const queue of [queues.inbound, queues.outbound, training])
     queue.on('error', (error: Error) => logger?.warn({ err: error.message }, 'queue error'));
-  const knowledge = { pool, training, corpusDir: options.corpusDir };
+  // What the models are trained with besides the articles: one object, so that publishing, the
+  // console and the workers compute the same knowledge hash.
+  const trainingSources: TrainingSources = {
+    corpusDir: options.corpusDir,
+    targetPrecision: config.NLU_TARGET_PRECISION,
+    negatives: options.negatives,
+  };
+  const knowledge = { pool, training, ...trainingSources };
   if (options.seedKnowledgeDir !== undefined)
     await seedKnowledgeIfEmpty(knowledge, options.seedKnowledgeDir, logger);
   const replyDeps = { pool, outbound: queues.outbound };
@@ -369,7 +382,7 @@ export async function createGateway(options: {
         publisher: producerRedis,
         workerConnection: workerRedis,
         trainer: options.trainer ?? threadTrainer,
-        corpusDir: options.corpusDir,
+        sources: trainingSources,
         logger,
       });
       // With nothing published there is no model: every conversation goes to a person.

@@ -117,6 +117,11 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[a-z]{2}$/)
     .default('en'),
+  /**
+   * Answer precision the intent model is calibrated for: the bot answers the most questions it
+   * can while at least this share of its held-out answers are right; below, it asks or hands over.
+   */
+  NLU_TARGET_PRECISION: z.coerce.number().min(0.5).max(1).default(0.95),
   /** `start` imports these articles (published) when the knowledge base is empty. Default: the seed articles. */
   KB_SEED_DIR: z.string().optional(),
   /** `false`: `start` never imports the seed articles. */

@@ -19,8 +19,8 @@ import {
 } from '../nlu/locale-knowledge.ts';
 import type { KnowledgeDeps } from '../nlu/publish.ts';
 import type { TrainingJobData } from '../nlu/training-queue.ts';
-import { localeKnowledgeHash } from '../nlu/training-set.ts';
-import { latestIntentModelRecord, modelTrainedAt } from '../pool/article-versions.ts';
+import { localeKnowledgeHash, resolveCorpus } from '../nlu/training-set.ts';
+import { latestIntentModelRecord, modelSummary } from '../pool/article-versions.ts';
 
 /** Where a locale's model stands against what is published. */
 export interface LocaleModelStatus {
@@ -31,6 +31,15 @@ export interface LocaleModelStatus {
   /** A model of exactly the published knowledge is stored (workers swap it in when announced). */
   live: boolean;
   trainedAt: Date | null;
+  /**
+   * Answer precision the live model expects at its threshold, and the share of questions it
+   * expects to answer directly (measured on its held-out calibration predictions); null when
+   * not trained yet or trained before these were stored.
+   */
+  expectedPrecision: number | null;
+  answerRate: number | null;
+  /** Collected negatives (uncovered questions) it was trained with. */
+  negatives: number;
   /** The training job for the published hash: waiting, active, failed, … or null. */
   training: string | null;
 }
@@ -77,9 +86,8 @@ export class BotTester {
     );
   }
 
-  private hashOf(locale: string, articles: readonly ArticleContent[]): string {
-    const corpusDir = this.deps.knowledge.corpusDir;
-    return localeKnowledgeHash(locale, articles, corpusDir === undefined ? {} : { dir: corpusDir });
+  private async hashOf(locale: string, articles: readonly ArticleContent[]): Promise<string> {
+    return localeKnowledgeHash(locale, articles, await resolveCorpus(locale, this.deps.knowledge));
   }
 
   /** The status of every configured locale. */
@@ -87,8 +95,8 @@ export class BotTester {
     const out: LocaleModelStatus[] = [];
     for (const locale of this.deps.locales) {
       const articles = await this.published(locale);
-      const hash = this.hashOf(locale, articles);
-      const trainedAt = await modelTrainedAt(
+      const hash = await this.hashOf(locale, articles);
+      const summary = await modelSummary(
         this.deps.knowledge.pool.models,
         modelRecordId(locale, hash),
       );
@@ -97,8 +105,11 @@ export class BotTester {
         locale,
         publishedHash: hash,
         publishedArticles: articles.length,
-        live: trainedAt !== null,
-        trainedAt,
+        live: summary !== null,
+        trainedAt: summary?.trainedAt ?? null,
+        expectedPrecision: summary?.expectedPrecision ?? null,
+        answerRate: summary?.answerRate ?? null,
+        negatives: summary?.negatives ?? 0,
         training: job ? await job.getState() : null,
       });
     }
@@ -113,7 +124,7 @@ export class BotTester {
     const live = new Map<string, boolean>();
     const pool = this.deps.knowledge.pool;
     for (const locale of this.deps.locales) {
-      const hash = this.hashOf(locale, await this.published(locale));
+      const hash = await this.hashOf(locale, await this.published(locale));
       if (this.runtime.hashOf(locale) === hash) {
         live.set(locale, true);
         continue;

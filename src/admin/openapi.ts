@@ -721,6 +721,18 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
             publishedArticles: z.number().int(),
             live: z.boolean(),
             trainedAt: Timestamp.nullable(),
+            expectedPrecision: z.number().nullable().meta({
+              description:
+                'Answer precision the model expects at its threshold (held-out calibration).',
+            }),
+            answerRate: z
+              .number()
+              .nullable()
+              .meta({ description: 'Share of questions it expects to answer directly.' }),
+            negatives: z
+              .number()
+              .int()
+              .meta({ description: 'Collected negatives trained as oos.' }),
             training: z.string().nullable().meta({ description: 'The BullMQ job state.' }),
           }),
         ),

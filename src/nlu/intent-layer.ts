@@ -14,7 +14,7 @@ import { ensureLocaleKnowledge, loadLocaleKnowledge } from './locale-knowledge.t
 import { subscribeToModels } from './model-announcements.ts';
 import type { Trainer } from './trainer.ts';
 import { startTrainingWorker, type TrainingJobData } from './training-queue.ts';
-import { localeKnowledgeHash } from './training-set.ts';
+import { localeKnowledgeHash, resolveCorpus, type TrainingSources } from './training-set.ts';
 
 /** A running intent layer. */
 export interface IntentLayer {
@@ -35,18 +35,19 @@ export async function startIntentLayer(options: {
   /** The BullMQ worker connection (maxRetriesPerRequest: null). */
   workerConnection: Redis;
   trainer: Trainer;
-  corpusDir?: string | undefined;
+  /** Corpus folder, collected negatives, target precision (see TrainingSources). */
+  sources?: TrainingSources | undefined;
   logger?: Logger | undefined;
 }): Promise<IntentLayer> {
   const { config, pool, logger } = options;
   const runtime = new IntentRuntime(config.NLU_FALLBACK_LOCALE);
-  const build = { trainer: options.trainer, corpusDir: options.corpusDir, logger };
-  const corpus = options.corpusDir === undefined ? {} : { dir: options.corpusDir };
+  const sources = options.sources ?? {};
+  const build = { trainer: options.trainer, ...sources, logger };
   const publishedHash = async (locale: string) =>
     localeKnowledgeHash(
       locale,
       (await pool.listArticles({ locale, status: 'published' })).map((a) => a.content),
-      corpus,
+      await resolveCorpus(locale, sources),
     );
 
   // Subscribe first, so a model announced while this process starts is not missed.

@@ -13,7 +13,12 @@ import {
 import { KnowledgeSearch } from '../../knowledge/search.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Trainer } from './trainer.ts';
-import { buildTrainingSet, localeKnowledgeHash } from './training-set.ts';
+import {
+  buildTrainingSet,
+  localeKnowledgeHash,
+  resolveCorpus,
+  type TrainingSources,
+} from './training-set.ts';
 
 /** A locale's model with the articles it names. */
 export interface LocaleKnowledge {
@@ -25,11 +30,13 @@ export interface LocaleKnowledge {
   search: KnowledgeSearch;
 }
 
-/** How a locale's knowledge is (re)built. */
-export interface KnowledgeBuildOptions {
+/**
+ * How a locale's knowledge is (re)built. `corpusDir`: folder of the conversational intents and
+ * out-of-scope examples (default the shipped one); `negatives`: the collected negatives;
+ * `targetPrecision`: the calibration's target answer precision.
+ */
+export interface KnowledgeBuildOptions extends TrainingSources {
   trainer: Trainer;
-  /** Corpus folder of the conversational intents and out-of-scope examples; default the shipped one. */
-  corpusDir?: string | undefined;
   logger?: Logger | undefined;
 }
 
@@ -90,7 +97,7 @@ export async function ensureLocaleKnowledge(
 ): Promise<LocaleKnowledge | null> {
   const articles = (await pool.listArticles({ locale, status: 'published' })).map((a) => a.content);
   if (articles.length === 0 && options.whenEmpty === 'skip') return null;
-  const corpus = options.corpusDir === undefined ? {} : { dir: options.corpusDir };
+  const corpus = await resolveCorpus(locale, options);
   const hash = localeKnowledgeHash(locale, articles, corpus);
   const cached = await loadLocaleKnowledge(pool, locale, hash);
   if (cached) return cached;
@@ -99,6 +106,8 @@ export async function ensureLocaleKnowledge(
     locale,
     train: buildTrainingSet(locale, articles, corpus),
     corpusDir: options.corpusDir,
+    ...(corpus.negatives === undefined ? {} : { negatives: corpus.negatives }),
+    ...(corpus.targetPrecision === undefined ? {} : { targetPrecision: corpus.targetPrecision }),
   });
   const trainSeconds = (Date.now() - started) / 1000;
   await pool.saveIntentModelRecord({
@@ -109,6 +118,9 @@ export async function ensureLocaleKnowledge(
     articles: JSON.stringify(articles),
     trainedAt: new Date(),
     trainSeconds,
+    expectedPrecision: json.calibration.expectedPrecision,
+    answerRate: json.calibration.answerRate,
+    negatives: json.calibration.negativeExamples,
   });
   options.logger?.info(
     { locale, hash, articles: articles.length, trainSeconds },

@@ -9,13 +9,15 @@ import type { ArticleFormatError } from '../../knowledge/markdown.ts';
 import type { ImportOutcome, StoredArticle } from '../pool/knowledge.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import { enqueueTraining, type TrainingJobData } from './training-queue.ts';
-import { localeKnowledgeHash } from './training-set.ts';
+import { localeKnowledgeHash, resolveCorpus, type TrainingSources } from './training-set.ts';
 
-/** What publishing and importing need. `training` unset: store only (nothing retrains). */
-export interface KnowledgeDeps {
+/**
+ * What publishing and importing need. `training` unset: store only (nothing retrains). The
+ * training sources must be the ones the workers train with, so the hashes agree.
+ */
+export interface KnowledgeDeps extends TrainingSources {
   pool: TicketPool;
   training?: Queue<TrainingJobData> | undefined;
-  corpusDir?: string | undefined;
 }
 
 /** Queues retraining of `locale` for its currently published articles; returns the knowledge hash. */
@@ -23,11 +25,7 @@ export async function requestRetraining(deps: KnowledgeDeps, locale: string): Pr
   const published = (await deps.pool.listArticles({ locale, status: 'published' })).map(
     (a) => a.content,
   );
-  const hash = localeKnowledgeHash(
-    locale,
-    published,
-    deps.corpusDir === undefined ? {} : { dir: deps.corpusDir },
-  );
+  const hash = localeKnowledgeHash(locale, published, await resolveCorpus(locale, deps));
   if (deps.training) await enqueueTraining(deps.training, { locale, hash });
   return hash;
 }

@@ -11,12 +11,22 @@ export interface TrainThreadInput {
   train: LabeledUtterance[];
   /** Corpus folder for the out-of-scope examples; undefined = the shipped corpus. */
   corpusDir: string | undefined;
+  /** Collected negatives, trained as the `oos` class (absent: none). */
+  negatives?: readonly string[] | undefined;
+  /** Target answer precision of the calibration (absent: the default, 0.95). */
+  targetPrecision?: number | undefined;
 }
 
 const input = workerData as TrainThreadInput;
 const model = await trainIntentModel({
   locale: input.locale,
   train: input.train,
-  ...(input.corpusDir === undefined ? {} : { options: { corpusDir: input.corpusDir } }),
+  options: {
+    ...(input.corpusDir === undefined ? {} : { corpusDir: input.corpusDir }),
+    ...(input.negatives === undefined ? {} : { negatives: input.negatives }),
+    ...(input.targetPrecision === undefined
+      ? {}
+      : { criterion: { kind: 'precision', target: input.targetPrecision } }),
+  },
 });
 parentPort?.postMessage(model.toJSON());

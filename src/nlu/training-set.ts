@@ -22,11 +22,50 @@ export function isConversational(intent: string): intent is ConversationalIntent
 }
 
 /** Bumped when the way models are built changes, so cached models of the old recipe are not reused. */
-const TRAINING_RECIPE = 'kb-intents/1';
+const TRAINING_RECIPE = 'kb-intents/2';
 
-/** Where the corpus comes from (tests may point at another folder). */
+/**
+ * Where the corpus comes from (tests may point at another folder), the collected negatives and
+ * the target answer precision: everything besides the articles that changes what is trained.
+ */
 export interface CorpusSource {
   dir?: string;
+  /** Collected negatives of the locale, trained as the `oos` class. */
+  negatives?: readonly string[];
+  /** Target answer precision of the calibration (NLU_TARGET_PRECISION); default 0.95. */
+  targetPrecision?: number;
+}
+
+/**
+ * The collected negatives of a locale: questions customers asked that the knowledge base does
+ * not cover (kept in the review queue). Called once per training and per hash computation, so
+ * it should read one small list (bounded: see MAX_NEGATIVES).
+ */
+export type NegativesSource = (locale: string) => Promise<readonly string[]>;
+
+/** At most this many negatives are trained per locale (the newest first is the source's job). */
+export const MAX_NEGATIVES = 5000;
+
+/** What a gateway trains with besides the articles (see CorpusSource). */
+export interface TrainingSources {
+  corpusDir?: string | undefined;
+  targetPrecision?: number | undefined;
+  negatives?: NegativesSource | undefined;
+}
+
+/** The corpus of a locale as a TrainingSources resolves it now. */
+export async function resolveCorpus(
+  locale: string,
+  sources: TrainingSources,
+): Promise<CorpusSource> {
+  const negatives = sources.negatives
+    ? (await sources.negatives(locale)).slice(0, MAX_NEGATIVES)
+    : [];
+  return {
+    ...(sources.corpusDir === undefined ? {} : { dir: sources.corpusDir }),
+    ...(negatives.length > 0 ? { negatives } : {}),
+    ...(sources.targetPrecision === undefined ? {} : { targetPrecision: sources.targetPrecision }),
+  };
 }
 
 /** The labelled utterances of a locale. Article ids never collide with conversational intents. */
@@ -55,6 +94,8 @@ export function localeKnowledgeHash(
       JSON.stringify([
         loadConversationalIntents(locale, corpus.dir),
         loadOutOfScope(locale, corpus.dir),
+        corpus.negatives ?? [],
+        corpus.targetPrecision ?? null,
       ]),
     )
     .digest('hex');

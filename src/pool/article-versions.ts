@@ -126,10 +126,35 @@ export async function latestIntentModelRecord(
     .lean()) as IntentModelDoc | null;
 }
 
-/** When the model of `<locale>.<hash>` was stored, or null when it is not trained yet. */
-export async function modelTrainedAt(models: PoolModels, id: string): Promise<Date | null> {
-  const doc = (await models.IntentModelRecord.findById(id, { trainedAt: 1 }).lean()) as {
+/** What the console shows of a stored model (see the schema's fields). */
+export interface IntentModelSummary {
+  trainedAt: Date;
+  expectedPrecision: number | null;
+  answerRate: number | null;
+  negatives: number;
+}
+
+/** The summary of the model of `<locale>.<hash>`, or null when it is not trained yet. */
+export async function modelSummary(
+  models: PoolModels,
+  id: string,
+): Promise<IntentModelSummary | null> {
+  const doc = (await models.IntentModelRecord.findById(id, {
+    trainedAt: 1,
+    expectedPrecision: 1,
+    answerRate: 1,
+    negatives: 1,
+  }).lean()) as {
     trainedAt: Date;
+    expectedPrecision?: number | null;
+    answerRate?: number | null;
+    negatives?: number | null;
   } | null;
-  return doc?.trainedAt ?? null;
+  if (!doc) return null;
+  return {
+    trainedAt: doc.trainedAt,
+    expectedPrecision: doc.expectedPrecision ?? null,
+    answerRate: doc.answerRate ?? null,
+    negatives: doc.negatives ?? 0,
+  };
 }

@@ -44,6 +44,15 @@ const intentModelSchema = new Schema(
     articles: { type: String, required: true },
     trainedAt: { type: Date, required: true },
     trainSeconds: { type: Number },
+    /**
+     * Answer precision the model expects at its threshold and the share of questions it expects
+     * to answer (from its calibration), kept beside the model so the console reads them without
+     * loading megabytes of model JSON. Absent on models stored before issue 17.
+     */
+    expectedPrecision: { type: Number },
+    answerRate: { type: Number },
+    /** Collected negatives it was trained with. */
+    negatives: { type: Number },
   },
   { versionKey: false },
 );

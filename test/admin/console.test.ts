@@ -160,6 +160,10 @@ describe('admin console in a real browser', () => {
       `#model-status p[data-locale="en"]:not([data-hash="${before ?? ''}"]) .model-live`,
       { timeout: 120_000 },
     );
+    // The live model's expected answer precision at its threshold (issue 17).
+    expect(await page.textContent('#model-status p[data-locale="en"] .model-precision')).toMatch(
+      /expected answer precision (9[5-9]|100) %, answers \d+ % of questions/,
+    );
     await page.fill('#try-text', 'Can I collect my order from a locker?');
     await page.click('#try-submit');
     await page.waitForSelector('#try-intent');

@@ -214,6 +214,12 @@ describe('knowledge-base curation', () => {
         what: 'the seed model',
         timeoutMs: 120_000,
       });
+      // The live model says what answer precision it expects at its threshold (issue 17).
+      const live = (await admin.agent.get(`${API}/model`)).body.locales[0];
+      expect(live.expectedPrecision).toBeGreaterThanOrEqual(0.95);
+      expect(live.expectedPrecision).toBeLessThanOrEqual(1);
+      expect(live.answerRate).toBeGreaterThan(0);
+      expect(live.negatives).toBe(0);
       const question = 'Are dogs allowed in your shops?';
       const before = await write('post', '/bot/try', { text: question });
       expect(before.status).toBe(200);

@@ -48,8 +48,6 @@ describe('intent responder on the seed knowledge base', () => {
 
   describe('when customers ask in their own words', () => {
     it.each([
-      ['lost-parcel', 'en', "my package never showed up and it's been two weeks"],
-      ['international-shipping', 'en', 'do you ship to canada'],
       ['payment-methods', 'en', 'can I pay using apple pay'],
       ['password-reset', 'en', 'I forgot my login password, how can I set a new one'],
       ['invoices-vat', 'zh', '可以开发票吗'],
@@ -60,6 +58,24 @@ describe('intent responder on the seed knowledge base', () => {
       const { reply, ticket } = await customer.ask(question);
       expect(reply.text).toBe(confirmed(answerOf(id, locale), locale));
       expect(ticket).toMatchObject({ status: 'bot', lastIntent: id, language: locale });
+    });
+
+    // Calibrated for 95 % answer precision (issue 17), the model is not sure enough of these to
+    // answer; it ranks the right article first, and the bot asks instead of guessing.
+    it.each([
+      ['lost-parcel', 'en', "my package never showed up and it's been two weeks"],
+      ['international-shipping', 'en', 'do you ship to canada'],
+    ])('asks "did you mean" with %s (%s) among the choices', async (id, locale, question) => {
+      const model = gateway.intents?.runtime.current().engine?.model(locale);
+      expect(model?.classify(question)).toMatchObject({
+        band: 'clarify',
+        candidates: [expect.objectContaining({ intent: id }), expect.anything(), expect.anything()],
+      });
+      const title = seedArticles([id]).find((a) => a.locale === locale)?.title ?? '?';
+      const { reply, ticket } = await customer.ask(question);
+      expect(reply.text).toContain(title);
+      expect(reply.text).not.toBe(answerOf(id, locale));
+      expect(ticket).toMatchObject({ status: 'bot', language: locale });
     });
   });
 });

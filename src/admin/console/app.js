@@ -84,6 +84,7 @@ async function attempt(fn, success) {
 
 const may = (permission) => me?.permissions.includes(permission);
 const fmtDate = (v) => (v ? new Date(v).toLocaleString() : '—');
+const pct = (v) => `${(v * 100).toFixed(0)} %`;
 const fmtSecs = (s) =>
   s === null || s === undefined
     ? '—'
@@ -323,6 +324,13 @@ async function renderModelStatus(box) {
           l.live
             ? h('span.badge.live.model-live', {}, `live since ${fmtDate(l.trainedAt)}`)
             : h('span.badge.training', {}, `training (${l.training ?? 'queued'})`),
+          l.live && l.expectedPrecision !== null
+            ? h(
+                'span.muted.model-precision',
+                {},
+                ` · expected answer precision ${pct(l.expectedPrecision)}, answers ${pct(l.answerRate ?? 0)} of questions`,
+              )
+            : null,
         ),
       ),
     ),
