@@ -1,7 +1,8 @@
 /**
- * The bot's decision on each customer message: classify with the IntentEngine, then answer with
- * the matched article, handle the conversational intents, offer "did you mean" on a near miss, or
- * hand over to a person. Answers are always an article's own text: nothing is made up.
+ * The bot's decision on each customer message: classify with the IntentEngine, then by its band
+ * answer with the matched article (at or above the model's precision threshold), ask "did you mean"
+ * with its best articles (the middle band), or hand over to a person; conversational intents and
+ * replies to the bot's own pending question come first. Answers are always an article's own text.
  */
 import { detectLanguage, type Classification } from '../../intents/index.ts';
 import type { Responder, ResponderDecision, ResponderInput } from '../domain/ports.ts';
@@ -10,27 +11,6 @@ import type { LocaleKnowledge } from './locale-knowledge.ts';
 import { answerToPrompt, clarification, directAnswer } from './dialogue-decisions.ts';
 import { botTexts } from './texts.ts';
 import { isConversational } from './training-set.ts';
-
-/** Tuning of the near-miss rule. */
-export interface NearMissSettings {
-  /** At most this many "did you mean" titles. */
-  maxSuggestions: number;
-  /**
-   * A search hit is plausible when it matches at least two of the message's meaningful words and
-   * at least this share of them (so one shared word, "return" in "how do I return a serve in
-   * tennis" or "tomorrow" in "what's the weather tomorrow", is not enough)...
-   */
-  minTermShare: number;
-  /** ...or when the model itself ranks that article at least this high. */
-  minModelScore: number;
-}
-
-/** Chosen on the seed knowledge base: shop-word lookalikes from the out-of-scope corpus escalate. */
-export const DEFAULT_NEAR_MISS: NearMissSettings = {
-  maxSuggestions: 3,
-  minTermShare: 0.5,
-  minModelScore: 0.1,
-};
 
 /** The most characters of a customer message the bot classifies and searches. */
 export const MAX_CLASSIFIED_CHARS = 2000;
@@ -48,15 +28,10 @@ export const ESCALATION_REASONS = {
  * (EscalateAllResponder: every conversation goes to a person).
  */
 export class IntentResponder implements Responder {
-  private readonly nearMiss: NearMissSettings;
-
   constructor(
     private readonly runtime: IntentRuntime,
     private readonly fallback: Responder,
-    options: { nearMiss?: Partial<NearMissSettings> } = {},
-  ) {
-    this.nearMiss = { ...DEFAULT_NEAR_MISS, ...options.nearMiss };
-  }
+  ) {}
 
   async respond(input: ResponderInput): Promise<ResponderDecision> {
     // One read of the state, and classify's own read of its models, in the same synchronous step:
@@ -90,12 +65,11 @@ export class IntentResponder implements Responder {
     // The ticket's language decides only when the text itself cannot (digits, an emoji, "ok").
     const locale = detectLanguage(text, engine.locales, hint);
     const classification = await engine.classify(text, locale);
-    return this.decide(input, text, classification, knowledge.get(classification.locale));
+    return this.decide(input, classification, knowledge.get(classification.locale));
   }
 
   private decide(
     input: ResponderInput,
-    text: string,
     c: Classification,
     knowledge: LocaleKnowledge | undefined,
   ): ResponderDecision {
@@ -142,8 +116,15 @@ export class IntentResponder implements Responder {
         text: texts.handoverNoAnswer,
       };
     }
-    const suggested = knowledge === undefined ? [] : this.suggestions(text, knowledge);
-    if (suggested.length === 0) {
+    // The middle band: the model's best few articles, for the customer to pick (numbers, titles).
+    const candidates =
+      c.band === 'clarify' && knowledge !== undefined
+        ? c.candidates.flatMap((r) => {
+            const candidate = knowledge.articles.get(r.intent);
+            return candidate ? [{ id: candidate.id, title: candidate.title }] : [];
+          })
+        : [];
+    if (candidates.length === 0) {
       return {
         ...facts,
         action: 'escalate',
@@ -151,32 +132,11 @@ export class IntentResponder implements Responder {
         text: texts.handoverNoAnswer,
       };
     }
-    return clarification(suggested, {
+    return clarification(candidates, {
       locale: c.locale,
       format,
       questionId: input.message.id,
       facts,
     });
-  }
-
-  /** The plausible articles for a message the model did not match confidently. */
-  private suggestions(
-    text: string,
-    knowledge: LocaleKnowledge,
-  ): Array<{ id: string; title: string }> {
-    const { hits, queryTerms } = knowledge.search.search(text, this.nearMiss.maxSuggestions * 2);
-    // The full ranking of the same model that classified the message (the classification keeps
-    // only the runners-up, not the best intent it rejected).
-    const modelScore = new Map(
-      knowledge.model.rank(text).ranked.map((r) => [r.intent, r.score] as const),
-    );
-    return hits
-      .filter(
-        (hit) =>
-          (hit.matchedTerms >= 2 && hit.matchedTerms >= queryTerms * this.nearMiss.minTermShare) ||
-          (modelScore.get(hit.id) ?? 0) >= this.nearMiss.minModelScore,
-      )
-      .slice(0, this.nearMiss.maxSuggestions)
-      .map((hit) => ({ id: hit.id, title: hit.title }));
   }
 }

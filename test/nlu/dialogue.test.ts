@@ -4,39 +4,36 @@
  * question?", yes resolves the ticket, no offers the next best article and then a person; a number
  * or a title picks a "did you mean" article instead of handing the customer over.
  */
-import { rmSync } from 'node:fs';
+import { SEED_ARTICLES_DIR } from '../../knowledge/folder.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { readPrompt } from '../../src/domain/dialogue.ts';
 import { DIALOGUE_REASONS } from '../../src/nlu/dialogue-decisions.ts';
+import { ESCALATION_REASONS } from '../../src/nlu/intent-responder.ts';
 import { botTexts } from '../../src/nlu/texts.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { testConfig } from '../support/gateway.ts';
-import { ApiCustomer, articleFolder, seedArticles, startKbGateway } from './support.ts';
+import { ApiCustomer, seedArticles, startKbGateway } from './support.ts';
 
-const ARTICLES = seedArticles([
-  'order-status',
-  'password-reset',
-  'gift-cards',
-  'payment-methods',
-  'how-to-return',
-  'opening-hours',
-]);
+// The whole seed knowledge base: a "did you mean" band needs articles that come close to each other.
 const article = (id: string, locale: string) => {
-  const found = ARTICLES.find((a) => a.id === id && a.locale === locale);
-  if (!found) throw new Error(`no article ${id}.${locale}`);
+  const found = seedArticles([id]).find((a) => a.locale === locale);
+  if (!found) throw new Error(`no seed article ${id}.${locale}`);
   return found;
 };
+/** Answered directly at the model's precision threshold (see seed-articles.test.ts). */
+const CLEAR = 'can I pay using apple pay';
+/** In the model's middle band, the right article ranked first. */
+const UNSURE = 'do you ship to canada';
 const EN = botTexts('en');
 
-const folder = articleFolder(ARTICLES);
 let receiver: CallbackReceiver;
 let gateway: Gateway;
 let customer: ApiCustomer;
 
 beforeAll(async () => {
   receiver = await new CallbackReceiver().start();
-  gateway = await startKbGateway({ config: testConfig(), seedKnowledgeDir: folder });
+  gateway = await startKbGateway({ config: testConfig(), seedKnowledgeDir: SEED_ARTICLES_DIR });
   customer = await ApiCustomer.create(gateway, receiver);
 });
 
@@ -47,19 +44,18 @@ afterAll(async () => {
   await gateway.knowledge.training.obliterate({ force: true });
   await gateway.stop();
   await receiver.stop();
-  rmSync(folder, { recursive: true, force: true });
 });
 
 describe('the bot asks whether its answer helped', () => {
   it('resolves the ticket when the customer says yes, and asks no rating', async () => {
     const conversation = customer.newConversation();
-    const answer = await customer.say(conversation, 'where is my order?');
+    const answer = await customer.say(conversation, CLEAR);
     expect(answer.reply.text).toBe(
-      `${article('order-status', 'en').answer}\n\n${EN.confirmQuestion}`,
+      `${article('payment-methods', 'en').answer}\n\n${EN.confirmQuestion}`,
     );
     expect(readPrompt(answer.ticket.prompt)).toMatchObject({
       kind: 'confirm',
-      articleId: 'order-status',
+      articleId: 'payment-methods',
     });
 
     const yes = await customer.say(conversation, 'Yes!');
@@ -73,7 +69,7 @@ describe('the bot asks whether its answer helped', () => {
 
   it('offers the next best article on no, then hands over, recording the answers as unhelpful', async () => {
     const conversation = customer.newConversation();
-    await customer.say(conversation, 'where is my order?');
+    await customer.say(conversation, CLEAR);
     let turn = await customer.say(conversation, 'no');
     const offered: string[] = [];
     // Each "no" moves to the next best article; after at most two of them a person takes over.
@@ -86,7 +82,7 @@ describe('the bot asks whether its answer helped', () => {
       turn = await customer.say(conversation, 'no, it did not');
     }
     expect(new Set(offered).size).toBe(offered.length);
-    expect(offered).not.toContain('order-status');
+    expect(offered).not.toContain('payment-methods');
     expect(turn.reply.text).toBe(EN.handoverUnhelpful);
     expect(turn.ticket).toMatchObject({
       status: 'queued',
@@ -98,7 +94,7 @@ describe('the bot asks whether its answer helped', () => {
       .map((m) => (m.decision as { unhelpful?: { articleId: string } } | undefined)?.unhelpful)
       .filter((u) => u !== undefined)
       .map((u) => u.articleId);
-    expect(unhelpful[0]).toBe('order-status');
+    expect(unhelpful[0]).toBe('payment-methods');
     expect(unhelpful).toHaveLength(offered.length + 1);
   });
 });
@@ -106,33 +102,44 @@ describe('the bot asks whether its answer helped', () => {
 describe('"did you mean"', () => {
   it('takes a number as the choice (it used to hand the customer over)', async () => {
     const conversation = customer.newConversation();
-    const first = await customer.say(conversation, 'how to reset my router password');
+    const first = await customer.say(conversation, UNSURE);
     expect(first.reply.text).toContain(EN.didYouMean);
     const prompt = readPrompt(first.ticket.prompt);
     expect(prompt?.kind).toBe('clarify');
     const options = prompt?.kind === 'clarify' ? prompt.options : [];
-    expect(options[0]).toBe('password-reset');
+    expect(options[0]).toBe('international-shipping');
 
     const chosen = await customer.say(conversation, '1');
     expect(chosen.reply.text).toBe(
-      `${article('password-reset', 'en').answer}\n\n${EN.confirmQuestion}`,
+      `${article('international-shipping', 'en').answer}\n\n${EN.confirmQuestion}`,
     );
-    expect(chosen.ticket).toMatchObject({ status: 'bot', lastIntent: 'password-reset' });
+    expect(chosen.ticket).toMatchObject({ status: 'bot', lastIntent: 'international-shipping' });
   });
 
   it("takes the article's title, as a button sends it", async () => {
     const conversation = customer.newConversation();
-    const first = await customer.say(conversation, 'how to reset my router password');
-    const title = article('password-reset', 'en').title;
+    const first = await customer.say(conversation, UNSURE);
+    const title = article('international-shipping', 'en').title;
     expect(first.reply.text).toContain(title);
     const chosen = await customer.say(conversation, title);
-    expect(chosen.ticket.lastIntent).toBe('password-reset');
-    expect(chosen.reply.text.startsWith(article('password-reset', 'en').answer)).toBe(true);
+    expect(chosen.ticket.lastIntent).toBe('international-shipping');
+    expect(chosen.reply.text.startsWith(article('international-shipping', 'en').answer)).toBe(true);
+  });
+
+  it('hands over on a second unsure question in a row', async () => {
+    const conversation = customer.newConversation();
+    await customer.say(conversation, UNSURE);
+    const second = await customer.say(conversation, 'my router keeps dropping the wifi connection');
+    expect(second.reply.text).toBe(EN.handoverNoAnswer);
+    expect(second.ticket).toMatchObject({
+      status: 'queued',
+      escalationReason: ESCALATION_REASONS.secondMiss,
+    });
   });
 
   it('hands over when the customer says none of them', async () => {
     const conversation = customer.newConversation();
-    await customer.say(conversation, 'how to reset my router password');
+    await customer.say(conversation, UNSURE);
     const none = await customer.say(conversation, 'no');
     expect(none.reply.text).toBe(EN.handoverNoAnswer);
     expect(none.ticket).toMatchObject({

@@ -143,25 +143,6 @@ describe('intent responder (API channel, end to end)', () => {
     });
   });
 
-  describe('when the bot is not sure', () => {
-    it('offers "did you mean" titles and keeps the ticket; a second miss escalates', async () => {
-      const conversation = customer.newConversation();
-      const first = await customer.say(conversation, 'how to reset my router password');
-      expect(first.reply.text).toContain(botTexts('en').didYouMean);
-      expect(first.reply.text).toContain(`1. ${article('password-reset', 'en').title}`);
-      expect(first.ticket).toMatchObject({ status: 'bot', botMisses: 1 });
-      const second = await customer.say(
-        conversation,
-        'my router keeps dropping the wifi connection',
-      );
-      expect(second.reply.text).toBe(botTexts('en').handoverNoAnswer);
-      expect(second.ticket).toMatchObject({
-        status: 'queued',
-        escalationReason: ESCALATION_REASONS.secondMiss,
-      });
-    });
-  });
-
   describe('when an edited article is published', () => {
     const edited = {
       ...article('gift-cards', 'en'),
