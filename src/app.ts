@@ -34,6 +34,7 @@ import { satisfactionHook } from './desk/satisfaction.ts';
 import { loadDispatchConfig } from './dispatch/config.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { TicketLifecycle } from './lifecycle/lifecycle.ts';
+import { collectNegative, keptNegatives, registerNegatives } from './nlu/negatives.ts';
 import { silentNotifier, type DispatchNotifier } from './dispatch/ports.ts';
 import { createSlackChannel } from '../channels/slack/adapter.ts';
 import { createEmailChannel } from '../channels/email/adapter.ts';
@@ -262,10 +263,12 @@ export async function createGateway(options: {
     queue.on('error', (error: Error) => logger?.warn({ err: error.message }, 'queue error'));
   // What the models are trained with besides the articles: one object, so that publishing, the
   // console and the workers compute the same knowledge hash.
+  // Questions admins kept in the review queue of uncovered questions (src/nlu/negatives.ts).
+  const negatives = registerNegatives(pool.models.Ticket.db);
   const trainingSources: TrainingSources = {
     corpusDir: options.corpusDir,
     targetPrecision: config.NLU_TARGET_PRECISION,
-    negatives: options.negatives,
+    negatives: options.negatives ?? keptNegatives(negatives),
   };
   const knowledge = { pool, training, ...trainingSources };
   if (options.seedKnowledgeDir !== undefined)
@@ -405,6 +408,16 @@ export async function createGateway(options: {
         onEscalating: (ticket, message, decision) =>
           dispatcher.onEscalating(ticket, message, decision),
         onWaitingMessage: (ticket, message) => dispatcher.onCustomerMessage(ticket, message),
+        onUnhelpfulAnswer: async (ticket, feedback) => {
+          const question = await pool.getMessage(feedback.questionId);
+          if (!question) return;
+          await collectNegative(negatives, {
+            locale: feedback.locale ?? ticket.language ?? config.NLU_FALLBACK_LOCALE,
+            text: question.newText ?? question.text,
+            articleId: feedback.articleId,
+            ticketId: ticket._id,
+          });
+        },
         ...(desk
           ? {
               onEscalated: (ticket) => desk.onEscalated(ticket),

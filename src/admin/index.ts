@@ -21,6 +21,7 @@ import { dashboardRouter } from './api/dashboard.ts';
 import { deliveriesRouter } from './api/deliveries.ts';
 import { knowledgeRouter } from './api/knowledge.ts';
 import { learningRouter } from './api/learning.ts';
+import { negativesRouter } from './api/negatives.ts';
 import { ticketsRouter } from './api/tickets.ts';
 import { authenticate, LoginLimiter, sessionMiddleware, sessionSecret } from './auth.ts';
 import { BotTester } from './bot.ts';
@@ -103,6 +104,7 @@ export async function createAdminConsole(options: {
   api.use(knowledgeRouter(deps, curation));
   api.use(ticketsRouter(deps));
   api.use(learningRouter(deps, curation));
+  api.use(negativesRouter(deps, curation));
   api.use(dashboardRouter(deps));
   api.use(auditRouter(deps));
   api.use(contactsRouter(deps, options.queues, options.slack));

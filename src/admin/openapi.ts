@@ -61,6 +61,8 @@ import {
   TicketSearchQuery,
 } from './api/tickets.ts';
 import { NOTE_SOURCES } from '../pool/notes.ts';
+import { NEGATIVE_STATUSES } from '../nlu/negatives.ts';
+import { ConvertNegativeSchema, NegativeParams, NegativesQuery } from './api/negatives.ts';
 import { ADMIN_API_PATH } from './index.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
 
@@ -226,6 +228,21 @@ const StoredTicket = z
   .meta({ id: 'Ticket' });
 
 const TicketResult = z.object({ ticket: StoredTicket });
+
+/** A question in the review queue of uncovered questions. */
+const Negative = z.object({
+  id: z.string(),
+  locale: z.string(),
+  text: z.string(),
+  source: z.string(),
+  articleId: z.string().nullable(),
+  ticketId: z.string(),
+  status: z.enum(NEGATIVE_STATUSES),
+  count: z.number(),
+  reviewedBy: z.string().nullable(),
+  reviewedAt: Timestamp.nullable(),
+  articleKey: z.string().nullable(),
+});
 
 /** An internal note as the ticket view shows it. */
 const Note = z.object({
@@ -971,6 +988,38 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     permission: 'learning.write',
     params: SuggestionParams,
     response: json(z.object({ suggestion: Suggestion }), 'The decided suggestion.'),
+    also: [409],
+  },
+  {
+    method: 'get',
+    path: '/learning/negatives',
+    tag: 'learning',
+    summary: 'Review queue of uncovered questions',
+    description:
+      'Questions whose answer the customer said did not help. Kept ones are trained as examples the bot hands over.',
+    permission: 'learning.read',
+    query: NegativesQuery,
+    response: json(z.object({ negatives: z.array(Negative) }), 'The questions, newest first.'),
+  },
+  ...(['keep', 'drop'] as const).map((verb) => ({
+    method: 'post' as const,
+    path: `/learning/negatives/:id/${verb}`,
+    tag: 'learning' as const,
+    summary: verb === 'keep' ? 'Keep a question as uncovered' : 'Drop a question',
+    description: 'Audited; retrains the locale.',
+    permission: 'learning.write' as const,
+    params: NegativeParams,
+    response: json(z.object({ negative: Negative }), 'The reviewed question.'),
+  })),
+  {
+    method: 'post',
+    path: '/learning/negatives/:id/convert',
+    tag: 'learning',
+    summary: 'Turn a question into an extra question of an article, or a new article',
+    permission: 'learning.write',
+    params: NegativeParams,
+    body: ConvertNegativeSchema,
+    response: json(z.object({ negative: Negative }), 'The reviewed question.'),
     also: [409],
   },
   {

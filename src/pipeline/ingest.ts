@@ -36,6 +36,14 @@ export interface IngestDeps {
     message: MessageDoc,
     decision: ResponderDecision,
   ): Promise<TicketDoc | undefined>;
+  /**
+   * The customer said the bot's answer did not help (src/nlu/dialogue-decisions.ts): the question
+   * goes to the knowledge base's review queue of uncovered questions. Idempotent per question.
+   */
+  onUnhelpfulAnswer?(
+    ticket: TicketDoc,
+    feedback: { articleId: string; questionId: string; locale: string | undefined },
+  ): Promise<void>;
   /** Dispatch: a customer message on a queued or assigned ticket (rescore, SLA clock runs again). */
   onWaitingMessage?(ticket: TicketDoc, message: MessageDoc): Promise<void>;
 }
@@ -100,6 +108,9 @@ async function carryOut(
   message: MessageDoc,
   deps: IngestDeps,
 ): Promise<IngestOutcome> {
+  if (decision.unhelpful) {
+    await deps.onUnhelpfulAnswer?.(ticket, { ...decision.unhelpful, locale: decision.language });
+  }
   const text = decision.text;
   if (text !== undefined) {
     await queueBotMessage(deps, ticket, {

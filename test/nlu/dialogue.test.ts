@@ -12,7 +12,8 @@ import { DIALOGUE_REASONS } from '../../src/nlu/dialogue-decisions.ts';
 import { ESCALATION_REASONS } from '../../src/nlu/intent-responder.ts';
 import { botTexts } from '../../src/nlu/texts.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
-import { testConfig } from '../support/gateway.ts';
+import request from 'supertest';
+import { testConfig, waitFor } from '../support/gateway.ts';
 import { ApiCustomer, seedArticles, startKbGateway } from './support.ts';
 
 // The whole seed knowledge base: a "did you mean" band needs articles that come close to each other.
@@ -97,6 +98,34 @@ describe('the bot asks whether its answer helped', () => {
     expect(unhelpful[0]).toBe('payment-methods');
     expect(unhelpful).toHaveLength(offered.length + 1);
   });
+});
+
+describe('learning what the knowledge base does not cover', () => {
+  it('queues the question whose answer did not help; once kept, the retrained bot hands it over', async () => {
+    const admin = (method: 'get' | 'post', path: string) =>
+      request(gateway.http!)
+        [method](`/api/v1/admin${path}`)
+        .set('authorization', 'Bearer test-admin-token-0123456789');
+    // Asked by the customer of the previous test, who said no to every answer.
+    const listed = await admin('get', '/learning/negatives?locale=en');
+    expect(listed.status).toBe(200);
+    const queued = (
+      listed.body.negatives as Array<{ id: string; text: string; articleId: string }>
+    ).find((n) => n.text === CLEAR);
+    expect(queued).toMatchObject({ articleId: 'payment-methods' });
+
+    const hashBefore = gateway.intents?.runtime.hashOf('en');
+    const kept = await admin('post', `/learning/negatives/${queued!.id}/keep`).send({});
+    expect(kept.status).toBe(200);
+    expect(kept.body.negative).toMatchObject({ status: 'kept' });
+    await waitFor(() => gateway.intents?.runtime.hashOf('en') !== hashBefore, {
+      what: 'the model retrained with the kept question',
+      timeoutMs: 120_000,
+    });
+    const again = await customer.ask(CLEAR);
+    expect(again.ticket.status).toBe('queued');
+    expect(again.reply.text).toBe(EN.handoverNoAnswer);
+  }, 150_000);
 });
 
 describe('"did you mean"', () => {
