@@ -102,10 +102,12 @@ describe('the bot asks whether its answer helped', () => {
 
 describe('learning what the knowledge base does not cover', () => {
   it('queues the question whose answer did not help; once kept, the retrained bot hands it over', async () => {
-    const admin = (method: 'get' | 'post', path: string) =>
-      request(gateway.http!)
-        [method](`/api/v1/admin${path}`)
-        .set('authorization', 'Bearer test-admin-token-0123456789');
+    const admin = (method: 'get' | 'post', path: string) => {
+      const agent = request(gateway.http!);
+      const req =
+        method === 'get' ? agent.get(`/api/v1/admin${path}`) : agent.post(`/api/v1/admin${path}`);
+      return req.set('authorization', 'Bearer test-admin-token-0123456789');
+    };
     // Asked by the customer of the previous test, who said no to every answer.
     const listed = await admin('get', '/learning/negatives?locale=en');
     expect(listed.status).toBe(200);
