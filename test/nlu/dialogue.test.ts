@@ -13,7 +13,10 @@ import { ESCALATION_REASONS } from '../../src/nlu/intent-responder.ts';
 import { botTexts } from '../../src/nlu/texts.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import request from 'supertest';
-import { testConfig, waitFor } from '../support/gateway.ts';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
+import { makeAccount, PASSWORD } from '../admin/support.ts';
+import { listenGateway, testConfig, waitFor } from '../support/gateway.ts';
 import { ApiCustomer, seedArticles, startKbGateway } from './support.ts';
 
 // The whole seed knowledge base: a "did you mean" band needs articles that come close to each other.
@@ -116,10 +119,36 @@ describe('learning what the knowledge base does not cover', () => {
     ).find((n) => n.text === CLEAR);
     expect(queued).toMatchObject({ articleId: 'payment-methods' });
 
+    // An admin keeps it from the console's review queue, in a real browser.
     const hashBefore = gateway.intents?.runtime.hashOf('en');
-    const kept = await admin('post', `/learning/negatives/${queued!.id}/keep`).send({});
-    expect(kept.status).toBe(200);
-    expect(kept.body.negative).toMatchObject({ status: 'kept' });
+    const email = await makeAccount(gateway, 'admin');
+    const served = await listenGateway(gateway);
+    const browser = await chromium.launch({
+      executablePath: ensureChromium(),
+      headless: true,
+      args: [...CHROMIUM_ARGS],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${served.url}/admin/`);
+      await page.fill('#login-email', email);
+      await page.fill('#login-password', PASSWORD);
+      await page.click('#login-submit');
+      await page.waitForSelector('#nav:not([hidden])');
+      await page.goto(`${served.url}/admin/#/learning`);
+      const row = page.locator('#uncovered tr.negative', { hasText: CLEAR });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('payment-methods');
+      await row.locator('button.keep').click();
+      await page
+        .locator('#uncovered tr.negative', { hasText: CLEAR })
+        .waitFor({ state: 'detached' });
+    } finally {
+      await browser.close();
+      await served.close();
+    }
+    const keptList = await admin('get', '/learning/negatives?status=kept');
+    expect(keptList.body.negatives).toEqual([expect.objectContaining({ id: queued!.id })]);
     await waitFor(() => gateway.intents?.runtime.hashOf('en') !== hashBefore, {
       what: 'the model retrained with the kept question',
       timeoutMs: 120_000,

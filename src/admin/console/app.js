@@ -857,10 +857,11 @@ async function viewTicket(id) {
 // ---- learning loop ------------------------------------------------------------------------
 
 async function viewLearning() {
-  const [unanswered, suggestions, report] = await Promise.all([
+  const [unanswered, suggestions, report, uncovered] = await Promise.all([
     api('GET', '/learning/unanswered'),
     api('GET', '/learning/suggestions'),
     api('GET', '/learning/report?days=7'),
+    api('GET', '/learning/negatives?status=pending'),
   ]);
   const reportBox = h(
     'div.card#learning-report',
@@ -892,6 +893,7 @@ async function viewLearning() {
         'div.col',
         {},
         reportBox,
+        uncoveredCard(uncovered.negatives),
         h(
           'div.card#unanswered',
           {},
@@ -920,6 +922,75 @@ async function viewLearning() {
         ),
       ),
     ),
+  );
+}
+
+/**
+ * Questions whose answer the customer said did not help: keep (trained as "hand over"), drop, or
+ * add to an article as an extra question.
+ */
+function uncoveredCard(negatives) {
+  const canWrite = may('learning.write');
+  const decide = (n, verb, body) =>
+    void attempt(
+      () => api('POST', `/learning/negatives/${encodeURIComponent(n.id)}/${verb}`, body ?? {}),
+      verb === 'keep' ? 'Kept: the bot retrains and will hand such questions over' : 'Done',
+    ).then(route);
+  const row = (n) => {
+    const articleKey = h('input', {
+      type: 'text',
+      placeholder: `article key, e.g. returns.${n.locale}`,
+      value: n.articleId ? `${n.articleId}.${n.locale}` : '',
+    });
+    return h(
+      'tr.negative',
+      { dataset: { id: n.id } },
+      h('td', {}, h('strong', {}, String(n.count))),
+      h(
+        'td',
+        {},
+        n.text,
+        h('div.muted', {}, `${n.locale} · the answer "${n.articleId ?? '?'}" did not help`),
+        canWrite
+          ? h(
+              'div',
+              {},
+              h('button.keep', { type: 'button', on: { click: () => decide(n, 'keep') } }, 'Keep'),
+              ' ',
+              h(
+                'button.secondary.drop',
+                { type: 'button', on: { click: () => decide(n, 'drop') } },
+                'Drop',
+              ),
+              ' ',
+              articleKey,
+              ' ',
+              h(
+                'button.secondary.convert',
+                {
+                  type: 'button',
+                  on: {
+                    click: () =>
+                      decide(n, 'convert', {
+                        kind: 'variant',
+                        articleKey: articleKey.value.trim(),
+                        question: n.text,
+                      }),
+                  },
+                },
+                'Add to article',
+              ),
+            )
+          : null,
+      ),
+    );
+  };
+  return h(
+    'div.card#uncovered',
+    {},
+    h('h2', {}, `Not covered (${negatives.length})`),
+    negatives.length === 0 ? h('p.muted', {}, 'Nothing to review.') : null,
+    h('table', {}, h('tbody', {}, ...negatives.map(row))),
   );
 }
 
