@@ -54,6 +54,7 @@ import {
   AssignSchema,
   NoteSchema,
   PrioritySchema,
+  ReplySchema,
   ReopenSchema,
   ResolveSchema,
   TagsSchema,
@@ -800,6 +801,16 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
           .object({ id: z.string(), displayName: z.string(), identity: z.string() })
           .nullable(),
         notes: z.array(Note),
+        earlierTickets: z.array(
+          z.object({
+            id: z.string(),
+            number: z.number(),
+            status: z.enum(TICKET_STATUSES),
+            channel: z.enum(CHANNEL_IDS),
+            subject: z.string().nullable(),
+            createdAt: Timestamp.nullable(),
+          }),
+        ),
         transcript: z.array(
           z.looseObject({
             id: z.string(),
@@ -880,6 +891,37 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     params: TicketParams,
     body: PrioritySchema,
     response: json(TicketResult, 'The ticket after the change.'),
+  },
+  ...(['take', 'release'] as const).map((verb) => ({
+    method: 'post' as const,
+    path: `/tickets/:id/${verb}`,
+    tag: 'tickets' as const,
+    summary: verb === 'take' ? 'Take a waiting ticket' : 'Give a ticket back to the queue',
+    description:
+      verb === 'take'
+        ? "As the signed-in account's agent, with Slack's rules: a slot (409 at capacity), and exactly one of several agents wins (409 for the others)."
+        : 'Only its assignee releases a ticket (409 otherwise).',
+    permission: 'tickets.write' as const,
+    params: TicketParams,
+    response: json(TicketResult, 'The ticket after the change.'),
+    also: [409 as const],
+  })),
+  {
+    method: 'post',
+    path: '/tickets/:id/reply',
+    tag: 'tickets',
+    summary: 'Answer the customer',
+    description:
+      "Sent on the customer's own channel. Only the assignee answers; a reply on a waiting ticket takes it first; otherwise 409 (write a note instead).",
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: ReplySchema,
+    response: json(
+      z.object({ messageId: z.string(), ticket: StoredTicket }),
+      'The message, queued for delivery.',
+      202,
+    ),
+    also: [409],
   },
   {
     method: 'post',

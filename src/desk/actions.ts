@@ -1,5 +1,6 @@
 import { isSwitchboardError } from '../domain/errors.ts';
 import type { AgentDoc, TicketDoc } from '../pool/models.ts';
+import { claimTicket, holds } from '../pool/claim.ts';
 import { updateTicket } from '../pool/tickets.ts';
 import type { DeskTools } from './context.ts';
 import type { SlackUserRef } from './jobs.ts';
@@ -12,9 +13,7 @@ function isInvalidTransition(error: unknown): boolean {
   return isSwitchboardError(error) && error.code === 'SB_ERR_INVALID_TRANSITION';
 }
 
-export function holds(ticket: TicketDoc | null, agent: AgentDoc): boolean {
-  return ticket?.status === 'assigned' && String(ticket.assigneeId) === String(agent._id);
-}
+export { holds };
 
 /** Why a button did nothing, for the clicking agent. */
 export async function whyNot(
@@ -65,42 +64,15 @@ export async function take(
   return 'taken';
 }
 
-/**
- * Assigns a waiting ticket to the agent: one of their slots first (refused at capacity), then the
- * transition conditional on `queued`, so of several agents at once exactly one wins and the others
- * keep no slot. A ticket the agent already holds counts as taken (a retried job). `ticket` is the
- * ticket as last read, for the caller's explanation.
- */
-export async function claim(
+/** See claimTicket: the desk's Take and take-by-replying use the same rules as the console. */
+export function claim(
   tools: DeskTools,
   ticketId: string,
   agent: AgentDoc,
   by: string,
   reason: string,
 ): Promise<{ result: 'taken' | 'at-capacity' | 'lost'; ticket: TicketDoc | null }> {
-  const { pool } = tools.deps;
-  const before = await pool.getTicket(ticketId);
-  if (!before || (before.status !== 'queued' && !holds(before, agent))) {
-    return { result: 'lost', ticket: before };
-  }
-  const slot = await pool.reserveAgentSlot(agent._id, ticketId);
-  if (slot === 'at-capacity') return { result: 'at-capacity', ticket: before };
-  try {
-    const ticket = await pool.transition(ticketId, 'assigned', {
-      by,
-      reason,
-      expectedFrom: 'queued',
-      set: { assigneeId: agent._id },
-    });
-    return { result: 'taken', ticket };
-  } catch (error) {
-    if (!isInvalidTransition(error)) throw error;
-    const ticket = await pool.getTicket(ticketId);
-    // A retry of this very job, after it won: only the card update may be left to do.
-    if (holds(ticket, agent)) return { result: 'taken', ticket };
-    await pool.releaseAgentSlot(agent._id, ticketId);
-    return { result: 'lost', ticket };
-  }
+  return claimTicket(tools.deps.pool, ticketId, agent, by, reason);
 }
 
 /** Resolve: closes the loop, frees the assignee's slot and asks the customer how we did. */

@@ -40,6 +40,9 @@ export async function applyChange(tools: DeskTools, change: ChangeJobData): Prom
     case 'note':
       await postNote(tools, change.ticketId, change.noteId);
       break;
+    case 'replied':
+      await postReply(tools, change.ticketId, change.messageId);
+      break;
     case 'resolved':
     case 'released':
       await tellAssignee(tools, ticket, change, change.kind);
@@ -62,18 +65,44 @@ export async function applyChange(tools: DeskTools, change: ChangeJobData): Prom
 
 /** The note in the card's thread, once (keyed by the note). No card: nothing to post into. */
 async function postNote(tools: DeskTools, ticketId: string, noteId: string): Promise<void> {
-  const { models, pool, posts, client, locks } = tools.deps;
-  const note = await pool.models.TicketNote.findById(noteId).lean<TicketNoteDoc>();
+  const note = await tools.deps.pool.models.TicketNote.findById(noteId).lean<TicketNoteDoc>();
+  if (!note) return;
+  await postInThread(
+    tools,
+    ticketId,
+    `note.${noteId}`,
+    `:memo: *Note by ${escapeMrkdwn(note.authorName)}* (console): ${escapeMrkdwn(note.text)}`,
+  );
+}
+
+/** An agent's answer sent from the console, shown in the card's thread as sent. */
+async function postReply(tools: DeskTools, ticketId: string, messageId: string): Promise<void> {
+  const message = await tools.deps.pool.getMessage(messageId);
+  if (!message) return;
+  await postInThread(
+    tools,
+    ticketId,
+    `reply.${messageId}`,
+    `*${escapeMrkdwn(message.authorName ?? 'Agent')}* (console, sent to the customer): ${escapeMrkdwn(message.text)}`,
+  );
+}
+
+async function postInThread(
+  tools: DeskTools,
+  ticketId: string,
+  key: string,
+  text: string,
+): Promise<void> {
+  const { models, posts, client, locks } = tools.deps;
   const card = await models.DeskCard.findById(ticketId).lean();
-  if (!note || !card) return;
-  const key = `note.${noteId}`;
+  if (!card) return;
   await locks.withLock(`desk.post.${key}`, async () => {
     if (await posts.exists({ _id: key })) return;
     const posted = await client.chat.postMessage({
       channel: card.channel,
       thread_ts: card.ts,
       unfurl_links: false,
-      text: `:memo: *Note by ${escapeMrkdwn(note.authorName)}* (console): ${escapeMrkdwn(note.text)}`,
+      text,
     });
     if (!posted.ts) throw new Error('chat.postMessage answered without a ts');
     await posts.updateOne(

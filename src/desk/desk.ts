@@ -191,7 +191,11 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
           change.ticketId,
           change.kind,
           String(change.at.getTime()),
-          change.kind === 'note' ? change.noteId : '',
+          change.kind === 'note'
+            ? change.noteId
+            : change.kind === 'replied'
+              ? change.messageId
+              : '',
         ),
       );
     },

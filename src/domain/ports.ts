@@ -129,7 +129,9 @@ export type TicketChange =
       by: string;
       at: Date;
     }
-  | { kind: 'note'; ticketId: string; noteId: string; by: string; at: Date };
+  | { kind: 'note'; ticketId: string; noteId: string; by: string; at: Date }
+  /** An agent answered the customer from the console: shown in the card's thread too. */
+  | { kind: 'replied'; ticketId: string; messageId: string; by: string; at: Date };
 
 /** Where ticket changes are told (the Slack desk when configured; nothing otherwise). */
 export interface TicketActivity {

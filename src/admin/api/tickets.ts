@@ -23,6 +23,7 @@ import {
   ticketView,
 } from '../../pool/admin-tickets.ts';
 import { principalOf, requirePermission } from '../auth.ts';
+import { releaseFromConsole, replyFromConsole, takeFromConsole } from '../ticket-work.ts';
 import type { AdminDeps } from '../deps.ts';
 import { ObjectIdParams, ObjectIdText, pathParams } from './params.ts';
 
@@ -55,6 +56,9 @@ export const TagsSchema = z
 
 /** `POST /tickets/:id/priority`: a priority, or `null` to give it back to dispatch's score. */
 export const PrioritySchema = z.object({ priority: z.enum(PRIORITIES).nullable() }).strict();
+
+/** `POST /tickets/:id/reply`: an answer to the customer, on their own channel. */
+export const ReplySchema = z.object({ text: z.string().trim().min(1).max(20_000) }).strict();
 
 /** `POST /tickets/:id/notes`: an internal note, never sent to the customer. */
 export const NoteSchema = z.object({ text: z.string().trim().min(1).max(MAX_NOTE_CHARS) }).strict();
@@ -101,9 +105,26 @@ export function ticketsRouter(deps: AdminDeps): Router {
     const view = await ticketView(deps.models, id);
     if (!view) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
     const { ticket, messages, contact, assignee } = view;
-    const notes = await listNotes(deps.models.TicketNote, id);
+    const [notes, earlier] = await Promise.all([
+      listNotes(deps.models.TicketNote, id),
+      deps.models.Ticket.find(
+        { contactId: ticket.contactId, _id: { $ne: ticket._id } },
+        { number: 1, status: 1, channel: 1, subject: 1, createdAt: 1 },
+      )
+        .sort({ createdAt: -1 })
+        .limit(10)
+        .lean(),
+    ]);
     res.json({
       ticket,
+      earlierTickets: earlier.map((t) => ({
+        id: String(t._id),
+        number: t.number,
+        status: t.status,
+        channel: t.channel,
+        subject: t.subject ?? null,
+        createdAt: (t as { createdAt?: Date }).createdAt ?? null,
+      })),
       notes: notes.map((n) => ({
         id: n._id,
         at: n.createdAt ?? null,
@@ -218,6 +239,23 @@ export function ticketsRouter(deps: AdminDeps): Router {
       at: new Date(),
     });
     res.json({ ticket });
+  });
+
+  router.post('/tickets/:id/take', write, async (req, res) => {
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    res.json({ ticket: await takeFromConsole(deps, String(id), principalOf(res)) });
+  });
+
+  router.post('/tickets/:id/release', write, async (req, res) => {
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    res.json({ ticket: await releaseFromConsole(deps, String(id), principalOf(res)) });
+  });
+
+  router.post('/tickets/:id/reply', write, async (req, res) => {
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    const body = ReplySchema.parse(req.body);
+    const sent = await replyFromConsole(deps, String(id), principalOf(res), body.text);
+    res.status(202).json(sent);
   });
 
   router.post('/tickets/:id/notes', write, async (req, res) => {

@@ -4,6 +4,8 @@
 // /auth/me on every write. Text from the server is always put in the page as text; the only HTML
 // inserted is the answer preview the server rendered and sanitized.
 
+import { ticketWork } from './ticket-work.js';
+
 const API = '/api/v1/admin';
 const main = document.getElementById('main');
 const notice = document.getElementById('notice');
@@ -849,6 +851,7 @@ async function viewTicket(id) {
           ),
         ),
         h('div.card', {}, h('h3', {}, 'Actions'), ...actions),
+        ...ticketWork({ h, api, attempt, route, may, fmtDate, show }, id, out),
       ),
     ),
   );

@@ -1,0 +1,153 @@
+/* global location, setTimeout */
+// Working a ticket from the console (issue 16 item 5): Take, Release, an answer to the customer,
+// internal notes, the customer's earlier tickets, and new customer messages as they arrive. It
+// uses the same API the rest of the console does; the server applies Slack's rules and tells Slack.
+
+/** How often the open ticket is checked for new messages and status changes. */
+const POLL_MS = 4000;
+
+/**
+ * The work panels of a ticket view. `ui` carries the console's helpers (h, api, attempt, route,
+ * may, fmtDate); `out` is `GET /tickets/:id`.
+ */
+export function ticketWork(ui, id, out) {
+  const { h, api, attempt, route, may, fmtDate } = ui;
+  const t = out.ticket;
+  const canWrite = may('tickets.write');
+  const reply = h('textarea#ticket-reply', { placeholder: 'Answer the customer (markdown)' });
+  const note = h('textarea#ticket-note', { placeholder: 'Internal note: never sent' });
+  const then = (promise) => void promise.then((ok) => ok && route());
+  const button = (spec, label, onClick) =>
+    h(spec, { type: 'button', on: { click: onClick } }, label);
+
+  const work = canWrite
+    ? h(
+        'div.card#ticket-work',
+        {},
+        h('h3', {}, 'Work on it'),
+        h(
+          'p',
+          {},
+          t.status === 'queued'
+            ? button('button#ticket-take', 'Take', () =>
+                then(attempt(() => api('POST', `/tickets/${id}/take`, {}), 'Taken')),
+              )
+            : null,
+          t.status === 'assigned'
+            ? button('button.secondary#ticket-release', 'Release', () =>
+                then(attempt(() => api('POST', `/tickets/${id}/release`, {}), 'Released')),
+              )
+            : null,
+          ' ',
+          t.status === 'resolved'
+            ? button('button.secondary#ticket-reopen', 'Reopen', () =>
+                then(attempt(() => api('POST', `/tickets/${id}/reopen`, {}), 'Reopened')),
+              )
+            : null,
+        ),
+        reply,
+        h(
+          'p',
+          {},
+          button('button#ticket-send', `Send on ${t.channel}`, () => {
+            const text = reply.value.trim();
+            if (!text) return;
+            then(
+              attempt(
+                () => api('POST', `/tickets/${id}/reply`, { text }),
+                'Sent to the customer',
+              ).then((ok) => {
+                if (ok) reply.value = '';
+                return ok;
+              }),
+            );
+          }),
+        ),
+        note,
+        h(
+          'p',
+          {},
+          button('button.secondary#ticket-add-note', 'Add note', () => {
+            const text = note.value.trim();
+            if (!text) return;
+            then(
+              attempt(() => api('POST', `/tickets/${id}/notes`, { text }), 'Note added').then(
+                (ok) => {
+                  if (ok) note.value = '';
+                  return ok;
+                },
+              ),
+            );
+          }),
+        ),
+      )
+    : null;
+
+  const notes = h(
+    'div.card#ticket-notes',
+    {},
+    h('h3', {}, `Notes (${out.notes.length})`),
+    ...out.notes.map((n) =>
+      h(
+        'div.note',
+        {},
+        h('div.muted', {}, `${n.authorName} · ${n.source} · ${fmtDate(n.at)}`),
+        h('div', {}, n.text),
+        n.notSentBecause
+          ? h('div.muted', {}, `Not sent to the customer: ${n.notSentBecause}`)
+          : null,
+      ),
+    ),
+  );
+
+  const earlier = h(
+    'div.card#ticket-earlier',
+    {},
+    h('h3', {}, 'Earlier tickets of this customer'),
+    out.earlierTickets.length === 0 ? h('p.muted', {}, 'None.') : null,
+    h(
+      'ul',
+      {},
+      ...out.earlierTickets.map((e) =>
+        h(
+          'li',
+          {},
+          h('a', { href: `#/ticket/${e.id}` }, `#${e.number}`),
+          ` ${e.status} · ${e.channel} · ${e.subject ?? ''} · ${fmtDate(e.createdAt)}`,
+        ),
+      ),
+    ),
+  );
+
+  watch(ui, id, out, () => !reply.value.trim() && !note.value.trim());
+  return [work, notes, earlier];
+}
+
+/**
+ * Re-renders the ticket when a message arrives or its status changes, unless the agent is typing
+ * (then a line says so, and nothing they wrote is lost).
+ */
+function watch(ui, id, out, idle) {
+  const seen = `${out.transcript.length}.${out.ticket.status}.${out.notes.length}`;
+  const here = location.hash;
+  const tick = async () => {
+    if (location.hash !== here) return;
+    let now;
+    try {
+      now = await ui.api('GET', `/tickets/${id}`);
+    } catch {
+      setTimeout(tick, POLL_MS);
+      return;
+    }
+    if (location.hash !== here) return;
+    if (`${now.transcript.length}.${now.ticket.status}.${now.notes.length}` === seen) {
+      setTimeout(tick, POLL_MS);
+    } else if (idle()) {
+      ui.route();
+    } else {
+      ui.show('New activity on this ticket: send or clear what you are writing to see it.', true);
+      setTimeout(tick, POLL_MS);
+    }
+  };
+  setTimeout(tick, POLL_MS);
+}

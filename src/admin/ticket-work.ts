@@ -1,0 +1,181 @@
+/**
+ * Agents working a ticket from the console: take, release and reply, with the rules the Slack desk
+ * applies (src/pool/claim.ts: a slot, a conditional take; only the assignee answers, and a reply
+ * on a waiting ticket takes it), each change told to Slack through the ticket activity. A console
+ * account is an agent through its linked agent record; an account without one gets its own
+ * (`local:<email>`), enrolled by the admin who made the account, and `away` so dispatch offers it
+ * nothing until it says otherwise.
+ */
+import { randomUUID } from 'node:crypto';
+import { SwitchboardError } from '../domain/errors.ts';
+import { sendAgentReply } from '../pipeline/replies.ts';
+import { recordAudit } from '../pool/audit.ts';
+import { claimTicket, holds } from '../pool/claim.ts';
+import type { AgentDoc, TicketDoc } from '../pool/models.ts';
+import type { Principal } from './auth.ts';
+import type { AdminDeps } from './deps.ts';
+
+/** The agent record a console principal works as. */
+export async function agentOfPrincipal(deps: AdminDeps, principal: Principal): Promise<AgentDoc> {
+  const { models } = deps;
+  if (principal.agentId) {
+    const linked = (await models.Agent.findById(principal.agentId).lean()) as AgentDoc | null;
+    if (linked) return linked;
+  }
+  if (principal.kind !== 'account') {
+    // Allowed to, but not a person: 409 rather than 403 (the role is not what is missing).
+    throw new SwitchboardError(
+      'SB_ERR_CONFLICT',
+      'only a signed-in account works tickets as an agent (not an API token or the operator)',
+    );
+  }
+  const identity = `local:${principal.id}`;
+  try {
+    await models.Agent.updateOne(
+      { identity },
+      {
+        $setOnInsert: {
+          identity,
+          displayName: principal.name,
+          status: 'away',
+          activeTickets: 0,
+          activeTicketIds: [],
+          enrolledVia: 'admin',
+          role: principal.role === 'agent' ? 'agent' : 'supervisor',
+        },
+      },
+      { upsert: true },
+    );
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 11000) throw error;
+  }
+  const agent = (await models.Agent.findOne({ identity }).lean()) as AgentDoc | null;
+  if (!agent) throw new SwitchboardError('SB_ERR_INTERNAL', `agent ${identity} vanished`);
+  await models.Account.updateOne(
+    { _id: principal.id, agentId: { $exists: false } },
+    { $set: { agentId: agent._id } },
+  );
+  return agent;
+}
+
+async function holderName(deps: AdminDeps, ticket: TicketDoc | null): Promise<string> {
+  if (!ticket?.assigneeId) return 'another agent';
+  const holder = (await deps.models.Agent.findById(ticket.assigneeId).lean()) as AgentDoc | null;
+  return holder?.displayName ?? 'another agent';
+}
+
+/** Takes a waiting ticket (409 with the reason when it cannot). */
+export async function takeFromConsole(
+  deps: AdminDeps,
+  ticketId: string,
+  principal: Principal,
+): Promise<TicketDoc> {
+  const agent = await agentOfPrincipal(deps, principal);
+  const outcome = await claimTicket(
+    deps.pool,
+    ticketId,
+    agent,
+    principal.actor,
+    'taken in the console',
+  );
+  if (outcome.result === 'at-capacity') {
+    throw new SwitchboardError(
+      'SB_ERR_CONFLICT',
+      `you are at capacity (${agent.capacity} open tickets): resolve or release one first`,
+    );
+  }
+  if (outcome.result === 'lost' || !outcome.ticket) {
+    const t = outcome.ticket;
+    throw new SwitchboardError(
+      'SB_ERR_CONFLICT',
+      t?.status === 'assigned'
+        ? `ticket #${t.number} is already taken by ${await holderName(deps, t)}`
+        : `ticket #${t?.number ?? '?'} is ${t?.status ?? 'gone'}: nothing to take`,
+    );
+  }
+  await recordAudit(deps.models, {
+    actor: principal.actor,
+    action: 'ticket.taken',
+    subject: `ticket:${ticketId}`,
+    after: { assigneeId: String(agent._id) },
+  });
+  await deps.activity?.changed({ kind: 'taken', ticketId, by: principal.name, at: new Date() });
+  return outcome.ticket;
+}
+
+/** The assignee gives the ticket back to the queue; dispatch will not offer it to them again. */
+export async function releaseFromConsole(
+  deps: AdminDeps,
+  ticketId: string,
+  principal: Principal,
+): Promise<TicketDoc> {
+  const agent = await agentOfPrincipal(deps, principal);
+  const ticket = await deps.pool.getTicket(ticketId);
+  if (!holds(ticket, agent)) {
+    throw new SwitchboardError('SB_ERR_CONFLICT', 'only the agent holding a ticket releases it');
+  }
+  const after = await deps.pool.transition(ticketId, 'queued', {
+    by: principal.actor,
+    reason: 'released in the console',
+    expectedFrom: 'assigned',
+    set: { assigneeId: null, offerDeclinedBy: [...(ticket?.offerDeclinedBy ?? []), agent._id] },
+  });
+  await deps.pool.releaseAgentSlot(agent._id, ticketId);
+  await recordAudit(deps.models, {
+    actor: principal.actor,
+    action: 'ticket.released',
+    subject: `ticket:${ticketId}`,
+    before: { assigneeId: String(agent._id) },
+  });
+  await deps.activity?.changed({ kind: 'released', ticketId, by: principal.name, at: new Date() });
+  return after;
+}
+
+/**
+ * An agent's answer from the console, on the customer's own channel: from the assignee, or it
+ * takes the waiting ticket first; anyone else is refused (409) and may write a note instead.
+ */
+export async function replyFromConsole(
+  deps: AdminDeps,
+  ticketId: string,
+  principal: Principal,
+  text: string,
+  requestKey: string = randomUUID(),
+): Promise<{ messageId: string; ticket: TicketDoc }> {
+  if (!deps.outbound) throw new SwitchboardError('SB_ERR_UNAVAILABLE', 'no outbound queue here');
+  const agent = await agentOfPrincipal(deps, principal);
+  let ticket = await deps.pool.getTicket(ticketId);
+  if (!ticket) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
+  const mine =
+    String(ticket.assigneeId) === String(agent._id) &&
+    (ticket.status === 'assigned' || ticket.status === 'resolved');
+  if (!mine) {
+    if (ticket.status !== 'queued') {
+      throw new SwitchboardError(
+        'SB_ERR_CONFLICT',
+        ticket.status === 'assigned'
+          ? `ticket #${ticket.number} is held by ${await holderName(deps, ticket)}: only they answer the customer (write a note instead)`
+          : `ticket #${ticket.number} is ${ticket.status}: only its assignee answers the customer`,
+      );
+    }
+    ticket = await takeFromConsole(deps, ticketId, principal);
+  }
+  const message = await sendAgentReply(
+    { pool: deps.pool, outbound: deps.outbound },
+    {
+      ticketId,
+      key: `console.${requestKey}`,
+      agentId: String(agent._id),
+      agentName: agent.displayName,
+      text,
+    },
+  );
+  await deps.activity?.changed({
+    kind: 'replied',
+    ticketId,
+    messageId: String(message._id),
+    by: agent.displayName,
+    at: new Date(),
+  });
+  return { messageId: String(message._id), ticket };
+}

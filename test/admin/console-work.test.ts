@@ -1,0 +1,142 @@
+/**
+ * Issue 16, item 5: a team without Slack answers customers from the console. In Chromium, an agent
+ * account takes an escalated API-channel ticket, answers (the customer's integration receives it),
+ * writes a note, sees the customer's next message arrive without reloading, and releases it.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/app.ts';
+import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
+import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.ts';
+import { CallbackReceiver } from '../support/callback-receiver.ts';
+import { listenGateway, startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
+import { makeAccount, PASSWORD } from './support.ts';
+
+let gateway: Gateway;
+let receiver: CallbackReceiver;
+let served: Awaited<ReturnType<typeof listenGateway>>;
+let browser: Browser;
+let apiKey = '';
+let seq = 0;
+
+beforeAll(async () => {
+  receiver = await new CallbackReceiver().start();
+  gateway = await startTestGateway({
+    config: testConfig(),
+    responder: new EscalateAllResponder(),
+  });
+  apiKey = (await gateway.pool.createIntegration({ name: 'shop', callbackUrl: receiver.url }))
+    .apiKey;
+  await makeAccount(gateway, 'agent', 'ann@example.test');
+  served = await listenGateway(gateway);
+  browser = await chromium.launch({
+    executablePath: ensureChromium(),
+    headless: true,
+    args: [...CHROMIUM_ARGS],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.close();
+  await gateway.pool.models.Ticket.db.dropDatabase();
+  await gateway.queues.inbound.obliterate({ force: true });
+  await gateway.queues.outbound.obliterate({ force: true });
+  await gateway.stop();
+  await receiver.stop();
+});
+
+async function customerWrites(text: string): Promise<void> {
+  seq += 1;
+  const res = await request(gateway.http!)
+    .post('/api/v1/messages')
+    .set('authorization', `Bearer ${apiKey}`)
+    .send({
+      messageId: `m-${seq}`,
+      conversationId: 'conv-console-work',
+      from: { id: 'cust-1', name: 'Ada Customer', email: 'ada.customer@example.com' },
+      text,
+    });
+  expect(res.status).toBe(202);
+}
+
+const delivered = () => receiver.received.map((r) => (JSON.parse(r.body) as { text: string }).text);
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto(`${served.url}/admin/`);
+  await page.fill('#login-email', 'ann@example.test');
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#nav:not([hidden])');
+}
+
+describe('working a ticket in the console', () => {
+  it('takes, answers, notes, sees new messages live, and releases', async () => {
+    await customerWrites('My invoice shows the wrong address');
+    const ticket = await waitFor(async () =>
+      gateway.pool.models.Ticket.findOne({ status: 'queued' }).lean(),
+    );
+    const id = String(ticket._id);
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await signIn(page);
+    await page.goto(`${served.url}/admin/#/ticket/${id}`);
+
+    await page.click('#ticket-take');
+    await page.waitForSelector('#ticket-release');
+    const taken = await gateway.pool.getTicket(id);
+    expect(taken?.status).toBe('assigned');
+
+    await page.fill('#ticket-reply', 'Sorry about that: the corrected invoice is on its way.');
+    await page.click('#ticket-send');
+    await waitFor(
+      () => delivered().includes('Sorry about that: the corrected invoice is on its way.'),
+      { what: 'the console answer at the customer' },
+    );
+
+    await page.fill('#ticket-note', 'Billing address was changed last week');
+    await page.click('#ticket-add-note');
+    await page.locator('#ticket-notes', { hasText: 'Billing address was changed' }).waitFor();
+    expect(delivered().some((t) => t.includes('Billing address'))).toBe(false);
+
+    // The customer writes again: the open view shows it without a reload.
+    await customerWrites('Thanks, and can you send it by post too?');
+    await page
+      .locator('.transcript', { hasText: 'can you send it by post too?' })
+      .waitFor({ timeout: 20_000 });
+
+    await page.click('#ticket-release');
+    await page.waitForSelector('#ticket-take');
+    expect((await gateway.pool.getTicket(id))?.status).toBe('queued');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses an answer on a ticket someone else holds, through the same rule as Slack', async () => {
+    await makeAccount(gateway, 'agent', 'ben@example.test');
+    const ticket = await gateway.pool.models.Ticket.findOne({}).lean();
+    const id = String(ticket!._id);
+    const login = async (email: string) => {
+      const agent = request.agent(gateway.http!);
+      const res = await agent.post('/api/v1/admin/auth/login').send({ email, password: PASSWORD });
+      expect(res.status).toBe(200);
+      const me = await agent.get('/api/v1/admin/auth/me');
+      return { agent, csrf: String(me.body.csrfToken) };
+    };
+    const ann = await login('ann@example.test');
+    const ben = await login('ben@example.test');
+    expect(
+      (await ann.agent.post(`/api/v1/admin/tickets/${id}/take`).set('x-csrf-token', ann.csrf))
+        .status,
+    ).toBe(200);
+    const refused = await ben.agent
+      .post(`/api/v1/admin/tickets/${id}/reply`)
+      .set('x-csrf-token', ben.csrf)
+      .send({ text: 'I will handle it' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('held by');
+    expect(delivered()).not.toContain('I will handle it');
+  });
+});
