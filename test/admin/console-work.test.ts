@@ -119,7 +119,7 @@ describe('working a ticket in the console', () => {
     const ticket = await gateway.pool.models.Ticket.findOne({}).lean();
     const id = String(ticket!._id);
     const login = async (email: string) => {
-      const agent = request.agent(gateway.http!);
+      const agent = request.agent(gateway.http);
       const res = await agent.post('/api/v1/admin/auth/login').send({ email, password: PASSWORD });
       expect(res.status).toBe(200);
       const me = await agent.get('/api/v1/admin/auth/me');
