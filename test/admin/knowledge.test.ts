@@ -1,3 +1,4 @@
+import { botTexts } from '../../src/nlu/texts.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { threadTrainer, type Trainer } from '../../src/nlu/trainer.ts';
@@ -252,7 +253,8 @@ describe('knowledge-base curation', () => {
         action: 'reply',
         intent: 'store-pets',
         title: 'Can I bring my dog to the store?',
-        answer: 'Dogs are welcome in every store.',
+        // As the customer gets it: the article, then the bot asks whether it helped.
+        answer: `Dogs are welcome in every store.\n\n${botTexts('en').confirmQuestion}`,
       });
       expect(after.body.score).toBeGreaterThan(0);
       expect(Array.isArray(after.body.runnersUp)).toBe(true);
