@@ -107,9 +107,13 @@ export class Dispatcher {
   async onEscalating(
     ticket: TicketDoc,
     _message: MessageDoc,
-    decision: Pick<ResponderDecision, 'intent' | 'sentiment'>,
+    decision: Pick<ResponderDecision, 'intent' | 'sentiment'> & { distress?: string | undefined },
   ): Promise<TicketDoc> {
-    const hint = { intent: decision.intent, sentiment: decision.sentiment };
+    const hint = {
+      intent: decision.intent,
+      sentiment: decision.sentiment,
+      distress: decision.distress,
+    };
     const scored = await this.rescore(ticket, { gather: true, hint });
     // Keyed by the queuing: a retried ingest job adds nothing, a later escalation adds a pass.
     await this.requestPass(`escalated.${String(ticket._id)}.${ticket.queuedAt?.getTime() ?? 0}`);
@@ -301,7 +305,11 @@ export class Dispatcher {
     ticket: TicketDoc,
     options: {
       gather: boolean;
-      hint: { intent?: string | undefined; sentiment?: number | undefined };
+      hint: {
+        intent?: string | undefined;
+        sentiment?: number | undefined;
+        distress?: string | undefined;
+      };
     },
   ): Promise<TicketDoc | null> {
     const { pool, config, notifier } = this.deps;

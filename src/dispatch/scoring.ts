@@ -21,7 +21,11 @@ export async function gatherFacts(
   ticket: TicketDoc,
   settings: DispatchSettings,
   now: Date,
-  hint: { intent?: string | undefined; sentiment?: number | undefined } = {},
+  hint: {
+    intent?: string | undefined;
+    sentiment?: number | undefined;
+    distress?: string | undefined;
+  } = {},
 ): Promise<UrgencyFacts> {
   const windowStart = new Date(now.getTime() - settings.urgency.repeatContact.windowHours * HOUR);
   const [messages, contact, repeatContacts] = await Promise.all([
@@ -53,6 +57,7 @@ export async function gatherFacts(
     channel: ticket.channel,
     customerTier: typeof tier === 'string' ? tier : undefined,
     repeatContacts,
+    ...(hint.distress ? { distress: hint.distress } : {}),
   };
 }
 
@@ -91,7 +96,17 @@ export function assess(
     { waitedMinutes, slaFractionLeft: fractionLeft(ticket, now, settings.sla) },
     settings.urgency,
   );
-  const decided = classifyTier(urgency, facts.intent, settings.tiers);
+  const scoredTier = classifyTier(urgency, facts.intent, settings.tiers);
+  // The bot handed over because the customer is upset, threatens or asks for a manager: urgent
+  // at least (the tier then only rises while the ticket waits).
+  const decided =
+    facts.distress !== undefined && scoredTier.tier === 'standard'
+      ? {
+          tier: 'urgent' as const,
+          priority: 'urgent' as const,
+          reason: `distress: ${facts.distress}`,
+        }
+      : scoredTier;
   const previous = ticket.tier ?? 'standard';
   const tier = higherTier(decided.tier, previous);
   // Only rises too: the SLA promised at escalation is not relaxed by a later, calmer score.

@@ -16,6 +16,8 @@ export interface UrgencyFacts {
   customerTier: string | undefined;
   /** Other tickets of the same contact opened within the repeat window. */
   repeatContacts: number;
+  /** Why the bot handed over at once (src/nlu/distress.ts), if it did. */
+  distress?: string | undefined;
 }
 
 export interface UrgencyClock {

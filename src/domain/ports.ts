@@ -65,6 +65,11 @@ export interface ResponderInput {
   ticket: ResponderTicket;
   message: { id: string; text: string; newText: string | undefined };
   capabilities: ChannelCapabilities;
+  /**
+   * The contact's other tickets of the last days, read only when asked (a negative message that
+   * may be a repeat complaint): one count, not on every message.
+   */
+  earlierTickets?: (() => Promise<number>) | undefined;
 }
 
 interface DecisionFacts {
@@ -100,7 +105,13 @@ export type ResponderDecision =
       /** The customer confirmed the answer helped: the bot resolves the ticket. */
       settles?: 'confirmed';
     })
-  | (DecisionFacts & { action: 'escalate'; reason: string; text?: string });
+  | (DecisionFacts & {
+      action: 'escalate';
+      reason: string;
+      text?: string;
+      /** Why the customer must reach a person at once (dispatch scores it urgent). */
+      distress?: 'legal' | 'manager' | 'angry' | 'repeat';
+    });
 
 /** The intent layer's interface as the pipeline sees it. */
 export interface Responder {

@@ -9,6 +9,7 @@ import type { Responder, ResponderDecision, ResponderInput } from '../domain/por
 import type { IntentRuntime } from './intent-runtime.ts';
 import type { LocaleKnowledge } from './locale-knowledge.ts';
 import { answerToPrompt, clarification, directAnswer } from './dialogue-decisions.ts';
+import { detectDistress, DISTRESS_REASONS } from './distress.ts';
 import { botTexts } from './texts.ts';
 import { isConversational } from './training-set.ts';
 
@@ -65,7 +66,36 @@ export class IntentResponder implements Responder {
     // The ticket's language decides only when the text itself cannot (digits, an emoji, "ok").
     const locale = detectLanguage(text, engine.locales, hint);
     const classification = await engine.classify(text, locale);
+    const distressed = await this.distress(input, text, classification);
+    if (distressed) return distressed;
     return this.decide(input, classification, knowledge.get(classification.locale));
+  }
+
+  /**
+   * Feelings before articles: a legal threat, a request for a manager, fury or a repeat complaint
+   * goes to a person now, whatever article scores best (kept as the intent: the agent's hint).
+   */
+  private async distress(
+    input: ResponderInput,
+    text: string,
+    c: Classification,
+  ): Promise<ResponderDecision | undefined> {
+    let kind = detectDistress(text, c.locale, c.sentiment);
+    if (kind === undefined && c.sentiment.label === 'negative' && input.earlierTickets) {
+      kind = detectDistress(text, c.locale, c.sentiment, await input.earlierTickets());
+    }
+    if (kind === undefined) return undefined;
+    const guess = c.intent ?? c.candidates[0]?.intent;
+    return {
+      score: c.score,
+      language: c.locale,
+      sentiment: c.sentiment.score,
+      ...(guess !== undefined && !isConversational(guess) ? { intent: guess } : {}),
+      action: 'escalate',
+      reason: DISTRESS_REASONS[kind],
+      text: botTexts(c.locale).handoverDistress,
+      distress: kind,
+    };
   }
 
   private decide(

@@ -24,6 +24,8 @@ export interface BotTexts {
   nextArticle: string;
   /** Said when the customer said the answers did not help and a person takes over. */
   handoverUnhelpful: string;
+  /** Said when the customer is upset, threatens legal action or asks for a manager. */
+  handoverDistress: string;
 }
 
 const EN: BotTexts = {
@@ -40,6 +42,8 @@ const EN: BotTexts = {
   confirmChoices: ['Yes', 'No'],
   gladItHelped: 'Glad I could help! Write again any time.',
   nextArticle: 'Sorry about that. Maybe this is what you need:',
+  handoverDistress:
+    "I'm sorry about this. I'm passing you to a person right away, with priority; someone from our team will reply here shortly.",
   handoverUnhelpful:
     "Sorry I couldn't help. I'm handing you over to a person. Someone from our team will reply here shortly.",
 };
@@ -56,6 +60,8 @@ const ZH: BotTexts = {
   confirmChoices: ['是', '否'],
   gladItHelped: '很高兴能帮到您！如有其他问题，随时联系我们。',
   nextArticle: '抱歉。也许这个能帮到您：',
+  handoverDistress:
+    '非常抱歉给您带来不好的体验。我已将您的问题优先转给人工客服，工作人员会尽快在这里回复您。',
   handoverUnhelpful: '抱歉没能帮到您，正在为您转接人工客服，工作人员会尽快在这里回复您。',
 };
 

@@ -48,6 +48,9 @@ export interface IngestDeps {
   onWaitingMessage?(ticket: TicketDoc, message: MessageDoc): Promise<void>;
 }
 
+/** How far back a contact's other tickets make a negative message a repeat complaint. */
+const REPEAT_WINDOW_MS = 14 * 24 * 3600 * 1000;
+
 export type IngestOutcome =
   'duplicate' | 'answered' | 'escalated' | 'waiting-for-agent' | 'consumed';
 
@@ -91,6 +94,13 @@ export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<Ing
         newText: message.newText ?? undefined,
       },
       capabilities: deps.capabilitiesOf(ticket.channel),
+      // Read only for a negative message that may be a repeat complaint.
+      earlierTickets: () =>
+        deps.pool.models.Ticket.countDocuments({
+          contactId: ticket.contactId,
+          _id: { $ne: ticket._id },
+          createdAt: { $gte: new Date(Date.now() - REPEAT_WINDOW_MS) },
+        }),
     }));
   const outcome = await carryOut(decision, ticket, message, deps);
   await deps.pool.markHandled(message._id, {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { readPrompt } from '../../src/domain/dialogue.ts';
 import { DIALOGUE_REASONS } from '../../src/nlu/dialogue-decisions.ts';
+import { DISTRESS_REASONS } from '../../src/nlu/distress.ts';
 import { ESCALATION_REASONS } from '../../src/nlu/intent-responder.ts';
 import { botTexts } from '../../src/nlu/texts.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
@@ -206,5 +207,28 @@ describe('"did you mean"', () => {
       status: 'queued',
       escalationReason: DIALOGUE_REASONS.noneFit,
     });
+  });
+});
+
+describe('feelings before articles', () => {
+  it.each([
+    [
+      "this is the third time my order is late, I want a refund NOW or I'm calling my lawyer",
+      'en',
+      'legal',
+    ],
+    ['I want to speak to your manager about my refund', 'en', 'manager'],
+    ['你们再不退款我就找律师起诉你们', 'zh', 'legal'],
+    ['订单又没到，这已经是第三次了，太过分了', 'zh', 'angry'],
+  ] as const)('hands "%s" to a person at once, scored urgent', async (text, locale, kind) => {
+    const { reply, ticket } = await customer.ask(text);
+    expect(reply.text).toBe(botTexts(locale).handoverDistress);
+    expect(ticket).toMatchObject({ status: 'queued', escalationReason: DISTRESS_REASONS[kind] });
+    const scored = await waitFor(async () => {
+      const t = await gateway.pool.getTicket(String(ticket._id));
+      return t?.tier ? t : undefined;
+    });
+    expect(['urgent', 'critical']).toContain(scored.tier);
+    expect(scored.priority).toBe('urgent');
   });
 });
