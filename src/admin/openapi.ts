@@ -305,6 +305,7 @@ const Dashboard = z
       rate: z.number().nullable(),
     }),
     firstResponse: Percentiles,
+    agentFirstResponse: Percentiles,
     resolution: Percentiles,
     sla: z.record(z.string(), z.number()),
     atRisk: z.array(z.looseObject({ id: z.string(), number: z.number(), dueAt: Timestamp })),

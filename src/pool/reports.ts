@@ -28,6 +28,7 @@ export interface DashboardTicket {
   queuedAt?: Date | null | undefined;
   assigneeId?: Types.ObjectId | null | undefined;
   firstResponseAt?: Date | null | undefined;
+  agentRespondedAt?: Date | null | undefined;
   resolvedAt?: Date | null | undefined;
   reopenedAt?: Date | null | undefined;
   slaState?: string | null | undefined;
@@ -60,7 +61,10 @@ export interface Dashboard {
   firstContactResolution: { finished: number; withoutReopen: number; rate: number | null };
   /** Of every ticket of the range (open ones too), those no person was ever asked to handle. */
   botDeflection: { tickets: number; withoutAgent: number; rate: number | null };
+  /** The first answer of anyone, bot included, from the ticket's opening. */
   firstResponse: Percentiles;
+  /** A person's first answer, from the hand-over (the wait for a human). */
+  agentFirstResponse: Percentiles;
   resolution: Percentiles;
   sla: { met: number; breached: number; active: number; paused: number; none: number };
   atRisk: Array<{ id: string; number: number; channel: string; dueAt: Date; overdue: boolean }>;
@@ -89,6 +93,11 @@ export interface DashboardForecast {
   ahead: { hours: string[]; forecast: number[]; agentsNeeded: number[] };
   /** The history before the range was cut at DASHBOARD_FORECAST_MAX_TICKETS (oldest left out). */
   truncated: boolean;
+  /**
+   * Tickets so far in the running hour (not compared until it is complete), when the range reaches
+   * it: so "no tickets in the compared hours" never reads as "no tickets at all".
+   */
+  runningHourActual: number;
 }
 
 /** What the forecast chart needs: its hours and how far back the history goes. */
@@ -114,11 +123,13 @@ function percentile(sorted: readonly number[], share: number): number | null {
 function durations(
   tickets: readonly DashboardTicket[],
   end: (t: DashboardTicket) => Date | null | undefined,
+  start: (t: DashboardTicket) => Date | null | undefined = (t) => t.createdAt,
 ): Percentiles {
   const values = tickets
     .map((t) => {
       const at = end(t);
-      return at ? (at.getTime() - t.createdAt.getTime()) / 1000 : undefined;
+      const from = start(t);
+      return at && from ? (at.getTime() - from.getTime()) / 1000 : undefined;
     })
     .filter((v): v is number => v !== undefined && v >= 0)
     .sort((a, b) => a - b);
@@ -208,7 +219,11 @@ export function forecastAgainstActual(
     actual.push(firstAtOrAfter(sorted, time + HOUR_MS) - firstAtOrAfter(sorted, time));
   }
   const next = span.ahead ? forecastAt(now.getTime()).hours : [];
+  const runningHourActual = span.ahead
+    ? sorted.length - firstAtOrAfter(sorted, span.endHour * HOUR_MS)
+    : 0;
   return {
+    runningHourActual,
     hours,
     forecast,
     actual,
@@ -232,6 +247,7 @@ export const NO_FORECAST: DashboardForecast = {
   mape: null,
   ahead: { hours: [], forecast: [], agentsNeeded: [] },
   truncated: false,
+  runningHourActual: 0,
 };
 
 /**
@@ -305,6 +321,11 @@ export function computeDashboard(
       rate: tickets.length === 0 ? null : deflected / tickets.length,
     },
     firstResponse: durations(tickets, (t) => t.firstResponseAt),
+    agentFirstResponse: durations(
+      tickets,
+      (t) => t.agentRespondedAt,
+      (t) => t.queuedAt,
+    ),
     resolution: durations(tickets, (t) => t.resolvedAt),
     sla,
     atRisk,
@@ -344,6 +365,7 @@ export async function loadDashboard(
     queuedAt: 1,
     assigneeId: 1,
     firstResponseAt: 1,
+    agentRespondedAt: 1,
     resolvedAt: 1,
     reopenedAt: 1,
     slaState: 1,
@@ -476,6 +498,12 @@ export function dashboardCsv(dashboard: Dashboard, chart: string): string[][] | 
           String(dashboard.firstResponse.count),
           secs(dashboard.firstResponse.medianSeconds),
           secs(dashboard.firstResponse.p90Seconds),
+        ],
+        [
+          'agent_first_response',
+          String(dashboard.agentFirstResponse.count),
+          secs(dashboard.agentFirstResponse.medianSeconds),
+          secs(dashboard.agentFirstResponse.p90Seconds),
         ],
         [
           'resolution',

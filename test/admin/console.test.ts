@@ -232,6 +232,14 @@ describe('admin console in a real browser', () => {
     expect(forecast.forecast).toBeGreaterThan(0);
     expect(forecast.labels).toBe(48);
     expect(await page.textContent('.chart[data-chart="forecast"] p')).toMatch(/MAPE\) \d/);
+    // The tickets written during this run are in the running hour: said, not hidden.
+    expect(await page.textContent('.chart[data-chart="forecast"] p')).toMatch(
+      /\d+ tickets so far in the running hour/,
+    );
+    // The bot's instant answers are not an agent's response time: that is its own figure.
+    expect(await page.textContent('.chart[data-chart="response-times"] p')).toContain(
+      "agent's first response after hand-over",
+    );
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({
       path: new URL('admin-dashboard.png', ARTIFACTS).pathname,

@@ -41,6 +41,24 @@ function tickets(days: number, extra: number[] = []): Array<{ at: Date; channel:
 const key = (time: number) => `${new Date(time).toISOString().slice(0, 13)}:00Z`;
 
 describe('dashboard forecast against actual', () => {
+  it('counts the tickets of the running hour, so a quiet day with a busy last hour reads right', () => {
+    // 40 tickets in the running hour, none in the 24 complete hours before.
+    const now = monday + 10 * HOUR + 30 * 60_000;
+    const burst = Array.from({ length: 40 }, (_, i) => ({
+      at: new Date(monday + 10 * HOUR + i * 30_000),
+      channel: 'webchat',
+    }));
+    const f = forecastAgainstActual(
+      burst,
+      { from: new Date(now - DAY), to: new Date(now) },
+      new Date(now),
+      settings,
+    );
+    expect(f.actual.reduce((a, b) => a + b, 0)).toBe(0);
+    expect(f.mape).toBeNull();
+    expect(f.runningHourActual).toBe(40);
+  });
+
   describe('when the range ended before now', () => {
     // Monday as it came: the usual pattern, and a surge of 4 more emails at 15:00.
     const surge = Array.from({ length: 4 }, () => monday + 15 * HOUR + 60_000);

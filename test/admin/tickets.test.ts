@@ -315,6 +315,36 @@ describe('service dashboard', () => {
     expect(d.csat).toEqual({ responses: 2, average: 4, distribution: [0, 0, 1, 0, 1] });
   });
 
+  it("counts the bot's answers as first responses, but an agent's first response on its own, from the hand-over", () => {
+    const from = new Date('2026-01-01T00:00:00Z');
+    const at = (minute: number) => new Date(from.getTime() + minute * 60_000);
+    const d = computeDashboard(
+      [
+        // Answered by the bot within a second, then handed over; an agent answered 10 min later.
+        {
+          channel: 'webchat',
+          status: 'resolved',
+          createdAt: at(0),
+          firstResponseAt: new Date(from.getTime() + 1000),
+          queuedAt: at(1),
+          agentRespondedAt: at(11),
+          resolvedAt: at(20),
+          reopenedAt: at(15),
+        },
+        // The bot alone.
+        { channel: 'webchat', status: 'resolved', createdAt: at(2), firstResponseAt: at(2) },
+      ],
+      [],
+      [],
+      { from, to: new Date(from.getTime() + 3_600_000) },
+      false,
+    );
+    expect(d.firstResponse.medianSeconds).toBeLessThanOrEqual(1);
+    expect(d.agentFirstResponse).toEqual({ count: 1, medianSeconds: 600, p90Seconds: 600 });
+    expect(d.firstContactResolution).toEqual({ finished: 2, withoutReopen: 1, rate: 0.5 });
+    expect(d.botDeflection).toEqual({ tickets: 2, withoutAgent: 1, rate: 0.5 });
+  });
+
   it('serves the dashboard for a range and channel, and each chart as CSV', async () => {
     // A customer's rating, as the desk's satisfaction question stores it.
     await gateway.pool.models.Ticket.collection.updateOne(

@@ -1202,8 +1202,11 @@ async function viewDashboard() {
         f.hours.length === 0
           ? 'no complete hour in the range'
           : f.mape === null
-            ? `no tickets in the last ${f.hours.length} h to measure the error on`
-            : `error (MAPE) ${f.mape.toFixed(1)} % over the last ${f.hours.length} h`,
+            ? `no tickets in the ${f.hours.length} complete hours compared, so no error to measure`
+            : `error (MAPE) ${f.mape.toFixed(1)} % over the last ${f.hours.length} complete hours`,
+        f.runningHourActual > 0
+          ? `${f.runningHourActual} tickets so far in the running hour (compared once it is complete)`
+          : null,
         f.ahead.hours.length ? `next 24 h: ${aheadTotal.toFixed(0)} tickets forecast` : null,
         f.truncated ? '(history truncated)' : null,
       ]
@@ -1260,22 +1263,28 @@ async function viewDashboard() {
     panel(
       'response-times',
       'First response and resolution',
-      `first response median ${fmtSecs(d.firstResponse.medianSeconds)}, p90 ${fmtSecs(d.firstResponse.p90Seconds)} · resolution median ${fmtSecs(d.resolution.medianSeconds)}, p90 ${fmtSecs(d.resolution.p90Seconds)}`,
+      `first response (bot or agent) median ${fmtSecs(d.firstResponse.medianSeconds)} · agent's first response after hand-over median ${fmtSecs(d.agentFirstResponse.medianSeconds)}, p90 ${fmtSecs(d.agentFirstResponse.p90Seconds)} (${d.agentFirstResponse.count} tickets) · resolution median ${fmtSecs(d.resolution.medianSeconds)}, p90 ${fmtSecs(d.resolution.p90Seconds)}`,
       {
         type: 'bar',
         data: {
-          labels: ['first response', 'resolution'],
+          labels: ['first response (bot or agent)', 'agent first response', 'resolution'],
           datasets: [
             {
               label: 'median (min)',
-              data: [d.firstResponse.medianSeconds, d.resolution.medianSeconds].map(
-                (s) => (s ?? 0) / 60,
-              ),
+              data: [
+                d.firstResponse.medianSeconds,
+                d.agentFirstResponse.medianSeconds,
+                d.resolution.medianSeconds,
+              ].map((s) => (s ?? 0) / 60),
               backgroundColor: COLORS[0],
             },
             {
               label: 'p90 (min)',
-              data: [d.firstResponse.p90Seconds, d.resolution.p90Seconds].map((s) => (s ?? 0) / 60),
+              data: [
+                d.firstResponse.p90Seconds,
+                d.agentFirstResponse.p90Seconds,
+                d.resolution.p90Seconds,
+              ].map((s) => (s ?? 0) / 60),
               backgroundColor: COLORS[1],
             },
           ],
