@@ -56,6 +56,7 @@ export async function searchTickets(
       .lean()) as Array<{ ticketId: Types.ObjectId }>;
     const or: Record<string, unknown>[] = [
       { subject: pattern },
+      { preview: pattern },
       {
         _id: {
           $in: [...new Set(messages.map((m) => String(m.ticketId)))].map(

@@ -541,6 +541,7 @@ export async function eraseContact(
         tags: scrub(t.tags, needles),
       };
       if (typeof t.subject === 'string') set['subject'] = ERASED;
+      if (typeof t.preview === 'string') set['preview'] = ERASED;
       if (typeof t.csatComment === 'string') set['csatComment'] = ERASED;
       if (typeof t.escalationReason === 'string')
         set['escalationReason'] = scrub(t.escalationReason, needles);

@@ -54,6 +54,8 @@ const ticketSchema = new Schema(
     contactId: { type: Schema.Types.ObjectId, required: true, ref: 'Contact' },
     status: { type: String, enum: TICKET_STATUSES, required: true, default: 'bot' },
     subject: { type: String },
+    /** The opening message's first line (tickets lists; channels without a subject). */
+    preview: { type: String },
     urgency: { type: Number, default: 0 },
     urgencyParts: { type: [{ _id: false, reason: String, points: Number }], default: [] },
     priority: { type: String, enum: PRIORITIES, default: 'normal' },

@@ -18,6 +18,7 @@ import type { AgentDoc, ContactDoc, MessageDoc, PoolModels, TicketDoc } from './
 import {
   findOrOpenTicket,
   noteCustomerMessage,
+  previewOf,
   transitionTicket,
   updateTicket,
   type TransitionOptions,
@@ -98,6 +99,7 @@ export class TicketPool {
       contactId,
       replyTo: message.from.identity,
       subject: message.subject,
+      preview: previewOf(message.newText ?? message.text),
       channelData: message.channelData,
       lastCustomerMessageAt: message.receivedAt,
     });

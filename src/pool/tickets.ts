@@ -24,6 +24,8 @@ export interface OpenTicketInput {
   contactId: Types.ObjectId;
   replyTo: Identity;
   subject?: string | undefined;
+  /** The opening message's first words, for lists (channels without a subject line). */
+  preview?: string | undefined;
   channelData?: Record<string, unknown>;
   /**
    * The receipt time of the message being stored: a ticket opened for it records it as its
@@ -133,6 +135,7 @@ async function createTicket(
       channelData: input.channelData ?? {},
       statusHistory: [{ from: null, to: 'bot', at: now, by: 'system', reason: 'opened' }],
       ...(input.subject === undefined ? {} : { subject: input.subject }),
+      ...(input.preview ? { preview: input.preview } : {}),
       ...(input.lastCustomerMessageAt === undefined
         ? {}
         : { lastCustomerMessageAt: input.lastCustomerMessageAt }),
@@ -310,4 +313,14 @@ export async function updateTicket(
     const filter = typeof when === 'object' ? { ...when, _id: ticketId } : { _id: ticketId };
     await models.Ticket.updateOne(filter, update);
   });
+}
+
+/** How long a ticket's preview is (the first line of its opening message). */
+export const PREVIEW_CHARS = 120;
+
+/** The first non-empty line of a message, cut to PREVIEW_CHARS. */
+export function previewOf(text: string): string {
+  const line = text.split('\n', 20).find((l) => l.trim() !== '') ?? '';
+  const trimmed = line.trim();
+  return trimmed.length > PREVIEW_CHARS ? `${trimmed.slice(0, PREVIEW_CHARS - 1)}…` : trimmed;
 }

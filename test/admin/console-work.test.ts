@@ -8,10 +8,21 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
-import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.ts';
+import type { Responder, ResponderDecision, ResponderInput } from '../../src/domain/ports.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { listenGateway, startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
 import { makeAccount, PASSWORD } from './support.ts';
+
+/** Answers opening hours in markdown; hands everything else to a person. */
+class HoursResponder implements Responder {
+  respond(input: ResponderInput): Promise<ResponderDecision> {
+    if (/hours/i.test(input.message.text)) {
+      const markdown = 'We are open **9–17**, Monday to Friday.';
+      return Promise.resolve({ action: 'reply', text: markdown, markdown, counted: 'answer' });
+    }
+    return Promise.resolve({ action: 'escalate', reason: 'not covered' });
+  }
+}
 
 let gateway: Gateway;
 let receiver: CallbackReceiver;
@@ -24,7 +35,7 @@ beforeAll(async () => {
   receiver = await new CallbackReceiver().start();
   gateway = await startTestGateway({
     config: testConfig(),
-    responder: new EscalateAllResponder(),
+    responder: new HoursResponder(),
   });
   apiKey = (await gateway.pool.createIntegration({ name: 'shop', callbackUrl: receiver.url }))
     .apiKey;
@@ -47,15 +58,19 @@ afterAll(async () => {
   await receiver.stop();
 });
 
-async function customerWrites(text: string): Promise<void> {
+async function customerWrites(text: string, conversationId = 'conv-console-work'): Promise<void> {
   seq += 1;
   const res = await request(gateway.http!)
     .post('/api/v1/messages')
     .set('authorization', `Bearer ${apiKey}`)
     .send({
       messageId: `m-${seq}`,
-      conversationId: 'conv-console-work',
-      from: { id: 'cust-1', name: 'Ada Customer', email: 'ada.customer@example.com' },
+      conversationId,
+      from: {
+        id: `cust-${conversationId}`,
+        name: 'Ada Customer',
+        email: `${conversationId}@example.com`,
+      },
       text,
     });
   expect(res.status).toBe(202);
@@ -63,19 +78,58 @@ async function customerWrites(text: string): Promise<void> {
 
 const delivered = () => receiver.received.map((r) => (JSON.parse(r.body) as { text: string }).text);
 
-async function signIn(page: Page): Promise<void> {
+async function signIn(page: Page, email = 'ann@example.test'): Promise<void> {
   await page.goto(`${served.url}/admin/`);
-  await page.fill('#login-email', 'ann@example.test');
+  await page.fill('#login-email', email);
   await page.fill('#login-password', PASSWORD);
   await page.click('#login-submit');
   await page.waitForSelector('#nav:not([hidden])');
 }
 
+describe('the tickets list and view (issue 23 item 3)', () => {
+  it('pages through every ticket, shows what handed-over customers wrote, renders answers, and says why nobody can be assigned', async () => {
+    await makeAccount(gateway, 'admin', 'root@example.test');
+    await customerWrites('What are your opening hours?', 'conv-hours');
+    for (let i = 0; i < 27; i += 1) await customerWrites(`Parcel ${i} never arrived`, `conv-p${i}`);
+    await waitFor(async () => (await gateway.pool.models.Ticket.countDocuments({})) === 28, {
+      what: '28 tickets',
+    });
+    await waitFor(
+      async () => (await gateway.pool.models.Ticket.countDocuments({ status: 'queued' })) === 27,
+    );
+    const page = await browser.newPage();
+    await signIn(page, 'root@example.test');
+    await page.goto(`${served.url}/admin/#/tickets`);
+    await page.waitForSelector('tbody tr');
+    expect(await page.textContent('#tickets-total')).toBe('1–25 of 28 tickets');
+    expect(await page.locator('tbody tr').count()).toBe(25);
+    // A handed-over API customer has no subject line: the first words of the message show.
+    expect(await page.textContent('tbody')).toContain('Parcel 26 never arrived');
+    await page.click('#tickets-next');
+    await page.waitForFunction(
+      () => document.querySelector('#tickets-total')?.textContent === '26–28 of 28 tickets',
+    );
+    expect(await page.locator('tbody tr').count()).toBe(3);
+
+    const hours = await gateway.pool.models.Ticket.findOne({ status: 'bot' }).lean();
+    await page.goto(`${served.url}/admin/#/ticket/${String(hours!._id)}`);
+    await page.waitForSelector('.transcript .rendered strong');
+    expect(await page.textContent('.transcript .rendered strong')).toBe('9–17');
+    expect(await page.textContent('.transcript')).not.toContain('**');
+    // Nobody is an agent yet: the empty Reassign list says why and what to do.
+    expect(await page.textContent('#reassign-hint')).toContain('switchboard agent enrol');
+    await page.close();
+  });
+});
+
 describe('working a ticket in the console', () => {
   it('takes, answers, notes, sees new messages live, and releases', async () => {
     await customerWrites('My invoice shows the wrong address');
     const ticket = await waitFor(async () =>
-      gateway.pool.models.Ticket.findOne({ status: 'queued' }).lean(),
+      gateway.pool.models.Ticket.findOne({ preview: 'My invoice shows the wrong address' }).lean(),
+    );
+    await waitFor(
+      async () => (await gateway.pool.getTicket(String(ticket._id)))?.status === 'queued',
     );
     const id = String(ticket._id);
     const page = await browser.newPage();
@@ -116,7 +170,7 @@ describe('working a ticket in the console', () => {
 
   it('refuses an answer on a ticket someone else holds, through the same rule as Slack', async () => {
     await makeAccount(gateway, 'agent', 'ben@example.test');
-    const ticket = await gateway.pool.models.Ticket.findOne({}).lean();
+    const ticket = await gateway.pool.models.Ticket.findOne({ status: 'queued' }).lean();
     const id = String(ticket!._id);
     const login = async (email: string) => {
       const agent = request.agent(gateway.http);

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
+import { markdownToSafeHtml } from '../../../knowledge/format.ts';
 import { askSatisfaction } from '../../desk/satisfaction.ts';
 import { recordAudit } from '../../pool/audit.ts';
 import { addNote, listNotes, MAX_NOTE_CHARS } from '../../pool/notes.ts';
@@ -88,6 +89,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
         channel: t.channel,
         status: t.status,
         subject: t.subject ?? null,
+        preview: t.preview ?? null,
         urgency: t.urgency,
         priority: t.priority,
         assigneeId: t.assigneeId ? String(t.assigneeId) : null,
@@ -151,6 +153,8 @@ export function ticketsRouter(deps: AdminDeps): Router {
         authorKind: m.authorKind,
         authorName: m.authorName ?? null,
         text: m.text,
+        // The bot's answers are markdown: rendered and sanitized here, never the customer's HTML.
+        html: m.direction === 'out' && m.markdown ? markdownToSafeHtml(m.markdown) : null,
         subject: m.subject ?? null,
         intent: m.intent ?? null,
         score: m.score ?? null,

@@ -611,6 +611,13 @@ async function pollModel(box) {
 
 // ---- tickets ------------------------------------------------------------------------------
 
+/** HTML the server rendered from markdown and sanitized (the transcript's answers). */
+function renderedHtml(html) {
+  const box = h('div.rendered');
+  box.innerHTML = html;
+  return box;
+}
+
 async function viewTickets() {
   const f = {
     status: h(
@@ -646,13 +653,21 @@ async function viewTickets() {
   const agents = (await api('GET', '/agents')).agents;
   for (const a of agents) f.assignee.append(h('option', { value: a.id }, a.displayName));
   const body = h('tbody');
-  const total = h('span.muted');
+  const total = h('span.muted#tickets-total');
+  const PAGE = 25;
+  let offset = 0;
+  const prev = h('button.secondary#tickets-prev', { type: 'button' }, '← Newer');
+  const next = h('button.secondary#tickets-next', { type: 'button' }, 'Older →');
   const load = async () => {
-    const out = await api(
-      'GET',
-      `/tickets${qs(Object.fromEntries(Object.entries(f).map(([k, el]) => [k, el.value])))}`,
-    );
-    total.textContent = `${out.total} tickets`;
+    const filters = Object.fromEntries(Object.entries(f).map(([k, el]) => [k, el.value]));
+    const out = await api('GET', `/tickets${qs({ ...filters, limit: PAGE, offset })}`);
+    const shown = out.tickets.length;
+    total.textContent =
+      shown === 0
+        ? `${out.total} tickets`
+        : `${offset + 1}–${offset + shown} of ${out.total} tickets`;
+    prev.disabled = offset === 0;
+    next.disabled = offset + shown >= out.total;
     body.replaceChildren(
       ...out.tickets.map((t) =>
         h(
@@ -661,7 +676,7 @@ async function viewTickets() {
           h('td', {}, `#${t.number}`),
           h('td', {}, t.channel),
           h('td', {}, h(`span.badge.${t.status}`, {}, t.status)),
-          h('td', {}, t.subject ?? t.lastIntent ?? ''),
+          h('td', {}, t.subject ?? t.preview ?? t.lastIntent ?? ''),
           h('td', {}, String(t.urgency)),
           h('td', {}, t.slaState ? h(`span.badge.${t.slaState}`, {}, t.slaState) : '—'),
           h('td', {}, agents.find((a) => a.id === t.assigneeId)?.displayName ?? '—'),
@@ -671,7 +686,19 @@ async function viewTickets() {
       ),
     );
   };
-  for (const el of Object.values(f)) el.addEventListener('change', () => void attempt(load));
+  for (const el of Object.values(f))
+    el.addEventListener('change', () => {
+      offset = 0;
+      void attempt(load);
+    });
+  prev.addEventListener('click', () => {
+    offset = Math.max(0, offset - PAGE);
+    void attempt(load);
+  });
+  next.addEventListener('click', () => {
+    offset += PAGE;
+    void attempt(load);
+  });
   main.replaceChildren(
     h(
       'div.card',
@@ -683,6 +710,7 @@ async function viewTickets() {
           on: {
             submit: (e) => {
               e.preventDefault();
+              offset = 0;
               void attempt(load);
             },
           },
@@ -704,7 +732,7 @@ async function viewTickets() {
               '#',
               'Channel',
               'Status',
-              'Subject / intent',
+              'Subject / first words',
               'Urgency',
               'SLA',
               'Assignee',
@@ -715,6 +743,7 @@ async function viewTickets() {
         ),
         body,
       ),
+      h('p.pager', {}, prev, ' ', next),
     ),
   );
   await load();
@@ -737,7 +766,15 @@ async function viewTicket(id) {
   );
   const tagInput = h('input#ticket-tags', { type: 'text', value: t.tags.join(', ') });
   const actions = [];
-  if (may('tickets.assign'))
+  if (may('tickets.assign') && agents.length === 0)
+    actions.push(
+      h(
+        'p.muted#reassign-hint',
+        {},
+        'No agents to assign to yet: an agent is enrolled by linking an account to its Slack user (Accounts), with `switchboard agent enrol`, or through SLACK_AGENT_USERGROUPS; console accounts become agents when they first take a ticket.',
+      ),
+    );
+  else if (may('tickets.assign'))
     actions.push(
       h(
         'p',
@@ -829,7 +866,7 @@ async function viewTicket(id) {
               {},
               `${m.authorKind}${m.authorName ? ` · ${m.authorName}` : ''} · ${m.channel} · ${fmtDate(m.at)}${m.intent ? ` · intent ${m.intent}` : ''}${m.score !== null ? ` · score ${Number(m.score).toFixed(2)}` : ''}`,
             ),
-            h('div', {}, m.text),
+            m.html ? renderedHtml(m.html) : h('div', {}, m.text),
           ),
         ),
       ),
