@@ -98,7 +98,12 @@ describe('the tickets list and view (issue 23 item 3)', () => {
       async () => (await gateway.pool.models.Ticket.countDocuments({ status: 'queued' })) === 27,
     );
     const page = await browser.newPage();
+    // The sign-in page shows no navigation (nav's display rule used to override `hidden`).
+    await page.goto(`${served.url}/admin/`);
+    await page.waitForSelector('#login-email');
+    expect(await page.isVisible('#nav a[href="#/tickets"]')).toBe(false);
     await signIn(page, 'root@example.test');
+    expect(await page.isVisible('#nav a[href="#/tickets"]')).toBe(true);
     await page.goto(`${served.url}/admin/#/tickets`);
     await page.waitForSelector('tbody tr');
     expect(await page.textContent('#tickets-total')).toBe('1–25 of 28 tickets');
