@@ -38,6 +38,15 @@ function escapeMarkdown(name: string): string {
   return name.replace(/[\\`*_{}[\]()#+\-.!<>|~]/g, (c) => `\\${c}`);
 }
 
+/** The BCP 47 tag Web Chat has strings for: `zh` → `zh-CN`, `en` → `en-US`, others as given. */
+export function webchatLocale(language: string): string {
+  const base = language.toLowerCase();
+  if (base === 'zh' || base.startsWith('zh-'))
+    return base === 'zh-tw' || base === 'zh-hk' ? language : 'zh-CN';
+  if (base === 'en') return 'en-US';
+  return language;
+}
+
 /**
  * The activity for an outbound message: markdown (Web Chat renders it, sanitized), with who wrote
  * it in channelData. An agent's name heads the text, in bold: Web Chat shows no sender names (and
@@ -57,6 +66,8 @@ export function activityFor(message: OutboundMessage, visitorId?: string): Parti
     type: 'message',
     text: agent === undefined ? body : `**${escapeMarkdown(agent)}**\n\n${body}`,
     textFormat: 'markdown',
+    // Web Chat localizes its own labels by it (chat.js switches when a reply says zh-CN).
+    ...(message.language ? { locale: webchatLocale(message.language) } : {}),
     channelData: { switchboard },
     ...(message.choices === undefined || message.choices.length === 0
       ? {}

@@ -83,6 +83,8 @@ export const OutboundMessageSchema = z.object({
   articleUrl: z.string().url().max(2048).optional(),
   /** Short choices to offer as buttons (suggested actions); `text` lists them as well. */
   choices: z.array(z.string().max(MAX_CHOICE_LENGTH)).max(MAX_CHOICES).optional(),
+  /** The conversation's language as the bot detected it (`en`, `zh`): chat clients localize by it. */
+  language: z.string().max(20).optional(),
   inReplyTo: z.string().optional(),
   channelData: z.record(z.string(), z.unknown()).default({}),
 });

@@ -38,6 +38,13 @@ function articleLinkOf(
   return articleUrl(message.intent, decision.language);
 }
 
+/** The bot's own decision knew the language when it wrote the message; else the ticket's. */
+function languageOf(message: MessageDoc, ticket: TicketDoc): string | undefined {
+  const decided = (message.decision ?? {}) as { language?: unknown };
+  if (typeof decided.language === 'string') return decided.language;
+  return ticket.language ?? undefined;
+}
+
 /** The address and content a channel needs, from the stored message and its ticket. */
 export function toOutboundMessage(
   message: MessageDoc,
@@ -60,6 +67,7 @@ export function toOutboundMessage(
     ...(message.html ? { html: message.html } : {}),
     ...(message.choices && message.choices.length > 0 ? { choices: message.choices } : {}),
     ...(link !== undefined ? { articleUrl: link } : {}),
+    ...(languageOf(message, ticket) ? { language: languageOf(message, ticket) } : {}),
     channelData: (ticket.channelData ?? {}) as Record<string, unknown>,
   });
 }

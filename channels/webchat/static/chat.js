@@ -1,4 +1,4 @@
-/* global window, document, fetch, navigator, setInterval */
+/* global window, document, fetch, navigator, setInterval, setTimeout, location, URLSearchParams */
 // The full-page chat: gets (or resumes) a Direct Line conversation from the gateway and renders
 // Microsoft Web Chat on it. Served as /chat/app.js; its settings come from the page's
 // <script type="application/json" id="switchboard-chat-config">.
@@ -90,24 +90,46 @@
         save({ token: s.token, conversationId: s.conversationId, userId: s.userId });
       }
     }, 60 * 1000);
-    window.WebChat.renderWebChat(
-      {
-        directLine: directLine,
-        userID: s.userId,
-        locale: navigator.language || 'en-US',
-        styleOptions: {
-          accent: config.color,
-          bubbleFromUserBackground: config.color,
-          bubbleFromUserTextColor: '#ffffff',
-          bubbleFromUserBorderColor: config.color,
-          botAvatarInitials: config.initials,
-          hideUploadButton: false,
-          uploadAccept: config.uploadTypes.join(','),
-          uploadMultiple: false,
+    // The chat's own labels follow the conversation: the browser's language first, then the
+    // language the bot answers in (its activities carry `locale`), e.g. zh-CN for a Chinese visitor.
+    var locale = new URLSearchParams(location.search).get('lang') || navigator.language || 'en-US';
+    var store = window.WebChat.createStore({}, function () {
+      return function (next) {
+        return function (action) {
+          var activity = action.type === 'DIRECT_LINE/INCOMING_ACTIVITY' && action.payload.activity;
+          if (activity && activity.from && activity.from.role === 'bot' && activity.locale) {
+            if (activity.locale !== locale) {
+              locale = activity.locale;
+              setTimeout(render, 0);
+            }
+          }
+          return next(action);
+        };
+      };
+    });
+    function render() {
+      document.documentElement.lang = locale;
+      window.WebChat.renderWebChat(
+        {
+          directLine: directLine,
+          store: store,
+          userID: s.userId,
+          locale: locale,
+          styleOptions: {
+            accent: config.color,
+            bubbleFromUserBackground: config.color,
+            bubbleFromUserTextColor: '#ffffff',
+            bubbleFromUserBorderColor: config.color,
+            botAvatarInitials: config.initials,
+            hideUploadButton: false,
+            uploadAccept: config.uploadTypes.join(','),
+            uploadMultiple: false,
+          },
         },
-      },
-      document.getElementById('webchat'),
-    );
+        document.getElementById('webchat'),
+      );
+    }
+    render();
     window.switchboardChat = {
       conversationId: s.conversationId,
       userId: s.userId,

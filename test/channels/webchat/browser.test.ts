@@ -36,6 +36,8 @@ const HOSTILE = [
  * A stand-in for the intent layer: answers the one question the "knowledge base" covers, repeats
  * hostile markup back as markdown (so it is rendered as a bot answer), hands everything else over.
  */
+const CHINESE_QUESTION = '我的订单到哪里了？';
+
 const responder: Responder = {
   respond: ({ message }) => {
     if (message.text === QUESTION) {
@@ -55,6 +57,15 @@ const responder: Responder = {
         markdown,
         choices: CHOICES,
         counted: 'miss',
+      });
+    }
+    if (message.text === CHINESE_QUESTION) {
+      return Promise.resolve({
+        action: 'reply',
+        text: '您可以在“我的订单”中查看物流信息。',
+        counted: 'answer',
+        intent: 'order-status',
+        language: 'zh',
       });
     }
     if (message.text.startsWith('Look:')) {
@@ -193,6 +204,26 @@ describe('web chat in a real browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'after-reload.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
     console.info(`web chat: question sent → answer rendered in ${answerMs} ms`);
+  });
+
+  it("switches Web Chat's own labels to Chinese once the bot answers in Chinese", async () => {
+    const zh = await browser.newContext({ viewport: { width: 480, height: 900 }, locale: 'en-US' });
+    const p = await zh.newPage();
+    p.setDefaultTimeout(20_000);
+    await p.goto(`${served.url}/chat`);
+    const placeholder = () => sendBox(p).getAttribute('placeholder');
+    await sendBox(p).waitFor();
+    expect(await placeholder()).toBe('Type your message');
+    await say(p, CHINESE_QUESTION);
+    await rendered(p, '物流信息').waitFor();
+    await p.waitForFunction(
+      () =>
+        document.querySelector('[data-id="webchat-sendbox-input"]')?.getAttribute('placeholder') !==
+        'Type your message',
+    );
+    expect(await placeholder()).toMatch(/[\u4e00-\u9fff]/u);
+    expect(await p.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    await zh.close();
   });
 
   it('renders hostile markup inert: no script runs, no handler or javascript: link in the page', async () => {
