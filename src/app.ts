@@ -212,6 +212,7 @@ export async function createGateway(options: {
     connection: producerRedis,
     prefix: config.QUEUE_PREFIX,
     keepCompletedJobs: config.KEEP_COMPLETED_JOBS,
+    defaultLanguages: config.AGENT_DEFAULT_LANGUAGES ?? config.KB_LOCALES,
     logger,
     notifier: {
       alertSupervisors: (ticket, reason) => notifier.alertSupervisors(ticket, reason),

@@ -112,6 +112,27 @@ export const ConfigSchema = z.object({
     .pipe(
       z.array(z.string().regex(/^[a-z]{2}$/, 'two-letter locale codes, comma-separated')).min(1),
     ),
+  /**
+   * Languages an agent with none set is taken to speak (routing); unset: KB_LOCALES. A comma list
+   * of two-letter codes.
+   */
+  AGENT_DEFAULT_LANGUAGES: z
+    .string()
+    .optional()
+    .transform((value) =>
+      value === undefined
+        ? undefined
+        : value
+            .split(',')
+            .map((l) => l.trim())
+            .filter((l) => l.length > 0),
+    )
+    .pipe(
+      z
+        .array(z.string().regex(/^[a-z]{2}$/, 'two-letter locale codes, comma-separated'))
+        .min(1)
+        .optional(),
+    ),
   /** Locale used when a message's language has no model (or cannot be told). */
   NLU_FALLBACK_LOCALE: z
     .string()

@@ -28,6 +28,8 @@ export interface DispatcherDeps {
   logger?: Logger | undefined;
   /** The clock (tests and the benchmark move it). */
   now?: () => Date;
+  /** Languages an agent with none set speaks (AGENT_DEFAULT_LANGUAGES, default KB_LOCALES). */
+  defaultLanguages?: readonly string[];
 }
 
 export interface PassResult {
@@ -49,11 +51,14 @@ function waitingView(ticket: TicketDoc): WaitingView {
   };
 }
 
-function agentView(agent: AgentDoc): AgentView {
+function agentView(agent: AgentDoc, defaultLanguages: readonly string[]): AgentView {
   return {
     id: String(agent._id),
-    skills: agent.skills,
-    languages: agent.languages,
+    skills: agent.skills ?? [],
+    // Nobody set this agent's languages: the workspace's languages, not none (which matched no
+    // ticket with a detected language, so every escalation waited for the fallback).
+    // (An upsert stores no empty array on FerretDB 1.x: the field may be missing.)
+    languages: agent.languages?.length ? agent.languages : defaultLanguages,
     capacity: agent.capacity,
     active: agent.activeTickets,
     status: agent.status,
@@ -199,7 +204,8 @@ export class Dispatcher {
     // The agents first (tens to hundreds of small documents): with nobody available and below
     // capacity nothing can be offered, and the waiting tickets — a long list exactly when agents
     // are all busy — are not read at all. Passes run on every escalation, release and lapse.
-    const agents = (await pool.listAgents()).map(agentView);
+    const defaults = this.deps.defaultLanguages ?? [];
+    const agents = (await pool.listAgents()).map((a) => agentView(a, defaults));
     if (!agents.some((a) => a.status === 'available' && a.active < a.capacity))
       return { offered: 0, lost: 0 };
     const tickets = queued ?? (await pool.listQueuedTickets());

@@ -63,10 +63,12 @@ function hasRoom(agent: AgentView): boolean {
 }
 
 /**
- * Best fit for one ticket: critical tickets go to a supervisor; otherwise an agent with the skills
- * and the language, least saturated first. With nobody skilled free, the ticket waits, until
- * `unskilledAfterMinutes` have passed (`urgentUnskilledAfterMinutes` for urgent and critical
- * ones: their target is near), then the best partial match gets it (language first).
+ * Best fit for one ticket: critical tickets go to a supervisor who reads the customer's language;
+ * otherwise an agent with the skills and the language, least saturated first. Preferences order
+ * the candidates, they do not block the queue: the ticket waits for a better fit only while an
+ * agent with the skills and the language is on duty but full (`available` at capacity), and then
+ * only until `unskilledAfterMinutes` have passed (`urgentUnskilledAfterMinutes` for urgent and
+ * critical ones); with no such agent it goes at once to the best partial match (language first).
  */
 function bestFit(
   ticket: WaitingView,
@@ -83,14 +85,25 @@ function bestFit(
     if (supervisor) return supervisor;
   }
   const staff = open.filter((a) => a.role === 'agent');
-  const full = staff.filter((a) => skillsMatch(ticket, a) && languageMatches(ticket, a));
+  const fits = (a: AgentView) => skillsMatch(ticket, a) && languageMatches(ticket, a);
+  const full = staff.filter(fits);
   if (full.length > 0) return full.sort(byLoad)[0];
-  const waitedMinutes = (now.getTime() - ticket.queuedAt.getTime()) / 60_000;
-  const patience =
-    ticket.tier === 'standard'
-      ? settings.unskilledAfterMinutes
-      : settings.urgentUnskilledAfterMinutes;
-  if (waitedMinutes < patience) return undefined;
+  const betterIsBusy = agents.some(
+    (a) =>
+      a.role === 'agent' &&
+      a.status === 'available' &&
+      a.active >= a.capacity &&
+      !ticket.declinedBy.includes(a.id) &&
+      fits(a),
+  );
+  if (betterIsBusy) {
+    const waitedMinutes = (now.getTime() - ticket.queuedAt.getTime()) / 60_000;
+    const patience =
+      ticket.tier === 'standard'
+        ? settings.unskilledAfterMinutes
+        : settings.urgentUnskilledAfterMinutes;
+    if (waitedMinutes < patience) return undefined;
+  }
   const fit = (a: AgentView) =>
     (languageMatches(ticket, a) ? 2 : 0) + (skillsMatch(ticket, a) ? 1 : 0);
   return staff.sort((a, b) => fit(b) - fit(a) || byLoad(a, b))[0];

@@ -54,13 +54,30 @@ describe('best-fit routing', () => {
   });
 
   describe('when nobody skilled is free', () => {
-    it('lets the ticket wait, until it has waited the configured time', () => {
-      const agents = [agent('a'), agent('b-billing', { skills: ['billing'], status: 'away' })];
+    it('waits for a better fit only while one is on duty but full, and only the configured time', () => {
+      const agents = [
+        agent('a'),
+        agent('b-billing', { skills: ['billing'], active: 3, capacity: 3 }),
+      ];
       const fresh = ticket('t1', { requiredSkills: ['billing'], queuedAt: minutesAgo(5) });
       expect(planOffers([fresh], agents, 'best-fit', now, settings)).toEqual([]);
       const old = { ...fresh, queuedAt: minutesAgo(settings.unskilledAfterMinutes + 1) };
       expect(planOffers([old], agents, 'best-fit', now, settings)).toEqual([
         { ticketId: 't1', agentId: 'a', skillMatch: false },
+      ]);
+    });
+
+    it('never holds the ticket while a free agent could take it and no better fit is on duty', () => {
+      // The skilled agent is away: waiting for them would hold the ticket for nothing.
+      const agents = [agent('a'), agent('b-billing', { skills: ['billing'], status: 'away' })];
+      const fresh = ticket('t1', { requiredSkills: ['billing'], queuedAt: minutesAgo(1) });
+      expect(planOffers([fresh], agents, 'best-fit', now, settings)).toEqual([
+        { ticketId: 't1', agentId: 'a', skillMatch: false },
+      ]);
+      // Nobody speaks the customer's language: the free agent gets it now, not in 30 minutes.
+      const zh = ticket('t2', { language: 'zh', queuedAt: minutesAgo(1) });
+      expect(planOffers([zh], [agent('a')], 'best-fit', now, settings)).toEqual([
+        { ticketId: 't2', agentId: 'a', skillMatch: false },
       ]);
     });
   });
