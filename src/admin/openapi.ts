@@ -62,6 +62,8 @@ import {
   TicketSearchQuery,
 } from './api/tickets.ts';
 import { NOTE_SOURCES } from '../pool/notes.ts';
+import { ObjectIdParams } from './api/params.ts';
+import { AgentSettingsSchema } from '../pool/agent-settings.ts';
 import { NEGATIVE_STATUSES } from '../nlu/negatives.ts';
 import { ConvertNegativeSchema, NegativeParams, NegativesQuery } from './api/negatives.ts';
 import { ADMIN_API_PATH } from './index.ts';
@@ -229,6 +231,20 @@ const StoredTicket = z
   .meta({ id: 'Ticket' });
 
 const TicketResult = z.object({ ticket: StoredTicket });
+
+/** An agent as `GET /agents` lists it. */
+const AgentOut = z.object({
+  id: z.string(),
+  identity: z.string(),
+  displayName: z.string(),
+  role: z.string(),
+  status: z.string(),
+  capacity: z.number().int(),
+  activeTickets: z.number().int(),
+  languages: z.array(z.string()),
+  skills: z.array(z.string()),
+  enrolled: z.enum(['admin', 'slack-group']).nullable(),
+});
 
 /** A question in the review queue of uncovered questions. */
 const Negative = z.object({
@@ -946,22 +962,19 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     tag: 'tickets',
     summary: 'List agents',
     permission: 'tickets.read',
-    response: json(
-      z.object({
-        agents: z.array(
-          z.object({
-            id: z.string(),
-            identity: z.string(),
-            displayName: z.string(),
-            role: z.string(),
-            status: z.string(),
-            capacity: z.number().int(),
-            activeTickets: z.number().int(),
-          }),
-        ),
-      }),
-      'Every agent.',
-    ),
+    response: json(z.object({ agents: z.array(AgentOut) }), 'Every agent.'),
+  },
+  {
+    method: 'patch',
+    path: '/agents/:id',
+    tag: 'tickets',
+    summary: "Set an agent's languages, skills, capacity, role or status",
+    description:
+      "Routing prefers agents with the ticket's language and skills (an agent with no languages speaks AGENT_DEFAULT_LANGUAGES). Audited.",
+    permission: 'agents.manage',
+    params: ObjectIdParams,
+    body: AgentSettingsSchema,
+    response: json(z.object({ agent: AgentOut }), 'The agent after the change.'),
   },
   // Learning loop
   {

@@ -15,6 +15,8 @@ export const PERMISSIONS = {
   'tickets.write': ['agent', 'supervisor', 'admin'],
   /** Reassign tickets to another agent. */
   'tickets.assign': ['supervisor', 'admin'],
+  /** Set agents' languages, skills, capacity, role and status. */
+  'agents.manage': ['supervisor', 'admin'],
   /** The service dashboard and its CSV exports. */
   'dashboard.read': ['supervisor', 'admin'],
   /** The unanswered and suggested-answers inboxes and the learning report. */

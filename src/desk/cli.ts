@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { enrolSlackAgent, unenrolSlackAgent } from '../pool/enrolment.ts';
 import { withCliPool } from '../cli-pool.ts';
+import { AgentSettingsSchema, updateAgentSettings } from '../pool/agent-settings.ts';
 
 const SLACK_MEMBER_ID = /^[UW][A-Z0-9]{2,}$/;
 
@@ -48,6 +49,51 @@ export function registerAgentCommands(program: Command): void {
         `enrolled ${enrolled.role} ${enrolled.displayName} (slack:${slackUserId})\n`,
       );
     });
+  agent
+    .command('set')
+    .description(
+      "set an agent's languages, skills, capacity, role or status (routing prefers the languages and skills)",
+    )
+    .argument('<slack-member-id>', "the member's id")
+    .option('--languages <codes>', 'comma-separated two-letter codes, e.g. en,zh')
+    .option('--skills <skills>', 'comma-separated skills, e.g. billing,returns')
+    .option('--capacity <n>', 'tickets held at once')
+    .addOption(new Option('--role <role>').choices(['agent', 'supervisor']))
+    .addOption(new Option('--status <status>').choices(['available', 'away', 'offline']))
+    .action(
+      async (
+        raw: string,
+        options: {
+          languages?: string;
+          skills?: string;
+          capacity?: string;
+          role?: string;
+          status?: string;
+        },
+      ) => {
+        const slackUserId = memberId(raw);
+        const list = (value: string | undefined) =>
+          value === undefined
+            ? undefined
+            : value
+                .split(',')
+                .map((v) => v.trim())
+                .filter(Boolean);
+        const change = AgentSettingsSchema.parse({
+          languages: list(options.languages),
+          skills: list(options.skills),
+          capacity: options.capacity === undefined ? undefined : Number(options.capacity),
+          role: options.role,
+          status: options.status,
+        });
+        const updated = await withCliPool((pool) =>
+          updateAgentSettings(pool.models, { identity: `slack:${slackUserId}` }, change, by),
+        );
+        process.stdout.write(
+          `${updated.displayName} (slack:${slackUserId}): ${updated.role}, ${updated.status}, capacity ${updated.capacity}, languages ${(updated.languages ?? []).join(',') || 'default'}, skills ${(updated.skills ?? []).join(',') || 'none'}\n`,
+        );
+      },
+    );
   agent
     .command('unenrol')
     .description('end a Slack member’s enrolment: no more offers, and the desk refuses them')

@@ -59,6 +59,7 @@ const ENDPOINTS: Array<
   ['post', '/tickets/:id/tags', 'tickets.write'],
   ['post', '/tickets/:id/resolve', 'tickets.write'],
   ['post', '/tickets/:id/notes', 'tickets.write'],
+  ['patch', '/agents/:id', 'agents.manage'],
   ['post', '/tickets/:id/take', 'tickets.write'],
   ['post', '/tickets/:id/release', 'tickets.write'],
   ['post', '/tickets/:id/reply', 'tickets.write'],

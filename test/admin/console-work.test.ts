@@ -198,4 +198,28 @@ describe('working a ticket in the console', () => {
     expect(refused.body.error.message).toContain('held by');
     expect(delivered()).not.toContain('I will handle it');
   });
+
+  it("lets a supervisor set an agent's languages, skills and capacity in the Agents view", async () => {
+    await makeAccount(gateway, 'supervisor', 'sue@example.test');
+    const page = await browser.newPage();
+    await signIn(page, 'sue@example.test');
+    await page.goto(`${served.url}/admin/#/agents`);
+    const ann = page.locator('tr.agent[data-identity="local:ann@example.test"]');
+    await ann.waitFor();
+    await ann.locator('input.languages').fill('zh, en');
+    await ann.locator('input.skills').fill('billing');
+    await ann.locator('input.capacity').fill('2');
+    await ann.locator('button.save').click();
+    await waitFor(async () => {
+      const agent = await gateway.pool.models.Agent.findOne({
+        identity: 'local:ann@example.test',
+      }).lean();
+      return agent?.capacity === 2 ? agent : undefined;
+    });
+    const agent = await gateway.pool.models.Agent.findOne({
+      identity: 'local:ann@example.test',
+    }).lean();
+    expect(agent).toMatchObject({ languages: ['zh', 'en'], skills: ['billing'], capacity: 2 });
+    await page.close();
+  });
 });

@@ -4,7 +4,10 @@
  * agent at once instead of being held for half an hour. State is set only as users set it: the
  * agent is enrolled by an allowed Slack user group and says `/switchboard available`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Responder } from '../../src/domain/ports.ts';
 import { AGENTS, DeskHarness } from '../desk/harness.ts';
 import { slashCommand } from '../desk/slack-requests.ts';
@@ -54,5 +57,57 @@ describe('an agent with no languages set', () => {
       { what: 'the offer to the agent', timeoutMs: 15_000 },
     );
     expect(JSON.stringify(offer.args['blocks'])).toContain(card.ticketId);
+  });
+});
+
+describe('agent settings', () => {
+  it('are set with the CLI and the admin API, audited, and listed', async () => {
+    const run = promisify(execFile);
+    const out = await run(
+      process.execPath,
+      [
+        'bin/switchboard.js',
+        'agent',
+        'set',
+        AGENT.id,
+        '--languages',
+        'zh,en',
+        '--skills',
+        'billing',
+        '--capacity',
+        '3',
+      ],
+      {
+        env: {
+          ...process.env,
+          MONGODB_URI: inject('mongoUrl'),
+          REDIS_URL: inject('redisUrl'),
+          MONGODB_DB: h.gateway.config.MONGODB_DB,
+          QUEUE_PREFIX: h.gateway.config.QUEUE_PREFIX,
+          LOG_LEVEL: 'silent',
+        },
+      },
+    );
+    expect(out.stdout).toContain('capacity 3, languages zh,en, skills billing');
+    const admin = 'Bearer test-admin-token-0123456789';
+    const listed = await request(h.http).get('/api/v1/admin/agents').set('authorization', admin);
+    const mei = (listed.body.agents as Array<{ id: string; identity: string }>).find(
+      (a) => a.identity === `slack:${AGENT.id}`,
+    );
+    expect(mei).toMatchObject({ languages: ['zh', 'en'], skills: ['billing'], capacity: 3 });
+
+    const patched = await request(h.http)
+      .patch(`/api/v1/admin/agents/${mei!.id}`)
+      .set('authorization', admin)
+      .send({ role: 'supervisor', status: 'away' });
+    expect(patched.status).toBe(200);
+    expect(patched.body.agent).toMatchObject({ role: 'supervisor', status: 'away', capacity: 3 });
+    const refused = await request(h.http)
+      .patch(`/api/v1/admin/agents/${mei!.id}`)
+      .set('authorization', admin)
+      .send({ languages: ['english'] });
+    expect(refused.status).toBe(400);
+    const audit = await h.gateway.pool.models.AuditEvent.find({ action: 'agent.updated' }).lean();
+    expect(audit).toHaveLength(2);
   });
 });

@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { markdownToSafeHtml } from '../../../knowledge/format.ts';
 import { askSatisfaction } from '../../desk/satisfaction.ts';
+import { AgentSettingsSchema, updateAgentSettings } from '../../pool/agent-settings.ts';
+import type { AgentDoc } from '../../pool/models.ts';
 import { recordAudit } from '../../pool/audit.ts';
 import { addNote, listNotes, MAX_NOTE_CHARS } from '../../pool/notes.ts';
 import { z } from 'zod';
@@ -71,6 +73,22 @@ export const ResolveSchema = z
 
 /** `POST /tickets/:id/reopen` (the body may be left out). */
 export const ReopenSchema = ResolveSchema;
+
+/** An agent as the console shows it (no slot list). */
+function agentView(a: AgentDoc) {
+  return {
+    id: String(a._id),
+    identity: a.identity,
+    displayName: a.displayName,
+    role: a.role,
+    status: a.status,
+    capacity: a.capacity,
+    activeTickets: a.activeTickets,
+    languages: a.languages ?? [],
+    skills: a.skills ?? [],
+    enrolled: a.enrolledVia ?? null,
+  };
+}
 
 export function ticketsRouter(deps: AdminDeps): Router {
   const router = Router();
@@ -301,17 +319,19 @@ export function ticketsRouter(deps: AdminDeps): Router {
 
   router.get('/agents', read, async (_req, res) => {
     const agents = await listAgents(deps.models);
-    res.json({
-      agents: agents.map((a) => ({
-        id: String(a._id),
-        identity: a.identity,
-        displayName: a.displayName,
-        role: a.role,
-        status: a.status,
-        capacity: a.capacity,
-        activeTickets: a.activeTickets,
-      })),
-    });
+    res.json({ agents: agents.map(agentView) });
+  });
+
+  router.patch('/agents/:id', requirePermission('agents.manage'), async (req, res) => {
+    const { id } = pathParams(ObjectIdParams, req.params, 'agent');
+    const change = AgentSettingsSchema.parse(req.body);
+    const agent = await updateAgentSettings(
+      deps.models,
+      { id: String(id) },
+      change,
+      principalOf(res).actor,
+    );
+    res.json({ agent: agentView(agent) });
   });
   return router;
 }

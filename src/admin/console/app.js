@@ -4,6 +4,7 @@
 // /auth/me on every write. Text from the server is always put in the page as text; the only HTML
 // inserted is the answer preview the server rendered and sanitized.
 
+import { viewAgents } from './agents.js';
 import { ticketWork } from './ticket-work.js';
 
 const API = '/api/v1/admin';
@@ -188,6 +189,7 @@ const views = {
   audit: viewAudit,
   contacts: viewContacts,
   accounts: viewAccounts,
+  agents: () => viewAgents({ h, api, attempt, route, main }),
 };
 
 function route() {
