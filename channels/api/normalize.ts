@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ContactAttributesSchema } from '../../src/domain/contact-attributes.ts';
 import type { InboundMessageInput } from '../../src/domain/message.ts';
 
 /** The body of `POST /api/v1/messages`. */
@@ -17,6 +18,8 @@ export const ApiMessageBodySchema = z
           .string()
           .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +14155550123')
           .optional(),
+        /** Tier (urgency), plan, company and custom fields, stored on the contact. */
+        attributes: ContactAttributesSchema.optional(),
       })
       .strict(),
     text: z.string().trim().min(1).max(20_000),
@@ -57,6 +60,7 @@ export function normalizeApiMessage(
       identity: { kind: 'api', value: `${integrationId}/${body.from.id}` },
       ...(body.from.name === undefined ? {} : { name: body.from.name }),
       ...(otherIdentities.length > 0 ? { otherIdentities } : {}),
+      ...(body.from.attributes ? { attributes: body.from.attributes } : {}),
     },
     text: body.text,
     attachments: body.attachments ?? [],

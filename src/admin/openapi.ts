@@ -64,6 +64,7 @@ import {
 import { NOTE_SOURCES } from '../pool/notes.ts';
 import { ObjectIdParams } from './api/params.ts';
 import { AgentSettingsSchema } from '../pool/agent-settings.ts';
+import { ContactAttributesSchema } from '../domain/contact-attributes.ts';
 import { NEGATIVE_STATUSES } from '../nlu/negatives.ts';
 import { ConvertNegativeSchema, NegativeParams, NegativesQuery } from './api/negatives.ts';
 import { ADMIN_API_PATH } from './index.ts';
@@ -812,7 +813,12 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
       z.object({
         ticket: StoredTicket,
         contact: z
-          .object({ id: z.string(), name: z.string().nullable(), identities: z.array(z.unknown()) })
+          .object({
+            id: z.string(),
+            name: z.string().nullable(),
+            identities: z.array(z.unknown()),
+            attributes: z.record(z.string(), z.unknown()),
+          })
           .nullable(),
         assignee: z
           .object({ id: z.string(), displayName: z.string(), identity: z.string() })
@@ -1165,6 +1171,21 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     permission: 'contacts.gdpr',
     params: ContactParams,
     response: { description: 'The export.', download: 'contact-<id>.json' },
+  },
+  {
+    method: 'patch',
+    path: '/contacts/:id/attributes',
+    tag: 'contacts',
+    summary: "Set a customer's tier, plan, company or custom fields",
+    description:
+      "`tier` weighs in dispatch's urgency score (`customerTiers`). Omitted fields stay; audited.",
+    permission: 'contacts.edit',
+    params: ContactParams,
+    body: ContactAttributesSchema,
+    response: json(
+      z.object({ attributes: z.record(z.string(), z.unknown()) }),
+      'The attributes now.',
+    ),
   },
   {
     method: 'post',

@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   'accounts.manage': ['admin'],
   /** List the outbound messages that failed to reach their customer, and send one again. */
   'deliveries.resend': ['supervisor', 'admin'],
+  /** Set a customer's tier, plan, company and custom fields. */
+  'contacts.edit': ['supervisor', 'admin'],
   /** Find a contact, export all their data, erase it (GDPR). */
   'contacts.gdpr': ['admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ContactAttributesSchema } from './contact-attributes.ts';
 
 /** Channels a message can come from or go to. */
 export const CHANNEL_IDS = ['api', 'email', 'sms', 'slack', 'webchat'] as const;
@@ -39,6 +40,8 @@ export const InboundMessageSchema = z.object({
     name: z.string().max(200).optional(),
     /** Further identities the channel vouches for (e.g. an API integration passing an email). */
     otherIdentities: z.array(IdentitySchema).max(10).optional(),
+    /** What a trusted integration says about the customer (tier, plan…): see contact-attributes.ts. */
+    attributes: ContactAttributesSchema.optional(),
   }),
   text: z.string().max(100_000),
   /** Only the customer's new words (quoted history and signatures removed), for the intent layer. */

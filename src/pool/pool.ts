@@ -1,3 +1,4 @@
+import { attributesUpdate } from '../domain/contact-attributes.ts';
 import type { DialoguePrompt } from '../domain/dialogue.ts';
 import type { Types } from 'mongoose';
 import type { Identity, InboundMessage } from '../domain/message.ts';
@@ -93,6 +94,12 @@ export class TicketPool {
       name: message.from.name,
       otherIdentities: message.from.otherIdentities,
     });
+    // A trusted integration's word about the customer (the API channel): one write, when given.
+    if (message.from.attributes) {
+      const set = attributesUpdate(message.from.attributes);
+      if (Object.keys(set).length > 0)
+        await this.models.Contact.updateOne({ _id: contactId }, { $set: set });
+    }
     const { ticket } = await findOrOpenTicket(this.models, this.locks, {
       channel: message.channel,
       threadKey: message.threadKey,

@@ -60,6 +60,7 @@ const ENDPOINTS: Array<
   ['post', '/tickets/:id/resolve', 'tickets.write'],
   ['post', '/tickets/:id/notes', 'tickets.write'],
   ['patch', '/agents/:id', 'agents.manage'],
+  ['patch', '/contacts/:id/attributes', 'contacts.edit'],
   ['post', '/tickets/:id/take', 'tickets.write'],
   ['post', '/tickets/:id/release', 'tickets.write'],
   ['post', '/tickets/:id/reply', 'tickets.write'],

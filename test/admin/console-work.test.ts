@@ -222,4 +222,59 @@ describe('working a ticket in the console', () => {
     expect(agent).toMatchObject({ languages: ['zh', 'en'], skills: ['billing'], capacity: 2 });
     await page.close();
   });
+
+  it('takes customer attributes from the API channel into the urgency score, and lets a supervisor change them', async () => {
+    const send = (from: Record<string, unknown>, messageId: string) =>
+      request(gateway.http!)
+        .post('/api/v1/messages')
+        .set('authorization', `Bearer ${apiKey}`)
+        .send({ messageId, conversationId: 'conv-vip', from, text: 'My order never came' });
+    // Hostile or oversized attributes are refused, and nothing is stored.
+    const tooMany = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`f${i}`, i]));
+    expect((await send({ id: 'vip-1', attributes: { custom: tooMany } }, 'vip-bad-1')).status).toBe(
+      400,
+    );
+    expect((await send({ id: 'vip-1', attributes: { tier: 'v i p' } }, 'vip-bad-2')).status).toBe(
+      400,
+    );
+    expect(
+      (await send({ id: 'vip-1', attributes: { custom: { 'a.b': 1 } } }, 'vip-bad-3')).status,
+    ).toBe(400);
+
+    const ok = await send(
+      {
+        id: 'vip-1',
+        name: 'Vera',
+        attributes: { tier: 'VIP', plan: 'pro', custom: { accountId: 'A-17' } },
+      },
+      'vip-ok',
+    );
+    expect(ok.status).toBe(202);
+    const ticket = await waitFor(async () => {
+      const t = await gateway.pool.models.Ticket.findOne({ preview: 'My order never came' }).lean();
+      return t?.urgencyParts?.length ? t : undefined;
+    });
+    expect(ticket.urgencyParts.map((p) => p.reason)).toContain('vip customer');
+    const contact = await gateway.pool.models.Contact.findById(ticket.contactId).lean();
+    expect(contact?.attributes).toMatchObject({
+      tier: 'vip',
+      plan: 'pro',
+      custom: { accountId: 'A-17' },
+    });
+
+    const page = await browser.newPage();
+    await signIn(page, 'sue@example.test');
+    await page.goto(`${served.url}/admin/#/ticket/${String(ticket._id)}`);
+    await page.locator('#ticket-customer input.tier').fill('gold');
+    await page.click('#customer-save');
+    await waitFor(async () => {
+      const c = await gateway.pool.models.Contact.findById(ticket.contactId).lean();
+      return (c?.attributes as { tier?: string } | undefined)?.tier === 'gold';
+    });
+    const audit = await gateway.pool.models.AuditEvent.find({
+      action: 'contact.attributes',
+    }).lean();
+    expect(audit).toHaveLength(1);
+    await page.close();
+  });
 });

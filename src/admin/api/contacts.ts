@@ -5,6 +5,9 @@
 import { Router } from 'express';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
+import { attributesUpdate, ContactAttributesSchema } from '../../domain/contact-attributes.ts';
+import { SwitchboardError } from '../../domain/errors.ts';
+import { recordAudit } from '../../pool/audit.ts';
 import { eraseContact, exportContact, searchContacts, type GdprDeps } from '../../pool/gdpr.ts';
 import { principalOf, requirePermission } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
@@ -34,6 +37,30 @@ export function contactsRouter(
     const data = await exportContact(deps.models, id);
     res.setHeader('content-disposition', `attachment; filename="contact-${String(id)}.json"`);
     res.json(data);
+  });
+
+  router.patch('/contacts/:id/attributes', requirePermission('contacts.edit'), async (req, res) => {
+    const { id } = pathParams(ContactParams, req.params, 'contact');
+    const change = ContactAttributesSchema.parse(req.body);
+    const before = await deps.models.Contact.findById(id).lean();
+    if (!before) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such contact');
+    const set = attributesUpdate(change);
+    const after =
+      Object.keys(set).length === 0
+        ? before
+        : await deps.models.Contact.findOneAndUpdate(
+            { _id: id },
+            { $set: set },
+            { returnDocument: 'after' },
+          ).lean();
+    await recordAudit(deps.models, {
+      actor: principalOf(res).actor,
+      action: 'contact.attributes',
+      subject: `contact:${String(id)}`,
+      before: { attributes: before.attributes ?? {} },
+      after: { attributes: after?.attributes ?? {} },
+    });
+    res.json({ attributes: after?.attributes ?? {} });
   });
 
   router.post('/contacts/:id/erase', gdpr, async (req, res) => {

@@ -119,8 +119,9 @@ export function ticketWork(ui, id, out) {
     ),
   );
 
+  const customer = out.contact ? customerCard(ui, out.contact) : null;
   watch(ui, id, out, () => !reply.value.trim() && !note.value.trim());
-  return [work, notes, earlier];
+  return [work, customer, notes, earlier];
 }
 
 /**
@@ -150,4 +151,55 @@ function watch(ui, id, out, idle) {
     }
   };
   setTimeout(tick, POLL_MS);
+}
+
+/**
+ * The customer's attributes: tier (it weighs in the urgency score), plan, company and custom
+ * fields; editable by supervisors and admins.
+ */
+function customerCard(ui, contact) {
+  const { h, api, attempt, may } = ui;
+  const a = contact.attributes ?? {};
+  const custom = Object.entries(a.custom ?? {});
+  if (!may('contacts.edit')) {
+    return h(
+      'div.card#ticket-customer',
+      {},
+      h('h3', {}, 'Customer'),
+      h('p', {}, `Tier ${a.tier ?? '—'} · plan ${a.plan ?? '—'} · company ${a.company ?? '—'}`),
+      ...custom.map(([k, v]) => h('p.muted', {}, `${k}: ${v}`)),
+    );
+  }
+  const field = (name, value, placeholder) =>
+    h(`input.${name}`, { type: 'text', value: value ?? '', placeholder });
+  const tier = field('tier', a.tier, 'vip, gold, silver…');
+  const plan = field('plan', a.plan, 'plan');
+  const company = field('company', a.company, 'company');
+  const save = () => {
+    const body = {};
+    if (tier.value.trim()) body.tier = tier.value.trim();
+    if (plan.value.trim()) body.plan = plan.value.trim();
+    if (company.value.trim()) body.company = company.value.trim();
+    void attempt(
+      () => api('PATCH', `/contacts/${contact.id}/attributes`, body),
+      'Customer saved: the tier counts from the next urgency score',
+    );
+  };
+  return h(
+    'div.card#ticket-customer',
+    {},
+    h('h3', {}, 'Customer'),
+    h('label', {}, 'Tier'),
+    tier,
+    h('label', {}, 'Plan'),
+    plan,
+    h('label', {}, 'Company'),
+    company,
+    ...custom.map(([k, v]) => h('p.muted', {}, `${k}: ${v}`)),
+    h(
+      'p',
+      {},
+      h('button.secondary#customer-save', { type: 'button', on: { click: save } }, 'Save'),
+    ),
+  );
 }
