@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { convert as htmlToText } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 import type { Attachment } from '../../src/domain/message.ts';
 import type { RejectionReason } from './ports.ts';
@@ -92,6 +93,16 @@ export function classifyLoop(
       ? (contentType as { params: Record<string, string> }).params['report-type']
       : undefined;
   const local = from?.split('@')[0] ?? '';
+  const report = reportType?.toLowerCase();
+  if (report === 'disposition-notification') {
+    return { reason: 'read-receipt', detail: `read receipt (MDN) from ${from ?? 'unknown'}` };
+  }
+  if (report === 'feedback-report') {
+    return {
+      reason: 'feedback-report',
+      detail: `abuse/feedback report (ARF) from ${from ?? 'unknown'}`,
+    };
+  }
   if (
     reportType?.toLowerCase() === 'delivery-status' ||
     /^(mailer-daemon|postmaster)$/i.test(local) ||
@@ -266,8 +277,14 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
       .digest('hex')
       .slice(0, 40)}`;
   const html = typeof mail.html === 'string' ? sanitizeEmailHtml(mail.html) : undefined;
-  // mailparser derives text from HTML itself when a mail has only HTML.
-  const text = (mail.text ?? '').trim().slice(0, MAX_TEXT);
+  // mailparser derives text from HTML only when the HTML is the top-level part: an HTML-only body
+  // inside multipart/related (a logo in the signature) or multipart/mixed (with a PDF) arrives
+  // with no text at all, so the text is derived here from the HTML the tree chose.
+  const text = (
+    mail.text?.trim() ? mail.text : typeof mail.html === 'string' ? htmlBodyText(mail.html) : ''
+  )
+    .trim()
+    .slice(0, MAX_TEXT);
   const parents = [...ids(mail.inReplyTo), ...ids(mail.references).reverse()];
   const loop = classifyLoop(mail, from?.address);
   return {
@@ -294,6 +311,17 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
     // Only a bounce names failed addresses: a customer quoting a DSN marks nobody.
     failedRecipients: loop?.reason === 'bounce' ? failedRecipients(mail) : [],
   };
+}
+
+/** The readable text of an HTML body (links' targets, images and styles left out). */
+export function htmlBodyText(html: string): string {
+  return htmlToText(html.slice(0, 2_000_000), {
+    wordwrap: false,
+    selectors: [
+      { selector: 'a', options: { ignoreHref: true } },
+      { selector: 'img', format: 'skip' },
+    ],
+  });
 }
 
 /** The ticket number of a `[#T-<n>]` subject tag, if any. */

@@ -311,7 +311,8 @@ export class EmailPoller {
     // mail sent to two of our mailboxes is two messages on two tickets.
     const key = this.scoped(mail.key);
     const base = { key, from: mail.from?.address, subject: mail.subject };
-    if (!mail.from) {
+    // A bounce needs no From to be read (many DSNs have none): its failed recipients still count.
+    if (!mail.from && mail.loop?.reason !== 'bounce') {
       return this.reject(uid, { ...base, reason: 'malformed', detail: 'no valid From address' });
     }
     if (mail.loop?.reason === 'bounce') {
@@ -322,6 +323,7 @@ export class EmailPoller {
         detail: `${mail.loop.detail}; failed: ${mail.failedRecipients.join(', ') || 'unknown'}`,
       });
     }
+    if (!mail.from) throw new Error('unreachable: a mail without From was handled above');
     if (await this.isOwn(mail)) {
       return this.reject(uid, { ...base, reason: 'own-message', detail: 'sent by Switchboard' });
     }

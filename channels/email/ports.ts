@@ -5,6 +5,10 @@ export type RejectionReason =
   | 'mailing-list'
   | 'own-message'
   | 'bounce'
+  /** A read receipt (MDN, `report-type=disposition-notification`): never answered. */
+  | 'read-receipt'
+  /** An abuse/feedback report (ARF, `report-type=feedback-report`): never answered. */
+  | 'feedback-report'
   | 'malformed'
   | 'empty'
   | 'too-large'

@@ -23,7 +23,7 @@ import type { MessageDoc, TicketDoc } from '../../../src/pool/models.ts';
 import { startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
 
 const SUPPORT = 'support@example.test';
-const CUSTOMERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'fay', 'gus', 'hal'];
+const CUSTOMERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'fay', 'gus', 'hal', 'ivy', 'jon'];
 const BOT_TEXT = 'Orders ship within 2 days.';
 const BOT_HTML = '<p>Orders ship within <strong>2 days</strong>.</p>';
 
@@ -408,6 +408,78 @@ describe('email channel', () => {
       expect(messages.map((m) => m.direction)).toEqual(['in', 'out']);
       expect(await ticketsOf('news@shop.example.test')).toEqual([]);
       expect(await mailboxOf(carol.name)).toHaveLength(1);
+    });
+  });
+
+  describe('when read receipts, abuse reports and From-less bounces arrive (issue 22)', () => {
+    it('records them as automated mail, marks the bounced address, and answers none', async () => {
+      const erin = customer();
+      const start = customerMail(erin.address, { subject: 'Receipt question' });
+      await deliver(start.raw, erin.address);
+      await answeredTicket(erin.address);
+      const [ticket] = await ticketsOf(erin.address);
+      const report = (type: string, from: string | undefined, id: string, part: string[]) =>
+        rawMail(
+          {
+            ...(from ? { From: from } : {}),
+            To: SUPPORT,
+            Subject: `Read: Re: Receipt question [#T-${ticket!.number}]`,
+            Date: new Date().toUTCString(),
+            'Message-ID': `<${id}>`,
+            'MIME-Version': '1.0',
+            'Content-Type': `multipart/report; report-type=${type}; boundary="r1"`,
+          },
+          [
+            '--r1',
+            'Content-Type: text/plain',
+            '',
+            'Automatic report.',
+            '--r1',
+            ...part,
+            '--r1--',
+            '',
+          ].join('\n'),
+        );
+      const receiptId = newMessageId();
+      const arfId = newMessageId();
+      const bounceId = newMessageId();
+      const gone = customer();
+      await deliver(
+        report('disposition-notification', erin.address, receiptId, [
+          'Content-Type: message/disposition-notification',
+          '',
+          'Disposition: manual-action/MDN-sent-manually; displayed',
+        ]),
+        erin.address,
+      );
+      await deliver(
+        report('feedback-report', 'abuse@isp.example.test', arfId, [
+          'Content-Type: message/feedback-report',
+          '',
+          'Feedback-Type: abuse',
+          'Version: 1',
+        ]),
+      );
+      await deliver(
+        report('delivery-status', undefined, bounceId, [
+          'Content-Type: message/delivery-status',
+          '',
+          'Reporting-MTA: dns; mx.example.test',
+          '',
+          `Final-Recipient: rfc822; ${gone.address}`,
+          'Action: failed',
+          'Status: 5.1.1',
+        ]),
+      );
+      expect((await rejectionOf(receiptId)).reason).toBe('read-receipt');
+      expect((await rejectionOf(arfId)).reason).toBe('feedback-report');
+      const bounced = await rejectionOf(bounceId);
+      expect(bounced.reason).toBe('bounce');
+      expect(bounced.detail).toContain(gone.address);
+      // The receipt joined nothing and was answered by nobody.
+      const messages = await gateway.pool.listMessages(ticket!._id);
+      expect(messages.map((m) => m.direction)).toEqual(['in', 'out']);
+      expect(await mailboxOf(erin.name)).toHaveLength(1);
     });
   });
 
