@@ -53,14 +53,16 @@ export function contactsRouter(
             { $set: set },
             { returnDocument: 'after' },
           ).lean();
+    const attributesOf = (doc: { attributes?: unknown } | null | undefined) =>
+      (doc?.attributes ?? {}) as Record<string, unknown>;
     await recordAudit(deps.models, {
       actor: principalOf(res).actor,
       action: 'contact.attributes',
       subject: `contact:${String(id)}`,
-      before: { attributes: before.attributes ?? {} },
-      after: { attributes: after?.attributes ?? {} },
+      before: { attributes: attributesOf(before) },
+      after: { attributes: attributesOf(after) },
     });
-    res.json({ attributes: after?.attributes ?? {} });
+    res.json({ attributes: attributesOf(after) });
   });
 
   router.post('/contacts/:id/erase', gdpr, async (req, res) => {

@@ -157,7 +157,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
         id: String(contact._id),
         name: contact.name ?? null,
         identities: contact.identities,
-        attributes: contact.attributes ?? {},
+        attributes: (contact.attributes ?? {}) as Record<string, unknown>,
       },
       assignee: assignee && {
         id: String(assignee._id),
