@@ -3,6 +3,8 @@
  * account takes an escalated API-channel ticket, answers (the customer's integration receives it),
  * writes a note, sees the customer's next message arrive without reloading, and releases it.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +25,8 @@ class HoursResponder implements Responder {
     return Promise.resolve({ action: 'escalate', reason: 'not covered' });
   }
 }
+
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
 let gateway: Gateway;
 let receiver: CallbackReceiver;
@@ -108,6 +112,8 @@ describe('the tickets list and view (issue 23 item 3)', () => {
     await page.waitForSelector('tbody tr');
     expect(await page.textContent('#tickets-total')).toBe('1–25 of 28 tickets');
     expect(await page.locator('tbody tr').count()).toBe(25);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'console-tickets.png'), fullPage: true });
     // A handed-over API customer has no subject line: the first words of the message show.
     expect(await page.textContent('tbody')).toContain('Parcel 26 never arrived');
     await page.click('#tickets-next');
@@ -123,6 +129,7 @@ describe('the tickets list and view (issue 23 item 3)', () => {
     expect(await page.textContent('.transcript')).not.toContain('**');
     // Nobody is an agent yet: the empty Reassign list says why and what to do.
     expect(await page.textContent('#reassign-hint')).toContain('switchboard agent enrol');
+    await page.screenshot({ path: join(ARTIFACTS, 'console-ticket.png'), fullPage: true });
     await page.close();
   });
 });

@@ -773,7 +773,7 @@ async function viewTicket(id) {
       h(
         'p.muted#reassign-hint',
         {},
-        'No agents to assign to yet: an agent is enrolled by linking an account to its Slack user (Accounts), with `switchboard agent enrol`, or through SLACK_AGENT_USERGROUPS; console accounts become agents when they first take a ticket.',
+        'No agents to assign to yet: an agent is enrolled by linking an account to its Slack user (Accounts), with switchboard agent enrol, or through SLACK_AGENT_USERGROUPS; console accounts become agents when they first take a ticket.',
       ),
     );
   else if (may('tickets.assign'))
