@@ -188,9 +188,18 @@ const QUOTE_HEADERS: RegExp[] = [
   /^Am\s.+schrieb.*:\s*$/,
   /^Le\s.+a\s+écrit\s*:\s*$/,
   /^在.+写道[:：]\s*$/,
-  /^-{2,}\s*(Original Message|Forwarded message|原始邮件)\s*-{2,}\s*$/i,
+  /^-{2,}\s*(Original Message|原始邮件)\s*-{2,}\s*$/i,
   /^_{10,}\s*$/,
   /^(From|De|Von|发件人)\s*[:：].+$\n^(Sent|Date|Envoyé|Gesendet|发送时间|日期)\s*[:：]/m,
+];
+/**
+ * Lines that start content the customer forwards to support (an order confirmation, a carrier's
+ * notice): what follows is part of their message, not reply history, and is kept.
+ */
+const FORWARD_MARKERS: RegExp[] = [
+  /^-{2,}\s*(Forwarded message|Weitergeleitete Nachricht|Message transféré|转发的邮件)\s*-{2,}\s*$/i,
+  /^Begin forwarded message:\s*$/i,
+  /^-{2,}\s*Forwarded by .+-{2,}\s*$/i,
 ];
 const SIGNATURE = [/^-- ?$/, /^Sent from my \w+/i, /^Get Outlook for /i, /^发自我的/];
 /**
@@ -201,8 +210,9 @@ const SIGNATURE = [/^-- ?$/, /^Sent from my \w+/i, /^Get Outlook for /i, /^发�
 const MAX_HEADER_LINE = 400;
 
 /**
- * The customer's new words: the text above the quoted history, without the signature. Falls back
- * to the full text when nothing would be left (a mail that is all quote).
+ * The customer's new words: the text above the quoted history, without the signature; content
+ * they forward (after a "Forwarded message" line) is kept with its marker. Falls back to the full
+ * text when nothing would be left (a mail that is all quote).
  */
 export function extractNewText(text: string): string {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
@@ -214,6 +224,8 @@ export function extractNewText(text: string): string {
       break;
     }
     if (line.length > MAX_HEADER_LINE) continue;
+    // Forwarded content: the header block that follows would look like reply history; keep it all.
+    if (FORWARD_MARKERS.some((re) => re.test(line.trim()))) break;
     const next = lines[i + 1] ?? '';
     const pair = next.length > MAX_HEADER_LINE ? line : `${line}\n${next}`;
     if (QUOTE_HEADERS.some((re) => re.test(line) || re.test(pair))) {

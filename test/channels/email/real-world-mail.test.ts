@@ -6,7 +6,7 @@
  */
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { describe, expect, it } from 'vitest';
-import { parseEmail } from '../../../channels/email/parse.ts';
+import { extractNewText, parseEmail } from '../../../channels/email/parse.ts';
 
 function compose(options: ConstructorParameters<typeof MailComposer>[0]): Promise<Buffer> {
   return new MailComposer(options).compile().build();
@@ -55,6 +55,34 @@ describe('HTML-only mail', () => {
     const mail = await parseEmail(source);
     expect(mail.text).toBe('The attached invoice charges VAT twice.');
     expect(mail.attachments.map((a) => a.name)).toEqual(['invoice.pdf']);
+  });
+});
+
+describe('forwarded mail', () => {
+  it('keeps what the customer forwards, marked, and still cuts reply history', () => {
+    const forwarded = [
+      'Please look at this, the parcel never came.',
+      '',
+      '---------- Forwarded message ---------',
+      'From: Carrier <noreply@carrier.example>',
+      'Date: Mon, 1 Dec 2026 at 10:00',
+      'Subject: Delivery failed',
+      'To: <ada@example.test>',
+      '',
+      'We could not deliver parcel 00340434 and returned it to the sender.',
+    ].join('\n');
+    const kept = extractNewText(forwarded);
+    expect(kept).toContain('---------- Forwarded message ---------');
+    expect(kept).toContain('returned it to the sender');
+    for (const marker of ['Begin forwarded message:', '-------- 转发的邮件 --------']) {
+      expect(
+        extractNewText(`FYI\n\n${marker}\nFrom: shop\nDate: today\n\nYour order shipped.`),
+      ).toContain('Your order shipped.');
+    }
+    // A reply's history is still cut.
+    expect(extractNewText('Thanks!\n\nOn Mon, 1 Dec 2026, Support wrote:\n> old answer')).toBe(
+      'Thanks!',
+    );
   });
 });
 
