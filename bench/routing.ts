@@ -15,6 +15,8 @@
  */
 import { Redis } from 'ioredis';
 import { Types } from 'mongoose';
+import { updateAgentSettings } from '../src/pool/agent-settings.ts';
+import { enrolSlackAgent } from '../src/pool/enrolment.ts';
 import { parseDispatchSettings } from '../src/dispatch/config.ts';
 import { Dispatcher } from '../src/dispatch/dispatcher.ts';
 import { forecastDemand, meanAbsolutePercentageError } from '../src/dispatch/forecast.ts';
@@ -153,16 +155,24 @@ async function race(
     locks: redisDocumentLocks(redisB, { prefix: tag }),
   });
   const skills = ['billing', 'accounts', 'logistics'];
-  const agentDocs = Array.from({ length: flags.raceAgents }, (_, i) => ({
-    identity: `local:bench-${i}`,
-    displayName: `Agent ${i}`,
-    skills: [skills[i % 3] as string, ...(i % 4 === 0 ? [skills[(i + 1) % 3] as string] : [])],
-    languages: i % 3 === 0 ? ['en', 'zh'] : ['en'],
-    capacity: 3 + (i % 4),
-    status: 'available',
-    role: 'agent',
-  }));
-  await poolA.models.Agent.insertMany(agentDocs);
+  // Agents as an operator sets them up: enrolled (`switchboard agent enrol`), then their skills,
+  // languages and capacity (`switchboard agent set`): the same functions those commands call.
+  for (let i = 0; i < flags.raceAgents; i += 1) {
+    const slackUserId = `U0BENCH${String(i).padStart(3, '0')}`;
+    await enrolSlackAgent(poolA.models, { slackUserId, displayName: `Agent ${i}`, by: 'bench' });
+    await updateAgentSettings(
+      poolA.models,
+      { identity: `slack:${slackUserId}` },
+      {
+        skills: [skills[i % 3] as string, ...(i % 4 === 0 ? [skills[(i + 1) % 3] as string] : [])],
+        languages: i % 3 === 0 ? ['en', 'zh'] : ['en'],
+        capacity: 3 + (i % 4),
+        status: 'available',
+        role: 'agent',
+      },
+      'bench',
+    );
+  }
   const contactId = new Types.ObjectId();
   const now = Date.now();
   await poolA.models.Ticket.insertMany(

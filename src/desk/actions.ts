@@ -13,8 +13,6 @@ function isInvalidTransition(error: unknown): boolean {
   return isSwitchboardError(error) && error.code === 'SB_ERR_INVALID_TRANSITION';
 }
 
-export { holds };
-
 /** Why a button did nothing, for the clicking agent. */
 export async function whyNot(
   tools: DeskTools,
@@ -47,7 +45,13 @@ export async function take(
   channel: string,
 ): Promise<string> {
   const agent = await tools.agentFor(user);
-  const outcome = await claim(tools, ticketId, agent, `slack:${user.id}`, 'taken in Slack');
+  const outcome = await claimTicket(
+    tools.deps.pool,
+    ticketId,
+    agent,
+    `slack:${user.id}`,
+    'taken in Slack',
+  );
   if (outcome.result === 'at-capacity') {
     await tools.tell(
       channel,
@@ -62,17 +66,6 @@ export async function take(
   }
   await tools.syncCard(ticketId);
   return 'taken';
-}
-
-/** See claimTicket: the desk's Take and take-by-replying use the same rules as the console. */
-export function claim(
-  tools: DeskTools,
-  ticketId: string,
-  agent: AgentDoc,
-  by: string,
-  reason: string,
-): Promise<{ result: 'taken' | 'at-capacity' | 'lost'; ticket: TicketDoc | null }> {
-  return claimTicket(tools.deps.pool, ticketId, agent, by, reason);
 }
 
 /** Resolve: closes the loop, frees the assignee's slot and asks the customer how we did. */

@@ -6,9 +6,11 @@
  */
 import { mrkdwnToPlain } from '../../channels/slack/mrkdwn.ts';
 import { sendAgentReply } from '../pipeline/replies.ts';
-import type { AgentDoc } from '../pool/models.ts';
+import { Types } from 'mongoose';
+import { claimTicket } from '../pool/claim.ts';
+import type { AgentDoc, TicketDoc } from '../pool/models.ts';
 import { addNote } from '../pool/notes.ts';
-import { claim, whyNot } from './actions.ts';
+import { whyNot } from './actions.ts';
 import type { DeskTools } from './context.ts';
 import type { DeskJobData } from './jobs.ts';
 
@@ -30,7 +32,7 @@ export async function replyInThread(tools: DeskTools, job: ReplyJob): Promise<Re
   if (trimmed.startsWith(config.DESK_NOTE_PREFIX)) {
     const text = mrkdwnToPlain(trimmed.slice(config.DESK_NOTE_PREFIX.length).trim());
     if (!text) return 'empty';
-    await note(tools, { key, ticketId, agent, text });
+    await note(tools, { key, ticketId: new Types.ObjectId(ticketId), agent, text });
     return 'note';
   }
   if (!trimmed && !job.files) return 'empty';
@@ -38,9 +40,11 @@ export async function replyInThread(tools: DeskTools, job: ReplyJob): Promise<Re
   const text = mrkdwnToPlain(job.text);
   // A retried job whose first run kept this reply as a note: it stays one.
   if (await pool.models.TicketNote.exists({ _id: key })) return 'noted';
+  // One read of the ticket serves both checks.
+  const ticket = await pool.getTicket(ticketId);
   const refusal =
-    (await filesRefused(tools, ticketId, job.files ?? 0)) ??
-    (await whyNotSent(tools, ticketId, agent, `slack:${job.user}`));
+    filesRefused(tools, ticket, job.files ?? 0) ??
+    (await whyNotSent(tools, ticket, agent, `slack:${job.user}`));
   if (refusal === undefined) {
     await sendAgentReply(
       { pool, outbound: tools.deps.outbound },
@@ -48,7 +52,13 @@ export async function replyInThread(tools: DeskTools, job: ReplyJob): Promise<Re
     );
     return 'sent';
   }
-  await note(tools, { key, ticketId, agent, text, notSentBecause: refusal });
+  await note(tools, {
+    key,
+    ticketId: new Types.ObjectId(ticketId),
+    agent,
+    text,
+    notSentBecause: refusal,
+  });
   await tools.tell(
     job.channel,
     job.user,
@@ -61,13 +71,12 @@ export async function replyInThread(tools: DeskTools, job: ReplyJob): Promise<Re
  * Files from Slack reach no customer yet: no channel sends files (capabilities say so), and a
  * message that says "here is your invoice" without the invoice must not go either.
  */
-async function filesRefused(
+function filesRefused(
   tools: DeskTools,
-  ticketId: string,
+  ticket: TicketDoc | null,
   files: number,
-): Promise<string | undefined> {
+): string | undefined {
   if (files === 0) return undefined;
-  const ticket = await tools.deps.pool.getTicket(ticketId);
   if (!ticket) return 'This ticket no longer exists.';
   // A channel that declares files out must have them carried by sendAgentReply too.
   if (tools.deps.capabilitiesOf?.(ticket.channel)?.attachments.outbound) return undefined;
@@ -80,13 +89,13 @@ async function filesRefused(
  */
 async function whyNotSent(
   tools: DeskTools,
-  ticketId: string,
+  ticket: TicketDoc | null,
   agent: AgentDoc,
   by: string,
 ): Promise<string | undefined> {
   const { pool, config } = tools.deps;
-  const ticket = await pool.getTicket(ticketId);
   if (!ticket) return 'This ticket no longer exists.';
+  const ticketId = String(ticket._id);
   const assignee = ticket.assigneeId ? String(ticket.assigneeId) : undefined;
   // The assignee answers an open ticket, and may follow up on one they resolved.
   if (
@@ -99,7 +108,7 @@ async function whyNotSent(
     if (config.DESK_THREAD_REPLY === 'assignee-only') {
       return `Ticket #${ticket.number} is waiting for an agent: take it before answering the customer.`;
     }
-    const outcome = await claim(tools, ticketId, agent, by, 'taken by replying in Slack');
+    const outcome = await claimTicket(pool, ticketId, agent, by, 'taken by replying in Slack');
     if (outcome.result === 'taken') {
       await tools.syncCard(ticketId);
       return undefined;
@@ -116,13 +125,17 @@ async function whyNotSent(
 
 async function note(
   tools: DeskTools,
-  input: { key: string; ticketId: string; agent: AgentDoc; text: string; notSentBecause?: string },
+  input: {
+    key: string;
+    ticketId: Types.ObjectId;
+    agent: AgentDoc;
+    text: string;
+    notSentBecause?: string;
+  },
 ): Promise<void> {
-  const ticket = await tools.deps.pool.getTicket(input.ticketId);
-  if (!ticket) return;
   await addNote(tools.deps.pool.models.TicketNote, {
     _id: input.key,
-    ticketId: ticket._id,
+    ticketId: input.ticketId,
     authorId: String(input.agent._id),
     authorName: input.agent.displayName,
     source: 'slack',

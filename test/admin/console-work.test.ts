@@ -10,21 +10,10 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
-import type { Responder, ResponderDecision, ResponderInput } from '../../src/domain/ports.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
+import { HoursResponder } from '../support/hours-responder.ts';
 import { listenGateway, startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
 import { makeAccount, PASSWORD } from './support.ts';
-
-/** Answers opening hours in markdown; hands everything else to a person. */
-class HoursResponder implements Responder {
-  respond(input: ResponderInput): Promise<ResponderDecision> {
-    if (/hours/i.test(input.message.text)) {
-      const markdown = 'We are open **9–17**, Monday to Friday.';
-      return Promise.resolve({ action: 'reply', text: markdown, markdown, counted: 'answer' });
-    }
-    return Promise.resolve({ action: 'escalate', reason: 'not covered' });
-  }
-}
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 

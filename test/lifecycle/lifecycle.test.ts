@@ -7,21 +7,11 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
-import type { Responder, ResponderDecision, ResponderInput } from '../../src/domain/ports.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
+import { HoursResponder } from '../support/hours-responder.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
 
 const ADMIN = 'Bearer test-admin-token-0123456789';
-
-/** Answers questions about opening hours; hands everything else to a person. */
-class HoursResponder implements Responder {
-  respond(input: ResponderInput): Promise<ResponderDecision> {
-    if (/hours/i.test(input.message.text)) {
-      return Promise.resolve({ action: 'reply', text: 'We open 9–17.', counted: 'answer' });
-    }
-    return Promise.resolve({ action: 'escalate', reason: 'not covered' });
-  }
-}
 
 let gateway: Gateway;
 let receiver: CallbackReceiver;

@@ -18,14 +18,10 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
 import { makeAccount, PASSWORD } from '../admin/support.ts';
 import { listenGateway, testConfig, waitFor } from '../support/gateway.ts';
-import { ApiCustomer, seedArticles, startKbGateway } from './support.ts';
+import { ApiCustomer, seedArticle, startKbGateway } from './support.ts';
 
 // The whole seed knowledge base: a "did you mean" band needs articles that come close to each other.
-const article = (id: string, locale: string) => {
-  const found = seedArticles([id]).find((a) => a.locale === locale);
-  if (!found) throw new Error(`no seed article ${id}.${locale}`);
-  return found;
-};
+const article = seedArticle;
 /** Answered directly at the model's precision threshold (see seed-articles.test.ts). */
 const CLEAR = 'can I pay using apple pay';
 /** In the model's middle band, the right article ranked first. */

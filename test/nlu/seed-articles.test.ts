@@ -3,7 +3,7 @@ import type { Gateway } from '../../src/app.ts';
 import { SEED_ARTICLES_DIR } from '../../knowledge/folder.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { testConfig } from '../support/gateway.ts';
-import { ApiCustomer, seedArticles, startKbGateway } from './support.ts';
+import { ApiCustomer, seedArticle, seedArticles, startKbGateway } from './support.ts';
 import { botTexts } from '../../src/nlu/texts.ts';
 
 /** A direct answer as a markdown channel shows it: the article, then the confirmation question. */
@@ -18,9 +18,7 @@ let gateway: Gateway;
 let customer: ApiCustomer;
 
 function answerOf(id: string, locale: string): string {
-  const found = seedArticles([id]).find((a) => a.locale === locale);
-  if (!found) throw new Error(`no seed article ${id}.${locale}`);
-  return found.answer;
+  return seedArticle(id, locale).answer;
 }
 
 beforeAll(async () => {

@@ -28,6 +28,13 @@ export function seedArticles(ids: readonly string[]): ArticleContent[] {
   return readArticleFolder(SEED_ARTICLES_DIR).articles.filter((a) => ids.includes(a.id));
 }
 
+/** One seed article in one locale (throws when there is none). */
+export function seedArticle(id: string, locale: string): ArticleContent {
+  const found = seedArticles([id]).find((a) => a.locale === locale);
+  if (!found) throw new Error(`no seed article ${id}.${locale}`);
+  return found;
+}
+
 /** A temporary folder holding `articles` as files. */
 export function articleFolder(articles: readonly ArticleContent[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'sb-nlu-'));
