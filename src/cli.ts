@@ -19,6 +19,7 @@ import type { Role } from './app.ts';
 import { registerKbCommands } from './nlu/kb-commands.ts';
 import { registerAdminCommands } from './admin/cli.ts';
 import { registerAgentCommands } from './desk/cli.ts';
+import { registerTeamCommands } from './desk/team-cli.ts';
 
 const program = new Command().name('switchboard').description('Omnichannel support gateway');
 
@@ -164,6 +165,7 @@ registerKbCommands(program);
 registerDeliveryCommands(program);
 registerAdminCommands(program);
 registerAgentCommands(program);
+registerTeamCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`switchboard: ${error instanceof Error ? error.message : String(error)}\n`);

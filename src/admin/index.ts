@@ -23,6 +23,7 @@ import { knowledgeRouter } from './api/knowledge.ts';
 import { learningRouter } from './api/learning.ts';
 import { negativesRouter } from './api/negatives.ts';
 import { ticketsRouter } from './api/tickets.ts';
+import { teamsRouter } from './api/teams.ts';
 import { authenticate, LoginLimiter, sessionMiddleware, sessionSecret } from './auth.ts';
 import { BotTester } from './bot.ts';
 import { consoleRouter } from './console.ts';
@@ -103,6 +104,7 @@ export async function createAdminConsole(options: {
   api.use(accountsRouter(deps));
   api.use(knowledgeRouter(deps, curation));
   api.use(ticketsRouter(deps));
+  api.use(teamsRouter(deps));
   api.use(learningRouter(deps, curation));
   api.use(negativesRouter(deps, curation));
   api.use(dashboardRouter(deps));

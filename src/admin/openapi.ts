@@ -65,8 +65,10 @@ import { NOTE_SOURCES } from '../pool/notes.ts';
 import { ObjectIdParams } from './api/params.ts';
 import { AgentSettingsSchema } from '../pool/agent-settings.ts';
 import { ContactAttributesSchema } from '../domain/contact-attributes.ts';
+import { TeamSettingsSchema } from '../pool/teams.ts';
 import { NEGATIVE_STATUSES } from '../nlu/negatives.ts';
 import { ConvertNegativeSchema, NegativeParams, NegativesQuery } from './api/negatives.ts';
+import { TeamParams } from './api/teams.ts';
 import { ADMIN_API_PATH } from './index.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
 
@@ -244,7 +246,15 @@ const AgentOut = z.object({
   activeTickets: z.number().int(),
   languages: z.array(z.string()),
   skills: z.array(z.string()),
+  teams: z.array(z.string()),
   enrolled: z.enum(['admin', 'slack-group']).nullable(),
+});
+
+const TeamOut = z.object({
+  key: z.string(),
+  name: z.string(),
+  skills: z.array(z.string()),
+  slackChannel: z.string().nullable(),
 });
 
 /** A question in the review queue of uncovered questions. */
@@ -974,13 +984,43 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     method: 'patch',
     path: '/agents/:id',
     tag: 'tickets',
-    summary: "Set an agent's languages, skills, capacity, role or status",
+    summary: "Set an agent's languages, skills, teams, capacity, role or status",
     description:
       "Routing prefers agents with the ticket's language and skills (an agent with no languages speaks AGENT_DEFAULT_LANGUAGES). Audited.",
     permission: 'agents.manage',
     params: ObjectIdParams,
     body: AgentSettingsSchema,
     response: json(z.object({ agent: AgentOut }), 'The agent after the change.'),
+  },
+  {
+    method: 'get',
+    path: '/teams',
+    tag: 'tickets',
+    summary: 'List teams',
+    permission: 'tickets.read',
+    response: json(z.object({ teams: z.array(TeamOut) }), 'Every team, by key.'),
+  },
+  {
+    method: 'put',
+    path: '/teams/:key',
+    tag: 'tickets',
+    summary: 'Create or change a team',
+    description:
+      "A ticket whose needed skills a team has belongs to it: its members (set with PATCH /agents/:id, `teams`) have the team's skills and are offered its tickets first, and its card goes to the team's Slack channel when it has one. Audited.",
+    permission: 'agents.manage',
+    params: TeamParams,
+    body: TeamSettingsSchema,
+    response: json(z.object({ team: TeamOut }), 'The team after the change.'),
+  },
+  {
+    method: 'delete',
+    path: '/teams/:key',
+    tag: 'tickets',
+    summary: 'Remove a team',
+    description: 'Its members leave it; their own skills stay. Audited.',
+    permission: 'agents.manage',
+    params: TeamParams,
+    response: json(z.object({ status: z.literal('removed') }), 'Removed.'),
   },
   // Learning loop
   {

@@ -25,6 +25,8 @@ export interface CardView {
   channel: string;
   reason: string | undefined;
   intent: string | undefined;
+  /** What the ticket needs (routing's intent skills); picks its team's channel for the card. */
+  requiredSkills?: readonly string[];
   language: string | undefined;
   urgency: number;
   /** What the urgency score is made of; the largest parts are shown as its main reasons. */

@@ -1,5 +1,5 @@
 /**
- * `switchboard agent enrol|unenrol <slack member id>`: who is an agent, from the command line (the
+ * `switchboard agent enrol|set|unenrol <slack member id>`: who is an agent, from the command line (the
  * console's account link is the other way in; SLACK_AGENT_USERGROUPS the third). Audited.
  */
 import type { Command } from 'commander';
@@ -16,6 +16,16 @@ function memberId(raw: string): string {
     throw new Error(`not a Slack member id (such as U0123ABCD): ${raw}`);
   }
   return id;
+}
+
+/** `a, b,c` → ['a', 'b', 'c']; undefined stays undefined (the option was not given). */
+export function list(value: string | undefined): string[] | undefined {
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
 }
 
 /** Adds the `agent` command group to the program. */
@@ -57,6 +67,7 @@ export function registerAgentCommands(program: Command): void {
     .argument('<slack-member-id>', "the member's id")
     .option('--languages <codes>', 'comma-separated two-letter codes, e.g. en,zh')
     .option('--skills <skills>', 'comma-separated skills, e.g. billing,returns')
+    .option('--teams <keys>', 'comma-separated team keys (see `switchboard team list`)')
     .option('--capacity <n>', 'tickets held at once')
     .addOption(new Option('--role <role>').choices(['agent', 'supervisor']))
     .addOption(new Option('--status <status>').choices(['available', 'away', 'offline']))
@@ -66,22 +77,17 @@ export function registerAgentCommands(program: Command): void {
         options: {
           languages?: string;
           skills?: string;
+          teams?: string;
           capacity?: string;
           role?: string;
           status?: string;
         },
       ) => {
         const slackUserId = memberId(raw);
-        const list = (value: string | undefined) =>
-          value === undefined
-            ? undefined
-            : value
-                .split(',')
-                .map((v) => v.trim())
-                .filter(Boolean);
         const change = AgentSettingsSchema.parse({
           languages: list(options.languages),
           skills: list(options.skills),
+          teams: list(options.teams),
           capacity: options.capacity === undefined ? undefined : Number(options.capacity),
           role: options.role,
           status: options.status,
@@ -90,7 +96,7 @@ export function registerAgentCommands(program: Command): void {
           updateAgentSettings(pool.models, { identity: `slack:${slackUserId}` }, change, by),
         );
         process.stdout.write(
-          `${updated.displayName} (slack:${slackUserId}): ${updated.role}, ${updated.status}, capacity ${updated.capacity}, languages ${(updated.languages ?? []).join(',') || 'default'}, skills ${(updated.skills ?? []).join(',') || 'none'}\n`,
+          `${updated.displayName} (slack:${slackUserId}): ${updated.role}, ${updated.status}, capacity ${updated.capacity}, languages ${(updated.languages ?? []).join(',') || 'default'}, skills ${(updated.skills ?? []).join(',') || 'none'}, teams ${(updated.teams ?? []).join(',') || 'none'}\n`,
         );
       },
     );

@@ -69,12 +69,13 @@ export function registerDeskListeners(app: App, deps: DeskListenerDeps): void {
 
   app.event('message', async ({ event }) => {
     // Bots (ours included: ignoreSelf, plus bot_id/subtype here), edits, joins and top-level
-    // messages are not agent replies; nor is anything outside the agents channel.
+    // messages are not agent replies. Any channel the app is in: cards are posted in the agents
+    // channel and in teams' channels; a thread that is not a card's is dropped by the reply job
+    // (one lookup by _id).
     const parsed = ThreadMessageSchema.safeParse(event);
     if (!parsed.success) return;
     const message = parsed.data;
-    if (message.thread_ts === message.ts || message.channel !== deps.config.SLACK_AGENTS_CHANNEL)
-      return;
+    if (message.thread_ts === message.ts) return;
     await deps.enqueue(
       {
         kind: 'reply',

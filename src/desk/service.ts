@@ -1,3 +1,5 @@
+import { teamFor } from '../dispatch/teams.ts';
+import { listTeams, teamView } from '../pool/teams.ts';
 import { recordAudit } from '../pool/audit.ts';
 import type { AgentDoc } from '../pool/models.ts';
 import { escalate, release, resolve, take } from './actions.ts';
@@ -101,12 +103,14 @@ export class DeskService implements DeskTools {
       }
       // A ticket agents never saw waiting (e.g. assigned elsewhere) gets its card when it needs one.
       if (view.status !== 'queued' && view.status !== 'assigned') return 'no-card-needed';
+      const where =
+        (await this.teamChannel(view.requiredSkills ?? [])) ?? config.SLACK_AGENTS_CHANNEL;
       const posted = await client.chat.postMessage({
-        channel: config.SLACK_AGENTS_CHANNEL,
+        channel: where,
         unfurl_links: false,
         ...content,
       });
-      const channel = posted.channel ?? config.SLACK_AGENTS_CHANNEL;
+      const channel = posted.channel ?? where;
       const ts = posted.ts;
       if (!ts) throw new Error('chat.postMessage answered without a ts');
       // The thread map first: a card record always has its thread record.
@@ -122,6 +126,16 @@ export class DeskService implements DeskTools {
       );
       return 'posted';
     });
+  }
+
+  /**
+   * The Slack channel of the team the ticket belongs to (teams.ts), when it has one. Teams are
+   * read only for a ticket that needs skills, once per card.
+   */
+  private async teamChannel(requiredSkills: readonly string[]): Promise<string | undefined> {
+    if (requiredSkills.length === 0) return undefined;
+    const teams = (await listTeams(this.deps.pool.models)).map(teamView);
+    return teamFor(requiredSkills, teams)?.slackChannel;
   }
 
   /** A customer message on a ticket agents hold or await, posted into the card's thread. */

@@ -32,6 +32,7 @@ export async function readCardView(
     channel: ticket.channel,
     reason: ticket.escalationReason ?? undefined,
     intent: ticket.lastIntent ?? undefined,
+    requiredSkills: ticket.requiredSkills ?? [],
     language: ticket.language ?? undefined,
     urgency: ticket.urgency,
     urgencyParts: (ticket.urgencyParts ?? []).map((part) => ({

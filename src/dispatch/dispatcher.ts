@@ -1,3 +1,5 @@
+import { skillsWithTeams, teamFor, type TeamView } from './teams.ts';
+import { listTeams, teamView } from '../pool/teams.ts';
 import { randomBytes } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Types } from 'mongoose';
@@ -39,10 +41,11 @@ export interface PassResult {
 }
 
 /** Waiting-ticket views for the planner. */
-function waitingView(ticket: TicketDoc): WaitingView {
+function waitingView(ticket: TicketDoc, teams: readonly TeamView[]): WaitingView {
   return {
     id: String(ticket._id),
     requiredSkills: ticket.requiredSkills,
+    team: teamFor(ticket.requiredSkills, teams)?.key,
     language: ticket.language ?? undefined,
     urgency: ticket.urgency,
     tier: ticket.tier ?? 'standard',
@@ -51,10 +54,15 @@ function waitingView(ticket: TicketDoc): WaitingView {
   };
 }
 
-function agentView(agent: AgentDoc, defaultLanguages: readonly string[]): AgentView {
+function agentView(
+  agent: AgentDoc,
+  defaultLanguages: readonly string[],
+  teams: readonly TeamView[],
+): AgentView {
   return {
     id: String(agent._id),
-    skills: agent.skills ?? [],
+    skills: skillsWithTeams(agent.skills ?? [], agent.teams ?? [], teams),
+    teams: agent.teams ?? [],
     // Nobody set this agent's languages: the workspace's languages, not none (which matched no
     // ticket with a detected language, so every escalation waited for the fallback).
     // (An upsert stores no empty array on FerretDB 1.x: the field may be missing.)
@@ -205,11 +213,16 @@ export class Dispatcher {
     // capacity nothing can be offered, and the waiting tickets — a long list exactly when agents
     // are all busy — are not read at all. Passes run on every escalation, release and lapse.
     const defaults = this.deps.defaultLanguages ?? [];
-    const agents = (await pool.listAgents()).map((a) => agentView(a, defaults));
+    const records = await pool.listAgents();
+    // Teams are read only when someone is in one: without members they change no plan.
+    const teams = records.some((a) => a.teams?.length)
+      ? (await listTeams(pool.models)).map(teamView)
+      : [];
+    const agents = records.map((a) => agentView(a, defaults, teams));
     if (!agents.some((a) => a.status === 'available' && a.active < a.capacity))
       return { offered: 0, lost: 0 };
     const tickets = queued ?? (await pool.listQueuedTickets());
-    const waiting = tickets.filter((t) => !t.offer?.agentId).map(waitingView);
+    const waiting = tickets.filter((t) => !t.offer?.agentId).map((t) => waitingView(t, teams));
     const plan = planOffers(
       waiting,
       agents,

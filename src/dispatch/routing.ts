@@ -11,7 +11,10 @@ export type RoutingPolicy = 'best-fit' | 'round-robin' | 'least-busy';
 
 export interface AgentView {
   id: string;
+  /** The agent's own skills and their teams' (teams.ts). */
   skills: readonly string[];
+  /** Keys of the agent's teams. */
+  teams?: readonly string[];
   languages: readonly string[];
   capacity: number;
   /** Tickets held or offered (the reserved slots). */
@@ -23,6 +26,8 @@ export interface AgentView {
 export interface WaitingView {
   id: string;
   requiredSkills: readonly string[];
+  /** The team whose skills cover the ticket (teams.ts), if any: its members come first. */
+  team?: string | undefined;
   language: string | undefined;
   urgency: number;
   tier: Tier;
@@ -51,6 +56,10 @@ export function languageMatches(ticket: WaitingView, agent: AgentView): boolean 
   return ticket.language === undefined || agent.languages.includes(ticket.language);
 }
 
+/** 1 for a member of the ticket's team, else 0. */
+const inTeam = (ticket: WaitingView, agent: AgentView) =>
+  ticket.team !== undefined && (agent.teams ?? []).includes(ticket.team) ? 1 : 0;
+
 const saturation = (agent: AgentView) => agent.active / Math.max(1, agent.capacity);
 
 /** Least saturated first, then fewest tickets, then a stable order. */
@@ -64,7 +73,8 @@ function hasRoom(agent: AgentView): boolean {
 
 /**
  * Best fit for one ticket: critical tickets go to a supervisor who reads the customer's language;
- * otherwise an agent with the skills and the language, least saturated first. Preferences order
+ * otherwise an agent with the skills and the language, the ticket's team first, then least
+ * saturated. Preferences order
  * the candidates, they do not block the queue: the ticket waits for a better fit only while an
  * agent with the skills and the language is on duty but full (`available` at capacity), and then
  * only until `unskilledAfterMinutes` have passed (`urgentUnskilledAfterMinutes` for urgent and
@@ -87,7 +97,9 @@ function bestFit(
   const staff = open.filter((a) => a.role === 'agent');
   const fits = (a: AgentView) => skillsMatch(ticket, a) && languageMatches(ticket, a);
   const full = staff.filter(fits);
-  if (full.length > 0) return full.sort(byLoad)[0];
+  // The ticket's team first, then the least loaded.
+  if (full.length > 0)
+    return full.sort((a, b) => inTeam(ticket, b) - inTeam(ticket, a) || byLoad(a, b))[0];
   const betterIsBusy = agents.some(
     (a) =>
       a.role === 'agent' &&
@@ -105,7 +117,7 @@ function bestFit(
     if (waitedMinutes < patience) return undefined;
   }
   const fit = (a: AgentView) =>
-    (languageMatches(ticket, a) ? 2 : 0) + (skillsMatch(ticket, a) ? 1 : 0);
+    (languageMatches(ticket, a) ? 4 : 0) + (skillsMatch(ticket, a) ? 2 : 0) + inTeam(ticket, a);
   return staff.sort((a, b) => fit(b) - fit(a) || byLoad(a, b))[0];
 }
 

@@ -1,10 +1,11 @@
 /**
- * What admins and supervisors set on an agent (issue 16 item 1): the languages and skills routing
- * prefers, capacity, role and status. One audited update, whoever calls it (admin API, CLI).
+ * What admins and supervisors set on an agent (issue 16 item 1): the languages, skills and teams
+ * routing prefers, capacity, role and status. One audited update, whoever calls it (admin API, CLI).
  */
 import { z } from 'zod';
 import { SwitchboardError } from '../domain/errors.ts';
 import { recordAudit } from './audit.ts';
+import { requireTeams } from './teams.ts';
 import type { AgentDoc, PoolModels } from './models.ts';
 
 /** A change to an agent; omitted fields stay as they are. */
@@ -23,6 +24,10 @@ export const AgentSettingsSchema = z
       )
       .max(50)
       .optional(),
+    teams: z
+      .array(z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'team keys'))
+      .max(20)
+      .optional(),
     capacity: z.number().int().min(0).max(100).optional(),
     role: z.enum(['agent', 'supervisor']).optional(),
     status: z.enum(['available', 'away', 'offline']).optional(),
@@ -31,7 +36,7 @@ export const AgentSettingsSchema = z
   .strict();
 export type AgentSettings = z.infer<typeof AgentSettingsSchema>;
 
-const FIELDS = ['languages', 'skills', 'capacity', 'role', 'status', 'displayName'] as const;
+const FIELDS = ['languages', 'skills', 'teams', 'capacity', 'role', 'status', 'displayName'] as const;
 
 /** Applies `change` to the agent (by id or identity such as `slack:U0123`); 404 when unknown. */
 export async function updateAgentSettings(
@@ -48,6 +53,10 @@ export async function updateAgentSettings(
   for (const field of FIELDS) if (change[field] !== undefined) set[field] = change[field];
   if (set['languages']) set['languages'] = [...new Set(set['languages'] as string[])];
   if (set['skills']) set['skills'] = [...new Set(set['skills'] as string[])];
+  if (set['teams']) {
+    set['teams'] = [...new Set(set['teams'] as string[])];
+    await requireTeams(models, set['teams'] as string[]);
+  }
   const after = (await models.Agent.findOneAndUpdate(
     { _id: before._id },
     { $set: set },

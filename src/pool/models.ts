@@ -3,6 +3,7 @@ import { CHANNEL_IDS, IDENTITY_KINDS } from '../domain/message.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../domain/ticket.ts';
 import { registerKnowledgeModels } from './knowledge-models.ts';
 import { registerAdminModels } from './admin-models.ts';
+import { registerTeamModel } from './teams.ts';
 import { registerNoteModel } from './notes.ts';
 
 // Schemas of the ticket pool. Only src/pool touches MongoDB. Every query the pipeline makes has an
@@ -220,6 +221,8 @@ const agentSchema = new Schema(
     displayName: { type: String, required: true },
     skills: { type: [String], default: [] },
     languages: { type: [String], default: [] },
+    /** Keys of the teams the agent is in (teams.ts): their skills count as the agent's. */
+    teams: { type: [String], default: [] },
     capacity: { type: Number, default: 5 },
     status: { type: String, enum: ['available', 'away', 'offline'], default: 'offline' },
     /** Supervisors get critical tickets and SLA breaches; agents get the queue. */
@@ -287,6 +290,7 @@ export function registerModels(connection: Connection) {
     AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
     Integration: connection.model('Integration', integrationSchema),
     TicketNote: registerNoteModel(connection),
+    Team: registerTeamModel(connection),
     ...registerKnowledgeModels(connection),
     ...registerAdminModels(connection),
   };

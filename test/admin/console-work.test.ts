@@ -195,7 +195,7 @@ describe('working a ticket in the console', () => {
     expect(delivered()).not.toContain('I will handle it');
   });
 
-  it("lets a supervisor set an agent's languages, skills and capacity in the Agents view", async () => {
+  it("lets a supervisor set an agent's languages, skills, capacity and teams in the Agents view", async () => {
     await makeAccount(gateway, 'supervisor', 'sue@example.test');
     const page = await browser.newPage();
     await signIn(page, 'sue@example.test');
@@ -216,6 +216,35 @@ describe('working a ticket in the console', () => {
       identity: 'local:ann@example.test',
     }).lean();
     expect(agent).toMatchObject({ languages: ['zh', 'en'], skills: ['billing'], capacity: 2 });
+
+    // A team, made in the same view, and the agent put in it.
+    const draft = page.locator('#teams tr.team-new');
+    await draft.locator('input.key').fill('refunds');
+    await draft.locator('input.name').fill('Refunds desk');
+    await draft.locator('input.skills').fill('refunds, billing');
+    await draft.locator('input.channel').fill('C0REFUNDS');
+    await draft.locator('button.save').click();
+    const team = page.locator('#teams tr.team[data-key="refunds"]');
+    await team.waitFor();
+    expect(await team.locator('input.name').inputValue()).toBe('Refunds desk');
+    await ann.locator('input.teams').fill('refunds');
+    await ann.locator('button.save').click();
+    const teamed = await waitFor(async () => {
+      const found = await gateway.pool.models.Agent.findOne({
+        identity: 'local:ann@example.test',
+      }).lean();
+      return found?.teams?.length ? found : undefined;
+    });
+    expect(teamed.teams).toEqual(['refunds']);
+    // Removed from the console: the team is gone and the agent is out of it.
+    await page.locator('#teams tr.team[data-key="refunds"] button.remove').click();
+    await page.locator('#teams tr.team[data-key="refunds"]').waitFor({ state: 'detached' });
+    await waitFor(async () => {
+      const found = await gateway.pool.models.Agent.findOne({
+        identity: 'local:ann@example.test',
+      }).lean();
+      return found && (found.teams ?? []).length === 0 ? found : undefined;
+    });
     await page.close();
   });
 

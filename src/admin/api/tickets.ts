@@ -86,6 +86,7 @@ function agentView(a: AgentDoc) {
     activeTickets: a.activeTickets,
     languages: a.languages ?? [],
     skills: a.skills ?? [],
+    teams: a.teams ?? [],
     enrolled: a.enrolledVia ?? null,
   };
 }

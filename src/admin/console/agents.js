@@ -1,11 +1,12 @@
 // The Agents view (issue 16 item 1): who routing may offer tickets to, and what it prefers for
-// each — languages (none set: the workspace's), skills, capacity, role, status. Saved through
-// PATCH /agents/:id (supervisors and admins), audited on the server.
+// each — languages (none set: the workspace's), skills, teams, capacity, role, status. Saved
+// through PATCH /agents/:id (supervisors and admins), audited on the server. Below, the teams:
+// their skills (members have them) and the Slack channel of their cards (PUT/DELETE /teams/:key).
 
 /** Renders the view into `main`; `ui` carries the console's helpers. */
 export async function viewAgents(ui) {
   const { h, api, attempt, route, main } = ui;
-  const { agents } = await api('GET', '/agents');
+  const [{ agents }, { teams }] = await Promise.all([api('GET', '/agents'), api('GET', '/teams')]);
   const list = (value) =>
     value
       .split(',')
@@ -19,6 +20,12 @@ export async function viewAgents(ui) {
       placeholder: 'default',
     });
     const skills = h('input.skills', { type: 'text', value: a.skills.join(', '), size: 14 });
+    const memberOf = h('input.teams', {
+      type: 'text',
+      value: a.teams.join(', '),
+      size: 10,
+      placeholder: teams.length ? teams.map((t) => t.key).join(', ') : 'no teams yet',
+    });
     const capacity = h('input.capacity', { type: 'number', min: 0, max: 100, value: a.capacity });
     const role = h(
       'select.role',
@@ -38,6 +45,7 @@ export async function viewAgents(ui) {
           api('PATCH', `/agents/${a.id}`, {
             languages: list(languages.value),
             skills: list(skills.value),
+            teams: list(memberOf.value),
             capacity: Number(capacity.value),
             role: role.value,
             status: status.value,
@@ -51,6 +59,7 @@ export async function viewAgents(ui) {
       h('td', {}, a.enrolled ?? 'not enrolled'),
       h('td', {}, languages),
       h('td', {}, skills),
+      h('td', {}, memberOf),
       h('td', {}, capacity, h('div.muted', {}, `${a.activeTickets} held`)),
       h('td', {}, role),
       h('td', {}, status),
@@ -83,13 +92,96 @@ export async function viewAgents(ui) {
           h(
             'tr',
             {},
-            ...['Agent', 'Enrolled', 'Languages', 'Skills', 'Capacity', 'Role', 'Status', ''].map(
-              (t) => h('th', {}, t),
-            ),
+            ...[
+              'Agent',
+              'Enrolled',
+              'Languages',
+              'Skills',
+              'Teams',
+              'Capacity',
+              'Role',
+              'Status',
+              '',
+            ].map((t) => h('th', {}, t)),
           ),
         ),
         h('tbody', {}, ...agents.map(row)),
       ),
+    ),
+    teamsCard(ui, teams, list),
+  );
+}
+
+/** The teams: edit each in place, add one, remove one. */
+function teamsCard(ui, teams, list) {
+  const { h, api, attempt, route } = ui;
+  const editor = (t) => {
+    const key = h('input.key', {
+      type: 'text',
+      value: t?.key ?? '',
+      size: 10,
+      disabled: Boolean(t),
+    });
+    const name = h('input.name', { type: 'text', value: t?.name ?? '', size: 14 });
+    const skills = h('input.skills', {
+      type: 'text',
+      value: (t?.skills ?? []).join(', '),
+      size: 16,
+    });
+    const channel = h('input.channel', {
+      type: 'text',
+      value: t?.slackChannel ?? '',
+      size: 12,
+      placeholder: 'agents channel',
+    });
+    const save = () =>
+      void attempt(
+        () =>
+          api('PUT', `/teams/${encodeURIComponent(key.value.trim())}`, {
+            ...(name.value.trim() ? { name: name.value.trim() } : {}),
+            skills: list(skills.value),
+            slackChannel: channel.value.trim() || null,
+          }),
+        `team ${key.value.trim()} saved`,
+      ).then((ok) => ok && route());
+    const remove = () =>
+      void attempt(
+        () => api('DELETE', `/teams/${encodeURIComponent(t.key)}`),
+        `team ${t.key} removed`,
+      ).then((ok) => ok && route());
+    return h(
+      t ? 'tr.team' : 'tr.team-new',
+      { dataset: { key: t?.key ?? '' } },
+      h('td', {}, key),
+      h('td', {}, name),
+      h('td', {}, skills),
+      h('td', {}, channel),
+      h(
+        'td',
+        {},
+        h('button.save', { type: 'button', on: { click: save } }, t ? 'Save' : 'Add team'),
+        t ? h('button.remove', { type: 'button', on: { click: remove } }, 'Remove') : null,
+      ),
+    );
+  };
+  return h(
+    'div.card#teams',
+    {},
+    h('h2', {}, 'Teams'),
+    h(
+      'p.muted',
+      {},
+      'A ticket that needs a team’s skills belongs to it: its members have those skills and are offered its tickets first, and its card goes to the team’s Slack channel (a channel id such as C0123ABCD; empty: the agents channel).',
+    ),
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h('tr', {}, ...['Key', 'Name', 'Skills', 'Slack channel', ''].map((x) => h('th', {}, x))),
+      ),
+      h('tbody', {}, ...teams.map(editor), editor(undefined)),
     ),
   );
 }
