@@ -48,10 +48,19 @@ export function createTwilioClient(config: SmsConfig): twilio.Twilio {
   });
 }
 
-/** The SMS body: markdown stripped (links kept), cut to the configured number of segments. */
+/**
+ * The SMS body: markdown stripped (links kept), cut to the configured number of segments. A
+ * message that waits for a reply (it has choices) keeps its last paragraph, the question, whole.
+ */
 export function smsBodyFor(message: OutboundMessage, maxSegments: number): string {
   const text = markdownToSms(message.markdown ?? message.text);
-  return fitSegments(text, { maxSegments, moreUrl: message.articleUrl });
+  const question = message.choices?.length
+    ? text
+        .split(/\n\s*\n/)
+        .at(-1)
+        ?.trim()
+    : undefined;
+  return fitSegments(text, { maxSegments, moreUrl: message.articleUrl, keepLast: question });
 }
 
 /**

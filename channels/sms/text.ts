@@ -83,16 +83,24 @@ export function markdownToSms(markdown: string): string {
 
 /**
  * Cuts text to at most `maxSegments` segments. When cut, it ends with "..." and, when given, the
- * link to the full answer (which then always survives the cut). Cuts at a word boundary when one
- * is near, never inside a surrogate pair.
+ * link to the full answer (which then always survives the cut), then `keepLast` when the text ends
+ * with it. Cuts at a word boundary when one is near, never inside a surrogate pair.
  */
 export function fitSegments(
   text: string,
-  options: { maxSegments: number; moreUrl?: string | undefined },
+  options: { maxSegments: number; moreUrl?: string | undefined; keepLast?: string | undefined },
 ): string {
   const { maxSegments } = options;
   if (countSegments(text).segments <= maxSegments) return text;
-  const suffix = options.moreUrl === undefined ? '...' : `... ${options.moreUrl}`;
+  // A closing question the customer must answer ("did that answer your question?") survives the
+  // cut after the link: without it the customer is never asked.
+  const keep =
+    options.keepLast !== undefined && text.endsWith(options.keepLast)
+      ? options.keepLast
+      : undefined;
+  if (keep !== undefined) text = text.slice(0, text.length - keep.length).trimEnd();
+  const link = options.moreUrl === undefined ? '...' : `... ${options.moreUrl}`;
+  const suffix = keep === undefined ? link : `${link}\n\n${keep}`;
   const encoding = smsEncoding(text + suffix);
   const budget = capacity(encoding, maxSegments) - units(suffix, encoding);
   if (budget <= 0) return fitSegments(suffix.trim(), { maxSegments });

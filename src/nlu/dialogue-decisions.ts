@@ -153,15 +153,17 @@ export function answerToPrompt(
     };
   }
   // "No": the next best article, or a person; either way the answer is recorded as unhelpful.
+  // One alternative at most: a second "no" goes to a person (the support-day drill found
+  // customers led through three articles in a row, which is worse than a hand-over).
   const unhelpful = { articleId: prompt.articleId, questionId: prompt.questionId };
-  const [nextId, ...rest] = prompt.next.filter((id) => knowledge.articles.has(id));
+  const [nextId] = prompt.next.filter((id) => knowledge.articles.has(id));
   const next = nextId === undefined ? undefined : knowledge.articles.get(nextId);
   if (next) {
     return directAnswer(next, {
       locale: prompt.locale,
       format,
       questionId: prompt.questionId,
-      next: rest,
+      next: [],
       facts: localeFacts,
       lead: texts.nextArticle,
       unhelpful,

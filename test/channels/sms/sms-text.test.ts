@@ -55,6 +55,29 @@ describe('sms text shaping', () => {
       expect(cut).toMatch(/^(😀)+\.\.\.$/u);
     });
 
+    it('keeps the closing question of a message that waits for a reply, after the link', () => {
+      const question = '这个回答解决您的问题了吗？请回复“是”或“否”。';
+      const body = smsBodyFor(
+        {
+          messageId: 'm1',
+          ticketId: 't1',
+          channel: 'sms',
+          threadKey: 'k',
+          to: { kind: 'phone', value: '+15550100000' },
+          author: { kind: 'bot' },
+          text: `${'积分说明。'.repeat(80)}\n\n${question}`,
+          articleUrl: 'https://shop.example/help/points?lang=zh',
+          choices: ['是', '否'],
+          channelData: {},
+        },
+        3,
+      );
+      expect(body.endsWith(`... https://shop.example/help/points?lang=zh\n\n${question}`)).toBe(
+        true,
+      );
+      expect(countSegments(body).segments).toBeLessThanOrEqual(3);
+    });
+
     it('leaves text within the budget untouched', () => {
       expect(fitSegments('short', { maxSegments: 1, moreUrl: 'https://x.test' })).toBe('short');
     });
