@@ -341,6 +341,8 @@ export async function createGateway(options: {
           activity: desk,
           // The dashboard's forecast is the one dispatch makes: same settings.
           forecastSettings: dispatchConfig.settings.forecast,
+          sendsTo: new Set(adapters.keys()),
+          threadKeyFor: (channel, address) => adapters.get(channel)?.threadKeyFor?.(address),
         })),
         // The API's shape only, no data: readable without signing in.
         { path: API_DOCS_PATH, router: apiDocsRouter() },

@@ -1,6 +1,8 @@
+import { smsThreadKey } from './normalize.ts';
 import type { Router } from 'express';
 import type twilio from 'twilio';
 import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src/domain/ports.ts';
+import type { Identity } from '../../src/domain/message.ts';
 import { loadSmsConfig, type SmsConfig } from './config.ts';
 import type { SmsStore } from './ports.ts';
 import { smsChannelRouter } from './routes.ts';
@@ -43,6 +45,14 @@ export function createSmsChannel(deps: {
     send: (message) => sendSms({ config, client, store: deps.store }, message),
     confirmDelivery: (message, since) =>
       confirmSms({ config, client, store: deps.store }, message, since),
+    // With one number of ours, the customer's texts arrive on one thread; a messaging service's
+    // pool of numbers has no single one to link.
+    ...(config.TWILIO_FROM_NUMBER === undefined
+      ? {}
+      : {
+          threadKeyFor: (address: Identity) =>
+            smsThreadKey(address.value, config.TWILIO_FROM_NUMBER as string),
+        }),
   };
   const router = smsChannelRouter({
     config,

@@ -1,6 +1,7 @@
 import type { ForecastSettings } from '../dispatch/config.ts';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { ChannelId, Identity } from '../domain/message.ts';
 import type { TicketActivity } from '../domain/ports.ts';
 import type { OutboundJobData } from '../pipeline/queues.ts';
 import type { Logger } from 'pino';
@@ -26,6 +27,10 @@ export interface AdminDeps {
   activity?: TicketActivity | undefined;
   /** The outbound queue: the satisfaction question after a resolve here. */
   outbound?: Queue<OutboundJobData> | undefined;
+  /** Channels this gateway sends on (an agent may answer on another of the contact's). */
+  sendsTo?: ReadonlySet<ChannelId> | undefined;
+  /** The channel's thread key for a customer's address (ChannelAdapter.threadKeyFor). */
+  threadKeyFor?: ((channel: ChannelId, address: Identity) => string | undefined) | undefined;
   /** Dispatch's forecast settings; the defaults when unset. */
   forecastSettings?: ForecastSettings | undefined;
 }

@@ -2,6 +2,7 @@
  * The admin console: its REST API under /api/v1/admin (sessions, roles, CSRF; see
  * docs/admin-api.md) and the static console under /admin that uses only that API.
  */
+import type { ChannelId } from '../domain/message.ts';
 import type { GdprDeps } from '../pool/gdpr.ts';
 import type { ForecastSettings } from '../dispatch/config.ts';
 import express, { Router } from 'express';
@@ -50,6 +51,9 @@ export async function createAdminConsole(options: {
   activity?: TicketActivity | undefined;
   /** Dispatch's forecast settings (DISPATCH_CONFIG_FILE), for the dashboard's forecast. */
   forecastSettings?: ForecastSettings | undefined;
+  /** Channels with an adapter here: the reply channels an agent may choose. */
+  sendsTo?: ReadonlySet<ChannelId> | undefined;
+  threadKeyFor?: AdminDeps['threadKeyFor'];
 }): Promise<Array<{ path: string; router: Router }>> {
   const { config } = options;
   const bot = new BotTester({
@@ -70,6 +74,8 @@ export async function createAdminConsole(options: {
     forecastSettings: options.forecastSettings,
     activity: options.activity,
     outbound: options.queues?.outbound,
+    sendsTo: options.sendsTo,
+    threadKeyFor: options.threadKeyFor,
   };
   const curation = new KnowledgeCuration(options.knowledge, options.locks);
   const limiter = new LoginLimiter(options.redis, config.QUEUE_PREFIX, {

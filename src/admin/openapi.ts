@@ -216,6 +216,13 @@ const TicketSummary = z.object({
   tags: z.array(z.string()),
   lastIntent: z.string().nullable(),
   escalationReason: z.string().nullable(),
+  language: z.string().nullable(),
+  requiredSkills: z.array(z.string()),
+  queuedAt: Timestamp.nullable(),
+  offeredTo: z
+    .string()
+    .nullable()
+    .meta({ description: 'The agent a waiting ticket is offered to now, if any.' }),
   createdAt: Timestamp.nullable(),
 });
 
@@ -834,6 +841,18 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
           .object({ id: z.string(), displayName: z.string(), identity: z.string() })
           .nullable(),
         notes: z.array(Note),
+        replyChannels: z
+          .array(
+            z.object({
+              channel: z.enum(CHANNEL_IDS),
+              to: z.object({ kind: z.string(), value: z.string() }),
+              current: z.boolean(),
+            }),
+          )
+          .meta({
+            description:
+              "Where an agent may answer: the ticket's own channel first, then the contact's other addresses on channels this gateway sends on (POST /tickets/{id}/reply with `channel`).",
+          }),
         earlierTickets: z.array(
           z.object({
             id: z.string(),

@@ -9,7 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchboardError } from '../domain/errors.ts';
 import { sendAgentReply } from '../pipeline/replies.ts';
+import type { ChannelId, IdentityKind } from '../domain/message.ts';
 import { recordAudit } from '../pool/audit.ts';
+import { linkViaThread, replyChannelsOf, viaThreadKey } from '../pool/reply-channels.ts';
 import { claimTicket, holds } from '../pool/claim.ts';
 import type { AgentDoc, TicketDoc } from '../pool/models.ts';
 import type { Principal } from './auth.ts';
@@ -132,6 +134,33 @@ export async function releaseFromConsole(
 }
 
 /**
+ * The address on `channel` when an agent chose a channel other than the ticket's: one of the
+ * contact's reply channels (reply-channels.ts), else refused. The thread there is linked to the
+ * ticket first, so the customer's answer on that channel continues it.
+ */
+async function chosenChannel(
+  deps: AdminDeps,
+  ticket: TicketDoc,
+  channel: ChannelId | undefined,
+): Promise<
+  { channel: ChannelId; kind: IdentityKind; value: string; threadKey: string } | undefined
+> {
+  if (channel === undefined || channel === ticket.channel) return undefined;
+  const contact = await deps.models.Contact.findById(ticket.contactId, { identities: 1 }).lean();
+  const choice = replyChannelsOf(ticket, contact?.identities ?? [], deps.sendsTo ?? new Set()).find(
+    (c) => c.channel === channel,
+  );
+  if (!choice)
+    throw new SwitchboardError(
+      'SB_ERR_VALIDATION',
+      `this customer cannot be answered on ${channel} here (no such address, or the channel is off)`,
+    );
+  const threadKey = deps.threadKeyFor?.(choice.channel, choice.to) ?? viaThreadKey(ticket._id);
+  await linkViaThread(deps.models, choice.channel, threadKey, ticket._id);
+  return { channel: choice.channel, kind: choice.to.kind, value: choice.to.value, threadKey };
+}
+
+/**
  * An agent's answer from the console, on the customer's own channel: from the assignee, or it
  * takes the waiting ticket first; anyone else is refused (409) and may write a note instead.
  */
@@ -140,8 +169,9 @@ export async function replyFromConsole(
   ticketId: string,
   principal: Principal,
   text: string,
-  requestKey: string = randomUUID(),
+  options: { channel?: ChannelId; requestKey?: string } = {},
 ): Promise<{ messageId: string; ticket: TicketDoc }> {
+  const requestKey = options.requestKey ?? randomUUID();
   if (!deps.outbound) throw new SwitchboardError('SB_ERR_UNAVAILABLE', 'no outbound queue here');
   const agent = await agentOfPrincipal(deps, principal);
   let ticket = await deps.pool.getTicket(ticketId);
@@ -160,6 +190,7 @@ export async function replyFromConsole(
     }
     ticket = await takeFromConsole(deps, ticketId, principal);
   }
+  const via = await chosenChannel(deps, ticket, options.channel);
   const message = await sendAgentReply(
     { pool: deps.pool, outbound: deps.outbound },
     {
@@ -168,6 +199,7 @@ export async function replyFromConsole(
       agentId: String(agent._id),
       agentName: agent.displayName,
       text,
+      ...(via ? { via } : {}),
     },
   );
   await deps.activity?.changed({

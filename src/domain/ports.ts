@@ -1,4 +1,10 @@
-import type { ChannelId, InboundMessageInput, OutboundMessage, SendResult } from './message.ts';
+import type {
+  Identity,
+  ChannelId,
+  InboundMessageInput,
+  OutboundMessage,
+  SendResult,
+} from './message.ts';
 import type { DialoguePrompt } from './dialogue.ts';
 import type { TicketStatus } from './ticket.ts';
 
@@ -38,6 +44,13 @@ export interface ChannelAdapter {
    * leave it out, which means `'unknown'`.
    */
   confirmDelivery?(message: OutboundMessage, since: Date): Promise<DeliveryConfirmation>;
+  /**
+   * The thread key the customer's messages from `address` arrive on, for channels whose threads
+   * are keyed by the customer's address (SMS: their number and ours). An agent's reply sent here
+   * from another channel's ticket links that thread to the ticket, so the answer continues it.
+   * Channels that thread by message ids (email) leave it out.
+   */
+  threadKeyFor?(address: Identity): string;
 }
 
 /** What a channel knows of an earlier attempt to send a message: see `confirmDelivery`. */

@@ -10,6 +10,7 @@ import {
 } from '../domain/message.ts';
 import type { ChannelAdapter, DeliveryConfirmation } from '../domain/ports.ts';
 import type { MessageDoc, TicketDoc } from '../pool/models.ts';
+import { viaThreadKey } from '../pool/reply-channels.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -52,12 +53,17 @@ export function toOutboundMessage(
   articleUrl?: OutboundDeps['articleUrl'],
 ): OutboundMessage {
   const link = articleLinkOf(message, articleUrl);
+  // An agent chose another of the contact's channels: that address, a thread of the ticket's own
+  // there (reply-channels.ts links it back to this ticket), and none of the first channel's data.
+  const via = message.via?.channel ? message.via : undefined;
   return OutboundMessageSchema.parse({
     messageId: String(message._id),
     ticketId: String(ticket._id),
-    channel: ticket.channel,
-    threadKey: ticket.threadKey,
-    to: { kind: ticket.replyTo.kind, value: ticket.replyTo.value },
+    channel: via?.channel ?? ticket.channel,
+    threadKey: via ? (via.threadKey ?? viaThreadKey(ticket._id)) : ticket.threadKey,
+    to: via
+      ? { kind: via.kind, value: via.value }
+      : { kind: ticket.replyTo.kind, value: ticket.replyTo.value },
     author: {
       kind: message.authorKind,
       ...(message.authorName ? { name: message.authorName } : {}),
@@ -68,7 +74,7 @@ export function toOutboundMessage(
     ...(message.choices && message.choices.length > 0 ? { choices: message.choices } : {}),
     ...(link !== undefined ? { articleUrl: link } : {}),
     ...(languageOf(message, ticket) ? { language: languageOf(message, ticket) } : {}),
-    channelData: (ticket.channelData ?? {}) as Record<string, unknown>,
+    channelData: via ? {} : ((ticket.channelData ?? {}) as Record<string, unknown>),
   });
 }
 
@@ -103,12 +109,10 @@ async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<
   const ticket = await deps.pool.getTicket(message.ticketId);
   if (!ticket)
     throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket of message ${messageId} not found`);
-  const adapter = deps.adapters.get(ticket.channel);
+  const channel = (message.via?.channel as ChannelId | undefined) ?? ticket.channel;
+  const adapter = deps.adapters.get(channel);
   if (!adapter) {
-    throw new SwitchboardError(
-      'SB_ERR_UNKNOWN_CHANNEL',
-      `no adapter for channel ${ticket.channel}`,
-    );
+    throw new SwitchboardError('SB_ERR_UNKNOWN_CHANNEL', `no adapter for channel ${channel}`);
   }
   const outbound = toOutboundMessage(message, ticket, deps.articleUrl);
 
@@ -121,20 +125,20 @@ async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<
         status: 'sent',
         providerMessageId: known.providerMessageId,
       });
-      deps.metrics?.outboundUncertain.inc({ channel: ticket.channel, resolution: 'confirmed' });
+      deps.metrics?.outboundUncertain.inc({ channel, resolution: 'confirmed' });
       deps.logger?.info(
-        { messageId, channel: ticket.channel, since },
+        { messageId, channel: channel, since },
         'outbound: an interrupted attempt went out; recorded, not sent again',
       );
       await afterSent(message, ticket, deps);
       return 'confirmed';
     }
     const resolution = known === 'unknown' ? 'resent' : 'not-sent';
-    deps.metrics?.outboundUncertain.inc({ channel: ticket.channel, resolution });
+    deps.metrics?.outboundUncertain.inc({ channel, resolution });
     if (resolution === 'resent') {
       // No personal data: our message id (a key of ids) and the channel only.
       deps.logger?.warn(
-        { messageId, channel: ticket.channel, since, attempts: message.deliveryAttempts },
+        { messageId, channel: channel, since, attempts: message.deliveryAttempts },
         'outbound: an interrupted attempt may have gone out and the channel cannot tell; sending again with the same idempotency key',
       );
     }
@@ -254,5 +258,5 @@ async function recordFailure(messageId: string, error: unknown, deps: OutboundDe
 async function afterSent(message: MessageDoc, ticket: TicketDoc, deps: OutboundDeps) {
   if (!ticket.firstResponseAt) await deps.pool.noteFirstResponse(ticket._id, new Date());
   if (message.authorKind === 'agent') await deps.onAgentReplySent?.(String(ticket._id));
-  deps.metrics?.messages.inc({ channel: ticket.channel, direction: 'out' });
+  deps.metrics?.messages.inc({ channel: message.channel, direction: 'out' });
 }

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { SwitchboardError } from '../domain/errors.ts';
+import type { OutboundDraft } from '../pool/messages.ts';
 import type { MessageDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import { enqueueDelivery } from './ingest.ts';
@@ -12,7 +13,15 @@ import type { OutboundJobData } from './queues.ts';
  */
 export async function sendAgentReply(
   deps: { pool: TicketPool; outbound: Queue<OutboundJobData> },
-  input: { ticketId: string; key: string; agentId: string; agentName: string; text: string },
+  input: {
+    ticketId: string;
+    key: string;
+    agentId: string;
+    agentName: string;
+    text: string;
+    /** Another of the contact's channels, chosen by the agent (src/pool/reply-channels.ts). */
+    via?: OutboundDraft['via'];
+  },
 ): Promise<MessageDoc> {
   const ticket = await deps.pool.getTicket(input.ticketId);
   if (!ticket) throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket ${input.ticketId} not found`);
@@ -26,6 +35,7 @@ export async function sendAgentReply(
     authorId: input.agentId,
     authorName: input.agentName,
     text: input.text,
+    ...(input.via ? { via: input.via } : {}),
   });
   await enqueueDelivery(deps.outbound, message);
   return message;

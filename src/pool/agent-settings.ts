@@ -25,7 +25,12 @@ export const AgentSettingsSchema = z
       .max(50)
       .optional(),
     teams: z
-      .array(z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'team keys'))
+      .array(
+        z
+          .string()
+          .trim()
+          .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'team keys'),
+      )
       .max(20)
       .optional(),
     capacity: z.number().int().min(0).max(100).optional(),
@@ -36,7 +41,15 @@ export const AgentSettingsSchema = z
   .strict();
 export type AgentSettings = z.infer<typeof AgentSettingsSchema>;
 
-const FIELDS = ['languages', 'skills', 'teams', 'capacity', 'role', 'status', 'displayName'] as const;
+const FIELDS = [
+  'languages',
+  'skills',
+  'teams',
+  'capacity',
+  'role',
+  'status',
+  'displayName',
+] as const;
 
 /** Applies `change` to the agent (by id or identity such as `slack:U0123`); 404 when unknown. */
 export async function updateAgentSettings(

@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import type { AuthorKind, InboundMessage } from '../domain/message.ts';
+import type { AuthorKind, ChannelId, IdentityKind, InboundMessage } from '../domain/message.ts';
 import type { MessageDoc, PoolModels, TicketDoc } from './models.ts';
 
 /** The stored message's _id: the channel's idempotency key. */
@@ -66,6 +66,8 @@ export interface OutboundDraft {
   html?: string | undefined;
   /** Choices to offer as buttons, on channels that can. */
   choices?: string[] | undefined;
+  /** Another channel and address than the ticket's (an agent's choice; see reply-channels.ts). */
+  via?: { channel: ChannelId; kind: IdentityKind; value: string; threadKey: string } | undefined;
   intent?: string | undefined;
   score?: number | undefined;
   /** A bot message: the rest of the decision it carries out (see the `decision` field). */
@@ -82,7 +84,7 @@ export async function createOutbound(
     // A plain insert: one round trip; a duplicate key means a retried step created it already.
     const created = await models.Message.create({
       _id: id,
-      channel: draft.ticket.channel,
+      channel: draft.via?.channel ?? draft.ticket.channel,
       channelMessageId: id,
       ticketId: draft.ticket._id,
       contactId: draft.ticket.contactId,
@@ -94,6 +96,7 @@ export async function createOutbound(
       ...(draft.markdown === undefined ? {} : { markdown: draft.markdown }),
       ...(draft.html === undefined ? {} : { html: draft.html }),
       ...(draft.choices === undefined ? {} : { choices: draft.choices }),
+      ...(draft.via === undefined ? {} : { via: draft.via }),
       ...(draft.intent === undefined ? {} : { intent: draft.intent }),
       ...(draft.score === undefined ? {} : { score: draft.score }),
       ...(draft.decision === undefined ? {} : { decision: draft.decision }),

@@ -182,6 +182,16 @@ const messageSchema = new Schema(
     newText: { type: String },
     html: { type: String },
     markdown: { type: String },
+    /**
+     * Outbound, an agent's choice: sent on another channel than the ticket's, to this address of
+     * the contact (e.g. an email to an API-channel customer). Unset: the ticket's own channel.
+     */
+    via: {
+      type: new Schema(
+        { channel: String, kind: String, value: String, threadKey: String },
+        { _id: false },
+      ),
+    },
     /** Outbound: choices to offer as buttons ("did you mean" titles). */
     choices: { type: [String], default: undefined },
     subject: { type: String },

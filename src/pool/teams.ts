@@ -70,7 +70,7 @@ export function teamKey(raw: string): string {
 }
 
 export async function listTeams(models: PoolModels): Promise<TeamDoc[]> {
-  return (await models.Team.find({}).sort({ _id: 1 }).lean());
+  return await models.Team.find({}).sort({ _id: 1 }).lean();
 }
 
 export function teamView(team: TeamDoc): TeamView {

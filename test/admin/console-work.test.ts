@@ -13,6 +13,7 @@ import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { HoursResponder } from '../support/hours-responder.ts';
 import { listenGateway, startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
+import { FakeTwilio } from '../channels/sms/fake-twilio.ts';
 import { makeAccount, PASSWORD } from './support.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
@@ -23,12 +24,22 @@ let served: Awaited<ReturnType<typeof listenGateway>>;
 let browser: Browser;
 let apiKey = '';
 let seq = 0;
+/** Twilio's API, so the SMS channel is on and a customer with a phone has a second channel. */
+let twilioApi: FakeTwilio;
 
 beforeAll(async () => {
   receiver = await new CallbackReceiver().start();
+  twilioApi = await new FakeTwilio().start();
   gateway = await startTestGateway({
     config: testConfig(),
     responder: new HoursResponder(),
+    env: {
+      TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
+      TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789abcdef',
+      TWILIO_FROM_NUMBER: '+14155550100',
+      SMS_PUBLIC_URL: 'https://support.example.test',
+      TWILIO_API_BASE_URL: twilioApi.url,
+    },
   });
   apiKey = (await gateway.pool.createIntegration({ name: 'shop', callbackUrl: receiver.url }))
     .apiKey;
@@ -49,9 +60,14 @@ afterAll(async () => {
   await gateway.queues.outbound.obliterate({ force: true });
   await gateway.stop();
   await receiver.stop();
+  await twilioApi.stop();
 });
 
-async function customerWrites(text: string, conversationId = 'conv-console-work'): Promise<void> {
+async function customerWrites(
+  text: string,
+  conversationId = 'conv-console-work',
+  phone?: string,
+): Promise<void> {
   seq += 1;
   const res = await request(gateway.http!)
     .post('/api/v1/messages')
@@ -63,6 +79,7 @@ async function customerWrites(text: string, conversationId = 'conv-console-work'
         id: `cust-${conversationId}`,
         name: 'Ada Customer',
         email: `${conversationId}@example.com`,
+        ...(phone ? { phone } : {}),
       },
       text,
     });
@@ -166,6 +183,34 @@ describe('working a ticket in the console', () => {
     await page.waitForSelector('#ticket-take');
     expect((await gateway.pool.getTicket(id))?.status).toBe('queued');
     expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("answers on another of the customer's channels when the agent chooses it", async () => {
+    const phone = '+14155550123';
+    await customerWrites('My parcel is stuck at customs', 'conv-by-sms', phone);
+    const ticket = await waitFor(async () =>
+      gateway.pool.models.Ticket.findOne({ preview: 'My parcel is stuck at customs' }).lean(),
+    );
+    const id = String(ticket._id);
+    await waitFor(async () => (await gateway.pool.getTicket(id))?.status === 'queued');
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.goto(`${served.url}/admin/#/ticket/${id}`);
+    const choice = page.locator('#ticket-reply-channel');
+    await choice.waitFor();
+    expect(await choice.locator('option').allTextContents()).toEqual([
+      expect.stringContaining('api:'),
+      `sms: ${phone}`,
+    ]);
+    await choice.selectOption('sms');
+    await page.fill('#ticket-reply', 'Customs released it this morning.');
+    await page.click('#ticket-send');
+    await waitFor(
+      () => twilioApi.to(phone).some((r) => r.form['Body']?.includes('Customs released it')),
+      { what: 'the answer by SMS' },
+    );
+    expect(delivered()).not.toContain('Customs released it this morning.');
     await page.close();
   });
 

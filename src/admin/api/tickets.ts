@@ -26,6 +26,7 @@ import {
   ticketView,
 } from '../../pool/admin-tickets.ts';
 import { principalOf, requirePermission } from '../auth.ts';
+import { replyChannelsOf } from '../../pool/reply-channels.ts';
 import { releaseFromConsole, replyFromConsole, takeFromConsole } from '../ticket-work.ts';
 import type { AdminDeps } from '../deps.ts';
 import { ObjectIdParams, ObjectIdText, pathParams } from './params.ts';
@@ -60,8 +61,16 @@ export const TagsSchema = z
 /** `POST /tickets/:id/priority`: a priority, or `null` to give it back to dispatch's score. */
 export const PrioritySchema = z.object({ priority: z.enum(PRIORITIES).nullable() }).strict();
 
-/** `POST /tickets/:id/reply`: an answer to the customer, on their own channel. */
-export const ReplySchema = z.object({ text: z.string().trim().min(1).max(20_000) }).strict();
+/**
+ * `POST /tickets/:id/reply`: an answer to the customer, on their own channel or on another one
+ * `replyChannels` of `GET /tickets/:id` lists (e.g. `email` to an API-channel customer).
+ */
+export const ReplySchema = z
+  .object({
+    text: z.string().trim().min(1).max(20_000),
+    channel: z.enum(CHANNEL_IDS).optional(),
+  })
+  .strict();
 
 /** `POST /tickets/:id/notes`: an internal note, never sent to the customer. */
 export const NoteSchema = z.object({ text: z.string().trim().min(1).max(MAX_NOTE_CHARS) }).strict();
@@ -116,6 +125,10 @@ export function ticketsRouter(deps: AdminDeps): Router {
         tags: t.tags,
         lastIntent: t.lastIntent ?? null,
         escalationReason: t.escalationReason ?? null,
+        language: t.language ?? null,
+        requiredSkills: t.requiredSkills ?? [],
+        queuedAt: t.queuedAt ?? null,
+        offeredTo: t.offer?.agentId ? String(t.offer.agentId) : null,
         createdAt: (t as { createdAt?: Date }).createdAt ?? null,
       })),
     });
@@ -154,6 +167,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
         text: n.text,
         notSentBecause: n.notSentBecause ?? null,
       })),
+      replyChannels: replyChannelsOf(ticket, contact?.identities ?? [], deps.sendsTo ?? new Set()),
       contact: contact && {
         id: String(contact._id),
         name: contact.name ?? null,
@@ -278,7 +292,9 @@ export function ticketsRouter(deps: AdminDeps): Router {
   router.post('/tickets/:id/reply', write, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = ReplySchema.parse(req.body);
-    const sent = await replyFromConsole(deps, String(id), principalOf(res), body.text);
+    const sent = await replyFromConsole(deps, String(id), principalOf(res), body.text, {
+      ...(body.channel ? { channel: body.channel } : {}),
+    });
     res.status(202).json(sent);
   });
 

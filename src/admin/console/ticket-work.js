@@ -1,6 +1,6 @@
 /* global location, setTimeout */
-// Working a ticket from the console (issue 16 item 5): Take, Release, an answer to the customer,
-// internal notes, the customer's earlier tickets, and new customer messages as they arrive. It
+// Working a ticket from the console (issue 16 item 5): Take, Release, an answer to the customer
+// (on their channel, or another address of theirs the gateway sends to), internal notes, the customer's earlier tickets, and new customer messages as they arrive. It
 // uses the same API the rest of the console does; the server applies Slack's rules and tells Slack.
 
 /** How often the open ticket is checked for new messages and status changes. */
@@ -16,6 +16,22 @@ export function ticketWork(ui, id, out) {
   const canWrite = may('tickets.write');
   const reply = h('textarea#ticket-reply', { placeholder: 'Answer the customer (markdown)' });
   const note = h('textarea#ticket-note', { placeholder: 'Internal note: never sent' });
+  // Where the answer goes: the ticket's own channel, or another address of the contact's.
+  const channels = out.replyChannels ?? [];
+  const via =
+    channels.length > 1
+      ? h(
+          'select#ticket-reply-channel',
+          {},
+          ...channels.map((c) =>
+            h(
+              'option',
+              { value: c.channel, selected: c.current },
+              `${c.channel}: ${c.to.value}${c.current ? ' (this conversation)' : ''}`,
+            ),
+          ),
+        )
+      : null;
   const then = (promise) => void promise.then((ok) => ok && route());
   const button = (spec, label, onClick) =>
     h(spec, { type: 'button', on: { click: onClick } }, label);
@@ -49,12 +65,14 @@ export function ticketWork(ui, id, out) {
         h(
           'p',
           {},
-          button('button#ticket-send', `Send on ${t.channel}`, () => {
+          via ? h('label', {}, 'Send on ', via, ' ') : null,
+          button('button#ticket-send', via ? 'Send' : `Send on ${t.channel}`, () => {
             const text = reply.value.trim();
             if (!text) return;
+            const channel = via && via.value !== t.channel ? { channel: via.value } : {};
             then(
               attempt(
-                () => api('POST', `/tickets/${id}/reply`, { text }),
+                () => api('POST', `/tickets/${id}/reply`, { text, ...channel }),
                 'Sent to the customer',
               ).then((ok) => {
                 if (ok) reply.value = '';

@@ -1,0 +1,132 @@
+/**
+ * Issue 16 item 5: an agent answering from the console chooses the reply channel where there is a
+ * choice. An API-channel customer whose integration vouched for their phone number is answered
+ * by SMS; their text back continues the same ticket. State is set only through user-facing paths:
+ * the API channel, Twilio's signed webhook, the admin API (account, sign-in, take, reply).
+ */
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeTwilio } from '../channels/sms/fake-twilio.ts';
+import { DeskHarness } from '../desk/harness.ts';
+import { waitFor } from '../support/gateway.ts';
+
+const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+const OUR_NUMBER = '+14155550100';
+const CUSTOMER_PHONE = '+14155550177';
+const PUBLIC_URL = 'https://support.example.test';
+const OPERATOR = 'Bearer test-admin-token-0123456789';
+
+let h: DeskHarness;
+let fake: FakeTwilio;
+
+beforeAll(async () => {
+  fake = await new FakeTwilio().start();
+  h = await DeskHarness.start({
+    env: {
+      TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      TWILIO_FROM_NUMBER: OUR_NUMBER,
+      SMS_PUBLIC_URL: PUBLIC_URL,
+      TWILIO_API_BASE_URL: fake.url,
+    },
+  });
+});
+
+afterAll(async () => {
+  await h.stop();
+  await fake.stop();
+});
+
+async function customerTexts(body: string) {
+  const sid = `SM${randomBytes(16).toString('hex')}`;
+  const form = {
+    AccountSid: 'AC0123456789abcdef0123456789abcdef',
+    From: CUSTOMER_PHONE,
+    To: OUR_NUMBER,
+    Body: body,
+    MessageSid: sid,
+    NumMedia: '0',
+    NumSegments: '1',
+  };
+  const res = await request(h.http)
+    .post('/channels/sms/twilio')
+    .type('form')
+    .set(
+      'X-Twilio-Signature',
+      twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/channels/sms/twilio`, form),
+    )
+    .send(form);
+  expect(res.status).toBe(200);
+}
+
+describe('choosing the reply channel in the console', () => {
+  it('answers an API customer by SMS on the phone their integration gave, and their text back continues the ticket', async () => {
+    const wrote = await request(h.http)
+      .post('/api/v1/messages')
+      .set('authorization', `Bearer ${h.apiKey}`)
+      .send({
+        messageId: 'm-phone-1',
+        conversationId: 'conv-phone',
+        from: { id: 'cust-phone', name: 'Pat Phone', phone: CUSTOMER_PHONE },
+        text: 'My order arrived broken',
+      });
+    expect(wrote.status).toBe(202);
+    const card = await h.cardFor('Pat Phone');
+
+    // An agent account, made by the operator and signed in as the console does.
+    const made = await request(h.http)
+      .post('/api/v1/admin/accounts')
+      .set('authorization', OPERATOR)
+      .send({
+        email: 'rae@example.test',
+        password: 'rae-console-password-1',
+        displayName: 'Rae',
+        role: 'agent',
+      });
+    expect(made.status).toBe(201);
+    const rae = request.agent(h.http);
+    const login = await rae
+      .post('/api/v1/admin/auth/login')
+      .send({ email: 'rae@example.test', password: 'rae-console-password-1' });
+    expect(login.status).toBe(200);
+    const csrf = login.body.csrfToken as string;
+
+    const shown = await rae.get(`/api/v1/admin/tickets/${card.ticketId}`);
+    expect(shown.body.replyChannels).toEqual([
+      { channel: 'api', to: { kind: 'api', value: expect.any(String) }, current: true },
+      { channel: 'sms', to: { kind: 'phone', value: CUSTOMER_PHONE }, current: false },
+    ]);
+
+    const refused = await rae
+      .post(`/api/v1/admin/tickets/${card.ticketId}/reply`)
+      .set('x-csrf-token', csrf)
+      .send({ text: 'By mail?', channel: 'email' });
+    expect(refused.status).toBe(400);
+
+    const sent = await rae
+      .post(`/api/v1/admin/tickets/${card.ticketId}/reply`)
+      .set('x-csrf-token', csrf)
+      .send({ text: 'Sorry about that: a replacement is on its way.', channel: 'sms' });
+    expect(sent.status).toBe(202);
+    await waitFor(() =>
+      fake.to(CUSTOMER_PHONE).some((r) => r.form['Body']?.includes('replacement is on its way')),
+    );
+    // Not also on the conversation's own channel.
+    expect(h.callbackTexts().some((t) => t.includes('replacement is on its way'))).toBe(false);
+
+    await customerTexts('Thank you, when will it arrive?');
+    const messages = await waitFor(async () => {
+      const list = await h.gateway.pool.listMessages(card.ticketId);
+      return list.some((m) => m.text.includes('when will it arrive')) ? list : undefined;
+    });
+    const agentReply = messages.find((m) => m.authorKind === 'agent');
+    expect(agentReply).toMatchObject({
+      channel: 'sms',
+      deliveryStatus: expect.stringMatching(/sent|delivered/),
+    });
+    const back = messages.find((m) => m.text.includes('when will it arrive'));
+    expect(back).toMatchObject({ channel: 'sms', direction: 'in' });
+  });
+});
