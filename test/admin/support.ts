@@ -1,3 +1,5 @@
+import { updateAgentSettings } from '../../src/pool/agent-settings.ts';
+import { enrolSlackAgent } from '../../src/pool/enrolment.ts';
 /**
  * Helpers of the admin-console tests: a gateway on its own database, accounts made through the
  * pool, and signed-in supertest agents (which keep the session cookie) with their CSRF token.
@@ -124,15 +126,19 @@ export async function escalatedConversation(
   return ticket;
 }
 
-/** An Agent record (as the Slack desk keeps them). */
+/** An agent as an admin enrols one (`switchboard agent enrol`) and puts on duty (`agent set`). */
 export async function makeAgent(gateway: Gateway, name: string): Promise<string> {
-  const agent = await gateway.pool.models.Agent.create({
-    identity: `slack:U${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
+  const agent = await enrolSlackAgent(gateway.pool.models, {
+    slackUserId: `U${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
     displayName: name,
-    status: 'available',
-    capacity: 3,
-    enrolledVia: 'admin',
+    by: 'test-admin',
   });
+  await updateAgentSettings(
+    gateway.pool.models,
+    { id: String(agent._id) },
+    { status: 'available', capacity: 3 },
+    'test-admin',
+  );
   return String(agent._id);
 }
 

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { updateAgentSettings } from '../../src/pool/agent-settings.ts';
+import { enrolSlackAgent } from '../../src/pool/enrolment.ts';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import {
@@ -94,6 +97,11 @@ export async function dispatchFixture(name: string): Promise<DispatchFixture> {
   };
 }
 
+/**
+ * An agent set up as people set one up: enrolled (`switchboard agent enrol`, the console's account
+ * link) and given languages, skills, capacity, role and status (`switchboard agent set`,
+ * `PATCH /agents/:id`): the same functions those paths call, audited, never a raw record.
+ */
 export async function newAgent(
   pool: TicketPool,
   fields: {
@@ -104,18 +112,25 @@ export async function newAgent(
     role?: 'agent' | 'supervisor';
   } = {},
 ): Promise<string> {
-  const agent = await pool.models.Agent.create({
-    identity: uniqueName('local:agent'),
+  const slackUserId = `U${randomBytes(5).toString('hex').toUpperCase()}`;
+  const enrolled = await enrolSlackAgent(pool.models, {
+    slackUserId,
     displayName: uniqueName('Agent'),
-    skills: fields.skills ?? [],
-    languages: fields.languages ?? ['en'],
-    capacity: fields.capacity ?? 3,
-    status: fields.status ?? 'available',
     role: fields.role ?? 'agent',
-    // Enrolled as an admin's `switchboard agent enrol` does (dispatch offers only to enrolled).
-    enrolledVia: 'admin',
+    by: 'test-supervisor',
   });
-  return String(agent._id);
+  await updateAgentSettings(
+    pool.models,
+    { id: String(enrolled._id) },
+    {
+      skills: fields.skills ?? [],
+      languages: fields.languages ?? ['en'],
+      capacity: fields.capacity ?? 3,
+      status: fields.status ?? 'available',
+    },
+    'test-supervisor',
+  );
+  return String(enrolled._id);
 }
 
 /** A customer message through the pool, then queued for agents as the bot's escalation does. */

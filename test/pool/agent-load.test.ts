@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { updateAgentSettings } from '../../src/pool/agent-settings.ts';
+import { enrolSlackAgent } from '../../src/pool/enrolment.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
@@ -23,13 +26,19 @@ afterAll(async () => {
   redis.disconnect();
 });
 
+/** Enrolled and set as `switchboard agent enrol` and `agent set` do. */
 async function newAgent(fields: { capacity: number; status?: 'available' | 'away' }) {
-  const agent = await pool.models.Agent.create({
-    identity: uniqueName('local:agent'),
+  const agent = await enrolSlackAgent(pool.models, {
+    slackUserId: `U${randomBytes(5).toString('hex').toUpperCase()}`,
     displayName: 'Grace',
-    status: fields.status ?? 'available',
-    capacity: fields.capacity,
+    by: 'test-admin',
   });
+  await updateAgentSettings(
+    pool.models,
+    { id: String(agent._id) },
+    { capacity: fields.capacity, status: fields.status ?? 'available' },
+    'test-admin',
+  );
   return agent._id;
 }
 
