@@ -19,6 +19,8 @@ import {
   listRevisions,
   type ArticleRevision,
 } from '../pool/article-versions.ts';
+import type { ArticleDraftDoc, DraftContent } from '../pool/article-drafts.ts';
+import { recordAudit } from '../pool/audit.ts';
 import type { StoredArticle } from '../pool/knowledge.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
 
@@ -178,6 +180,92 @@ export class KnowledgeCuration {
         await requestRetraining(this.knowledge, clean.locale);
       }
       return { changed: true, revision };
+    });
+  }
+
+  /** The draft of a published article, if one is kept. */
+  async draft(key: string): Promise<ArticleDraftDoc | null> {
+    return (await this.models.ArticleDraft.findById(key).lean());
+  }
+
+  /**
+   * Keeps an edit of a published article as its draft (replacing an earlier draft): nothing goes
+   * live and nothing retrains. An article that is not published has no live text to protect: it
+   * is edited directly (409 here says so).
+   */
+  async saveDraft(
+    key: string,
+    content: DraftContent,
+    by: string,
+    options: { baseRevision?: number | undefined } = {},
+  ): Promise<ArticleDraftDoc> {
+    const current = await this.article(key);
+    return this.lock(key, async () => {
+      if (current.status !== 'published')
+        throw new SwitchboardError(
+          'SB_ERR_CONFLICT',
+          `${key} is not published: save the edit itself, it is not live`,
+        );
+      const head = await this.head(key, current);
+      if (options.baseRevision !== undefined && options.baseRevision !== head.revision)
+        throw new SwitchboardError(
+          'SB_ERR_CONFLICT',
+          `${key} changed since revision ${options.baseRevision} (now ${head.revision}); reload and edit again`,
+          { field: 'baseRevision' },
+        );
+      const clean = canonicalArticle({
+        ...content,
+        id: current.content.id,
+        locale: current.content.locale,
+      });
+      const draft: ArticleDraftDoc = {
+        _id: key,
+        content: {
+          title: clean.title,
+          tags: clean.tags,
+          questions: clean.questions,
+          answer: clean.answer,
+        },
+        baseRevision: head.revision,
+        by,
+        at: new Date(),
+      };
+      await this.models.ArticleDraft.replaceOne({ _id: key }, draft, { upsert: true });
+      await recordAudit(this.models, {
+        actor: by,
+        action: 'article.draft.saved',
+        subject: `article:${key}`,
+        after: { baseRevision: head.revision },
+      });
+      return draft;
+    });
+  }
+
+  /** Puts the draft live (an edit of the article, retrained) and drops it; 409 if it moved on. */
+  async publishDraft(
+    key: string,
+    by: string,
+  ): Promise<{ changed: boolean; revision: ArticleRevision }> {
+    const draft = await this.draft(key);
+    if (!draft) throw new SwitchboardError('SB_ERR_NOT_FOUND', `${key} has no draft`);
+    const result = await this.edit(key, draft.content, by, {
+      baseRevision: draft.baseRevision,
+      action: 'publish-draft',
+      note: `draft saved by ${draft.by}`,
+    });
+    await this.models.ArticleDraft.deleteOne({ _id: key, at: draft.at });
+    return result;
+  }
+
+  /** Drops the draft; the live article is untouched. */
+  async discardDraft(key: string, by: string): Promise<void> {
+    const gone = await this.models.ArticleDraft.deleteOne({ _id: key });
+    if (gone.deletedCount === 0)
+      throw new SwitchboardError('SB_ERR_NOT_FOUND', `${key} has no draft`);
+    await recordAudit(this.models, {
+      actor: by,
+      action: 'article.draft.discarded',
+      subject: `article:${key}`,
     });
   }
 

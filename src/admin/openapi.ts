@@ -38,6 +38,7 @@ import {
   ArticleParams,
   CreateArticleSchema,
   EditArticleSchema,
+  DraftArticleSchema,
   PreviewSchema,
   RevisionParams,
   RollbackSchema,
@@ -255,6 +256,18 @@ const AgentOut = z.object({
   skills: z.array(z.string()),
   teams: z.array(z.string()),
   enrolled: z.enum(['admin', 'slack-group']).nullable(),
+});
+
+/** An edit of a published article kept aside until it is published. */
+const ArticleDraftOut = z.object({
+  title: z.string(),
+  tags: z.array(z.string()),
+  questions: z.array(z.string()),
+  answer: z.string(),
+  answerHtml: z.string(),
+  baseRevision: z.number().int(),
+  by: z.string(),
+  at: Timestamp,
 });
 
 const TeamOut = z.object({
@@ -678,9 +691,48 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     permission: 'kb.read',
     params: ArticleParams,
     response: json(
-      ArticleView.extend({ revision: z.number().int().nullable(), answerHtml: z.string() }),
-      'The article with its newest revision number and rendered answer.',
+      ArticleView.extend({
+        revision: z.number().int().nullable(),
+        answerHtml: z.string(),
+        draft: ArticleDraftOut.nullable(),
+      }),
+      'The article with its newest revision number, rendered answer and draft, if any.',
     ),
+  },
+  {
+    method: 'put',
+    path: '/articles/:key/draft',
+    tag: 'knowledge',
+    summary: 'Save a draft of a published article',
+    description:
+      'Nothing goes live and nothing retrains: the bot and the help centre keep the published text until the draft is published. Replaces an earlier draft. 409 for an article that is not published (edit it directly) or, with `baseRevision`, that changed since. Audited.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    body: DraftArticleSchema,
+    response: json(z.object({ draft: ArticleDraftOut }), 'The draft, rendered.'),
+    also: [409],
+  },
+  {
+    method: 'post',
+    path: '/articles/:key/draft/publish',
+    tag: 'knowledge',
+    summary: "Publish an article's draft",
+    description:
+      'The draft becomes the article (a new revision; the locale retrains) and is dropped. 409 when the article changed after the draft was started.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    response: json(RevisionChange, 'The new revision.'),
+    also: [409],
+  },
+  {
+    method: 'delete',
+    path: '/articles/:key/draft',
+    tag: 'knowledge',
+    summary: "Discard an article's draft",
+    description: 'The published article is untouched. Audited.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    response: json(z.object({ status: z.literal('discarded') }), 'Discarded.'),
   },
   {
     method: 'put',
@@ -688,7 +740,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     tag: 'knowledge',
     summary: 'Edit an article',
     description:
-      'Keeps the status; a published article retrains. With `baseRevision`, 409 when someone changed the article since.',
+      'Keeps the status; a published article goes live at once and retrains (the console saves a draft instead: PUT /articles/{key}/draft). With `baseRevision`, 409 when someone changed the article since.',
     permission: 'kb.write',
     params: ArticleParams,
     body: EditArticleSchema,

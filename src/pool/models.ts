@@ -4,6 +4,7 @@ import { PRIORITIES, TICKET_STATUSES } from '../domain/ticket.ts';
 import { registerKnowledgeModels } from './knowledge-models.ts';
 import { registerAdminModels } from './admin-models.ts';
 import { registerTeamModel } from './teams.ts';
+import { registerArticleDrafts } from './article-drafts.ts';
 import { registerNoteModel } from './notes.ts';
 
 // Schemas of the ticket pool. Only src/pool touches MongoDB. Every query the pipeline makes has an
@@ -301,6 +302,7 @@ export function registerModels(connection: Connection) {
     Integration: connection.model('Integration', integrationSchema),
     TicketNote: registerNoteModel(connection),
     Team: registerTeamModel(connection),
+    ArticleDraft: registerArticleDrafts(connection),
     ...registerKnowledgeModels(connection),
     ...registerAdminModels(connection),
   };

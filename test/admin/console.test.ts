@@ -175,6 +175,24 @@ describe('admin console in a real browser', () => {
       rows.map((r) => r.children[1]?.textContent),
     );
     expect(diffRows).toEqual(['publish', 'edit', 'create']);
+
+    // Published: an edit is saved as a draft, previewed, and goes live only when published.
+    expect(await page.textContent('#art-save')).toBe('Save draft');
+    await page.fill('#art-answer', 'Yes: choose a **locker** near you at checkout.');
+    await page.locator('#art-preview', { hasText: 'choose a locker near you' }).waitFor();
+    await page.click('#art-save');
+    await page.locator('#art-draft h3', { hasText: 'Draft — not live' }).waitFor();
+    expect(await page.textContent('#art-live')).toContain('choose a parcel locker at checkout');
+    expect(await page.inputValue('#art-answer')).toContain('near you');
+    // The earlier answer cleared first, so the one read below is the bot's answer now.
+    await page.$eval('#try-result', (el) => el.replaceChildren());
+    await page.fill('#try-text', 'Can I collect my order from a locker?');
+    await page.click('#try-submit');
+    await page.locator('#try-result .preview', { hasText: 'parcel locker' }).waitFor();
+    expect(await page.textContent('#try-result .preview')).not.toContain('near you');
+    await page.click('#art-publish-draft');
+    await page.locator('#art-history tbody tr', { hasText: 'publish-draft' }).waitFor();
+    expect(await page.$('#art-draft')).toBeNull();
     expect(problems).toEqual([]);
     await page.close();
   });

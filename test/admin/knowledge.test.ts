@@ -346,4 +346,118 @@ describe('knowledge-base curation', () => {
       expect(report.body.examples[0]).toMatchObject({ text: question, intent: 'student-discount' });
     });
   });
+
+  describe('when a published article is edited (issue 23: a draft step)', () => {
+    it('keeps the edit as a draft the bot does not use until it is published, or discarded', async () => {
+      const key = 'opening-hours.en';
+      await waitFor(async () => (await modelStatus())?.live, {
+        what: 'a live model',
+        timeoutMs: 120_000,
+      });
+      const live = (await admin.agent.get(`${API}/articles/${key}`)).body as {
+        title: string;
+        tags: string[];
+        questions: string[];
+        answer: string;
+        revision: number;
+        draft: unknown;
+      };
+      expect(live.draft).toBeNull();
+      const edit = {
+        title: live.title,
+        tags: live.tags,
+        questions: live.questions,
+        answer: 'From Monday **we open at 7am**.',
+        baseRevision: live.revision,
+      };
+      const saved = await write('put', `/articles/${key}/draft`, edit);
+      expect(saved.status).toBe(200);
+      expect(saved.body.draft).toMatchObject({
+        answer: edit.answer,
+        baseRevision: live.revision,
+        by: expect.stringContaining('admin'),
+      });
+      expect(saved.body.draft.answerHtml).toContain('<strong>we open at 7am</strong>');
+
+      // Nothing went live and nothing retrains: the article, the bot and the model are as before.
+      const after = (await admin.agent.get(`${API}/articles/${key}`)).body;
+      expect(after.answer).toBe(live.answer);
+      expect(after.revision).toBe(live.revision);
+      expect(after.draft.answer).toBe(edit.answer);
+      expect((await modelStatus())?.live).toBe(true);
+      const tried = await write('post', '/bot/try', { text: 'What are your opening hours?' });
+      expect(tried.body.intent).toBe('opening-hours');
+      expect(tried.body.answer).not.toContain('7am');
+      // An agent may read the draft but not publish it.
+      const refused = await agent.agent
+        .post(`${API}/articles/${key}/draft/publish`)
+        .set('x-csrf-token', agent.csrf)
+        .send({});
+      expect(refused.status).toBe(403);
+
+      const published = await write('post', `/articles/${key}/draft/publish`, {});
+      expect(published.status).toBe(200);
+      expect(published.body).toMatchObject({
+        changed: true,
+        revision: { action: 'publish-draft' },
+      });
+      const nowLive = (await admin.agent.get(`${API}/articles/${key}`)).body;
+      expect(nowLive.answer).toBe(edit.answer);
+      expect(nowLive.draft).toBeNull();
+      await waitFor(async () => (await modelStatus())?.live, {
+        what: 'the retrained model',
+        timeoutMs: 120_000,
+      });
+      const answered = await write('post', '/bot/try', { text: 'What are your opening hours?' });
+      expect(answered.body.answer).toContain('we open at 7am');
+
+      // A second draft, discarded: the published text stays.
+      const again = await write('put', `/articles/${key}/draft`, {
+        ...edit,
+        answer: 'We never open.',
+        baseRevision: nowLive.revision,
+      });
+      expect(again.status).toBe(200);
+      const discarded = await admin.agent
+        .delete(`${API}/articles/${key}/draft`)
+        .set('x-csrf-token', admin.csrf);
+      expect(discarded.body).toEqual({ status: 'discarded' });
+      const kept = (await admin.agent.get(`${API}/articles/${key}`)).body;
+      expect(kept).toMatchObject({ answer: edit.answer, draft: null });
+
+      // A draft started from an older revision is not published over a newer one.
+      await write('put', `/articles/${key}/draft`, {
+        ...edit,
+        answer: 'Old',
+        baseRevision: kept.revision,
+      });
+      const direct = await write('put', `/articles/${key}`, {
+        title: edit.title,
+        tags: edit.tags,
+        questions: edit.questions,
+        answer: 'Newer, edited directly.',
+      });
+      expect(direct.status).toBe(200);
+      const stale = await write('post', `/articles/${key}/draft/publish`, {});
+      expect(stale.status).toBe(409);
+      // An unpublished article has no live text to protect: it is edited directly.
+      const created = await write('post', '/articles', {
+        id: 'draft-only',
+        locale: 'en',
+        title: 'Not live',
+        answer: 'Nothing yet.',
+      });
+      expect(created.status).toBe(201);
+      const notPublished = await write('put', '/articles/draft-only.en/draft', {
+        title: 'Not live',
+        answer: 'Still nothing.',
+      });
+      expect(notPublished.status).toBe(409);
+      const audit = await admin.agent.get(`${API}/audit?limit=200`);
+      const actions = (audit.body.events as Array<{ action: string }>).map((e) => e.action);
+      expect(actions).toEqual(
+        expect.arrayContaining(['article.draft.saved', 'article.draft.discarded']),
+      );
+    });
+  });
 });

@@ -2,6 +2,7 @@
  * Knowledge-base curation endpoints: list and search, create, edit, publish, unpublish, revisions
  * with diffs, rollback, markdown preview, the model status and "try the bot".
  */
+import type { ArticleDraftDoc } from '../../pool/article-drafts.ts';
 import { Router } from 'express';
 import { z } from 'zod';
 import { markdownToSafeHtml, shapeForChannel } from '../../../knowledge/format.ts';
@@ -43,6 +44,9 @@ export const EditArticleSchema = z
   })
   .strict();
 
+/** `PUT /articles/:key/draft`: an edit of a published article, kept aside until published. */
+export const DraftArticleSchema = EditArticleSchema;
+
 /** `POST /articles/preview`. */
 export const PreviewSchema = z.object({ answer: z.string().max(20_000) }).strict();
 
@@ -51,6 +55,18 @@ export const RollbackSchema = z.object({ revision: z.number().int().positive() }
 
 /** `POST /bot/try`. */
 export const TryBotSchema = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
+
+/** A draft as the API shows it: the content, rendered as customers would see it, and whose. */
+function draftView(draft: ArticleDraftDoc | null) {
+  if (!draft) return null;
+  return {
+    ...draft.content,
+    answerHtml: markdownToSafeHtml(draft.content.answer),
+    baseRevision: draft.baseRevision,
+    by: draft.by,
+    at: draft.at,
+  };
+}
 
 /** Filters of `GET /articles`. */
 export const ArticleListQuery = z.object({
@@ -161,7 +177,26 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
       updatedAt: article.updatedAt,
       revision: revisions[0]?.revision ?? null,
       answerHtml: markdownToSafeHtml(article.content.answer),
+      draft: draftView(await curation.draft(key)),
     });
+  });
+
+  router.put('/articles/:key/draft', write, async (req, res) => {
+    const key = keyParam(req.params);
+    const { baseRevision, ...content } = DraftArticleSchema.parse(req.body);
+    const draft = await curation.saveDraft(key, content, principalOf(res).actor, { baseRevision });
+    res.json({ draft: draftView(draft) });
+  });
+
+  router.post('/articles/:key/draft/publish', write, async (req, res) => {
+    const key = keyParam(req.params);
+    res.json(await curation.publishDraft(key, principalOf(res).actor));
+  });
+
+  router.delete('/articles/:key/draft', write, async (req, res) => {
+    const key = keyParam(req.params);
+    await curation.discardDraft(key, principalOf(res).actor);
+    res.json({ status: 'discarded' });
   });
 
   router.put('/articles/:key', write, async (req, res) => {

@@ -387,6 +387,13 @@ function tryTheBot(initial = '') {
   );
 }
 
+/** The published answer, rendered and sanitized by the server, next to a draft. */
+function liveAnswer(html) {
+  const box = h('div.preview#art-live');
+  box.innerHTML = html;
+  return box;
+}
+
 async function viewArticle(key) {
   const isNew = key === 'new';
   const article = isNew
@@ -402,6 +409,10 @@ async function viewArticle(key) {
         revision: null,
       }
     : await api('GET', `/articles/${encodeURIComponent(key)}`);
+  // A published article is edited as a draft: customers keep the live text until it is published.
+  let published = !isNew && article.status === 'published';
+  const draft = article.draft ?? null;
+  const shown = draft ?? article;
   const canWrite = may('kb.write');
   const ro = !canWrite;
   const id = h('input#art-id', { type: 'text', value: article.id, disabled: !isNew });
@@ -411,16 +422,16 @@ async function viewArticle(key) {
     disabled: !isNew,
     size: 3,
   });
-  const title = h('input.wide#art-title', { type: 'text', value: article.title, disabled: ro });
+  const title = h('input.wide#art-title', { type: 'text', value: shown.title, disabled: ro });
   const tags = h('input.wide#art-tags', {
     type: 'text',
-    value: article.tags.join(', '),
+    value: shown.tags.join(', '),
     disabled: ro,
   });
   const questions = h('textarea#art-questions', { disabled: ro });
-  questions.value = article.questions.join('\n');
+  questions.value = shown.questions.join('\n');
   const answer = h('textarea#art-answer', { disabled: ro });
-  answer.value = article.answer;
+  answer.value = shown.answer;
   const preview = h('div.preview#art-preview');
   let baseRevision = article.revision;
   const renderPreview = async () => {
@@ -455,6 +466,15 @@ async function viewArticle(key) {
       if (out) location.hash = `#/article/${encodeURIComponent(out.key)}`;
       return;
     }
+    if (published) {
+      const kept = await attempt(
+        () =>
+          api('PUT', `/articles/${encodeURIComponent(key)}/draft`, { ...fields(), baseRevision }),
+        'Draft saved: not live until you publish it',
+      );
+      if (kept) route();
+      return;
+    }
     const out = await attempt(
       () => api('PUT', `/articles/${encodeURIComponent(key)}`, { ...fields(), baseRevision }),
       'Saved',
@@ -474,11 +494,60 @@ async function viewArticle(key) {
       baseRevision = out.revision.revision;
       statusBadge.textContent = out.revision.status;
       statusBadge.className = `badge ${out.revision.status}`;
+      // From now on a save is a draft (or, unpublished, an edit again).
+      published = out.revision.status === 'published';
+      saveButton.textContent = published ? 'Save draft' : 'Save';
       await loadHistory();
       await pollModel(modelBox);
     }
   };
   const statusBadge = h(`span.badge.${article.status}#art-status`, {}, article.status);
+  const saveButton = h(
+    'button#art-save',
+    { type: 'button', on: { click: () => void save() } },
+    isNew ? 'Create draft' : published ? 'Save draft' : 'Save',
+  );
+  const draftAction = async (action) => {
+    const out = await attempt(
+      () =>
+        action === 'publish'
+          ? api('POST', `/articles/${encodeURIComponent(key)}/draft/publish`, {})
+          : api('DELETE', `/articles/${encodeURIComponent(key)}/draft`),
+      action === 'publish'
+        ? 'Draft published: the bot retrains in the background'
+        : 'Draft discarded',
+    );
+    if (out) route();
+  };
+  const draftCard = draft
+    ? h(
+        'div.card#art-draft',
+        {},
+        h('h3', {}, 'Draft — not live'),
+        h(
+          'p.muted',
+          {},
+          `Saved by ${draft.by}, ${fmtDate(draft.at)}. The editor and its preview show the draft; customers, the bot and the help centre still get the published answer:`,
+        ),
+        liveAnswer(article.answerHtml),
+        canWrite
+          ? h(
+              'p.row',
+              {},
+              h(
+                'button#art-publish-draft',
+                { type: 'button', on: { click: () => void draftAction('publish') } },
+                'Publish draft',
+              ),
+              h(
+                'button.secondary#art-discard-draft',
+                { type: 'button', on: { click: () => void draftAction('discard') } },
+                'Discard draft',
+              ),
+            )
+          : null,
+      )
+    : null;
   const loadHistory = async () => {
     if (isNew) return;
     const out = await api('GET', `/articles/${encodeURIComponent(key)}/revisions`);
@@ -549,6 +618,13 @@ async function viewArticle(key) {
           'div.card',
           {},
           h('h2', {}, isNew ? 'New article' : article.title, ' ', isNew ? null : statusBadge),
+          published && !draft && canWrite
+            ? h(
+                'p.muted#art-draft-hint',
+                {},
+                'Published: saving keeps your edit as a draft until you publish it.',
+              )
+            : null,
           h(
             'div.row',
             {},
@@ -569,11 +645,7 @@ async function viewArticle(key) {
             ? h(
                 'p.row',
                 {},
-                h(
-                  'button#art-save',
-                  { type: 'button', on: { click: () => void save() } },
-                  isNew ? 'Create draft' : 'Save',
-                ),
+                saveButton,
                 isNew
                   ? null
                   : h(
@@ -595,6 +667,7 @@ async function viewArticle(key) {
                 'Read only: your role may not edit the knowledge base.',
               ),
         ),
+        draftCard,
         history,
       ),
       h('div.side', {}, modelBox, tryTheBot(article.questions[0] ?? '')),
