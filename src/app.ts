@@ -343,6 +343,7 @@ export async function createGateway(options: {
           forecastSettings: dispatchConfig.settings.forecast,
           sendsTo: new Set(adapters.keys()),
           threadKeyFor: (channel, address) => adapters.get(channel)?.threadKeyFor?.(address),
+          onAgentStatus: (agentId, status) => dispatcher.onAgentStatus(agentId, status),
         })),
         // The API's shape only, no data: readable without signing in.
         { path: API_DOCS_PATH, router: apiDocsRouter() },

@@ -27,6 +27,9 @@ export interface AdminDeps {
   activity?: TicketActivity | undefined;
   /** The outbound queue: the satisfaction question after a resolve here. */
   outbound?: Queue<OutboundJobData> | undefined;
+  /** Dispatch, told of an agent's new status (offers withdrawn when away, a pass when back). */
+  onAgentStatus?:
+    ((agentId: string, status: 'available' | 'away' | 'offline') => Promise<void>) | undefined;
   /** Channels this gateway sends on (an agent may answer on another of the contact's). */
   sendsTo?: ReadonlySet<ChannelId> | undefined;
   /** The channel's thread key for a customer's address (ChannelAdapter.threadKeyFor). */

@@ -54,6 +54,7 @@ export async function createAdminConsole(options: {
   /** Channels with an adapter here: the reply channels an agent may choose. */
   sendsTo?: ReadonlySet<ChannelId> | undefined;
   threadKeyFor?: AdminDeps['threadKeyFor'];
+  onAgentStatus?: AdminDeps['onAgentStatus'];
 }): Promise<Array<{ path: string; router: Router }>> {
   const { config } = options;
   const bot = new BotTester({
@@ -76,6 +77,7 @@ export async function createAdminConsole(options: {
     outbound: options.queues?.outbound,
     sendsTo: options.sendsTo,
     threadKeyFor: options.threadKeyFor,
+    onAgentStatus: options.onAgentStatus,
   };
   const curation = new KnowledgeCuration(options.knowledge, options.locks);
   const limiter = new LoginLimiter(options.redis, config.QUEUE_PREFIX, {

@@ -55,6 +55,7 @@ import {
   AssignSchema,
   NoteSchema,
   PrioritySchema,
+  MyStatusSchema,
   ReplySchema,
   ReopenSchema,
   ResolveSchema,
@@ -1062,6 +1063,18 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     params: ObjectIdParams,
     body: AgentSettingsSchema,
     response: json(z.object({ agent: AgentOut }), 'The agent after the change.'),
+  },
+  {
+    method: 'post',
+    path: '/agents/me/status',
+    tag: 'tickets',
+    summary: 'Set your own status as an agent',
+    description:
+      'A signed-in account working from the console: `available` gets offers (listed with GET /tickets?offeredTo=me), `away` and `offline` none. Audited.',
+    permission: 'tickets.write',
+    body: MyStatusSchema,
+    response: json(z.object({ agent: AgentOut }), 'Your agent record.'),
+    also: [409],
   },
   {
     method: 'get',

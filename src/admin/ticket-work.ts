@@ -17,6 +17,20 @@ import type { AgentDoc, TicketDoc } from '../pool/models.ts';
 import type { Principal } from './auth.ts';
 import type { AdminDeps } from './deps.ts';
 
+/** The id of the agent record a console principal works as, if it has one (never creates it). */
+export async function agentIdOf(
+  deps: AdminDeps,
+  principal: Principal,
+): Promise<string | undefined> {
+  if (principal.agentId) return String(principal.agentId);
+  if (principal.kind !== 'account') return undefined;
+  const agent = await deps.models.Agent.findOne(
+    { identity: `local:${principal.id}` },
+    { _id: 1 },
+  ).lean();
+  return agent ? String(agent._id) : undefined;
+}
+
 /** The agent record a console principal works as. */
 export async function agentOfPrincipal(deps: AdminDeps, principal: Principal): Promise<AgentDoc> {
   const { models } = deps;

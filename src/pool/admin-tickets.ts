@@ -21,6 +21,8 @@ export interface TicketSearch {
   priority?: string | undefined;
   /** An agent id, or `none` for unassigned tickets. */
   assignee?: string | undefined;
+  /** Waiting tickets offered to this agent now (an agent id). */
+  offeredTo?: string | undefined;
   slaState?: string | undefined;
   tag?: string | undefined;
   /** Matches the ticket number, its subject, or the text of one of its messages. */
@@ -47,6 +49,7 @@ export async function searchTickets(
   if (search.tag) filter['tags'] = search.tag;
   if (search.assignee === 'none') filter['assigneeId'] = { $exists: false };
   else if (search.assignee) filter['assigneeId'] = new Types.ObjectId(search.assignee);
+  if (search.offeredTo) filter['offer.agentId'] = new Types.ObjectId(search.offeredTo);
   const text = search.text?.trim();
   if (text) {
     const pattern = { $regex: escapeRegex(text), $options: 'i' };

@@ -64,6 +64,7 @@ const ENDPOINTS: Array<
   ['post', '/tickets/:id/notes', 'tickets.write'],
   ['patch', '/agents/:id', 'agents.manage'],
   ['get', '/teams', 'tickets.read'],
+  ['post', '/agents/me/status', 'tickets.write'],
   ['put', '/teams/:key', 'agents.manage'],
   ['delete', '/teams/:key', 'agents.manage'],
   ['patch', '/contacts/:id/attributes', 'contacts.edit'],

@@ -214,6 +214,53 @@ describe('working a ticket in the console', () => {
     await page.close();
   });
 
+  it('offers tickets to a console agent who says they are available, and takes one from the offer', async () => {
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.goto(`${served.url}/admin/#/tickets`);
+    await page.locator('#offers #my-offers li', { hasText: 'No offers right now.' }).waitFor();
+    await page.selectOption('#my-status', 'available');
+    await waitFor(async () => {
+      const agent = await gateway.pool.models.Agent.findOne({
+        identity: 'local:ann@example.test',
+      }).lean();
+      return agent?.status === 'available' ? agent : undefined;
+    });
+    await customerWrites('Where can I see my warranty?', 'conv-offered');
+    // Dispatch offers ann the waiting tickets, oldest and most urgent first (earlier tests left
+    // some waiting): the console lists them with Take.
+    const offer = page.locator('#my-offers li.offer').first();
+    await offer.waitFor({ timeout: 30_000 });
+    const id = (await offer.getAttribute('data-id')) ?? '';
+    const offered = await gateway.pool.getTicket(id);
+    const ann = await gateway.pool.models.Agent.findOne({
+      identity: 'local:ann@example.test',
+    }).lean();
+    expect(String(offered?.offer?.agentId)).toBe(String(ann?._id));
+    await offer.locator('button.take').click();
+    await page.waitForSelector('#ticket-release');
+    const taken = await gateway.pool.getTicket(id);
+    expect(taken).toMatchObject({ status: 'assigned' });
+    expect(String(taken?.assigneeId)).toBe(String(ann?._id));
+    await page.click('#ticket-release');
+    await page.waitForSelector('#ticket-take');
+    // Away again: her other offers are withdrawn at once (they go to others, or wait).
+    await page.goto(`${served.url}/admin/#/tickets`);
+    await page.selectOption('#my-status', 'away');
+    await waitFor(async () => {
+      const agent = await gateway.pool.models.Agent.findOne({
+        identity: 'local:ann@example.test',
+      }).lean();
+      return agent?.status === 'away' ? agent : undefined;
+    });
+    await waitFor(async () =>
+      (await gateway.pool.models.Ticket.countDocuments({ 'offer.agentId': ann!._id })) === 0
+        ? true
+        : undefined,
+    );
+    await page.close();
+  });
+
   it('refuses an answer on a ticket someone else holds, through the same rule as Slack', async () => {
     await makeAccount(gateway, 'agent', 'ben@example.test');
     const ticket = await gateway.pool.models.Ticket.findOne({ status: 'queued' }).lean();

@@ -27,7 +27,13 @@ import {
 } from '../../pool/admin-tickets.ts';
 import { principalOf, requirePermission } from '../auth.ts';
 import { replyChannelsOf } from '../../pool/reply-channels.ts';
-import { releaseFromConsole, replyFromConsole, takeFromConsole } from '../ticket-work.ts';
+import {
+  agentIdOf,
+  agentOfPrincipal,
+  releaseFromConsole,
+  replyFromConsole,
+  takeFromConsole,
+} from '../ticket-work.ts';
 import type { AdminDeps } from '../deps.ts';
 import { ObjectIdParams, ObjectIdText, pathParams } from './params.ts';
 
@@ -38,6 +44,8 @@ export const TicketSearchQuery = z.object({
   urgencyMin: z.coerce.number().min(0).max(1000).optional(),
   priority: z.enum(PRIORITIES).optional(),
   assignee: z.union([z.literal('none'), ObjectIdText]).optional(),
+  /** `me`: the tickets offered to the signed-in agent now (the console's "Offered to you"). */
+  offeredTo: z.union([z.literal('me'), ObjectIdText]).optional(),
   slaState: z.enum(['active', 'paused', 'met', 'breached']).optional(),
   tag: z.string().max(50).optional(),
   text: z.string().max(200).optional(),
@@ -56,6 +64,11 @@ export const AssignSchema = z.object({ agentId: ObjectIdText }).strict();
 /** `POST /tickets/:id/tags`. */
 export const TagsSchema = z
   .object({ add: z.array(Tag).max(20).default([]), remove: z.array(Tag).max(20).default([]) })
+  .strict();
+
+/** `POST /agents/me/status`: the signed-in agent's own status (offers only while `available`). */
+export const MyStatusSchema = z
+  .object({ status: z.enum(['available', 'away', 'offline']) })
   .strict();
 
 /** `POST /tickets/:id/priority`: a priority, or `null` to give it back to dispatch's score. */
@@ -108,6 +121,15 @@ export function ticketsRouter(deps: AdminDeps): Router {
 
   router.get('/tickets', read, async (req, res) => {
     const query = TicketSearchQuery.parse(req.query);
+    if (query.offeredTo === 'me') {
+      // Read only: a principal who never worked as an agent has no offers (and gets no record).
+      const me = await agentIdOf(deps, principalOf(res));
+      if (!me) {
+        res.json({ total: 0, tickets: [] });
+        return;
+      }
+      query.offeredTo = me;
+    }
     const { tickets, total } = await searchTickets(deps.models, query);
     res.json({
       total,
@@ -340,15 +362,39 @@ export function ticketsRouter(deps: AdminDeps): Router {
     res.json({ agents: agents.map(agentView) });
   });
 
+  // An agent working from the console says whether dispatch may offer them tickets (Slack agents
+  // say it with /switchboard available|away). Registered before /agents/:id.
+  router.post('/agents/me/status', write, async (req, res) => {
+    const { status } = MyStatusSchema.parse(req.body);
+    const principal = principalOf(res);
+    const me = await agentOfPrincipal(deps, principal);
+    const agent = await updateAgentSettings(
+      deps.models,
+      { id: String(me._id) },
+      { status },
+      principal.actor,
+    );
+    if (me.status !== status) await deps.onAgentStatus?.(String(agent._id), status);
+    res.json({ agent: agentView(agent) });
+  });
+
   router.patch('/agents/:id', requirePermission('agents.manage'), async (req, res) => {
     const { id } = pathParams(ObjectIdParams, req.params, 'agent');
     const change = AgentSettingsSchema.parse(req.body);
+    const before = (await deps.models.Agent.findById(id, { status: 1 }).lean()) as {
+      status?: string;
+    } | null;
     const agent = await updateAgentSettings(
       deps.models,
       { id: String(id) },
       change,
       principalOf(res).actor,
     );
+    // Away: its offers go to others now; back, or with more room: a pass offers it tickets.
+    if (change.status !== undefined && before?.status !== change.status)
+      await deps.onAgentStatus?.(String(agent._id), change.status);
+    else if (change.capacity !== undefined || change.languages || change.skills || change.teams)
+      await deps.onAgentStatus?.(String(agent._id), agent.status);
     res.json({ agent: agentView(agent) });
   });
   return router;

@@ -6,6 +6,7 @@
 
 import { viewAgents } from './agents.js';
 import { ticketWork } from './ticket-work.js';
+import { offersCard } from './offers.js';
 
 const API = '/api/v1/admin';
 const main = document.getElementById('main');
@@ -775,6 +776,7 @@ async function viewTickets() {
     void attempt(load);
   });
   main.replaceChildren(
+    offersCard({ h, api, attempt, may }, agents, me) ?? '',
     h(
       'div.card',
       {},
