@@ -34,6 +34,7 @@ import { satisfactionHook } from './desk/satisfaction.ts';
 import { loadDispatchConfig } from './dispatch/config.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { TicketLifecycle } from './lifecycle/lifecycle.ts';
+import { collectAgentAnswer } from './nlu/agent-answers.ts';
 import { collectNegative, keptNegatives, registerNegatives } from './nlu/negatives.ts';
 import { silentNotifier, type DispatchNotifier } from './dispatch/ports.ts';
 import { createSlackChannel } from '../channels/slack/adapter.ts';
@@ -432,8 +433,21 @@ export async function createGateway(options: {
         pool,
         adapters,
         metrics,
-        // An agent's answer meets the response target and stops the clock until the customer.
-        onAgentReplySent: (ticketId) => dispatcher.onAgentReply(ticketId),
+        // An agent's answer meets the response target and stops the clock until the customer;
+        // an answer to a question the bot handed over as uncovered goes to the review queue.
+        onAgentReplySent: async (ticketId, messageId) => {
+          await dispatcher.onAgentReply(ticketId);
+          try {
+            await collectAgentAnswer(
+              { pool, negatives, fallbackLocale: config.NLU_FALLBACK_LOCALE },
+              ticketId,
+              messageId,
+            );
+          } catch (error) {
+            // Learning is best effort: the reply went out, its delivery is not retried for this.
+            logger?.warn({ ticketId, err: error }, 'agent answer not collected for learning');
+          }
+        },
         articleUrl: (articleId, locale) => helpArticleUrl(config.PUBLIC_URL, articleId, locale),
         ...(logger ? { logger } : {}),
       },

@@ -65,7 +65,7 @@ import { NOTE_SOURCES } from '../pool/notes.ts';
 import { ObjectIdParams } from './api/params.ts';
 import { AgentSettingsSchema } from '../pool/agent-settings.ts';
 import { ContactAttributesSchema } from '../domain/contact-attributes.ts';
-import { NEGATIVE_STATUSES } from '../nlu/negatives.ts';
+import { NEGATIVE_SOURCES, NEGATIVE_STATUSES } from '../nlu/negatives.ts';
 import { ConvertNegativeSchema, NegativeParams, NegativesQuery } from './api/negatives.ts';
 import { ADMIN_API_PATH } from './index.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
@@ -252,8 +252,20 @@ const Negative = z.object({
   id: z.string(),
   locale: z.string(),
   text: z.string(),
-  source: z.string(),
+  source: z.enum(NEGATIVE_SOURCES).meta({
+    description:
+      'Why it was collected: `unhelpful` (the customer said the answer did not help) or `agent-answered` (handed over as uncovered, answered by an agent with something the knowledge base does not contain).',
+  }),
   articleId: z.string().nullable(),
+  agentAnswer: z
+    .object({
+      text: z.string(),
+      agentName: z.string().nullable(),
+      ticketId: z.string(),
+      at: Timestamp,
+    })
+    .nullable()
+    .meta({ description: "An agent's answer to the question, the newest ticket's." }),
   ticketId: z.string(),
   status: z.enum(NEGATIVE_STATUSES),
   count: z.number(),
@@ -1058,7 +1070,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     tag: 'learning',
     summary: 'Review queue of uncovered questions',
     description:
-      'Questions whose answer the customer said did not help. Kept ones are trained as examples the bot hands over.',
+      "Questions the knowledge base does not cover: whose answer the customer said did not help, or that the bot handed over and an agent answered with something the knowledge base does not contain (with the agent's answer). Kept ones are trained as examples the bot hands over.",
     permission: 'learning.read',
     query: NegativesQuery,
     response: json(z.object({ negatives: z.array(Negative) }), 'The questions, newest first.'),

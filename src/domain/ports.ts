@@ -111,6 +111,12 @@ export type ResponderDecision =
       text?: string;
       /** Why the customer must reach a person at once (dispatch scores it urgent). */
       distress?: 'legal' | 'manager' | 'angry' | 'repeat';
+      /**
+       * The hand-over is because the knowledge base does not cover the customer's question (the
+       * message `questionId`): an agent's answer to it is collected for the knowledge base
+       * (src/nlu/agent-answers.ts). Absent for hand-overs asked for or for distress.
+       */
+      uncovered?: { questionId: string };
     });
 
 /** The intent layer's interface as the pipeline sees it. */

@@ -140,6 +140,7 @@ export function answerToPrompt(
       action: 'escalate',
       reason: DIALOGUE_REASONS.noneFit,
       text: texts.handoverNoAnswer,
+      uncovered: { questionId: prompt.questionId },
     };
   }
   if (reply.kind === 'yes') {
@@ -173,5 +174,6 @@ export function answerToPrompt(
     reason: DIALOGUE_REASONS.unhelpful,
     text: texts.handoverUnhelpful,
     unhelpful,
+    uncovered: { questionId: prompt.questionId },
   };
 }

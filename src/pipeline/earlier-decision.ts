@@ -18,6 +18,7 @@ const RecordSchema = z.object({
   settles: z.literal('confirmed').nullish(),
   unhelpful: z.object({ articleId: z.string(), questionId: z.string() }).nullish(),
   reason: z.string().nullish(),
+  uncovered: z.object({ questionId: z.string() }).nullish(),
   language: z.string().nullish(),
   sentiment: z.number().nullish(),
 });
@@ -27,7 +28,7 @@ export function decisionRecord(decision: ResponderDecision): Record<string, unkn
   const record = {
     ...(decision.action === 'reply'
       ? { counted: decision.counted, settles: decision.settles }
-      : { reason: decision.reason }),
+      : { reason: decision.reason, uncovered: decision.uncovered }),
     prompt: decision.prompt,
     unhelpful: decision.unhelpful,
     language: decision.language,
@@ -68,7 +69,13 @@ function rebuild(
       ...(parsed.data.settles ? { settles: parsed.data.settles } : {}),
     };
   }
-  return { ...facts, action: 'escalate', reason: parsed.data.reason ?? 'unknown', text: doc.text };
+  return {
+    ...facts,
+    action: 'escalate',
+    reason: parsed.data.reason ?? 'unknown',
+    text: doc.text,
+    ...(parsed.data.uncovered ? { uncovered: parsed.data.uncovered } : {}),
+  };
 }
 
 /** The decision an earlier run of this inbound message's job made, if it stored a bot message. */

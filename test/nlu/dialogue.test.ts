@@ -16,7 +16,9 @@ import { CallbackReceiver } from '../support/callback-receiver.ts';
 import request from 'supertest';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
-import { makeAccount, PASSWORD } from '../admin/support.ts';
+import { collectAgentAnswer } from '../../src/nlu/agent-answers.ts';
+import { registerNegatives } from '../../src/nlu/negatives.ts';
+import { makeAccount, PASSWORD, signIn } from '../admin/support.ts';
 import { listenGateway, testConfig, waitFor } from '../support/gateway.ts';
 import { ApiCustomer, seedArticle, startKbGateway } from './support.ts';
 
@@ -154,6 +156,150 @@ describe('learning what the knowledge base does not cover', () => {
     expect(again.ticket.status).toBe('queued');
     expect(again.reply.text).toBe(EN.handoverNoAnswer);
   }, 150_000);
+});
+
+describe('questions agents answered with what the knowledge base lacks', () => {
+  /** Handed over at once: nothing in the seed articles is about engraving. */
+  const ENGRAVE = 'can you engrave a name on the watch I am buying';
+  const OUTSIDE = 'do you repair bicycles that were bought somewhere else';
+  const admin = (path: string) =>
+    request(gateway.http!)
+      .get(`/api/v1/admin${path}`)
+      .set('authorization', 'Bearer test-admin-token-0123456789');
+  interface Listed {
+    id: string;
+    text: string;
+    source: string;
+    count: number;
+    agentAnswer: { text: string; agentName: string | null; ticketId: string } | null;
+  }
+  const agentAnswered = async (): Promise<Listed[]> =>
+    (await admin('/learning/negatives?source=agent-answered&locale=en')).body.negatives as Listed[];
+
+  it("queues the handed-over question with the agent's answer, once per ticket", async () => {
+    const handedOver = await customer.ask(ENGRAVE);
+    expect(handedOver.reply.text).toBe(EN.handoverNoAnswer);
+    expect(handedOver.ticket).toMatchObject({
+      status: 'queued',
+      escalationReason: ESCALATION_REASONS.outOfScope,
+    });
+    const id = String(handedOver.ticket._id);
+    // An agent answers from the console's reply API (it takes the waiting ticket).
+    await makeAccount(gateway, 'agent', 'engraver@example.test');
+    const session = await signIn(gateway, 'engraver@example.test');
+    const reply = (text: string) =>
+      session.agent
+        .post(`/api/v1/admin/tickets/${id}/reply`)
+        .set('x-csrf-token', session.csrf)
+        .send({ text });
+    expect((await reply('One moment please.')).status).toBe(202);
+    const answer =
+      'Yes: engraving of up to 20 characters costs 15 euros. Choose "Personalise" at checkout and type the name.';
+    expect((await reply(answer)).status).toBe(202);
+    const queued = await waitFor(
+      async () =>
+        (await agentAnswered()).find(
+          (n) => n.text === ENGRAVE && n.agentAnswer?.text.includes('engraving'),
+        ),
+      { what: 'the question in the review queue with the agent answer' },
+    );
+    expect(queued).toMatchObject({
+      source: 'agent-answered',
+      count: 1,
+      agentAnswer: {
+        text: `One moment please.\n\n${answer}`,
+        agentName: 'agent person',
+        ticketId: id,
+      },
+    });
+    // A follow-up on the same ticket keeps it one question asked once.
+    expect((await reply('Anything else I can help with today?')).status).toBe(202);
+    const followed = await waitFor(async () =>
+      (await agentAnswered()).find(
+        (n) => n.text === ENGRAVE && n.agentAnswer?.text.endsWith('today?'),
+      ),
+    );
+    expect(followed.count).toBe(1);
+    // The other kind stays itself: the question kept in the previous test.
+    const kept = (await admin('/learning/negatives?status=kept')).body.negatives as Listed[];
+    expect(kept.map((n) => [n.text, n.source, n.agentAnswer])).toEqual([
+      [CLEAR, 'unhelpful', null],
+    ]);
+  });
+
+  it("leaves out a question the agent answered with an article's own text", async () => {
+    const handedOver = await customer.ask(OUTSIDE);
+    expect(handedOver.ticket.status).toBe('queued');
+    const id = String(handedOver.ticket._id);
+    const session = await signIn(gateway, 'engraver@example.test');
+    const sent = await session.agent
+      .post(`/api/v1/admin/tickets/${id}/reply`)
+      .set('x-csrf-token', session.csrf)
+      .send({ text: `Hello! ${article('warranty', 'en').answer}` });
+    expect(sent.status).toBe(202);
+    const messageId = String((sent.body as { messageId: string }).messageId);
+    await waitFor(async () => {
+      const m = await gateway.pool.getMessage(messageId);
+      return m?.deliveryStatus === 'sent' || m?.deliveryStatus === 'delivered' ? m : undefined;
+    });
+    // What the worker decided on delivery, asked again of the same transcript (idempotent).
+    const outcome = await collectAgentAnswer(
+      {
+        pool: gateway.pool,
+        negatives: registerNegatives(gateway.pool.models.Ticket.db),
+        fallbackLocale: 'en',
+      },
+      id,
+      messageId,
+    );
+    expect(outcome).toBe('in-knowledge-base');
+    expect((await agentAnswered()).map((n) => n.text)).not.toContain(OUTSIDE);
+  });
+
+  it('turns the question into a new article from the console, with the agent answer', async () => {
+    const queued = (await agentAnswered()).find((n) => n.text === ENGRAVE);
+    expect(queued).toBeDefined();
+    const email = await makeAccount(gateway, 'admin', 'curator@example.test');
+    const served = await listenGateway(gateway);
+    const browser = await chromium.launch({
+      executablePath: ensureChromium(),
+      headless: true,
+      args: [...CHROMIUM_ARGS],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${served.url}/admin/`);
+      await page.fill('#login-email', email);
+      await page.fill('#login-password', PASSWORD);
+      await page.click('#login-submit');
+      await page.waitForSelector('#nav:not([hidden])');
+      await page.goto(`${served.url}/admin/#/learning`);
+      const row = page.locator('#uncovered tr.negative', { hasText: ENGRAVE });
+      await row.waitFor();
+      expect(await row.locator('.kind').textContent()).toBe('answered by an agent');
+      expect(await row.locator('.agent-answer').textContent()).toContain('Personalise');
+      await row.locator('summary').click();
+      await row.locator('input.article-id').fill('engraving');
+      await row.locator('input.article-title').fill('Engraving a name');
+      await row.locator('button.create-article').click();
+      await page
+        .locator('#uncovered tr.negative', { hasText: ENGRAVE })
+        .waitFor({ state: 'detached' });
+    } finally {
+      await browser.close();
+      await served.close();
+    }
+    const converted = (await admin('/learning/negatives?status=converted')).body.negatives as Array<
+      Listed & { articleKey: string }
+    >;
+    expect(converted).toEqual([
+      expect.objectContaining({ id: queued!.id, articleKey: 'engraving.en' }),
+    ]);
+    const created = await gateway.pool.getArticle('engraving.en');
+    expect(created?.status).toBe('published');
+    expect(created?.content.questions).toEqual([ENGRAVE]);
+    expect(created?.content.answer).toContain('Personalise');
+  });
 });
 
 describe('"did you mean"', () => {

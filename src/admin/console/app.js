@@ -967,9 +967,26 @@ async function viewLearning() {
   );
 }
 
+/** How the review queue names each kind of uncovered question. */
+const NEGATIVE_KINDS = {
+  unhelpful: 'answer did not help',
+  'agent-answered': 'answered by an agent',
+};
+
+/** A lower-case article id drawn from a question (the admin edits it before creating). */
+function articleIdFrom(text) {
+  const id = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
+  return id || `article-${Date.now().toString(36)}`;
+}
+
 /**
- * Questions whose answer the customer said did not help: keep (trained as "hand over"), drop, or
- * add to an article as an extra question.
+ * Questions the knowledge base does not cover, of both kinds (the customer said the answer did not
+ * help; an agent answered what the bot handed over): keep (trained as "hand over"), drop, add to
+ * an article as an extra question, or — with an agent's answer — make it a new article.
  */
 function uncoveredCard(negatives) {
   const canWrite = may('learning.write');
@@ -992,7 +1009,22 @@ function uncoveredCard(negatives) {
         'td',
         {},
         n.text,
-        h('div.muted', {}, `${n.locale} · the answer "${n.articleId ?? '?'}" did not help`),
+        h(
+          'div.muted',
+          {},
+          h('span.kind', {}, NEGATIVE_KINDS[n.source] ?? n.source),
+          ` · ${n.locale}`,
+          n.articleId ? ` · the answer "${n.articleId}" did not help` : '',
+        ),
+        n.agentAnswer
+          ? h(
+              'blockquote.agent-answer',
+              {},
+              h('strong', {}, `${n.agentAnswer.agentName ?? 'Agent'}: `),
+              n.agentAnswer.text,
+            )
+          : null,
+        canWrite && n.agentAnswer ? newArticleForm(n, decide) : null,
         canWrite
           ? h(
               'div',
@@ -1033,6 +1065,46 @@ function uncoveredCard(negatives) {
     h('h2', {}, `Not covered (${negatives.length})`),
     negatives.length === 0 ? h('p.muted', {}, 'Nothing to review.') : null,
     h('table', {}, h('tbody', {}, ...negatives.map(row))),
+  );
+}
+
+/** A new article from a question and the agent's answer to it (published on creation). */
+function newArticleForm(n, decide) {
+  const id = h('input.article-id', { type: 'text', value: articleIdFrom(n.text) });
+  const title = h('input.wide.article-title', { type: 'text', value: n.text });
+  const answer = h('textarea.article-answer', {});
+  answer.value = n.agentAnswer.text;
+  return h(
+    'details.new-article',
+    {},
+    h('summary', {}, 'New article from this answer'),
+    h('label', {}, 'Article id'),
+    id,
+    h('label', {}, 'Title'),
+    title,
+    h('label', {}, 'Answer'),
+    answer,
+    h(
+      'p',
+      {},
+      h(
+        'button.create-article',
+        {
+          type: 'button',
+          on: {
+            click: () =>
+              decide(n, 'convert', {
+                kind: 'article',
+                id: id.value.trim(),
+                title: title.value.trim(),
+                questions: [n.text],
+                answer: answer.value,
+              }),
+          },
+        },
+        'Create article',
+      ),
+    ),
   );
 }
 
