@@ -35,6 +35,8 @@ import { loadDispatchConfig } from './dispatch/config.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { TicketLifecycle } from './lifecycle/lifecycle.ts';
 import { collectAgentAnswer } from './nlu/agent-answers.ts';
+import { collectConfirmed, registerConfirmed } from './nlu/confirmed.ts';
+import { createRetrainReporter, registerRetrainReports } from './nlu/retrain-report.ts';
 import { collectNegative, keptNegatives, registerNegatives } from './nlu/negatives.ts';
 import { silentNotifier, type DispatchNotifier } from './dispatch/ports.ts';
 import { createSlackChannel } from '../channels/slack/adapter.ts';
@@ -267,6 +269,8 @@ export async function createGateway(options: {
   // console and the workers compute the same knowledge hash.
   // Questions admins kept in the review queue of uncovered questions (src/nlu/negatives.ts).
   const negatives = registerNegatives(pool.models.Ticket.db);
+  // Questions customers confirmed an article answers: the learning report's held-out slice.
+  const confirmed = registerConfirmed(pool.models.Ticket.db);
   const trainingSources: TrainingSources = {
     corpusDir: options.corpusDir,
     targetPrecision: config.NLU_TARGET_PRECISION,
@@ -388,6 +392,12 @@ export async function createGateway(options: {
         workerConnection: workerRedis,
         trainer: options.trainer ?? threadTrainer,
         sources: trainingSources,
+        reportRetrain: createRetrainReporter({
+          confirmed,
+          negatives,
+          reports: registerRetrainReports(pool.models.Ticket.db),
+          logger,
+        }),
         logger,
       });
       // With nothing published there is no model: every conversation goes to a person.
@@ -417,6 +427,16 @@ export async function createGateway(options: {
             locale: feedback.locale ?? ticket.language ?? config.NLU_FALLBACK_LOCALE,
             text: question.newText ?? question.text,
             articleId: feedback.articleId,
+            ticketId: ticket._id,
+          });
+        },
+        onConfirmedAnswer: async (ticket, answer) => {
+          const question = await pool.getMessage(answer.questionId);
+          if (!question) return;
+          await collectConfirmed(confirmed, {
+            locale: answer.locale ?? ticket.language ?? config.NLU_FALLBACK_LOCALE,
+            text: question.newText ?? question.text,
+            articleId: answer.articleId,
             ticketId: ticket._id,
           });
         },

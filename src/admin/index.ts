@@ -22,6 +22,7 @@ import { deliveriesRouter } from './api/deliveries.ts';
 import { knowledgeRouter } from './api/knowledge.ts';
 import { learningRouter } from './api/learning.ts';
 import { negativesRouter } from './api/negatives.ts';
+import { retrainsRouter } from './api/retrains.ts';
 import { ticketsRouter } from './api/tickets.ts';
 import { authenticate, LoginLimiter, sessionMiddleware, sessionSecret } from './auth.ts';
 import { BotTester } from './bot.ts';
@@ -105,6 +106,7 @@ export async function createAdminConsole(options: {
   api.use(ticketsRouter(deps));
   api.use(learningRouter(deps, curation));
   api.use(negativesRouter(deps, curation));
+  api.use(retrainsRouter(deps));
   api.use(dashboardRouter(deps));
   api.use(auditRouter(deps));
   api.use(contactsRouter(deps, options.queues, options.slack));

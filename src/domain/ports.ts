@@ -84,6 +84,12 @@ interface DecisionFacts {
    * negative example for the knowledge base's learning).
    */
   unhelpful?: { articleId: string; questionId: string };
+  /**
+   * The customer confirmed that the article answers the question `questionId` (said yes to "did
+   * that answer your question?", or picked it from "did you mean"): a real question labelled with
+   * its article, never trained on, that the per-retrain learning report measures models on.
+   */
+  confirmed?: { articleId: string; questionId: string };
 }
 
 /** What the bot does with a customer message on a ticket it holds. */

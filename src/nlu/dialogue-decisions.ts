@@ -125,13 +125,19 @@ export function answerToPrompt(
   if (reply.kind === 'choice') {
     const article = knowledge.articles.get(reply.articleId);
     if (!article) return undefined;
-    return directAnswer(article, {
-      locale: prompt.locale,
-      format,
-      questionId: prompt.questionId,
-      next: ids.filter((id) => id !== reply.articleId && knowledge.articles.has(id)),
-      facts: localeFacts,
-    });
+    return {
+      ...directAnswer(article, {
+        locale: prompt.locale,
+        format,
+        questionId: prompt.questionId,
+        next: ids.filter((id) => id !== reply.articleId && knowledge.articles.has(id)),
+        facts: localeFacts,
+      }),
+      // Picking the article from the list is the customer's label for their question.
+      ...(prompt.kind === 'clarify'
+        ? { confirmed: { articleId: article.id, questionId: prompt.questionId } }
+        : {}),
+    };
   }
   if (prompt.kind === 'clarify') {
     // "None of these."
@@ -151,6 +157,7 @@ export function answerToPrompt(
       counted: 'smalltalk',
       text: texts.gladItHelped,
       settles: 'confirmed',
+      confirmed: { articleId: prompt.articleId, questionId: prompt.questionId },
     };
   }
   // "No": the next best article, or a person; either way the answer is recorded as unhelpful.

@@ -17,6 +17,7 @@ const RecordSchema = z.object({
   prompt: DialoguePromptSchema.nullish(),
   settles: z.literal('confirmed').nullish(),
   unhelpful: z.object({ articleId: z.string(), questionId: z.string() }).nullish(),
+  confirmed: z.object({ articleId: z.string(), questionId: z.string() }).nullish(),
   reason: z.string().nullish(),
   uncovered: z.object({ questionId: z.string() }).nullish(),
   language: z.string().nullish(),
@@ -31,6 +32,7 @@ export function decisionRecord(decision: ResponderDecision): Record<string, unkn
       : { reason: decision.reason, uncovered: decision.uncovered }),
     prompt: decision.prompt,
     unhelpful: decision.unhelpful,
+    confirmed: decision.confirmed,
     language: decision.language,
     sentiment: decision.sentiment,
   };
@@ -56,6 +58,7 @@ function rebuild(
     ...(typeof parsed.data.sentiment === 'number' ? { sentiment: parsed.data.sentiment } : {}),
     ...(parsed.data.prompt ? { prompt: parsed.data.prompt } : {}),
     ...(parsed.data.unhelpful ? { unhelpful: parsed.data.unhelpful } : {}),
+    ...(parsed.data.confirmed ? { confirmed: parsed.data.confirmed } : {}),
   };
   if (action === 'reply') {
     return {

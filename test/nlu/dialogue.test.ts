@@ -277,6 +277,8 @@ describe('questions agents answered with what the knowledge base lacks', () => {
       const row = page.locator('#uncovered tr.negative', { hasText: ENGRAVE });
       await row.waitFor();
       expect(await row.locator('.kind').textContent()).toBe('answered by an agent');
+      // The learning view also lists each retrain's report (the kept question's retrain above).
+      expect(await page.locator('#retrains tr.retrain').count()).toBeGreaterThanOrEqual(2);
       expect(await row.locator('.agent-answer').textContent()).toContain('Personalise');
       await row.locator('summary').click();
       await row.locator('input.article-id').fill('engraving');
@@ -373,4 +375,113 @@ describe('feelings before articles', () => {
     expect(['urgent', 'critical']).toContain(scored.tier);
     expect(scored.priority).toBe('urgent');
   });
+});
+
+describe('the learning report per retrain', () => {
+  interface Slice {
+    questions: number;
+    inScope: number;
+    answered: number;
+    right: number;
+    answerPrecision: number | null;
+    selfService: number | null;
+  }
+  interface Retrain {
+    id: string;
+    locale: string;
+    hash: string;
+    previousHash: string | null;
+    negatives: number;
+    expectedPrecision: number | null;
+    heldOut: { inScope: number; outOfScope: number };
+    before: Slice | null;
+    after: Slice;
+  }
+  const admin = (method: 'get' | 'post', path: string) => {
+    const agent = request(gateway.http!);
+    const req =
+      method === 'get' ? agent.get(`/api/v1/admin${path}`) : agent.post(`/api/v1/admin${path}`);
+    return req.set('authorization', 'Bearer test-admin-token-0123456789');
+  };
+  const retrains = async (): Promise<Retrain[]> => {
+    const res = await admin('get', '/learning/retrains?locale=en');
+    expect(res.status).toBe(200);
+    return res.body.retrains as Retrain[];
+  };
+
+  it('stores each training with the negatives used and both models on the held-out slice', async () => {
+    // The article created in the previous tests is trained and swapped in first.
+    await waitFor(
+      async () => {
+        const res = await admin('get', '/model');
+        const en = (
+          res.body.locales as Array<{ locale: string; live: boolean; publishedHash: string }>
+        ).find((l) => l.locale === 'en');
+        return en?.live && gateway.intents?.runtime.hashOf('en') === en.publishedHash;
+      },
+      { what: 'the published knowledge live', timeoutMs: 120_000 },
+    );
+    // Every training so far has its record, the first without a model before it.
+    const earlier = await retrains();
+    expect(earlier.length).toBeGreaterThanOrEqual(2);
+    expect(earlier.at(-1)?.before).toBeNull();
+    expect(earlier[0]?.before).not.toBeNull();
+    expect(earlier[0]?.previousHash).toBe(earlier[1]?.hash);
+
+    // Labelled real questions, through the channel: one the customer confirms ("yes")...
+    const conversation = customer.newConversation();
+    const answered = await customer.say(
+      conversation,
+      'I forgot my login password, how can I set a new one',
+    );
+    expect(readPrompt(answered.ticket.prompt)?.kind).toBe('confirm');
+    await customer.say(conversation, 'yes');
+    // ...and uncovered ones an agent answers with what no article says.
+    const session = await signIn(gateway, 'engraver@example.test');
+    const uncovered = [
+      'do you rent out party tents for weddings',
+      'can I book a personal stylist appointment in the store',
+    ];
+    for (const question of uncovered) {
+      const handedOver = await customer.ask(question);
+      expect(handedOver.ticket.status).toBe('queued');
+      const reply = await session.agent
+        .post(`/api/v1/admin/tickets/${String(handedOver.ticket._id)}/reply`)
+        .set('x-csrf-token', session.csrf)
+        .send({ text: `Not this season, sorry: our partner shop ${question.length} offers it.` });
+      expect(reply.status).toBe(202);
+    }
+    const queued = await waitFor(async () => {
+      const res = await admin('get', '/learning/negatives?source=agent-answered&locale=en');
+      const found = (res.body.negatives as Array<{ id: string; text: string }>).filter((n) =>
+        uncovered.includes(n.text),
+      );
+      return found.length === uncovered.length ? found : undefined;
+    });
+
+    // Keeping one retrains the locale: a new record, with the kept question trained, not held out.
+    const hashBefore = gateway.intents?.runtime.hashOf('en');
+    const kept = queued.find((n) => n.text === uncovered[0]);
+    expect((await admin('post', `/learning/negatives/${kept!.id}/keep`)).status).toBe(200);
+    await waitFor(() => gateway.intents?.runtime.hashOf('en') !== hashBefore, {
+      what: 'the model retrained with the kept question',
+      timeoutMs: 120_000,
+    });
+    const [latest, previous] = await retrains();
+    expect(latest).toBeDefined();
+    expect(latest!.hash).toBe(gateway.intents?.runtime.hashOf('en'));
+    expect(latest!.previousHash).toBe(previous!.hash);
+    expect(latest!.negatives).toBe(previous!.negatives + 1);
+    expect(latest!.expectedPrecision).toBeGreaterThan(0.5);
+    // Held out: the confirmed questions of published articles, and the pending uncovered one.
+    expect(latest!.heldOut.inScope).toBeGreaterThanOrEqual(1);
+    expect(latest!.heldOut.outOfScope).toBe(1);
+    for (const slice of [latest!.before!, latest!.after]) {
+      expect(slice.questions).toBe(latest!.heldOut.inScope + latest!.heldOut.outOfScope);
+      expect(slice.right).toBeLessThanOrEqual(slice.answered);
+      expect(slice.selfService).toBe(slice.right / slice.inScope);
+    }
+    // The password question the customer confirmed is still answered right after the retrain.
+    expect(latest!.after.right).toBeGreaterThanOrEqual(1);
+  }, 180_000);
 });

@@ -899,11 +899,12 @@ async function viewTicket(id) {
 // ---- learning loop ------------------------------------------------------------------------
 
 async function viewLearning() {
-  const [unanswered, suggestions, report, uncovered] = await Promise.all([
+  const [unanswered, suggestions, report, uncovered, retrains] = await Promise.all([
     api('GET', '/learning/unanswered'),
     api('GET', '/learning/suggestions'),
     api('GET', '/learning/report?days=7'),
     api('GET', '/learning/negatives?status=pending'),
+    api('GET', '/learning/retrains?limit=12'),
   ]);
   const reportBox = h(
     'div.card#learning-report',
@@ -935,6 +936,7 @@ async function viewLearning() {
         'div.col',
         {},
         reportBox,
+        retrainsCard(retrains.retrains),
         uncoveredCard(uncovered.negatives),
         h(
           'div.card#unanswered',
@@ -963,6 +965,70 @@ async function viewLearning() {
           ),
         ),
       ),
+    ),
+  );
+}
+
+/** A share as a percentage, or a dash when unknown. */
+function pctOrDash(value) {
+  return value === null || value === undefined ? '—' : pct(value);
+}
+
+/**
+ * Each retrain's learning report: what the model was trained with and, on the held-out slice of
+ * real questions, answer precision and self-service of the model it replaced and of itself.
+ */
+function retrainsCard(retrains) {
+  const change = (r, key) =>
+    `${r.before ? pctOrDash(r.before[key]) : '—'} → ${pctOrDash(r.after[key])}`;
+  return h(
+    'div.card#retrains',
+    {},
+    h('h2', {}, 'Retrains'),
+    retrains.length === 0
+      ? h('p.muted', {}, 'No training recorded yet.')
+      : h(
+          'table',
+          {},
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...[
+                'Trained',
+                'Locale',
+                'Negatives',
+                'Held out',
+                'Answer precision',
+                'Self-service',
+                'Expected precision',
+              ].map((t) => h('th', {}, t)),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            ...retrains.map((r) =>
+              h(
+                'tr.retrain',
+                { dataset: { id: r.id } },
+                h('td', {}, fmtDate(r.trainedAt)),
+                h('td', {}, r.locale),
+                h('td.negatives', {}, String(r.negatives)),
+                h('td', {}, `${r.heldOut.inScope} + ${r.heldOut.outOfScope}`),
+                h('td.precision', {}, change(r, 'answerPrecision')),
+                h('td.self-service', {}, change(r, 'selfService')),
+                h('td', {}, pctOrDash(r.expectedPrecision)),
+              ),
+            ),
+          ),
+        ),
+    h(
+      'p.muted',
+      {},
+      'Held out: questions customers confirmed an article answers + questions agents answered with what no article says, never trained on. Before → after: the replaced model, then the new one.',
     ),
   );
 }
