@@ -403,6 +403,8 @@ describe('the learning report per retrain', () => {
       method === 'get' ? agent.get(`/api/v1/admin${path}`) : agent.post(`/api/v1/admin${path}`);
     return req.set('authorization', 'Bearer test-admin-token-0123456789');
   };
+  /** Who asked each uncovered question (its contact id). */
+  const askedBy = new Map<string, string>();
   const retrains = async (): Promise<Retrain[]> => {
     const res = await admin('get', '/learning/retrains?locale=en');
     expect(res.status).toBe(200);
@@ -445,6 +447,7 @@ describe('the learning report per retrain', () => {
     for (const question of uncovered) {
       const handedOver = await customer.ask(question);
       expect(handedOver.ticket.status).toBe('queued');
+      askedBy.set(question, String(handedOver.ticket.contactId));
       const reply = await session.agent
         .post(`/api/v1/admin/tickets/${String(handedOver.ticket._id)}/reply`)
         .set('x-csrf-token', session.csrf)
@@ -484,4 +487,18 @@ describe('the learning report per retrain', () => {
     // The password question the customer confirmed is still answered right after the retrain.
     expect(latest!.after.right).toBeGreaterThanOrEqual(1);
   }, 180_000);
+
+  it("erases a contact's uncovered question, with the agent's answer, with the contact", async () => {
+    const question = 'can I book a personal stylist appointment in the store';
+    const pending = async () =>
+      (
+        (await admin('get', '/learning/negatives?source=agent-answered&locale=en')).body
+          .negatives as Array<{ text: string }>
+      ).map((n) => n.text);
+    expect(await pending()).toContain(question);
+    const erased = await admin('post', `/contacts/${askedBy.get(question)}/erase`).send({});
+    expect(erased.status).toBe(200);
+    expect(erased.body.counts.learningQuestions).toBe(1);
+    expect(await pending()).not.toContain(question);
+  });
 });
