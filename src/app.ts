@@ -456,7 +456,6 @@ export async function createGateway(options: {
         // An agent's answer meets the response target and stops the clock until the customer;
         // an answer to a question the bot handed over as uncovered goes to the review queue.
         onAgentReplySent: async (ticketId, messageId) => {
-          await dispatcher.onAgentReply(ticketId);
           try {
             await collectAgentAnswer(
               { pool, negatives, fallbackLocale: config.NLU_FALLBACK_LOCALE },
@@ -467,6 +466,8 @@ export async function createGateway(options: {
             // Learning is best effort: the reply went out, its delivery is not retried for this.
             logger?.warn({ ticketId, err: error }, 'agent answer not collected for learning');
           }
+          // Last: once the response is stamped, everything after the send has run.
+          await dispatcher.onAgentReply(ticketId);
         },
         articleUrl: (articleId, locale) => helpArticleUrl(config.PUBLIC_URL, articleId, locale),
         ...(logger ? { logger } : {}),
