@@ -43,8 +43,10 @@ export interface NegativeDoc {
   source: NegativeSource;
   /** The article the customer said did not help. */
   articleId?: string;
-  /** An agent's answer to the question (any kind: a question an agent answered after an unhelpful
-   * article carries it too), the newest ticket's. */
+  /**
+   * An agent's answer to the question, the newest ticket's (any kind: a question an agent
+   * answered after an unhelpful article carries it too).
+   */
   agentAnswer?: AgentAnswer;
   ticketId: Types.ObjectId;
   status: NegativeStatus;
@@ -124,8 +126,10 @@ export async function collectNegative(
 }
 
 /**
- * Adds a question an agent answered to the review queue with the agent's answer. Counted once per
- * ticket (a second reply on the same ticket only replaces the answer, and so does a retry); a
+ * Adds a question an agent answered to the review queue with the agent's answer. A further reply
+ * on the same ticket, or a retry, only replaces the answer; `count` goes up for a ticket that is
+ * neither the one that collected the question nor the last one answered (so a ticket answered
+ * again after another ticket's answer counts twice: the record keeps no list of tickets). A
  * question already queued, of either kind, gets the answer attached and keeps its kind and status.
  */
 export async function collectAgentAnswered(
