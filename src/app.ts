@@ -34,6 +34,9 @@ import { satisfactionHook } from './desk/satisfaction.ts';
 import { loadDispatchConfig } from './dispatch/config.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { TicketLifecycle } from './lifecycle/lifecycle.ts';
+import { collectAgentAnswer } from './nlu/agent-answers.ts';
+import { collectConfirmed, registerConfirmed } from './nlu/confirmed.ts';
+import { createRetrainReporter, registerRetrainReports } from './nlu/retrain-report.ts';
 import { collectNegative, keptNegatives, registerNegatives } from './nlu/negatives.ts';
 import { silentNotifier, type DispatchNotifier } from './dispatch/ports.ts';
 import { createSlackChannel } from '../channels/slack/adapter.ts';
@@ -266,6 +269,8 @@ export async function createGateway(options: {
   // console and the workers compute the same knowledge hash.
   // Questions admins kept in the review queue of uncovered questions (src/nlu/negatives.ts).
   const negatives = registerNegatives(pool.models.Ticket.db);
+  // Questions customers confirmed an article answers: the learning report's held-out slice.
+  const confirmed = registerConfirmed(pool.models.Ticket.db);
   const trainingSources: TrainingSources = {
     corpusDir: options.corpusDir,
     targetPrecision: config.NLU_TARGET_PRECISION,
@@ -390,6 +395,12 @@ export async function createGateway(options: {
         workerConnection: workerRedis,
         trainer: options.trainer ?? threadTrainer,
         sources: trainingSources,
+        reportRetrain: createRetrainReporter({
+          confirmed,
+          negatives,
+          reports: registerRetrainReports(pool.models.Ticket.db),
+          logger,
+        }),
         logger,
       });
       // With nothing published there is no model: every conversation goes to a person.
@@ -422,6 +433,16 @@ export async function createGateway(options: {
             ticketId: ticket._id,
           });
         },
+        onConfirmedAnswer: async (ticket, answer) => {
+          const question = await pool.getMessage(answer.questionId);
+          if (!question) return;
+          await collectConfirmed(confirmed, {
+            locale: answer.locale ?? ticket.language ?? config.NLU_FALLBACK_LOCALE,
+            text: question.newText ?? question.text,
+            articleId: answer.articleId,
+            ticketId: ticket._id,
+          });
+        },
         ...(desk
           ? {
               onEscalated: (ticket) => desk.onEscalated(ticket),
@@ -435,8 +456,22 @@ export async function createGateway(options: {
         pool,
         adapters,
         metrics,
-        // An agent's answer meets the response target and stops the clock until the customer.
-        onAgentReplySent: (ticketId) => dispatcher.onAgentReply(ticketId),
+        // An agent's answer meets the response target and stops the clock until the customer;
+        // an answer to a question the bot handed over as uncovered goes to the review queue.
+        onAgentReplySent: async (ticketId, messageId) => {
+          try {
+            await collectAgentAnswer(
+              { pool, negatives, fallbackLocale: config.NLU_FALLBACK_LOCALE },
+              ticketId,
+              messageId,
+            );
+          } catch (error) {
+            // Learning is best effort: the reply went out, its delivery is not retried for this.
+            logger?.warn({ ticketId, err: error }, 'agent answer not collected for learning');
+          }
+          // Last: once the response is stamped, everything after the send has run.
+          await dispatcher.onAgentReply(ticketId);
+        },
         articleUrl: (articleId, locale) => helpArticleUrl(config.PUBLIC_URL, articleId, locale),
         ...(logger ? { logger } : {}),
       },

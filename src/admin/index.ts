@@ -23,6 +23,7 @@ import { deliveriesRouter } from './api/deliveries.ts';
 import { knowledgeRouter } from './api/knowledge.ts';
 import { learningRouter } from './api/learning.ts';
 import { negativesRouter } from './api/negatives.ts';
+import { retrainsRouter } from './api/retrains.ts';
 import { ticketsRouter } from './api/tickets.ts';
 import { teamsRouter } from './api/teams.ts';
 import { authenticate, LoginLimiter, sessionMiddleware, sessionSecret } from './auth.ts';
@@ -115,6 +116,7 @@ export async function createAdminConsole(options: {
   api.use(teamsRouter(deps));
   api.use(learningRouter(deps, curation));
   api.use(negativesRouter(deps, curation));
+  api.use(retrainsRouter(deps));
   api.use(dashboardRouter(deps));
   api.use(auditRouter(deps));
   api.use(contactsRouter(deps, options.queues, options.slack));

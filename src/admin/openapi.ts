@@ -68,8 +68,9 @@ import { ObjectIdParams } from './api/params.ts';
 import { AgentSettingsSchema } from '../pool/agent-settings.ts';
 import { ContactAttributesSchema } from '../domain/contact-attributes.ts';
 import { TeamSettingsSchema } from '../pool/teams.ts';
-import { NEGATIVE_STATUSES } from '../nlu/negatives.ts';
+import { NEGATIVE_SOURCES, NEGATIVE_STATUSES } from '../nlu/negatives.ts';
 import { ConvertNegativeSchema, NegativeParams, NegativesQuery } from './api/negatives.ts';
+import { RetrainsQuery } from './api/retrains.ts';
 import { TeamParams } from './api/teams.ts';
 import { ADMIN_API_PATH } from './index.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
@@ -283,14 +284,56 @@ const Negative = z.object({
   id: z.string(),
   locale: z.string(),
   text: z.string(),
-  source: z.string(),
+  source: z.enum(NEGATIVE_SOURCES).meta({
+    description:
+      'Why it was collected: `unhelpful` (the customer said the answer did not help) or `agent-answered` (handed over as uncovered, answered by an agent with something the knowledge base does not contain).',
+  }),
   articleId: z.string().nullable(),
+  agentAnswer: z
+    .object({
+      text: z.string(),
+      agentName: z.string().nullable(),
+      ticketId: z.string(),
+      at: Timestamp,
+    })
+    .nullable()
+    .meta({ description: "An agent's answer to the question, the newest ticket's." }),
   ticketId: z.string(),
   status: z.enum(NEGATIVE_STATUSES),
   count: z.number(),
   reviewedBy: z.string().nullable(),
   reviewedAt: Timestamp.nullable(),
   articleKey: z.string().nullable(),
+});
+
+/** How a model does on the held-out slice (direct answers at its own threshold). */
+const SliceMetrics = z.object({
+  questions: z.number().int(),
+  inScope: z.number().int(),
+  answered: z.number().int(),
+  right: z.number().int(),
+  answerPrecision: z.number().nullable(),
+  selfService: z.number().nullable(),
+  wrongAnswersPer100: z.number().nullable(),
+});
+
+const Retrain = z.object({
+  id: z.string(),
+  locale: z.string(),
+  hash: z.string(),
+  previousHash: z.string().nullable(),
+  trainedAt: Timestamp,
+  trainSeconds: z.number(),
+  articles: z.number().int(),
+  negatives: z.number().int().meta({ description: 'Collected negatives trained as oos.' }),
+  threshold: z.number(),
+  expectedPrecision: z.number().nullable(),
+  answerRate: z.number().nullable(),
+  heldOut: z.object({ inScope: z.number().int(), outOfScope: z.number().int() }),
+  before: SliceMetrics.nullable().meta({
+    description: 'The previous model on the same slice; null for the first training.',
+  }),
+  after: SliceMetrics,
 });
 
 /** An internal note as the ticket view shows it. */
@@ -1182,7 +1225,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     tag: 'learning',
     summary: 'Review queue of uncovered questions',
     description:
-      'Questions whose answer the customer said did not help. Kept ones are trained as examples the bot hands over.',
+      "Questions the knowledge base does not cover: whose answer the customer said did not help, or that the bot handed over and an agent answered with something the knowledge base does not contain (with the agent's answer). Kept ones are trained as examples the bot hands over.",
     permission: 'learning.read',
     query: NegativesQuery,
     response: json(z.object({ negatives: z.array(Negative) }), 'The questions, newest first.'),
@@ -1227,6 +1270,17 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
       }),
       'The report.',
     ),
+  },
+  {
+    method: 'get',
+    path: '/learning/retrains',
+    tag: 'learning',
+    summary: 'Learning report per retrain',
+    description:
+      'One record per trained model, newest first: what it was trained with (articles, collected negatives), the precision it expects at its threshold, and answer precision and self-service on a held-out slice of real questions no model was trained on (questions customers confirmed an article answers; pending questions agents answered with what the knowledge base lacks), for it (`after`) and for the model it replaced (`before`).',
+    permission: 'learning.read',
+    query: RetrainsQuery,
+    response: json(z.object({ retrains: z.array(Retrain) }), 'The reports, newest first.'),
   },
   // Dashboard
   {

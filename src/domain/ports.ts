@@ -97,6 +97,12 @@ interface DecisionFacts {
    * negative example for the knowledge base's learning).
    */
   unhelpful?: { articleId: string; questionId: string };
+  /**
+   * The customer confirmed that the article answers the question `questionId` (said yes to "did
+   * that answer your question?", or picked it from "did you mean"): a real question labelled with
+   * its article, never trained on, that the per-retrain learning report measures models on.
+   */
+  confirmed?: { articleId: string; questionId: string };
 }
 
 /** What the bot does with a customer message on a ticket it holds. */
@@ -124,6 +130,12 @@ export type ResponderDecision =
       text?: string;
       /** Why the customer must reach a person at once (dispatch scores it urgent). */
       distress?: 'legal' | 'manager' | 'angry' | 'repeat';
+      /**
+       * The hand-over is because the knowledge base does not cover the customer's question (the
+       * message `questionId`): an agent's answer to it is collected for the knowledge base
+       * (src/nlu/agent-answers.ts). Absent for hand-overs asked for or for distress.
+       */
+      uncovered?: { questionId: string };
     });
 
 /** The intent layer's interface as the pipeline sees it. */

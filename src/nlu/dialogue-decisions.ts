@@ -125,13 +125,19 @@ export function answerToPrompt(
   if (reply.kind === 'choice') {
     const article = knowledge.articles.get(reply.articleId);
     if (!article) return undefined;
-    return directAnswer(article, {
-      locale: prompt.locale,
-      format,
-      questionId: prompt.questionId,
-      next: ids.filter((id) => id !== reply.articleId && knowledge.articles.has(id)),
-      facts: localeFacts,
-    });
+    return {
+      ...directAnswer(article, {
+        locale: prompt.locale,
+        format,
+        questionId: prompt.questionId,
+        next: ids.filter((id) => id !== reply.articleId && knowledge.articles.has(id)),
+        facts: localeFacts,
+      }),
+      // Picking the article from the list is the customer's label for their question.
+      ...(prompt.kind === 'clarify'
+        ? { confirmed: { articleId: article.id, questionId: prompt.questionId } }
+        : {}),
+    };
   }
   if (prompt.kind === 'clarify') {
     // "None of these."
@@ -140,6 +146,7 @@ export function answerToPrompt(
       action: 'escalate',
       reason: DIALOGUE_REASONS.noneFit,
       text: texts.handoverNoAnswer,
+      uncovered: { questionId: prompt.questionId },
     };
   }
   if (reply.kind === 'yes') {
@@ -150,6 +157,7 @@ export function answerToPrompt(
       counted: 'smalltalk',
       text: texts.gladItHelped,
       settles: 'confirmed',
+      confirmed: { articleId: prompt.articleId, questionId: prompt.questionId },
     };
   }
   // "No": the next best article, or a person; either way the answer is recorded as unhelpful.
@@ -175,5 +183,6 @@ export function answerToPrompt(
     reason: DIALOGUE_REASONS.unhelpful,
     text: texts.handoverUnhelpful,
     unhelpful,
+    uncovered: { questionId: prompt.questionId },
   };
 }

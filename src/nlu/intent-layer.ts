@@ -12,6 +12,7 @@ import type { TicketPool } from '../pool/pool.ts';
 import { IntentRuntime } from './intent-runtime.ts';
 import { ensureLocaleKnowledge, loadLocaleKnowledge } from './locale-knowledge.ts';
 import { subscribeToModels } from './model-announcements.ts';
+import type { RetrainReporter } from './retrain-report.ts';
 import type { Trainer } from './trainer.ts';
 import { startTrainingWorker, type TrainingJobData } from './training-queue.ts';
 import { localeKnowledgeHash, resolveCorpus, type TrainingSources } from './training-set.ts';
@@ -37,12 +38,19 @@ export async function startIntentLayer(options: {
   trainer: Trainer;
   /** Corpus folder, collected negatives, target precision (see TrainingSources). */
   sources?: TrainingSources | undefined;
+  /** Stores each training's learning report (src/nlu/retrain-report.ts). */
+  reportRetrain?: RetrainReporter | undefined;
   logger?: Logger | undefined;
 }): Promise<IntentLayer> {
   const { config, pool, logger } = options;
   const runtime = new IntentRuntime(config.NLU_FALLBACK_LOCALE);
   const sources = options.sources ?? {};
-  const build = { trainer: options.trainer, ...sources, logger };
+  const build = {
+    trainer: options.trainer,
+    ...sources,
+    logger,
+    reportRetrain: options.reportRetrain,
+  };
   const publishedHash = async (locale: string) =>
     localeKnowledgeHash(
       locale,

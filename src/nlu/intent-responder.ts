@@ -144,6 +144,7 @@ export class IntentResponder implements Responder {
         action: 'escalate',
         reason: ESCALATION_REASONS.secondMiss,
         text: texts.handoverNoAnswer,
+        uncovered: { questionId: input.message.id },
       };
     }
     // The middle band: the model's best few articles, for the customer to pick (numbers, titles).
@@ -160,6 +161,7 @@ export class IntentResponder implements Responder {
         action: 'escalate',
         reason: ESCALATION_REASONS.outOfScope,
         text: texts.handoverNoAnswer,
+        uncovered: { questionId: input.message.id },
       };
     }
     return clarification(candidates, {

@@ -11,7 +11,9 @@ import {
   type SerializedIntentModel,
 } from '../../intents/index.ts';
 import { KnowledgeSearch } from '../../knowledge/search.ts';
+import { latestIntentModelRecord } from '../pool/article-versions.ts';
 import type { TicketPool } from '../pool/pool.ts';
+import type { RetrainReporter } from './retrain-report.ts';
 import type { Trainer } from './trainer.ts';
 import {
   buildTrainingSet,
@@ -38,6 +40,8 @@ export interface LocaleKnowledge {
 export interface KnowledgeBuildOptions extends TrainingSources {
   trainer: Trainer;
   logger?: Logger | undefined;
+  /** Stores the learning report of each training (src/nlu/retrain-report.ts). */
+  reportRetrain?: RetrainReporter | undefined;
 }
 
 /** The cache record's _id: `<locale>.<hash>`. */
@@ -101,22 +105,28 @@ export async function ensureLocaleKnowledge(
   const hash = localeKnowledgeHash(locale, articles, corpus);
   const cached = await loadLocaleKnowledge(pool, locale, hash);
   if (cached) return cached;
+  // The model this training replaces, for the learning report's "before".
+  const previous = options.reportRetrain
+    ? await latestIntentModelRecord(pool.models, locale)
+    : null;
+  const train = buildTrainingSet(locale, articles, corpus);
   const started = Date.now();
   const json = await options.trainer({
     locale,
-    train: buildTrainingSet(locale, articles, corpus),
+    train,
     corpusDir: options.corpusDir,
     ...(corpus.negatives === undefined ? {} : { negatives: corpus.negatives }),
     ...(corpus.targetPrecision === undefined ? {} : { targetPrecision: corpus.targetPrecision }),
   });
   const trainSeconds = (Date.now() - started) / 1000;
+  const trainedAt = new Date();
   await pool.saveIntentModelRecord({
     _id: modelRecordId(locale, hash),
     locale,
     knowledgeHash: hash,
     model: JSON.stringify(json),
     articles: JSON.stringify(articles),
-    trainedAt: new Date(),
+    trainedAt,
     trainSeconds,
     expectedPrecision: json.calibration.expectedPrecision,
     answerRate: json.calibration.answerRate,
@@ -126,5 +136,40 @@ export async function ensureLocaleKnowledge(
     { locale, hash, articles: articles.length, trainSeconds },
     'intent model trained',
   );
-  return assembleLocaleKnowledge(locale, hash, loadIntentModel(json), articles);
+  const model = loadIntentModel(json);
+  if (options.reportRetrain) {
+    try {
+      await options.reportRetrain({
+        locale,
+        hash,
+        trainedAt,
+        trainSeconds,
+        articleIds: articles.map((a) => a.id),
+        trainTexts: [...train.map((u) => u.text), ...(corpus.negatives ?? [])],
+        negatives: json.calibration.negativeExamples,
+        model,
+        previous: previousModel(previous, options.logger),
+      });
+    } catch (error) {
+      // The model is trained and stored: a report that fails is logged, never a failed training.
+      options.logger?.warn({ locale, hash, err: error }, 'learning report not stored');
+    }
+  }
+  return assembleLocaleKnowledge(locale, hash, model, articles);
+}
+
+/** The previous model of a locale as stored, or null when there is none or it no longer loads. */
+function previousModel(
+  record: { knowledgeHash: string; model: string } | null,
+  logger: Logger | undefined,
+): { hash: string; model: IntentModel } | null {
+  if (!record) return null;
+  try {
+    const model = loadIntentModel(JSON.parse(record.model) as SerializedIntentModel);
+    return { hash: record.knowledgeHash, model };
+  } catch (error) {
+    // An older recipe's format: the report has no "before".
+    logger?.info({ hash: record.knowledgeHash, err: error }, 'previous intent model not loadable');
+    return null;
+  }
 }

@@ -1,6 +1,9 @@
 /**
  * Questions the knowledge base does not cover, collected from real conversations (issue 17 item
- * 2): a question whose answer the customer said did not help. Each waits in a review queue; an
+ * 2), of two kinds: a question whose answer the customer said did not help (`unhelpful`), and a
+ * question the bot handed over because nothing matched that an agent then answered with something
+ * the knowledge base does not contain (`agent-answered`, src/nlu/agent-answers.ts; the agent's
+ * answer is attached, ready to become an article). Each waits in a review queue; an
  * admin keeps it (it is then trained as the intent model's `oos` class, so the bot hands such
  * questions over instead of answering them wrongly), drops it, or turns it into an article or an
  * extra question of one (it is then a positive example instead).
@@ -13,20 +16,38 @@ import { MAX_NEGATIVES, type NegativesSource } from './training-set.ts';
 export const NEGATIVE_STATUSES = ['pending', 'kept', 'dropped', 'converted'] as const;
 export type NegativeStatus = (typeof NEGATIVE_STATUSES)[number];
 
-/** Why a question was collected. */
-export const NEGATIVE_SOURCES = ['unhelpful'] as const;
+/** Why a question was collected (its kind, as the console shows it). */
+export const NEGATIVE_SOURCES = ['unhelpful', 'agent-answered'] as const;
+export type NegativeSource = (typeof NEGATIVE_SOURCES)[number];
 
 /** Questions longer than this are cut: a negative is a question, not a mail. */
 export const MAX_NEGATIVE_CHARS = 500;
+
+/** The most characters of an agent's answer kept with a question (an article's draft). */
+export const MAX_AGENT_ANSWER_CHARS = 4000;
+
+/** What an agent answered to a collected question, on the ticket it was last answered on. */
+export interface AgentAnswer {
+  text: string;
+  agentName?: string;
+  ticketId: Types.ObjectId;
+  at: Date;
+}
 
 export interface NegativeDoc {
   /** `<locale>.<sha256 of the normalized text>`: one record per question however often asked. */
   _id: string;
   locale: string;
   text: string;
-  source: (typeof NEGATIVE_SOURCES)[number];
+  /** The first reason it was collected; a later one of the other kind keeps it. */
+  source: NegativeSource;
   /** The article the customer said did not help. */
   articleId?: string;
+  /**
+   * An agent's answer to the question, the newest ticket's (any kind: a question an agent
+   * answered after an unhelpful article carries it too).
+   */
+  agentAnswer?: AgentAnswer;
   ticketId: Types.ObjectId;
   status: NegativeStatus;
   /** How often it was collected. */
@@ -45,6 +66,17 @@ const negativeSchema = new Schema<NegativeDoc>(
     text: { type: String, required: true },
     source: { type: String, enum: NEGATIVE_SOURCES, required: true },
     articleId: { type: String },
+    agentAnswer: {
+      type: new Schema<AgentAnswer>(
+        {
+          text: { type: String, required: true },
+          agentName: { type: String },
+          ticketId: { type: Schema.Types.ObjectId, required: true },
+          at: { type: Date, required: true },
+        },
+        { _id: false },
+      ),
+    },
     ticketId: { type: Schema.Types.ObjectId, required: true },
     status: { type: String, enum: NEGATIVE_STATUSES, required: true },
     count: { type: Number, default: 1 },
@@ -93,6 +125,58 @@ export async function collectNegative(
   );
 }
 
+/**
+ * Adds a question an agent answered to the review queue with the agent's answer. A further reply
+ * on the same ticket, or a retry, only replaces the answer; `count` goes up for a ticket that is
+ * neither the one that collected the question nor the last one answered (so a ticket answered
+ * again after another ticket's answer counts twice: the record keeps no list of tickets). A
+ * question already queued, of either kind, gets the answer attached and keeps its kind and status.
+ */
+export async function collectAgentAnswered(
+  negatives: Model<NegativeDoc>,
+  input: {
+    locale: string;
+    text: string;
+    ticketId: Types.ObjectId;
+    answer: string;
+    agentName?: string | undefined;
+    at: Date;
+  },
+): Promise<void> {
+  const text = input.text.trim().slice(0, MAX_NEGATIVE_CHARS);
+  const answer = input.answer.trim().slice(0, MAX_AGENT_ANSWER_CHARS);
+  if (!text || !answer) return;
+  const _id = negativeId(input.locale, text);
+  const agentAnswer: AgentAnswer = {
+    text: answer,
+    ticketId: input.ticketId,
+    at: input.at,
+    ...(input.agentName ? { agentName: input.agentName } : {}),
+  };
+  try {
+    // Counted when this ticket has not counted yet (neither collected it nor answered it before).
+    await negatives.updateOne(
+      { _id, ticketId: { $ne: input.ticketId }, 'agentAnswer.ticketId': { $ne: input.ticketId } },
+      {
+        $setOnInsert: {
+          locale: input.locale,
+          text,
+          source: 'agent-answered',
+          ticketId: input.ticketId,
+          status: 'pending',
+        },
+        $set: { agentAnswer },
+        $inc: { count: 1 },
+      },
+      { upsert: true },
+    );
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 11000) throw error;
+    // This ticket counted already: the upsert's insert met the existing record.
+    await negatives.updateOne({ _id }, { $set: { agentAnswer } });
+  }
+}
+
 /** The training's NegativesSource: the kept questions of a locale, newest first, bounded. */
 export function keptNegatives(negatives: Model<NegativeDoc>): NegativesSource {
   return async (locale) =>
@@ -109,10 +193,19 @@ export function keptNegatives(negatives: Model<NegativeDoc>): NegativesSource {
 
 export async function listNegatives(
   negatives: Model<NegativeDoc>,
-  filter: { status: NegativeStatus; locale?: string | undefined; limit: number },
+  filter: {
+    status: NegativeStatus;
+    source?: NegativeSource | undefined;
+    locale?: string | undefined;
+    limit: number;
+  },
 ): Promise<NegativeDoc[]> {
   return negatives
-    .find({ status: filter.status, ...(filter.locale ? { locale: filter.locale } : {}) })
+    .find({
+      status: filter.status,
+      ...(filter.source ? { source: filter.source } : {}),
+      ...(filter.locale ? { locale: filter.locale } : {}),
+    })
     .sort({ updatedAt: -1 })
     .limit(filter.limit)
     .lean<NegativeDoc[]>();

@@ -17,7 +17,9 @@ const RecordSchema = z.object({
   prompt: DialoguePromptSchema.nullish(),
   settles: z.literal('confirmed').nullish(),
   unhelpful: z.object({ articleId: z.string(), questionId: z.string() }).nullish(),
+  confirmed: z.object({ articleId: z.string(), questionId: z.string() }).nullish(),
   reason: z.string().nullish(),
+  uncovered: z.object({ questionId: z.string() }).nullish(),
   language: z.string().nullish(),
   sentiment: z.number().nullish(),
 });
@@ -27,9 +29,10 @@ export function decisionRecord(decision: ResponderDecision): Record<string, unkn
   const record = {
     ...(decision.action === 'reply'
       ? { counted: decision.counted, settles: decision.settles }
-      : { reason: decision.reason }),
+      : { reason: decision.reason, uncovered: decision.uncovered }),
     prompt: decision.prompt,
     unhelpful: decision.unhelpful,
+    confirmed: decision.confirmed,
     language: decision.language,
     sentiment: decision.sentiment,
   };
@@ -55,6 +58,7 @@ function rebuild(
     ...(typeof parsed.data.sentiment === 'number' ? { sentiment: parsed.data.sentiment } : {}),
     ...(parsed.data.prompt ? { prompt: parsed.data.prompt } : {}),
     ...(parsed.data.unhelpful ? { unhelpful: parsed.data.unhelpful } : {}),
+    ...(parsed.data.confirmed ? { confirmed: parsed.data.confirmed } : {}),
   };
   if (action === 'reply') {
     return {
@@ -68,7 +72,13 @@ function rebuild(
       ...(parsed.data.settles ? { settles: parsed.data.settles } : {}),
     };
   }
-  return { ...facts, action: 'escalate', reason: parsed.data.reason ?? 'unknown', text: doc.text };
+  return {
+    ...facts,
+    action: 'escalate',
+    reason: parsed.data.reason ?? 'unknown',
+    text: doc.text,
+    ...(parsed.data.uncovered ? { uncovered: parsed.data.uncovered } : {}),
+  };
 }
 
 /** The decision an earlier run of this inbound message's job made, if it stored a bot message. */

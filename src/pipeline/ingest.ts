@@ -44,6 +44,14 @@ export interface IngestDeps {
     ticket: TicketDoc,
     feedback: { articleId: string; questionId: string; locale: string | undefined },
   ): Promise<void>;
+  /**
+   * The customer confirmed an article answers their question (yes, or a "did you mean" choice):
+   * kept as a labelled real question for the learning report. Idempotent per question.
+   */
+  onConfirmedAnswer?(
+    ticket: TicketDoc,
+    confirmed: { articleId: string; questionId: string; locale: string | undefined },
+  ): Promise<void>;
   /** Dispatch: a customer message on a queued or assigned ticket (rescore, SLA clock runs again). */
   onWaitingMessage?(ticket: TicketDoc, message: MessageDoc): Promise<void>;
 }
@@ -120,6 +128,9 @@ async function carryOut(
 ): Promise<IngestOutcome> {
   if (decision.unhelpful) {
     await deps.onUnhelpfulAnswer?.(ticket, { ...decision.unhelpful, locale: decision.language });
+  }
+  if (decision.confirmed) {
+    await deps.onConfirmedAnswer?.(ticket, { ...decision.confirmed, locale: decision.language });
   }
   const text = decision.text;
   if (text !== undefined) {

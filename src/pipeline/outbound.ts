@@ -19,8 +19,12 @@ export interface OutboundDeps {
   adapters: ReadonlyMap<ChannelId, ChannelAdapter>;
   metrics?: Metrics;
   logger?: Logger;
-  /** Called once an agent's message went out (dispatch: response target met, clock paused). */
-  onAgentReplySent?(ticketId: string): Promise<void>;
+  /**
+   * Called once an agent's message went out (dispatch: response target met, clock paused; the
+   * knowledge base's learning: an answer to a question it does not cover). Not called again once
+   * the message is recorded as sent, so it must not throw for what it may skip.
+   */
+  onAgentReplySent?(ticketId: string, messageId: string): Promise<void>;
   /** The public page of a knowledge-base article (the help centre), when the gateway has one. */
   articleUrl?: (articleId: string, locale: string) => string | undefined;
 }
@@ -257,6 +261,7 @@ async function recordFailure(messageId: string, error: unknown, deps: OutboundDe
 /** Bookkeeping once a message is known to have gone out (by this run or an interrupted one). */
 async function afterSent(message: MessageDoc, ticket: TicketDoc, deps: OutboundDeps) {
   if (!ticket.firstResponseAt) await deps.pool.noteFirstResponse(ticket._id, new Date());
-  if (message.authorKind === 'agent') await deps.onAgentReplySent?.(String(ticket._id));
+  if (message.authorKind === 'agent')
+    await deps.onAgentReplySent?.(String(ticket._id), String(message._id));
   deps.metrics?.messages.inc({ channel: message.channel, direction: 'out' });
 }

@@ -8,7 +8,7 @@
  */
 import type { Job, JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Types } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import { SwitchboardError } from '../domain/errors.ts';
 import { recordAudit } from './audit.ts';
 import { registerEmailModels } from './email-store.ts';
@@ -287,6 +287,22 @@ function webchatFileIds(messages: readonly MessageDoc[]): string[] {
 }
 
 /** All data stored about a contact, as plain JSON-able objects. */
+/** The learning stores' records from these tickets (see ErasureCounts.learningQuestions). */
+async function learningRecordsOf(db: Connection, ticketIds: readonly Types.ObjectId[]) {
+  const ids = [...ticketIds];
+  const [negatives, confirmed] = await Promise.all([
+    db
+      .collection('kb_negatives')
+      .find({ $or: [{ ticketId: { $in: ids } }, { 'agentAnswer.ticketId': { $in: ids } }] })
+      .toArray(),
+    db
+      .collection('kb_confirmed')
+      .find({ ticketId: { $in: ids } })
+      .toArray(),
+  ]);
+  return { negatives, confirmed };
+}
+
 export async function exportContact(models: PoolModels, id: Types.ObjectId) {
   const fp = await footprint(models, id);
   const db = models.Ticket.db;
@@ -303,6 +319,7 @@ export async function exportContact(models: PoolModels, id: Types.ObjectId) {
     threads,
     suggestions,
     notes,
+    learningQuestions,
   ] = await Promise.all([
     db
       .collection('attachments')
@@ -326,6 +343,10 @@ export async function exportContact(models: PoolModels, id: Types.ObjectId) {
     email.EmailThread.find({ _id: { $in: emailThreadKeys } }).lean(),
     models.Suggestion.find({ ticketId: { $in: fp.tickets.map((t) => t._id) } }).lean(),
     models.TicketNote.find({ ticketId: { $in: fp.tickets.map((t) => t._id) } }).lean(),
+    learningRecordsOf(
+      db,
+      fp.tickets.map((t) => t._id),
+    ),
   ]);
   const audit = await auditEventsAbout(models, fp);
   return {
@@ -351,6 +372,8 @@ export async function exportContact(models: PoolModels, id: Types.ObjectId) {
     smsOptOuts: optOuts,
     email: { threads, rejections },
     suggestions,
+    /** Questions of theirs the knowledge base's learning keeps (review queue, confirmed). */
+    learningQuestions,
     /** Agents' internal notes on the tickets (they are about the person too). */
     notes,
     auditEvents: audit.events,
@@ -372,6 +395,11 @@ export interface ErasureCounts {
   smsSuppressed: number;
   emailRecords: number;
   suggestions: number;
+  /**
+   * The knowledge base's learning records from their tickets (src/nlu): uncovered questions of
+   * the review queue (with an agent's answer) and questions they confirmed an article answers.
+   */
+  learningQuestions: number;
   /** Agents' internal notes on the tickets, their text erased. */
   notes: number;
   /** Messages the Slack bot had posted about the tickets, deleted from Slack. */
@@ -561,6 +589,15 @@ export async function eraseContact(
       (await email.EmailMessageId.deleteMany({ threadKey: { $in: emailThreadKeys } })).deletedCount;
 
     const suggestions = await models.Suggestion.deleteMany({ ticketId: { $in: ticketIds } });
+    // By collection name: the learning stores belong to src/nlu, above this layer.
+    const learningQuestions =
+      (
+        await db.collection('kb_negatives').deleteMany({
+          $or: [{ ticketId: { $in: ticketIds } }, { 'agentAnswer.ticketId': { $in: ticketIds } }],
+        })
+      ).deletedCount +
+      (await db.collection('kb_confirmed').deleteMany({ ticketId: { $in: ticketIds } }))
+        .deletedCount;
     // Who noted what and when stays (the ticket's history); what the note said goes.
     const notes = await models.TicketNote.updateMany(
       { ticketId: { $in: ticketIds }, text: { $ne: ERASED } },
@@ -610,6 +647,7 @@ export async function eraseContact(
       smsSuppressed: optOuts.suppressed,
       emailRecords,
       suggestions: suggestions.deletedCount,
+      learningQuestions,
       notes: notes.modifiedCount,
       slackMessages,
       auditEvents,

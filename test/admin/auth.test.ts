@@ -84,6 +84,7 @@ const ENDPOINTS: Array<
   ['post', '/learning/suggestions/:id/approve', 'learning.write'],
   ['post', '/learning/suggestions/:id/dismiss', 'learning.write'],
   ['get', '/learning/report', 'learning.read'],
+  ['get', '/learning/retrains', 'learning.read'],
   ['get', '/dashboard', 'dashboard.read'],
   ['get', '/dashboard/:chart.csv', 'dashboard.read'],
   ['get', '/audit', 'audit.read'],

@@ -1,5 +1,6 @@
 /**
- * The review queue of questions the knowledge base does not cover (src/nlu/negatives.ts): list,
+ * The review queue of questions the knowledge base does not cover (src/nlu/negatives.ts), of both
+ * kinds (`unhelpful`, `agent-answered`): list,
  * keep (trained as "hand over" examples), drop, or convert into an article or an extra question
  * of one. Every decision is audited and retrains the question's locale.
  */
@@ -8,6 +9,7 @@ import { z } from 'zod';
 import { SwitchboardError } from '../../domain/errors.ts';
 import {
   listNegatives,
+  NEGATIVE_SOURCES,
   NEGATIVE_STATUSES,
   registerNegatives,
   reviewNegative,
@@ -24,6 +26,7 @@ import { pathParams } from './params.ts';
 /** `GET /learning/negatives?status=&locale=&limit=`. */
 export const NegativesQuery = z.object({
   status: z.enum(NEGATIVE_STATUSES).default('pending'),
+  source: z.enum(NEGATIVE_SOURCES).optional(),
   locale: z
     .string()
     .regex(/^[a-z]{2}$/)
@@ -44,6 +47,14 @@ function negativeView(n: NegativeDoc) {
     text: n.text,
     source: n.source,
     articleId: n.articleId ?? null,
+    agentAnswer: n.agentAnswer
+      ? {
+          text: n.agentAnswer.text,
+          agentName: n.agentAnswer.agentName ?? null,
+          ticketId: String(n.agentAnswer.ticketId),
+          at: n.agentAnswer.at,
+        }
+      : null,
     ticketId: String(n.ticketId),
     status: n.status,
     count: n.count,

@@ -974,11 +974,12 @@ async function viewTicket(id) {
 // ---- learning loop ------------------------------------------------------------------------
 
 async function viewLearning() {
-  const [unanswered, suggestions, report, uncovered] = await Promise.all([
+  const [unanswered, suggestions, report, uncovered, retrains] = await Promise.all([
     api('GET', '/learning/unanswered'),
     api('GET', '/learning/suggestions'),
     api('GET', '/learning/report?days=7'),
     api('GET', '/learning/negatives?status=pending'),
+    api('GET', '/learning/retrains?limit=12'),
   ]);
   const reportBox = h(
     'div.card#learning-report',
@@ -1010,6 +1011,7 @@ async function viewLearning() {
         'div.col',
         {},
         reportBox,
+        retrainsCard(retrains.retrains),
         uncoveredCard(uncovered.negatives),
         h(
           'div.card#unanswered',
@@ -1042,9 +1044,90 @@ async function viewLearning() {
   );
 }
 
+/** A share as a percentage, or a dash when unknown. */
+function pctOrDash(value) {
+  return value === null || value === undefined ? '—' : pct(value);
+}
+
 /**
- * Questions whose answer the customer said did not help: keep (trained as "hand over"), drop, or
- * add to an article as an extra question.
+ * Each retrain's learning report: what the model was trained with and, on the held-out slice of
+ * real questions, answer precision and self-service of the model it replaced and of itself.
+ */
+function retrainsCard(retrains) {
+  const change = (r, key) =>
+    `${r.before ? pctOrDash(r.before[key]) : '—'} → ${pctOrDash(r.after[key])}`;
+  return h(
+    'div.card#retrains',
+    {},
+    h('h2', {}, 'Retrains'),
+    retrains.length === 0
+      ? h('p.muted', {}, 'No training recorded yet.')
+      : h(
+          'table',
+          {},
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...[
+                'Trained',
+                'Locale',
+                'Negatives',
+                'Held out',
+                'Answer precision',
+                'Self-service',
+                'Expected precision',
+              ].map((t) => h('th', {}, t)),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            ...retrains.map((r) =>
+              h(
+                'tr.retrain',
+                { dataset: { id: r.id } },
+                h('td', {}, fmtDate(r.trainedAt)),
+                h('td', {}, r.locale),
+                h('td.negatives', {}, String(r.negatives)),
+                h('td', {}, `${r.heldOut.inScope} + ${r.heldOut.outOfScope}`),
+                h('td.precision', {}, change(r, 'answerPrecision')),
+                h('td.self-service', {}, change(r, 'selfService')),
+                h('td', {}, pctOrDash(r.expectedPrecision)),
+              ),
+            ),
+          ),
+        ),
+    h(
+      'p.muted',
+      {},
+      'Held out: questions customers confirmed an article answers + questions agents answered with what no article says, never trained on. Before → after: the replaced model, then the new one.',
+    ),
+  );
+}
+
+/** How the review queue names each kind of uncovered question. */
+const NEGATIVE_KINDS = {
+  unhelpful: 'answer did not help',
+  'agent-answered': 'answered by an agent',
+};
+
+/** A lower-case article id drawn from a question (the admin edits it before creating). */
+function articleIdFrom(text) {
+  const id = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
+  return id || `article-${Date.now().toString(36)}`;
+}
+
+/**
+ * Questions the knowledge base does not cover, of both kinds (the customer said the answer did not
+ * help; an agent answered what the bot handed over): keep (trained as "hand over"), drop, add to
+ * an article as an extra question, or — with an agent's answer — make it a new article.
  */
 function uncoveredCard(negatives) {
   const canWrite = may('learning.write');
@@ -1067,7 +1150,22 @@ function uncoveredCard(negatives) {
         'td',
         {},
         n.text,
-        h('div.muted', {}, `${n.locale} · the answer "${n.articleId ?? '?'}" did not help`),
+        h(
+          'div.muted',
+          {},
+          h('span.kind', {}, NEGATIVE_KINDS[n.source] ?? n.source),
+          ` · ${n.locale}`,
+          n.articleId ? ` · the answer "${n.articleId}" did not help` : '',
+        ),
+        n.agentAnswer
+          ? h(
+              'blockquote.agent-answer',
+              {},
+              h('strong', {}, `${n.agentAnswer.agentName ?? 'Agent'}: `),
+              n.agentAnswer.text,
+            )
+          : null,
+        canWrite && n.agentAnswer ? newArticleForm(n, decide) : null,
         canWrite
           ? h(
               'div',
@@ -1108,6 +1206,46 @@ function uncoveredCard(negatives) {
     h('h2', {}, `Not covered (${negatives.length})`),
     negatives.length === 0 ? h('p.muted', {}, 'Nothing to review.') : null,
     h('table', {}, h('tbody', {}, ...negatives.map(row))),
+  );
+}
+
+/** A new article from a question and the agent's answer to it (published on creation). */
+function newArticleForm(n, decide) {
+  const id = h('input.article-id', { type: 'text', value: articleIdFrom(n.text) });
+  const title = h('input.wide.article-title', { type: 'text', value: n.text });
+  const answer = h('textarea.article-answer', {});
+  answer.value = n.agentAnswer.text;
+  return h(
+    'details.new-article',
+    {},
+    h('summary', {}, 'New article from this answer'),
+    h('label', {}, 'Article id'),
+    id,
+    h('label', {}, 'Title'),
+    title,
+    h('label', {}, 'Answer'),
+    answer,
+    h(
+      'p',
+      {},
+      h(
+        'button.create-article',
+        {
+          type: 'button',
+          on: {
+            click: () =>
+              decide(n, 'convert', {
+                kind: 'article',
+                id: id.value.trim(),
+                title: title.value.trim(),
+                questions: [n.text],
+                answer: answer.value,
+              }),
+          },
+        },
+        'Create article',
+      ),
+    ),
   );
 }
 
