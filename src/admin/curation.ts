@@ -185,7 +185,7 @@ export class KnowledgeCuration {
 
   /** The draft of a published article, if one is kept. */
   async draft(key: string): Promise<ArticleDraftDoc | null> {
-    return (await this.models.ArticleDraft.findById(key).lean());
+    return await this.models.ArticleDraft.findById(key).lean();
   }
 
   /**
