@@ -8,6 +8,8 @@ export interface SlackCall {
   args: Record<string, unknown>;
   /** When the call arrived (Date.now()). */
   at: number;
+  /** The ts Slack gave the message (chat.postMessage). */
+  ts?: string;
 }
 
 /** Form values the Web API client JSON-encodes (blocks, attachments) come back as objects. */
@@ -81,8 +83,16 @@ export class FakeSlack {
           return;
         }
         const auth = req.headers.authorization;
-        this.calls.push({ method, token: auth?.replace(/^Bearer /, ''), args, at: Date.now() });
-        res.end(JSON.stringify(this.answer(method, args)));
+        const call: SlackCall = {
+          method,
+          token: auth?.replace(/^Bearer /, ''),
+          args,
+          at: Date.now(),
+        };
+        this.calls.push(call);
+        const answer = this.answer(method, args);
+        if (typeof answer['ts'] === 'string') call.ts = answer['ts'];
+        res.end(JSON.stringify(answer));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));

@@ -45,6 +45,8 @@ export interface SlackUser {
 
 /** The action ids of the buttons in a message's blocks, with their values. */
 export function buttonsOf(blocks: unknown): Array<{ action_id: string; value: string }> {
+  // A text-only message (a DM notice) has no blocks.
+  if (!Array.isArray(blocks)) return [];
   const list = blocks as Array<{
     type: string;
     elements?: Array<{ action_id: string; value: string }>;
