@@ -3,6 +3,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { convert as htmlToText } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 import type { Attachment } from '../../src/domain/message.ts';
+import { headersToUtf8 } from './header-charset.ts';
 import type { RejectionReason } from './ports.ts';
 
 const MAX_TEXT = 100_000;
@@ -252,7 +253,8 @@ export function sanitizeEmailHtml(html: string): string {
 
 /**
  * Parses a raw RFC 5322 message with mailparser (charsets through iconv-lite: UTF-8, GBK/GB18030,
- * ISO-8859-x...). Throws only when mailparser itself gives up; the caller records that.
+ * ISO-8859-x...). Raw 8-bit header bytes are decoded first (`headersToUtf8`: UTF-8, the declared
+ * charset, Windows-1252). Throws only when mailparser itself gives up; the caller records that.
  */
 export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Promise<ParsedEmail> {
   let timer: NodeJS.Timeout | undefined;
@@ -263,7 +265,7 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
     );
   });
   const mail = await Promise.race([
-    simpleParser(source, {
+    simpleParser(headersToUtf8(source), {
       skipImageLinks: true,
       skipTextToHtml: true,
       maxHtmlLengthToParse: 2_000_000,

@@ -1,0 +1,44 @@
+/**
+ * Issue 22, item 5 (headers and addresses) and item 6 (digests), at the parser. Each message is a
+ * raw MIME source in test/fixtures/mail/, written for these tests; mail-fixtures.test.ts runs them
+ * all again with their expectations and mangled copies.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseEmail } from '../../../channels/email/parse.ts';
+
+function fixture(name: string): Buffer {
+  return readFileSync(new URL(`../../fixtures/mail/${name}`, import.meta.url));
+}
+
+describe('raw 8-bit bytes in headers', () => {
+  it('decodes Latin-1 bytes with the charset the message declares, not as U+FFFD', async () => {
+    const source = fixture('raw-latin1-headers.eml');
+    expect(source.includes(Buffer.from([0xe9]))).toBe(true);
+    const mail = await parseEmail(source);
+    expect(mail.subject).toBe('Café crème froid');
+    expect(mail.from).toEqual({ address: 'rene@example.test', name: 'René Dupont' });
+    expect(mail.text).toBe('Bonjour, le café commandé est arrivé froid.');
+  });
+
+  it("takes a multipart message's charset from its first part (KOI8-R)", async () => {
+    const mail = await parseEmail(fixture('raw-koi8r-headers-multipart.eml'));
+    expect(mail.subject).toBe('Привет, заказ 1042');
+    expect(mail.from?.name).toBe('Иван');
+    expect(mail.text).toBe('Где мой заказ 1042?');
+  });
+
+  it('falls back to Windows-1252 when the bytes are not valid in the declared UTF-8', async () => {
+    const mail = await parseEmail(fixture('raw-cp1252-headers-utf8-body.eml'));
+    expect(mail.subject).toBe('“Résumé” upload fails');
+    expect(mail.from?.name).toBe('Zöe Café');
+    expect(mail.text).toBe('The upload of my résumé fails.');
+  });
+
+  it('keeps raw UTF-8 headers (RFC 6532) as UTF-8 whatever the body declares', async () => {
+    const mail = await parseEmail(fixture('raw-utf8-headers.eml'));
+    expect(mail.subject).toBe('Größe ändern');
+    expect(mail.from?.name).toBe('Jürgen Groß');
+    expect(mail.text).toBe('Bitte die Größe ändern.');
+  });
+});
