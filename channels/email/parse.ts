@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
 import { convert as htmlToText } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 import type { Attachment } from '../../src/domain/message.ts';
+import { parseMailboxes } from './address.ts';
 import { headersToUtf8 } from './header-charset.ts';
 import type { RejectionReason } from './ports.ts';
 
@@ -54,16 +55,38 @@ function ids(value: string | string[] | undefined): string[] {
   return all.map(normalizeMessageId).filter((id) => id.length > 0 && id.length <= 400);
 }
 
-function firstAddress(
-  value: AddressObject | AddressObject[] | undefined,
-): { address: string; name: string | undefined } | undefined {
-  const list = Array.isArray(value) ? value : value ? [value] : [];
-  for (const group of list) {
-    for (const entry of group.value) {
-      const address = entry.address?.trim().toLowerCase();
-      if (address && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address) && address.length <= 320) {
-        return { address, name: entry.name ? entry.name.slice(0, 200) : undefined };
-      }
+/**
+ * Whether an address can be written to: `local@domain.tld` (or a domain literal), the local part
+ * a dot-atom or a quoted string (`"john doe"@example.test`).
+ */
+function validAddress(address: string): boolean {
+  if (address.length > 320) return false;
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  const localOk = local.startsWith('"')
+    ? /^"(?:[^"\\\r\n]|\\.)+"$/.test(local)
+    : /^[^@\s"]+$/.test(local);
+  return at > 0 && localOk && /^(?:[^@\s".]+\.)+[^@\s".]+$|^\[[^[\]\s]+\]$/.test(domain);
+}
+
+/**
+ * The first writable mailbox of the From header, read by the RFC 5322 grammar with its obsolete
+ * forms (`parseMailboxes`); what mailparser made of the header is the fallback.
+ */
+function firstAddress(mail: ParsedMail): { address: string; name: string | undefined } | undefined {
+  const line = mail.headerLines.find((l) => l.key === 'from')?.line;
+  const raw = line === undefined ? '' : Buffer.from(line, 'latin1').toString('utf8');
+  const parsed = parseMailboxes(raw.slice(raw.indexOf(':') + 1));
+  const from: AddressObject | AddressObject[] | undefined = mail.from;
+  const list: AddressObject[] = Array.isArray(from) ? from : from ? [from] : [];
+  const fallback = list.flatMap((group) =>
+    group.value.flatMap((entry: EmailAddress): EmailAddress[] => entry.group ?? [entry]),
+  );
+  for (const entry of [...parsed, ...fallback]) {
+    const address = entry.address?.trim().toLowerCase();
+    if (address && validAddress(address)) {
+      return { address, name: entry.name ? entry.name.slice(0, 200) : undefined };
     }
   }
   return undefined;
@@ -272,7 +295,7 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
     }),
     overBudget,
   ]).finally(() => clearTimeout(timer));
-  const from = firstAddress(mail.from);
+  const from = firstAddress(mail);
   const messageIds = ids(mail.messageId);
   const messageId = messageIds[0];
   // No Message-ID: a hash of the envelope and the bytes, not of the UID, so the same mail

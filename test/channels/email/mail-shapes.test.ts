@@ -42,3 +42,30 @@ describe('raw 8-bit bytes in headers', () => {
     expect(mail.text).toBe('Bitte die Größe ändern.');
   });
 });
+
+describe('old but valid RFC 2822 From syntax', () => {
+  it.each([
+    ['from-name-in-comment.eml', 'jdoe@machine.example', 'John Doe'],
+    ['from-obsolete-spacing.eml', 'jdoe@machine.example', 'John Doe'],
+    ['from-obsolete-dotted-local.eml', 'john.q.public@example.com', 'Joe Q. Public'],
+    ['from-quoted-local-part.eml', 'j.doe@machine.example', 'John Doe'],
+    ['from-quoted-local-with-space.eml', '"john doe"@example.com', undefined],
+    ['from-route-and-comments.eml', 'pete@silly.test', 'Pete'],
+  ])('%s is read as %s, not rejected as malformed', async (name, address, display) => {
+    const mail = await parseEmail(fixture(name));
+    expect(mail.from).toEqual({ address, name: display });
+    expect(mail.loop).toBeUndefined();
+  });
+
+  it('reads a group, encoded words in the name and a folded header', async () => {
+    const source = (from: string) =>
+      Buffer.from(`From: ${from}\r\nSubject: x\r\nMessage-ID: <g@x.test>\r\n\r\nhello\r\n`);
+    expect((await parseEmail(source('Customers: ada@example.test;'))).from).toEqual({
+      address: 'ada@example.test',
+      name: undefined,
+    });
+    const encoded = await parseEmail(source('=?utf-8?Q?Ren=C3=A9?=\r\n (ops) <rene@example.test>'));
+    expect(encoded.from).toEqual({ address: 'rene@example.test', name: 'René' });
+    expect((await parseEmail(source('not an address <<<'))).from).toBeUndefined();
+  });
+});
