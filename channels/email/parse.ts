@@ -4,6 +4,7 @@ import { convert as htmlToText } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 import type { Attachment } from '../../src/domain/message.ts';
 import { parseMailboxes } from './address.ts';
+import { typeDigestParts } from './digest.ts';
 import { headersToUtf8 } from './header-charset.ts';
 import type { RejectionReason } from './ports.ts';
 
@@ -274,6 +275,25 @@ export function sanitizeEmailHtml(html: string): string {
   });
 }
 
+const PARSER_OPTIONS = {
+  skipImageLinks: true,
+  skipTextToHtml: true,
+  maxHtmlLengthToParse: 2_000_000,
+};
+/** Parts that are whole messages: a digest's entries, a mail forwarded as an attachment. */
+const EMBEDDED_MESSAGE = /^message\/(rfc822|global)$/i;
+
+/**
+ * The text of a parsed mail's own body: its text part, else the text of the HTML the tree chose.
+ * mailparser derives text from HTML only when the HTML is the top-level part: an HTML-only body
+ * inside multipart/related (a logo in the signature) or multipart/mixed (with a PDF) arrives with
+ * no text at all, so the text is derived here from the HTML.
+ */
+function ownText(mail: ParsedMail): string {
+  if (mail.text?.trim()) return mail.text.trim();
+  return typeof mail.html === 'string' ? htmlBodyText(mail.html).trim() : '';
+}
+
 /**
  * Parses a raw RFC 5322 message with mailparser (charsets through iconv-lite: UTF-8, GBK/GB18030,
  * ISO-8859-x...). Raw 8-bit header bytes are decoded first (`headersToUtf8`: UTF-8, the declared
@@ -287,14 +307,21 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
       budgetMs,
     );
   });
-  const mail = await Promise.race([
-    simpleParser(headersToUtf8(source), {
-      skipImageLinks: true,
-      skipTextToHtml: true,
-      maxHtmlLengthToParse: 2_000_000,
-    }),
-    overBudget,
-  ]).finally(() => clearTimeout(timer));
+  const parsed = async () => {
+    const mail = await simpleParser(typeDigestParts(headersToUtf8(source)), PARSER_OPTIONS);
+    const embedded = mail.attachments.filter((a) => EMBEDDED_MESSAGE.test(a.contentType));
+    // A digest (or a forward as attachment) with no text of its own: the first text part of the
+    // tree is the first embedded message's. One level down only.
+    const first = ownText(mail) === '' ? embedded[0] : undefined;
+    const inner =
+      first === undefined
+        ? ''
+        : ownText(await simpleParser(headersToUtf8(first.content), PARSER_OPTIONS));
+    return { mail, embedded, inner };
+  };
+  const { mail, embedded, inner } = await Promise.race([parsed(), overBudget]).finally(() =>
+    clearTimeout(timer),
+  );
   const from = firstAddress(mail);
   const messageIds = ids(mail.messageId);
   const messageId = messageIds[0];
@@ -314,14 +341,7 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
       .digest('hex')
       .slice(0, 40)}`;
   const html = typeof mail.html === 'string' ? sanitizeEmailHtml(mail.html) : undefined;
-  // mailparser derives text from HTML only when the HTML is the top-level part: an HTML-only body
-  // inside multipart/related (a logo in the signature) or multipart/mixed (with a PDF) arrives
-  // with no text at all, so the text is derived here from the HTML the tree chose.
-  const text = (
-    mail.text?.trim() ? mail.text : typeof mail.html === 'string' ? htmlBodyText(mail.html) : ''
-  )
-    .trim()
-    .slice(0, MAX_TEXT);
+  const text = (ownText(mail) || inner).slice(0, MAX_TEXT);
   const parents = [...ids(mail.inReplyTo), ...ids(mail.references).reverse()];
   const loop = classifyLoop(mail, from?.address);
   return {
@@ -332,11 +352,18 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
     text,
     newText: extractNewText(text).slice(0, MAX_TEXT),
     html: html === undefined || html.length > MAX_HTML ? undefined : html,
+    // Embedded messages (a digest's, a forward as attachment) are kept whether named or not.
     attachments: mail.attachments
-      .filter((a) => a.contentDisposition === 'attachment' || a.filename !== undefined)
+      .filter(
+        (a) =>
+          a.contentDisposition === 'attachment' || a.filename !== undefined || embedded.includes(a),
+      )
       .slice(0, 100)
       .map((a) => ({
-        name: (a.filename ?? 'unnamed').slice(0, 255),
+        name: (
+          a.filename ??
+          (embedded.includes(a) ? `message-${embedded.indexOf(a) + 1}.eml` : 'unnamed')
+        ).slice(0, 255),
         contentType: a.contentType.slice(0, 255),
         size: a.content.length,
         content: a.content,

@@ -69,3 +69,28 @@ describe('old but valid RFC 2822 From syntax', () => {
     expect((await parseEmail(source('not an address <<<'))).from).toBeUndefined();
   });
 });
+
+describe('digests (multipart/digest)', () => {
+  it('keeps the intro as the body and each untyped part as an embedded message', async () => {
+    const mail = await parseEmail(fixture('digest-implicit-parts.eml'));
+    expect(mail.text).toBe('Two customers escalated today; both want a callback before Friday.');
+    expect(mail.attachments.map((a) => [a.name, a.contentType])).toEqual([
+      ['message-1.eml', 'message/rfc822'],
+      ['message-2.eml', 'message/rfc822'],
+    ]);
+    const first = mail.attachments[0]?.content.toString() ?? '';
+    expect(first).toMatch(/^From: Ada <ada@example\.test>\r\n/);
+    expect(first).toContain('My order 5512 has not shipped.');
+    expect(mail.attachments[1]?.content.toString()).toContain('Please refund order 7731.');
+  });
+
+  it('with no text of its own, takes the first embedded message’s text as the body', async () => {
+    const mail = await parseEmail(fixture('digest-explicit-rfc822.eml'));
+    expect(mail.text).toBe('I moved; can the parcel go to my new address?');
+    expect(mail.attachments.map((a) => [a.name, a.contentType])).toEqual([
+      ['message-1.eml', 'message/rfc822'],
+      ['message-2.eml', 'message/rfc822'],
+    ]);
+    expect(mail.attachments[1]?.content.toString()).toContain('The zipper broke on the first day.');
+  });
+});
