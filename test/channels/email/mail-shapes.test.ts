@@ -58,15 +58,15 @@ describe('old but valid RFC 2822 From syntax', () => {
   });
 
   it('reads a group, encoded words in the name and a folded header', async () => {
-    const source = (from: string) =>
-      Buffer.from(`From: ${from}\r\nSubject: x\r\nMessage-ID: <g@x.test>\r\n\r\nhello\r\n`);
-    expect((await parseEmail(source('Customers: ada@example.test;'))).from).toEqual({
+    expect((await parseEmail(fixture('from-group.eml'))).from).toEqual({
       address: 'ada@example.test',
       name: undefined,
     });
-    const encoded = await parseEmail(source('=?utf-8?Q?Ren=C3=A9?=\r\n (ops) <rene@example.test>'));
-    expect(encoded.from).toEqual({ address: 'rene@example.test', name: 'René' });
-    expect((await parseEmail(source('not an address <<<'))).from).toBeUndefined();
+    expect((await parseEmail(fixture('from-encoded-word-folded.eml'))).from).toEqual({
+      address: 'rene@example.test',
+      name: 'René',
+    });
+    expect((await parseEmail(fixture('from-malformed.eml'))).from).toBeUndefined();
   });
 });
 
