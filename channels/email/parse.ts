@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from 'mailparser';
 import { convert as htmlToText } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 import type { Attachment } from '../../src/domain/message.ts';
+import { parseMailboxes } from './address.ts';
+import { typeDigestParts } from './digest.ts';
+import { headersToUtf8 } from './header-charset.ts';
 import type { RejectionReason } from './ports.ts';
 
 const MAX_TEXT = 100_000;
@@ -53,16 +56,38 @@ function ids(value: string | string[] | undefined): string[] {
   return all.map(normalizeMessageId).filter((id) => id.length > 0 && id.length <= 400);
 }
 
-function firstAddress(
-  value: AddressObject | AddressObject[] | undefined,
-): { address: string; name: string | undefined } | undefined {
-  const list = Array.isArray(value) ? value : value ? [value] : [];
-  for (const group of list) {
-    for (const entry of group.value) {
-      const address = entry.address?.trim().toLowerCase();
-      if (address && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address) && address.length <= 320) {
-        return { address, name: entry.name ? entry.name.slice(0, 200) : undefined };
-      }
+/**
+ * Whether an address can be written to: `local@domain.tld` (or a domain literal), the local part
+ * a dot-atom or a quoted string (`"john doe"@example.test`).
+ */
+function validAddress(address: string): boolean {
+  if (address.length > 320) return false;
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  const localOk = local.startsWith('"')
+    ? /^"(?:[^"\\\r\n]|\\.)+"$/.test(local)
+    : /^[^@\s"]+$/.test(local);
+  return at > 0 && localOk && /^(?:[^@\s".]+\.)+[^@\s".]+$|^\[[^[\]\s]+\]$/.test(domain);
+}
+
+/**
+ * The first writable mailbox of the From header, read by the RFC 5322 grammar with its obsolete
+ * forms (`parseMailboxes`); what mailparser made of the header is the fallback.
+ */
+function firstAddress(mail: ParsedMail): { address: string; name: string | undefined } | undefined {
+  const line = mail.headerLines.find((l) => l.key === 'from')?.line;
+  const raw = line === undefined ? '' : Buffer.from(line, 'latin1').toString('utf8');
+  const parsed = parseMailboxes(raw.slice(raw.indexOf(':') + 1));
+  const from: AddressObject | AddressObject[] | undefined = mail.from;
+  const list: AddressObject[] = Array.isArray(from) ? from : from ? [from] : [];
+  const fallback = list.flatMap((group) =>
+    group.value.flatMap((entry: EmailAddress): EmailAddress[] => entry.group ?? [entry]),
+  );
+  for (const entry of [...parsed, ...fallback]) {
+    const address = entry.address?.trim().toLowerCase();
+    if (address && validAddress(address)) {
+      return { address, name: entry.name ? entry.name.slice(0, 200) : undefined };
     }
   }
   return undefined;
@@ -250,9 +275,29 @@ export function sanitizeEmailHtml(html: string): string {
   });
 }
 
+const PARSER_OPTIONS = {
+  skipImageLinks: true,
+  skipTextToHtml: true,
+  maxHtmlLengthToParse: 2_000_000,
+};
+/** Parts that are whole messages: a digest's entries, a mail forwarded as an attachment. */
+const EMBEDDED_MESSAGE = /^message\/(rfc822|global)$/i;
+
+/**
+ * The text of a parsed mail's own body: its text part, else the text of the HTML the tree chose.
+ * mailparser derives text from HTML only when the HTML is the top-level part: an HTML-only body
+ * inside multipart/related (a logo in the signature) or multipart/mixed (with a PDF) arrives with
+ * no text at all, so the text is derived here from the HTML.
+ */
+function ownText(mail: ParsedMail): string {
+  if (mail.text?.trim()) return mail.text.trim();
+  return typeof mail.html === 'string' ? htmlBodyText(mail.html).trim() : '';
+}
+
 /**
  * Parses a raw RFC 5322 message with mailparser (charsets through iconv-lite: UTF-8, GBK/GB18030,
- * ISO-8859-x...). Throws only when mailparser itself gives up; the caller records that.
+ * ISO-8859-x...). Raw 8-bit header bytes are decoded first (`headersToUtf8`: UTF-8, the declared
+ * charset, Windows-1252). Throws only when mailparser itself gives up; the caller records that.
  */
 export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Promise<ParsedEmail> {
   let timer: NodeJS.Timeout | undefined;
@@ -262,15 +307,22 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
       budgetMs,
     );
   });
-  const mail = await Promise.race([
-    simpleParser(source, {
-      skipImageLinks: true,
-      skipTextToHtml: true,
-      maxHtmlLengthToParse: 2_000_000,
-    }),
-    overBudget,
-  ]).finally(() => clearTimeout(timer));
-  const from = firstAddress(mail.from);
+  const parsed = async () => {
+    const mail = await simpleParser(typeDigestParts(headersToUtf8(source)), PARSER_OPTIONS);
+    const embedded = mail.attachments.filter((a) => EMBEDDED_MESSAGE.test(a.contentType));
+    // A digest (or a forward as attachment) with no text of its own: the first text part of the
+    // tree is the first embedded message's. One level down only.
+    const first = ownText(mail) === '' ? embedded[0] : undefined;
+    const inner =
+      first === undefined
+        ? ''
+        : ownText(await simpleParser(headersToUtf8(first.content), PARSER_OPTIONS));
+    return { mail, embedded, inner };
+  };
+  const { mail, embedded, inner } = await Promise.race([parsed(), overBudget]).finally(() =>
+    clearTimeout(timer),
+  );
+  const from = firstAddress(mail);
   const messageIds = ids(mail.messageId);
   const messageId = messageIds[0];
   // No Message-ID: a hash of the envelope and the bytes, not of the UID, so the same mail
@@ -289,14 +341,7 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
       .digest('hex')
       .slice(0, 40)}`;
   const html = typeof mail.html === 'string' ? sanitizeEmailHtml(mail.html) : undefined;
-  // mailparser derives text from HTML only when the HTML is the top-level part: an HTML-only body
-  // inside multipart/related (a logo in the signature) or multipart/mixed (with a PDF) arrives
-  // with no text at all, so the text is derived here from the HTML the tree chose.
-  const text = (
-    mail.text?.trim() ? mail.text : typeof mail.html === 'string' ? htmlBodyText(mail.html) : ''
-  )
-    .trim()
-    .slice(0, MAX_TEXT);
+  const text = (ownText(mail) || inner).slice(0, MAX_TEXT);
   const parents = [...ids(mail.inReplyTo), ...ids(mail.references).reverse()];
   const loop = classifyLoop(mail, from?.address);
   return {
@@ -307,11 +352,18 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
     text,
     newText: extractNewText(text).slice(0, MAX_TEXT),
     html: html === undefined || html.length > MAX_HTML ? undefined : html,
+    // Embedded messages (a digest's, a forward as attachment) are kept whether named or not.
     attachments: mail.attachments
-      .filter((a) => a.contentDisposition === 'attachment' || a.filename !== undefined)
+      .filter(
+        (a) =>
+          a.contentDisposition === 'attachment' || a.filename !== undefined || embedded.includes(a),
+      )
       .slice(0, 100)
       .map((a) => ({
-        name: (a.filename ?? 'unnamed').slice(0, 255),
+        name: (
+          a.filename ??
+          (embedded.includes(a) ? `message-${embedded.indexOf(a) + 1}.eml` : 'unnamed')
+        ).slice(0, 255),
         contentType: a.contentType.slice(0, 255),
         size: a.content.length,
         content: a.content,
