@@ -72,17 +72,33 @@ function escapeHtml(text: string): string {
 }
 
 /** SMTP reply codes 5xx (and envelope errors) are permanent; everything else may pass later. */
-function deliveryError(error: unknown, to: string): SwitchboardError {
+/**
+ * The delivery error of a failed send, worded for the agent who reads it on the ticket. An address
+ * with non-ASCII characters (`jdöe@mächine.example`) needs SMTPUTF8 (RFC 6531): nodemailer uses it
+ * whenever our server offers it, so a permanent refusal of such an address means our server does
+ * not, and says so instead of the server's bare "501 5.5.4".
+ */
+export function emailDeliveryError(error: unknown, to: string): SwitchboardError {
   const e = error as { responseCode?: unknown; code?: unknown; message?: unknown };
   const code = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const reason = typeof e.message === 'string' ? e.message : String(error);
   const permanent = (code !== undefined && code >= 500) || e.code === 'EENVELOPE';
+  if (permanent && NON_ASCII.test(to)) {
+    return new SwitchboardError(
+      'SB_ERR_DELIVERY_REJECTED',
+      `email to ${to} rejected: the address has non-ASCII characters and our outgoing mail server does not take them (it offers no SMTPUTF8); ask the customer for another address, or use a server that supports SMTPUTF8 (server said: ${reason})`,
+      { cause: error },
+    );
+  }
   return new SwitchboardError(
     permanent ? 'SB_ERR_DELIVERY_REJECTED' : 'SB_ERR_DELIVERY_FAILED',
     `email to ${to} ${permanent ? 'rejected' : 'failed'}: ${reason}`,
     { cause: error },
   );
 }
+
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** One of our mailboxes as the sender: its settings and its SMTP transport. */
 export interface SendingMailbox {
@@ -190,7 +206,7 @@ export async function sendEmail(
       },
     });
   } catch (error) {
-    throw deliveryError(error, to);
+    throw emailDeliveryError(error, to);
   }
   return { providerMessageId: messageId };
 }

@@ -970,6 +970,10 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
             text: z.string(),
             intent: z.string().nullable(),
             score: z.number().nullable(),
+            deliveryError: z
+              .string()
+              .nullable()
+              .meta({ description: 'Why an answer was not delivered (failed for good).' }),
           }),
         ),
       }),

@@ -217,6 +217,9 @@ export function ticketsRouter(deps: AdminDeps): Router {
         language: m.language ?? null,
         sentiment: m.sentiment ?? null,
         deliveryStatus: m.deliveryStatus,
+        // The agent sees why an answer did not reach the customer (e.g. an address our mail
+        // server cannot send to).
+        deliveryError: m.deliveryStatus === 'failed' ? (m.deliveryError ?? null) : null,
       })),
     });
   });

@@ -944,6 +944,9 @@ async function viewTicket(id) {
               `${m.authorKind}${m.authorName ? ` · ${m.authorName}` : ''} · ${m.channel} · ${fmtDate(m.at)}${m.intent ? ` · intent ${m.intent}` : ''}${m.score !== null ? ` · score ${Number(m.score).toFixed(2)}` : ''}`,
             ),
             m.html ? renderedHtml(m.html) : h('div', {}, m.text),
+            m.deliveryError
+              ? h('p.error.delivery-error', {}, `Not delivered: ${m.deliveryError}`)
+              : null,
           ),
         ),
       ),
