@@ -17,6 +17,7 @@
  * IMAP round trips per mail and the parse. (2)–(4) run `--repeat` times, interleaved, and report
  * their best time (the machine is shared). Last line: one JSON object.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
@@ -36,6 +37,30 @@ import { redisDocumentLocks } from '../src/pool/locks.ts';
 import { TicketPool } from '../src/pool/pool.ts';
 import { withInbox as withInboxAs } from '../test/channels/email/mail-helpers.ts';
 import { intFlags, percentile } from './args.ts';
+
+/** The mail shapes of test/fixtures/mail (issue 22), each parsed once: counts and the slowest. */
+async function parseFixtures(): Promise<{
+  fixtures: number;
+  fixturesAutomated: number;
+  fixtureSlowestMs: number;
+}> {
+  const dir = new URL('../test/fixtures/mail/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
+  let automated = 0;
+  let slowest = 0;
+  for (const file of files) {
+    const source = readFileSync(new URL(file, dir));
+    const started = performance.now();
+    const mail = await parseEmail(source);
+    slowest = Math.max(slowest, performance.now() - started);
+    if (mail.loop) automated += 1;
+  }
+  return {
+    fixtures: files.length,
+    fixturesAutomated: automated,
+    fixtureSlowestMs: Number(slowest.toFixed(1)),
+  };
+}
 
 const flags = intFlags({ count: 300, senders: 8, repeat: 3 });
 const PASSWORD = 'bench-pw';
@@ -289,6 +314,11 @@ async function main(): Promise<void> {
     const pollSeconds = Math.min(...times.store);
     const memorySeconds = Math.min(...times.memory);
 
+    const fixtures = await parseFixtures();
+    log(
+      `fixtures: ${fixtures.fixtures} real-world shapes parsed, ${fixtures.fixturesAutomated} read as automated, slowest ${fixtures.fixtureSlowestMs} ms`,
+    );
+
     const mailsPerSecond = flags.count / pipelineSeconds;
     const result = {
       mails: flags.count,
@@ -300,6 +330,7 @@ async function main(): Promise<void> {
       pollerOnlyPerSecond: Number((flags.count / pollSeconds).toFixed(1)),
       pollerMemoryStorePerSecond: Number((flags.count / memorySeconds).toFixed(1)),
       reconciled,
+      ...fixtures,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
     if (!reconciled) process.exitCode = 1;
