@@ -5,6 +5,7 @@ import sanitizeHtml from 'sanitize-html';
 import type { Attachment } from '../../src/domain/message.ts';
 import { parseMailboxes } from './address.ts';
 import { typeDigestParts } from './digest.ts';
+import { repairDispositions } from './dispositions.ts';
 import { headersToUtf8 } from './header-charset.ts';
 import type { RejectionReason } from './ports.ts';
 
@@ -308,7 +309,10 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
     );
   });
   const parsed = async () => {
-    const mail = await simpleParser(typeDigestParts(headersToUtf8(source)), PARSER_OPTIONS);
+    const mail = await simpleParser(
+      repairDispositions(typeDigestParts(headersToUtf8(source))),
+      PARSER_OPTIONS,
+    );
     const embedded = mail.attachments.filter((a) => EMBEDDED_MESSAGE.test(a.contentType));
     // A digest (or a forward as attachment) with no text of its own: the first text part of the
     // tree is the first embedded message's. One level down only.

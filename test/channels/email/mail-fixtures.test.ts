@@ -23,6 +23,19 @@ interface Expectation {
 }
 
 const MANIFEST: Record<string, Expectation> = {
+  // An HTML body with an invalid Content-Disposition: mailparser dropped it whole (issue 22 item 1).
+  'html-invalid-disposition.eml': {
+    automated: false,
+    body: 'My parcel arrived broken, please send a new one',
+    attachments: 0,
+    from: 'ann@customers.example',
+  },
+  'html-disposition-missing-semicolon.eml': {
+    automated: false,
+    body: 'The invoice shows the wrong address',
+    attachments: 0,
+    from: 'bo@customers.example',
+  },
   'digest-explicit-rfc822.eml': {
     automated: false,
     body: 'I moved; can the parcel go to my new address?',
