@@ -309,8 +309,11 @@ describe('working a ticket in the console', () => {
     }).lean();
     expect(agent).toMatchObject({ languages: ['zh', 'en'], skills: ['billing'], capacity: 2 });
 
-    // A team, made in the same view, and the agent put in it.
+    // A team, made in the same view, and the agent put in it. (A save re-renders the view when
+    // its answer arrives: the page is loaded afresh first, so no input is filled in the old one.)
+    await page.reload();
     const draft = page.locator('#teams tr.team-new');
+    await draft.waitFor();
     await draft.locator('input.key').fill('refunds');
     await draft.locator('input.name').fill('Refunds desk');
     await draft.locator('input.skills').fill('refunds, billing');
@@ -329,6 +332,8 @@ describe('working a ticket in the console', () => {
     });
     expect(teamed.teams).toEqual(['refunds']);
     // Removed from the console: the team is gone and the agent is out of it.
+    await page.reload();
+    await page.locator('#teams tr.team[data-key="refunds"]').waitFor();
     await page.locator('#teams tr.team[data-key="refunds"] button.remove').click();
     await page.locator('#teams tr.team[data-key="refunds"]').waitFor({ state: 'detached' });
     await waitFor(async () => {
