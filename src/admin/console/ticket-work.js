@@ -137,8 +137,12 @@ export function ticketWork(ui, id, out) {
     ),
   );
 
-  const customer = out.contact ? customerCard(ui, out.contact) : null;
-  watch(ui, id, out, () => !reply.value.trim() && !note.value.trim());
+  // Anything being edited (an answer, a note, the customer's fields) holds the live refresh back.
+  let editingCustomer = false;
+  const customer = out.contact
+    ? customerCard(ui, out.contact, (editing) => (editingCustomer = editing))
+    : null;
+  watch(ui, id, out, () => !reply.value.trim() && !note.value.trim() && !editingCustomer);
   return [work, customer, notes, earlier];
 }
 
@@ -175,7 +179,7 @@ function watch(ui, id, out, idle) {
  * The customer's attributes: tier (it weighs in the urgency score), plan, company and custom
  * fields; editable by supervisors and admins.
  */
-function customerCard(ui, contact) {
+function customerCard(ui, contact, onEdit) {
   const { h, api, attempt, may } = ui;
   const a = contact.attributes ?? {};
   const custom = Object.entries(a.custom ?? {});
@@ -189,7 +193,12 @@ function customerCard(ui, contact) {
     );
   }
   const field = (name, value, placeholder) =>
-    h(`input.${name}`, { type: 'text', value: value ?? '', placeholder });
+    h(`input.${name}`, {
+      type: 'text',
+      value: value ?? '',
+      placeholder,
+      on: { input: () => onEdit(true) },
+    });
   const tier = field('tier', a.tier, 'vip, gold, silver…');
   const plan = field('plan', a.plan, 'plan');
   const company = field('company', a.company, 'company');
@@ -201,7 +210,7 @@ function customerCard(ui, contact) {
     void attempt(
       () => api('PATCH', `/contacts/${contact.id}/attributes`, body),
       'Customer saved: the tier counts from the next urgency score',
-    );
+    ).then((ok) => ok && onEdit(false));
   };
   return h(
     'div.card#ticket-customer',
