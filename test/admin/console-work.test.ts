@@ -393,9 +393,13 @@ describe('working a ticket in the console', () => {
       const c = await gateway.pool.models.Contact.findById(ticket.contactId).lean();
       return (c?.attributes as { tier?: string } | undefined)?.tier === 'gold';
     });
-    const audit = await gateway.pool.models.AuditEvent.find({
-      action: 'contact.attributes',
-    }).lean();
+    // The audit event is written after the contact changes, so it is awaited too.
+    const audit = await waitFor(async () => {
+      const events = await gateway.pool.models.AuditEvent.find({
+        action: 'contact.attributes',
+      }).lean();
+      return events.length ? events : undefined;
+    });
     expect(audit).toHaveLength(1);
     await page.close();
   });
