@@ -1,0 +1,15 @@
+/**
+ * The channel registry: the one place that names each channel. Adding a channel is a folder
+ * (`channels/<id>/`, exporting `channel` from its module.ts) and one line here; see
+ * docs/architecture.md, "Add a channel". Factories load lazily, so the domain can read the ids
+ * (CHANNEL_IDS, IDENTITY_KINDS) without loading any channel's code.
+ */
+import type { ChannelEntry } from './module.ts';
+
+export const CHANNELS = [
+  { id: 'api', identityKind: 'api', load: () => import('./api/module.ts') },
+  { id: 'email', identityKind: 'email', load: () => import('./email/module.ts') },
+  { id: 'sms', identityKind: 'phone', load: () => import('./sms/module.ts') },
+  { id: 'slack', identityKind: 'slack', load: () => import('./slack/module.ts') },
+  { id: 'webchat', identityKind: 'webchat', load: () => import('./webchat/module.ts') },
+] as const satisfies readonly ChannelEntry[];

@@ -1,0 +1,109 @@
+/**
+ * What a channel is to the gateway: one module with an inbound half (HTTP routes, WebSocket
+ * streams, pollers) and an outbound half (the adapter), built by a factory from what the core
+ * provides (`ChannelContext`). `channels/index.ts` lists the factories; the composition root
+ * (src/app.ts) wires whatever they return and knows no channel by name.
+ */
+import type { Server } from 'node:http';
+import type { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Config } from '../src/config.ts';
+import type { OutboundMessage } from '../src/domain/message.ts';
+import type { ChannelAdapter, InboundSink } from '../src/domain/ports.ts';
+import type { PersonalDataHolder } from '../src/domain/personal-data.ts';
+import type { RateLimitKind } from '../src/http/rate-limit.ts';
+
+/** A path prefix counted per client address in one of the rate-limit buckets. */
+export interface RouteLimit {
+  path: string;
+  kind: RateLimitKind;
+}
+
+/** What the core hands every channel factory. */
+export interface ChannelContext {
+  /** Where the channel's own variables are read (e.g. TWILIO_*). */
+  env: NodeJS.ProcessEnv;
+  /** The gateway's settings (PUBLIC_URL, QUEUE_PREFIX, HOST…). */
+  config: Config;
+  /** Where inbound messages go: durable once `accept` resolves. */
+  sink: InboundSink;
+  /** The producer Redis connection (fails fast while Redis is away). */
+  redis: Redis;
+  /** The MongoDB connection a channel's store registers its models on (`channels/<id>/store.ts`). */
+  db: Connection;
+  /** Per-document locks in Redis (for what FerretDB cannot update atomically). */
+  locks: ChannelLocks;
+  /** Queues a message the channel itself originates (an SMS keyword's confirmation). */
+  enqueueOutbound(message: OutboundMessage): Promise<void>;
+  /** Counts one request against a rate-limit bucket; throws 429 when it is spent. */
+  consumeRateLimit(kind: RateLimitKind, bucket: string, key: string, reason: string): Promise<void>;
+  /** The Slack app of the agent desk, when one is configured (Slack customers share it). */
+  slackApp?: SlackAppHost | undefined;
+  logger?: Logger | undefined;
+}
+
+/** The lock a channel store may take around a read-modify-write of one document. */
+export interface ChannelLocks {
+  withLock<T>(key: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** The desk's Slack app, as a customer channel sees it. */
+export interface SlackAppHost {
+  token: string;
+  apiUrl?: string | undefined;
+  /** Bolt's App, for the channel's listeners. */
+  app: unknown;
+  /** Whether a conversation is one of the desk's own (agents' channels), not a customer's. */
+  isDeskConversation(place: { channel: string; threadTs?: string | undefined }): Promise<boolean>;
+}
+
+/** An HTTP surface: a router mounted at the root, and the rate-limit buckets of its paths. */
+export interface ChannelHttp {
+  router: Router;
+  limits: RouteLimit[];
+  /** Routers behind the operator token (`ADMIN_TOKEN`), e.g. stored files. */
+  adminRouters?: Array<{ path: string; router: Router }>;
+}
+
+/** Work a channel does in the worker role (pollers): started after the pipeline's workers. */
+export interface ChannelWorkerRole {
+  start(): Promise<void>;
+  /** Stops taking in new work; called before the pipeline's workers drain. */
+  stop(): Promise<void>;
+}
+
+export interface ChannelModule {
+  readonly id: string;
+  /** Sends, and says what the channel can carry (`adapter.capabilities`). */
+  adapter: ChannelAdapter;
+  http?: ChannelHttp;
+  /** WebSocket streams on the process's HTTP server; returns a detach function. */
+  attachServer?(server: Server): () => void;
+  workerRole?: ChannelWorkerRole;
+  /** What the channel keeps about a contact beyond the pool's tickets and messages. */
+  personalData?: PersonalDataHolder[];
+  /** Closes connections; called after the workers drained. */
+  stop?(): Promise<void>;
+}
+
+/**
+ * What `channels/<id>/module.ts` exports as `channel`: its settings and how to build it. The id and
+ * identity kind are on its registry line (channels/index.ts), which the domain reads without
+ * loading any channel.
+ */
+export interface ChannelFactory {
+  /** The environment variables it reads, for the configuration reference. */
+  readonly configSchema?: { shape: Record<string, unknown> };
+  /** Builds the channel, or returns undefined when its settings are absent (the channel is off). */
+  create(context: ChannelContext): Promise<ChannelModule | undefined>;
+}
+
+/** A line of the registry. */
+export interface ChannelEntry {
+  readonly id: string;
+  /** The identity kind its customers arrive with (`phone` for SMS). */
+  readonly identityKind: string;
+  load(): Promise<{ channel: ChannelFactory }>;
+}
