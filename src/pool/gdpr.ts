@@ -7,14 +7,14 @@
  * large collections (audit events, queued jobs) are bounded and say so when the bound was hit.
  */
 import type { Job, JobType, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { Types, type Connection } from 'mongoose';
+import { Types } from 'mongoose';
 import { SwitchboardError } from '../domain/errors.ts';
+import type { PersonalDataHolder, PersonalDataSubject } from '../domain/personal-data.ts';
+import { IDENTITY_KINDS } from '../domain/message.ts';
+import { escapeRegex } from '../domain/regex.ts';
 import { recordAudit } from './audit.ts';
-import { registerEmailModels } from './email-store.ts';
 import type { DocumentLocks } from './locks.ts';
 import type { ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
-import { eraseOptOuts, registerSmsModels } from './sms-compliance.ts';
 
 /** What replaces erased text. */
 export const ERASED = '[erased]';
@@ -46,9 +46,8 @@ export interface GdprDeps {
    * messages, offer DMs, supervisor alerts). Agents' own messages cannot be deleted by the bot.
    */
   slack?: { eraseTickets(ticketIds: string[]): Promise<number> } | undefined;
-  /** Redis and QUEUE_PREFIX: the web chat's transcripts of the contact's conversations. */
-  redis?: Redis | undefined;
-  prefix?: string | undefined;
+  /** What the channels and features keep about a contact (src/domain/personal-data.ts). */
+  holders: readonly PersonalDataHolder[];
 }
 
 /** A contact as the search lists it. */
@@ -71,10 +70,6 @@ function summary(c: ContactDoc): ContactSummary {
   };
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /**
  * Contacts whose name or an identity value contains `q` (case-insensitive), exact identity
  * matches first; without `q`, the newest contacts. At most CONTACT_SEARCH_LIMIT.
@@ -93,7 +88,7 @@ export async function searchContacts(
   }
   // Exact identities are one read by _id each (the hot path of FerretDB).
   const exact = (await models.ContactIdentity.find({
-    _id: { $in: ['email', 'phone', 'api', 'webchat', 'slack'].map((k) => `${k}:${text}`) },
+    _id: { $in: IDENTITY_KINDS.map((k) => `${k}:${text}`) },
   }).lean()) as Array<{ contactId: Types.ObjectId }>;
   const pattern = new RegExp(escapeRegex(text), 'i');
   const found = (await models.Contact.find({
@@ -192,6 +187,26 @@ async function footprint(models: PoolModels, id: Types.ObjectId): Promise<Contac
   };
 }
 
+/** The contact as the personal-data holders see it. */
+function subjectOf(fp: ContactFootprint): PersonalDataSubject {
+  return {
+    contactIds: fp.contactIds.map(String),
+    identities: fp.identities,
+    emails: fp.emails,
+    phones: fp.phones,
+    tickets: fp.tickets.map((t) => ({
+      id: String(t._id),
+      channel: t.channel,
+      threadKey: t.threadKey,
+      channelData: (t.channelData ?? {}) as Record<string, unknown>,
+    })),
+    messages: fp.messages.map((m) => ({
+      id: m._id,
+      attachmentUrls: m.attachments.flatMap((a) => (a.url ? [a.url] : [])),
+    })),
+  };
+}
+
 /** Does any string in `value` contain one of `needles` (case-insensitive)? */
 function mentions(value: unknown, needles: readonly string[]): boolean {
   if (needles.length === 0 || value === undefined || value === null) return false;
@@ -258,95 +273,25 @@ async function auditEventsAbout(
   return { events, truncated: scanned >= GDPR_AUDIT_SCAN_MAX };
 }
 
-function ticketsOf(fp: ContactFootprint, channel: string): TicketDoc[] {
-  return fp.tickets.filter((t) => t.channel === channel);
-}
-
-/** The web chat conversation ids of the contact's tickets. */
-function webchatConversations(fp: ContactFootprint): string[] {
-  const ids = new Set<string>();
-  for (const t of ticketsOf(fp, 'webchat')) {
-    ids.add(t.threadKey.slice(t.threadKey.lastIndexOf('/') + 1));
-    const ref = (t.channelData as { reference?: { conversation?: { id?: unknown } } } | undefined)
-      ?.reference;
-    if (typeof ref?.conversation?.id === 'string') ids.add(ref.conversation.id);
-  }
-  return [...ids];
-}
-
-/** Web chat upload ids named by the messages' attachment URLs. */
-function webchatFileIds(messages: readonly MessageDoc[]): string[] {
-  const ids = new Set<string>();
-  for (const m of messages) {
-    for (const a of m.attachments) {
-      const id = /\/files\/([A-Za-z0-9_-]{16,64})(?:$|[?#])/.exec(a.url ?? '')?.[1];
-      if (id) ids.add(id);
-    }
-  }
-  return [...ids];
-}
-
 /** All data stored about a contact, as plain JSON-able objects. */
-/** The learning stores' records from these tickets (see ErasureCounts.learningQuestions). */
-async function learningRecordsOf(db: Connection, ticketIds: readonly Types.ObjectId[]) {
-  const ids = [...ticketIds];
-  const [negatives, confirmed] = await Promise.all([
-    db
-      .collection('kb_negatives')
-      .find({ $or: [{ ticketId: { $in: ids } }, { 'agentAnswer.ticketId': { $in: ids } }] })
-      .toArray(),
-    db
-      .collection('kb_confirmed')
-      .find({ ticketId: { $in: ids } })
-      .toArray(),
-  ]);
-  return { negatives, confirmed };
-}
-
-export async function exportContact(models: PoolModels, id: Types.ObjectId) {
+export async function exportContact(
+  models: PoolModels,
+  holders: readonly PersonalDataHolder[],
+  id: Types.ObjectId,
+) {
   const fp = await footprint(models, id);
-  const db = models.Ticket.db;
-  const email = registerEmailModels(db);
-  const sms = registerSmsModels(db);
+  const subject = subjectOf(fp);
   const messageIds = fp.messages.map((m) => m._id);
-  const emailThreadKeys = ticketsOf(fp, 'email').map((t) => t.threadKey);
-  const [
-    attachments,
-    webchatFiles,
-    identityLinks,
-    optOuts,
-    rejections,
-    threads,
-    suggestions,
-    notes,
-    learningQuestions,
-  ] = await Promise.all([
-    db
+  const ticketIds = fp.tickets.map((t) => t._id);
+  const [attachments, identityLinks, suggestions, notes, ...held] = await Promise.all([
+    models.Ticket.db
       .collection('attachments')
       .find({ messageKey: { $in: messageIds } }, { projection: { content: 0 } })
       .toArray(),
-    db
-      .collection<{ _id: string }>('webchat_files')
-      .find(
-        {
-          $or: [
-            { _id: { $in: webchatFileIds(fp.messages) } },
-            { conversationId: { $in: webchatConversations(fp) } },
-          ],
-        },
-        { projection: { data: 0 } },
-      )
-      .toArray(),
     models.ContactIdentity.find({ contactId: { $in: fp.contactIds } }).lean(),
-    sms.SmsOptOut.find({ _id: { $in: fp.phones } }).lean(),
-    email.EmailRejection.find(rejectionsOf(fp)).lean(),
-    email.EmailThread.find({ _id: { $in: emailThreadKeys } }).lean(),
-    models.Suggestion.find({ ticketId: { $in: fp.tickets.map((t) => t._id) } }).lean(),
-    models.TicketNote.find({ ticketId: { $in: fp.tickets.map((t) => t._id) } }).lean(),
-    learningRecordsOf(
-      db,
-      fp.tickets.map((t) => t._id),
-    ),
+    models.Suggestion.find({ ticketId: { $in: ticketIds } }).lean(),
+    models.TicketNote.find({ ticketId: { $in: ticketIds } }).lean(),
+    ...holders.map((holder) => holder.export(subject)),
   ]);
   const audit = await auditEventsAbout(models, fp);
   return {
@@ -368,12 +313,10 @@ export async function exportContact(models: PoolModels, id: Types.ObjectId) {
         comment: t.csatComment ?? null,
         at: t.csatAt ?? null,
       })),
-    webchatFiles,
-    smsOptOuts: optOuts,
-    email: { threads, rejections },
     suggestions,
-    /** Questions of theirs the knowledge base's learning keeps (review queue, confirmed). */
-    learningQuestions,
+    // What the channels and features keep (email threads, SMS opt-outs, web chat files, the
+    // learning loop's questions), each under its own keys.
+    ...(Object.assign({}, ...held) as Record<string, unknown>),
     /** Agents' internal notes on the tickets (they are about the person too). */
     notes,
     auditEvents: audit.events,
@@ -388,18 +331,7 @@ export interface ErasureCounts {
   tickets: number;
   messages: number;
   attachments: number;
-  webchatFiles: number;
-  webchatTranscripts: number;
-  smsOptOuts: number;
-  /** Of those, numbers that had opted out: still refused, on the suppression list by hash. */
-  smsSuppressed: number;
-  emailRecords: number;
   suggestions: number;
-  /**
-   * The knowledge base's learning records from their tickets (src/nlu): uncovered questions of
-   * the review queue (with an agent's answer) and questions they confirmed an article answers.
-   */
-  learningQuestions: number;
   /** Agents' internal notes on the tickets, their text erased. */
   notes: number;
   /** Messages the Slack bot had posted about the tickets, deleted from Slack. */
@@ -408,20 +340,12 @@ export interface ErasureCounts {
   jobsRemoved: number;
   jobsScanned: number;
   jobsTruncated: boolean;
-}
-
-/**
- * Rejected mail that is about the contact: mail from them, and bounces that name them only in
- * their detail (the failed recipient of our reply).
- */
-function rejectionsOf(fp: ContactFootprint): Record<string, unknown> {
-  const escaped = fp.emails.map(escapeRegex);
-  return {
-    $or: [
-      { from: { $in: fp.emails } },
-      ...escaped.map((e) => ({ detail: { $regex: e, $options: 'i' } })),
-    ],
-  };
+  /**
+   * The holders' counts, by their keys: e.g. `emailRecords`, `smsOptOuts` and `smsSuppressed`
+   * (numbers that had opted out: still refused, on the suppression list by hash), `webchatFiles`,
+   * `webchatTranscripts`, `learningQuestions` (the review queue's and confirmed questions).
+   */
+  [held: string]: number | boolean;
 }
 
 /** Removes the queued (and kept finished) jobs that hold the contact's identities or messages. */
@@ -519,8 +443,8 @@ export async function eraseContact(
     // Thread mappings (an SMS thread's key holds the phone number): a new message opens a ticket.
     await models.Thread.deleteMany({ ticketId: { $in: ticketIds } });
 
-    const fileIds = webchatFileIds(fp.messages);
-    const conversations = webchatConversations(fp);
+    // What the holders need is read before anything changes (thread keys, attachment URLs).
+    const subject = subjectOf(fp);
     for (const m of fp.messages) {
       const set: Record<string, unknown> = {
         text: ERASED,
@@ -543,21 +467,6 @@ export async function eraseContact(
     const attachments = await db.collection('attachments').deleteMany({
       messageKey: { $in: messageIds },
     });
-    const webchatFiles = await db.collection<{ _id: string }>('webchat_files').deleteMany({
-      $or: [{ _id: { $in: fileIds } }, { conversationId: { $in: conversations } }],
-    });
-    let webchatTranscripts = 0;
-    if (deps.redis && deps.prefix !== undefined) {
-      for (const conversation of conversations) {
-        const base = `${deps.prefix}:webchat:{${conversation}}`;
-        webchatTranscripts += await deps.redis.del(
-          `${base}:meta`,
-          `${base}:log`,
-          `${base}:ids`,
-          `${base}:clients`,
-        );
-      }
-    }
 
     for (const t of fp.tickets) {
       // Status, channel, number, times, urgency, SLA and CSAT score stay: the statistics.
@@ -578,26 +487,20 @@ export async function eraseContact(
       await models.Ticket.updateOne({ _id: t._id }, { $set: set });
     }
 
-    const email = registerEmailModels(db);
-    // The opt-out record is keyed by the number itself, so it goes; a STOP must outlive it (we may
-    // never text that number again until a START), so the refusal stays as a keyed hash.
-    const optOuts = await eraseOptOuts({ connection: db, locks: deps.locks }, fp.phones);
-    const emailThreadKeys = ticketsOf(fp, 'email').map((t) => t.threadKey);
-    const emailRecords =
-      (await email.EmailRejection.deleteMany(rejectionsOf(fp))).deletedCount +
-      (await email.EmailThread.deleteMany({ _id: { $in: emailThreadKeys } })).deletedCount +
-      (await email.EmailMessageId.deleteMany({ threadKey: { $in: emailThreadKeys } })).deletedCount;
-
     const suggestions = await models.Suggestion.deleteMany({ ticketId: { $in: ticketIds } });
-    // By collection name: the learning stores belong to src/nlu, above this layer.
-    const learningQuestions =
-      (
-        await db.collection('kb_negatives').deleteMany({
-          $or: [{ ticketId: { $in: ticketIds } }, { 'agentAnswer.ticketId': { $in: ticketIds } }],
-        })
-      ).deletedCount +
-      (await db.collection('kb_confirmed').deleteMany({ ticketId: { $in: ticketIds } }))
-        .deletedCount;
+    // The channels' and features' own records: an error names the holder, and a re-run of the
+    // erasure finishes what one holder left (each erases idempotently).
+    const held: Record<string, number> = {};
+    for (const holder of deps.holders) {
+      try {
+        Object.assign(held, await holder.erase(subject));
+      } catch (error) {
+        throw new SwitchboardError(
+          'SB_ERR_INTERNAL',
+          `erasure stopped at ${holder.name}: ${(error as Error).message}`,
+        );
+      }
+    }
     // Who noted what and when stays (the ticket's history); what the note said goes.
     const notes = await models.TicketNote.updateMany(
       { ticketId: { $in: ticketIds }, text: { $ne: ERASED } },
@@ -641,19 +544,14 @@ export async function eraseContact(
       tickets: fp.tickets.length,
       messages: fp.messages.length,
       attachments: attachments.deletedCount,
-      webchatFiles: webchatFiles.deletedCount,
-      webchatTranscripts,
-      smsOptOuts: optOuts.removed,
-      smsSuppressed: optOuts.suppressed,
-      emailRecords,
       suggestions: suggestions.deletedCount,
-      learningQuestions,
       notes: notes.modifiedCount,
       slackMessages,
       auditEvents,
       jobsRemoved: jobs.removed,
       jobsScanned: jobs.scanned,
       jobsTruncated: jobs.truncated,
+      ...held,
     };
     await recordAudit(models, {
       actor,

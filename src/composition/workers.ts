@@ -1,0 +1,144 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { SlackDesk } from '../desk/desk.ts';
+import { satisfactionHook } from '../desk/satisfaction.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import type { Responder } from '../domain/ports.ts';
+import { helpArticleUrl } from '../help/links.ts';
+import type { TicketLifecycle } from '../lifecycle/lifecycle.ts';
+import type { Metrics } from '../metrics.ts';
+import { collectAgentAnswer } from '../nlu/agent-answers.ts';
+import type { Model } from 'mongoose';
+import { collectConfirmed, type ConfirmedDoc } from '../nlu/confirmed.ts';
+import { collectNegative, type NegativeDoc } from '../nlu/negatives.ts';
+import type { IntentLayer } from '../nlu/intent-layer.ts';
+import { createQueues } from '../pipeline/queues.ts';
+import type { IngestDeps } from '../pipeline/ingest.ts';
+import { startWorkers } from '../pipeline/workers.ts';
+import type { DocumentLocks } from '../pool/locks.ts';
+import type { TicketPool } from '../pool/pool.ts';
+import type { ChannelSet } from './channels.ts';
+
+/** The learning loop's collections: what customers and agents teach the bot. */
+export interface LearningStores {
+  negatives: Model<NegativeDoc>;
+  confirmed: Model<ConfirmedDoc>;
+}
+
+/**
+ * The worker role: the pipeline's inbound and outbound workers with their hooks (dispatch, desk,
+ * learning, CSAT), then the desk's, dispatch's and lifecycle's workers and the channels' pollers.
+ * Returns the closer, which stops intake first and drains in reverse.
+ */
+export async function startWorkerRole(deps: {
+  config: Config;
+  redis: Redis;
+  pool: TicketPool;
+  locks: DocumentLocks;
+  channels: ChannelSet;
+  responder: Responder;
+  intents: IntentLayer | undefined;
+  dispatcher: Dispatcher;
+  lifecycle: TicketLifecycle;
+  desk: SlackDesk | undefined;
+  learning: LearningStores;
+  metrics: Metrics;
+  logger: Logger | undefined;
+}): Promise<() => Promise<void>> {
+  const { config, pool, dispatcher, desk, learning, logger, channels } = deps;
+  const queues = createQueues(deps.redis, config);
+  for (const queue of [queues.inbound, queues.outbound])
+    queue.on('error', (error: Error) => logger?.warn({ err: error.message }, 'queue error'));
+  const fallbackLocale = config.NLU_FALLBACK_LOCALE;
+  /** The customer's question a feedback or confirmation is about, for the learning stores. */
+  const questionOf = async (messageId: string) => {
+    const question = await pool.getMessage(messageId);
+    return question ? (question.newText ?? question.text) : undefined;
+  };
+  const ingest: IngestDeps = {
+    pool,
+    responder: deps.responder,
+    outbound: queues.outbound,
+    capabilitiesOf: (channel) => channels.capabilitiesOf(channel),
+    metrics: deps.metrics,
+    ...(logger ? { logger } : {}),
+    // Scores and sets the SLA before the desk's card is posted; rescores on later messages.
+    onEscalating: (ticket, message, decision) => dispatcher.onEscalating(ticket, message, decision),
+    onWaitingMessage: (ticket, message) => dispatcher.onCustomerMessage(ticket, message),
+    onUnhelpfulAnswer: async (ticket, feedback) => {
+      const text = await questionOf(feedback.questionId);
+      if (text === undefined) return;
+      await collectNegative(learning.negatives, {
+        locale: feedback.locale ?? ticket.language ?? fallbackLocale,
+        text,
+        articleId: feedback.articleId,
+        ticketId: ticket._id,
+      });
+    },
+    onConfirmedAnswer: async (ticket, answer) => {
+      const text = await questionOf(answer.questionId);
+      if (text === undefined) return;
+      await collectConfirmed(learning.confirmed, {
+        locale: answer.locale ?? ticket.language ?? fallbackLocale,
+        text,
+        articleId: answer.articleId,
+        ticketId: ticket._id,
+      });
+    },
+    ...(desk
+      ? {
+          onEscalated: (ticket) => desk.onEscalated(ticket),
+          onCustomerMessage: (ticket, message) => desk.onCustomerMessage(ticket, message),
+        }
+      : {}),
+    // A rating after a resolve is CSAT, whoever resolved (Slack, the console, the API).
+    beforeIngest: satisfactionHook({ pool, locks: deps.locks, outbound: queues.outbound }),
+  };
+  const pipeline = startWorkers({
+    connection: deps.redis,
+    config,
+    ingest,
+    outbound: {
+      pool,
+      adapters: channels.adapters,
+      metrics: deps.metrics,
+      // An agent's answer meets the response target and stops the clock until the customer;
+      // an answer to a question the bot handed over as uncovered goes to the review queue.
+      onAgentReplySent: async (ticketId, messageId) => {
+        try {
+          await collectAgentAnswer(
+            { pool, negatives: learning.negatives, fallbackLocale },
+            ticketId,
+            messageId,
+          );
+        } catch (error) {
+          // Learning is best effort: the reply went out, its delivery is not retried for this.
+          logger?.warn({ ticketId, err: error }, 'agent answer not collected for learning');
+        }
+        // Last: once the response is stamped, everything after the send has run.
+        await dispatcher.onAgentReply(ticketId);
+      },
+      articleUrl: (articleId, locale) => helpArticleUrl(config.PUBLIC_URL, articleId, locale),
+      ...(logger ? { logger } : {}),
+    },
+    metrics: deps.metrics,
+    ...(logger ? { logger } : {}),
+  });
+  const deskWorker = desk?.startWorker(deps.redis);
+  const dispatchWorker = dispatcher.startWorker(deps.redis, { lockDuration: config.JOB_LOCK_MS });
+  await dispatcher.scheduleTick();
+  const lifecycleWorker = deps.lifecycle.startWorker(deps.redis);
+  await deps.lifecycle.schedule();
+  await channels.startWorkerRoles();
+  return async () => {
+    // No new inbound (mail) first; the workers then drain what is queued.
+    await channels.stopWorkerRoles();
+    await pipeline.close();
+    await deskWorker?.close();
+    await dispatchWorker.close();
+    await lifecycleWorker.close();
+    await deps.intents?.close();
+    await queues.close();
+  };
+}
