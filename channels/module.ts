@@ -17,10 +17,7 @@ import type {
   InboundFiles,
   InboundSink,
 } from '../src/domain/ports.ts';
-import type {
-  PersonalDataContext,
-  PersonalDataHolder,
-} from '../src/domain/personal-data.ts';
+import type { PersonalDataContext, PersonalDataHolder } from '../src/domain/personal-data.ts';
 import type { RateLimitKind } from '../src/http/rate-limit.ts';
 import type { IntegrationDirectory } from './api/integrations.ts';
 

@@ -378,11 +378,18 @@ export class PoolSmsStore implements SmsStore {
     await this.deps.pool.recordDeliveryOutcome(messageId, { status: outcome, error, channelData });
   }
 
-  recordKeywordMessage(message: InboundMessageInput, intent: string): Promise<{ ticketId: string }> {
+  recordKeywordMessage(
+    message: InboundMessageInput,
+    intent: string,
+  ): Promise<{ ticketId: string }> {
     return this.deps.pool.recordHandledInbound(message, intent);
   }
 
-  queueReply(input: { ticketId: string; key: string; text: string }): Promise<{ messageId: string }> {
+  queueReply(input: {
+    ticketId: string;
+    key: string;
+    text: string;
+  }): Promise<{ messageId: string }> {
     return this.deps.pool.queueSystemReply(input);
   }
 

@@ -34,7 +34,10 @@ function fileIdsOf(subject: PersonalDataSubject): string[] {
 export function webchatPersonalData(context: PersonalDataContext): PersonalDataHolder {
   const { WebchatFile } = registerWebchatModels(context.db);
   const filesOf = (subject: PersonalDataSubject) => ({
-    $or: [{ _id: { $in: fileIdsOf(subject) } }, { conversationId: { $in: conversationsOf(subject) } }],
+    $or: [
+      { _id: { $in: fileIdsOf(subject) } },
+      { conversationId: { $in: conversationsOf(subject) } },
+    ],
   });
   return {
     name: 'webchat',

@@ -32,7 +32,6 @@ export interface TicketSearch {
   offset: number;
 }
 
-
 /** Tickets matching every given filter, newest first, with the total count. */
 export async function searchTickets(
   models: PoolModels,

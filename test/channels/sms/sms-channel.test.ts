@@ -65,7 +65,9 @@ beforeAll(async () => {
   });
   redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
   store = new PoolSmsStore({
-    ...channelStoreDeps(gateway.pool, (message) => enqueueDelivery(gateway.queues.outbound, message)),
+    ...channelStoreDeps(gateway.pool, (message) =>
+      enqueueDelivery(gateway.queues.outbound, message),
+    ),
     locks: redisDocumentLocks(redis, { prefix: config.QUEUE_PREFIX }),
   });
   const adapter = gateway.adapters.get('sms');
