@@ -19,7 +19,7 @@ import type {
 } from '../src/domain/ports.ts';
 import type { PersonalDataContext, PersonalDataHolder } from '../src/domain/personal-data.ts';
 import type { RateLimitKind } from '../src/http/rate-limit.ts';
-import type { IntegrationDirectory } from './api/integrations.ts';
+import type { IntegrationDirectory } from '../src/domain/integrations.ts';
 
 /** A path prefix counted per client address in one of the rate-limit buckets. */
 export interface RouteLimit {
@@ -108,6 +108,11 @@ export interface ChannelModule {
 export interface ChannelFactory {
   /** The environment variables it reads, for the configuration reference. */
   readonly configSchema?: { shape: Record<string, unknown> };
+  /**
+   * Reads its settings as `create` will, throwing SB_ERR_CONFIG naming the first bad variable:
+   * `start` checks every channel before it brings up a single server.
+   */
+  checkConfig?(env: NodeJS.ProcessEnv): void;
   /**
    * What the channel keeps about a contact beyond the pool's tickets and messages. Registered
    * whether the channel is on or not: data stored while it was on is still exported and erased.

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ApiIntegration, IntegrationDirectory } from '../channels/api/integrations.ts';
+import type { ApiIntegration, IntegrationDirectory } from './domain/integrations.ts';
 import { buildChannels } from './composition/channels.ts';
 import { buildHttp } from './composition/http.ts';
 import { startWorkerRole } from './composition/workers.ts';
@@ -13,6 +13,7 @@ import { loadDispatchConfig } from './dispatch/config.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
 import { silentNotifier } from './dispatch/ports.ts';
 import type { ChannelId } from './domain/message.ts';
+import type { PersonalDataHolder } from './domain/personal-data.ts';
 import type { ChannelAdapter, Responder } from './domain/ports.ts';
 import { HttpRateLimits, rateLimitSettings } from './http/rate-limit.ts';
 import { TicketLifecycle } from './lifecycle/lifecycle.ts';
@@ -52,6 +53,8 @@ export interface Gateway {
   knowledge: KnowledgeDeps & { training: Queue<TrainingJobData> };
   /** The Slack agent desk, when configured. */
   desk: SlackDesk | undefined;
+  /** Every holder of personal data besides the pool (GDPR export and erasure cover them). */
+  personalData: readonly PersonalDataHolder[];
   /** The intent layer this process serves with (worker and all roles, unless a responder was given). */
   intents: IntentLayer | undefined;
   /**
@@ -188,6 +191,7 @@ export async function createGateway(options: {
   if (options.seedKnowledgeDir !== undefined)
     await seedKnowledgeIfEmpty(knowledge, options.seedKnowledgeDir, logger);
 
+  const personalData = [...channels.personalData, learningPersonalData(learning)];
   const http =
     role === 'worker'
       ? undefined
@@ -205,7 +209,7 @@ export async function createGateway(options: {
           forecastSettings: dispatchConfig.settings.forecast,
           desk,
           rateLimits,
-          personalData: [...channels.personalData, learningPersonalData(learning)],
+          personalData,
           metrics,
           logger,
         });
@@ -260,6 +264,7 @@ export async function createGateway(options: {
     http,
     adapters: channels.adapters,
     knowledge,
+    personalData,
     intents,
     desk,
     attachServer: (server) => channels.attachServer(server),

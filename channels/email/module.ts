@@ -10,6 +10,7 @@ import { PoolEmailStore } from './store.ts';
  */
 export const channel: ChannelFactory = {
   configSchema: EmailConfigSchema,
+  checkConfig: (env) => void loadEmailConfig(env),
   personalData: (context) => [emailPersonalData(context)],
   async create(ctx) {
     const config = loadEmailConfig(ctx.env);

@@ -1,6 +1,7 @@
 import type { ChannelFactory } from '../module.ts';
 import { createSlackChannel } from './adapter.ts';
-import { SlackChannelConfigSchema } from './config.ts';
+import { isSet } from '../../src/domain/environment.ts';
+import { loadSlackChannelConfig, SlackChannelConfigSchema } from './config.ts';
 
 /**
  * Slack as a customer channel, on the agent desk's Slack app (one app, one events URL): on when
@@ -8,6 +9,10 @@ import { SlackChannelConfigSchema } from './config.ts';
  */
 export const channel: ChannelFactory = {
   configSchema: SlackChannelConfigSchema,
+  // It rides on the desk's app: read only when the desk is on (SLACK_BOT_TOKEN).
+  checkConfig: (env) => {
+    if (isSet(env, 'SLACK_BOT_TOKEN')) loadSlackChannelConfig(env);
+  },
   create(ctx) {
     const host = ctx.slackApp;
     if (!host) return Promise.resolve(undefined);

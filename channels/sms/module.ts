@@ -1,13 +1,14 @@
 import type { ChannelFactory } from '../module.ts';
 import { smsPersonalData } from './personal-data.ts';
 import { createSmsChannel } from './adapter.ts';
-import { SmsConfigSchema } from './config.ts';
+import { loadSmsConfig, SmsConfigSchema } from './config.ts';
 import { INBOUND_PATH } from './send.ts';
 import { PoolSmsStore } from './store.ts';
 
 /** SMS on Twilio: on when TWILIO_ACCOUNT_SID is set. */
 export const channel: ChannelFactory = {
   configSchema: SmsConfigSchema,
+  checkConfig: (env) => void loadSmsConfig(env),
   personalData: (context) => [smsPersonalData(context)],
   create(ctx) {
     const sms = createSmsChannel({

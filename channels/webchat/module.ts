@@ -1,12 +1,13 @@
 import type { ChannelFactory } from '../module.ts';
 import { webchatPersonalData } from './personal-data.ts';
 import { createWebchatChannel } from './adapter.ts';
-import { WebchatConfigSchema } from './config.ts';
+import { loadWebchatConfig, WebchatConfigSchema } from './config.ts';
 import { PoolWebchatFileStore } from './store.ts';
 
 /** Web chat (Direct Line and the Web Chat page): on when WEBCHAT_TOKEN_SECRET is set. */
 export const channel: ChannelFactory = {
   configSchema: WebchatConfigSchema,
+  checkConfig: (env) => void loadWebchatConfig(env),
   personalData: (context) => [webchatPersonalData(context)],
   create(ctx) {
     const webchat = createWebchatChannel({

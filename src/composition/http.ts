@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createAdminConsole } from '../admin/index.ts';
 import type { ForecastSettings } from '../dispatch/config.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
-import { loadWebchatBrand } from '../../channels/webchat/config.ts';
+import { loadBrand } from '../help/brand.ts';
 import type { Config } from '../config.ts';
 import type { PersonalDataHolder } from '../domain/personal-data.ts';
 import type { SlackDesk } from '../desk/desk.ts';
@@ -111,7 +111,7 @@ export async function buildHttp(deps: {
               .listArticles({ locale, status: 'published' })
               .then((articles) => articles.map((a) => a.content)),
           locales: config.KB_LOCALES,
-          brand: loadWebchatBrand(deps.env),
+          brand: loadBrand(deps.env),
           chatPath,
         }),
       },

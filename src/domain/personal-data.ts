@@ -5,6 +5,8 @@
  * loop over the holders, so a new store of personal data is covered by registering one, not by
  * editing the GDPR code; test/admin/personal-data.test.ts fails on a collection nobody answers for.
  */
+import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
 
 /** What the pool knows of one contact, read before anything is erased. */
 export interface PersonalDataSubject {
@@ -35,8 +37,8 @@ export interface PersonalDataHolder {
 
 /** What a holder is built from: the pool's database, Redis and the lock service. */
 export interface PersonalDataContext {
-  db: import('mongoose').Connection;
-  redis: import('ioredis').Redis;
+  db: Connection;
+  redis: Redis;
   /** QUEUE_PREFIX: the Redis key prefix. */
   prefix: string;
   locks: { withLock<T>(key: string, work: () => Promise<T>): Promise<T> };
