@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import type { Queue } from 'bullmq';
 import type { Express } from 'express';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiIntegration, IntegrationDirectory } from './domain/integrations.ts';
 import { buildChannels } from './composition/channels.ts';
+import { connectStores } from './composition/stores.ts';
 import { buildHttp } from './composition/http.ts';
 import { startWorkerRole } from './composition/workers.ts';
 import type { Config } from './config.ts';
@@ -19,26 +19,21 @@ import { HttpRateLimits, rateLimitSettings } from './http/rate-limit.ts';
 import { TicketLifecycle } from './lifecycle/lifecycle.ts';
 import { Metrics } from './metrics.ts';
 import { registerConfirmed } from './nlu/confirmed.ts';
-import { startIntentLayer, type IntentLayer } from './nlu/intent-layer.ts';
-import { IntentResponder } from './nlu/intent-responder.ts';
+import type { IntentLayer } from './nlu/intent-layer.ts';
 import { keptNegatives, registerNegatives } from './nlu/negatives.ts';
 import { learningPersonalData } from './nlu/personal-data.ts';
 import type { KnowledgeDeps } from './nlu/publish.ts';
-import { createRetrainReporter, registerRetrainReports } from './nlu/retrain-report.ts';
 import { seedKnowledgeIfEmpty } from './nlu/seed.ts';
 import { threadTrainer, type Trainer } from './nlu/trainer.ts';
 import { createTrainingQueue, type TrainingJobData } from './nlu/training-queue.ts';
 import type { NegativesSource, TrainingSources } from './nlu/training-set.ts';
 import { channelPool } from './pipeline/channel-pool.ts';
-import { EscalateAllResponder } from './pipeline/escalate-all-responder.ts';
 import { QueueInboundSink } from './pipeline/inbound-sink.ts';
 import { enqueueDelivery } from './pipeline/ingest.ts';
 import { createQueues, type Queues } from './pipeline/queues.ts';
 import { PoolAttachments } from './pool/attachments.ts';
-import { redisDocumentLocks } from './pool/locks.ts';
 import type { IntegrationDoc } from './pool/models.ts';
-import { TicketPool } from './pool/pool.ts';
-import { watchRedisErrors } from './redis-errors.ts';
+import type { TicketPool } from './pool/pool.ts';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -78,11 +73,8 @@ function toApiIntegration(doc: IntegrationDoc | null): ApiIntegration | null {
     : null;
 }
 
-/**
- * The composition root: connects to MongoDB and Redis, builds the pool, queues, channels, HTTP app
- * and workers for the requested role. Nothing else wires things together.
- */
-export async function createGateway(options: {
+/** What a gateway process is built from. */
+export interface GatewayOptions {
   config: Config;
   mongoUri: string;
   redisUrl: string;
@@ -103,24 +95,28 @@ export async function createGateway(options: {
   negatives?: NegativesSource;
   /** Where channel settings (e.g. TWILIO_*) are read; default process.env. */
   env?: NodeJS.ProcessEnv;
-}): Promise<Gateway> {
+}
+
+/**
+ * The composition root: connects to MongoDB and Redis, builds the pool, queues, channels (from
+ * the registry), desk, dispatch, HTTP app and workers for the requested role. Nothing else wires
+ * things together. Whatever is started pushes its closer; `stop` runs them in reverse.
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger, role } = options;
   const env = options.env ?? process.env;
   const metrics = options.metrics ?? new Metrics();
+  const closers: Array<() => Promise<void> | void> = [];
   const warn = (error: Error) => logger?.warn({ err: error.message }, 'queue error');
-  // Producers fail fast while Redis is away (the caller gets 503 and retries); workers wait for it.
-  const producerRedis = new Redis(options.redisUrl, {
-    maxRetriesPerRequest: 1,
-    commandTimeout: 5000,
-  });
-  const workerRedis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  watchRedisErrors(producerRedis, logger, 'producer');
-  watchRedisErrors(workerRedis, logger, 'worker');
-  const locks = redisDocumentLocks(producerRedis, { prefix: config.QUEUE_PREFIX });
-  const pool = await TicketPool.connect(options.mongoUri, { dbName: config.MONGODB_DB, locks });
-  const db = pool.models.Ticket.db;
+  const stores = await connectStores({ ...options, logger });
+  closers.push(() => stores.close());
+  const { pool, db, locks, producerRedis } = stores;
   const queues = createQueues(producerRedis, config);
   const training = createTrainingQueue(producerRedis, config);
+  closers.push(
+    () => queues.close(),
+    () => training.close(),
+  );
   // A queue re-emits its connection's errors; unheard, BullMQ prints each one to stderr.
   for (const queue of [queues.inbound, queues.outbound, training]) queue.on('error', warn);
   const rateLimits = new HttpRateLimits({
@@ -131,7 +127,7 @@ export async function createGateway(options: {
   const attachments = await PoolAttachments.create(db);
 
   // The Slack agent desk (on when SLACK_BOT_TOKEN is set) and dispatch tell each other: the desk
-  // is built first and calls dispatch only once both exist (its hooks run on later events).
+  // is built first and calls dispatch only on later events, once both exist.
   const desk = createSlackDesk({
     env,
     config,
@@ -178,107 +174,58 @@ export async function createGateway(options: {
   });
   const lifecycle = new TicketLifecycle({ pool, config, connection: producerRedis, logger });
   for (const queue of [dispatcher.queue, lifecycle.queue]) queue.on('error', warn);
+  closers.push(
+    () => lifecycle.close(),
+    () => dispatcher.close(),
+    () => desk?.close(),
+  );
+  // The SMTP pool and the chat's sockets close after the workers drained.
+  closers.push(() => channels.stop());
 
   // What the models learn from besides the articles, one object so that publishing, the console
   // and the workers compute the same knowledge hash.
   const learning = { negatives: registerNegatives(db), confirmed: registerConfirmed(db) };
-  const trainingSources: TrainingSources = {
+  const sources: TrainingSources = {
     corpusDir: options.corpusDir,
     targetPrecision: config.NLU_TARGET_PRECISION,
     negatives: options.negatives ?? keptNegatives(learning.negatives),
   };
-  const knowledge = { pool, training, ...trainingSources };
+  const knowledge = { pool, training, ...sources };
   if (options.seedKnowledgeDir !== undefined)
     await seedKnowledgeIfEmpty(knowledge, options.seedKnowledgeDir, logger);
-
   const personalData = [...channels.personalData, learningPersonalData(learning)];
+  const forecastSettings = dispatchConfig.settings.forecast;
   const http =
     role === 'worker'
       ? undefined
       : await buildHttp({
-          config,
-          env,
-          pool,
+          ...{ config, env, pool, locks, queues, channels, attachments, knowledge, dispatcher },
+          ...{ forecastSettings, desk, rateLimits, personalData, metrics, logger },
           redis: producerRedis,
-          locks,
-          queues,
-          channels,
-          attachments,
-          knowledge,
-          dispatcher,
-          forecastSettings: dispatchConfig.settings.forecast,
-          desk,
-          rateLimits,
-          personalData,
-          metrics,
-          logger,
         });
   // Socket Mode (SLACK_SOCKET_MODE): the receiving role opens the desk's WebSocket.
   if (desk && role !== 'worker') await desk.startReceiver();
 
-  let stopWorkers: (() => Promise<void>) | undefined;
-  let intents: IntentLayer | undefined;
-  if (role !== 'api') {
-    // Models are loaded or trained here, before the workers consume a single message.
-    let responder = options.responder;
-    if (responder === undefined) {
-      intents = await startIntentLayer({
-        config,
-        pool,
-        redisUrl: options.redisUrl,
-        publisher: producerRedis,
-        workerConnection: workerRedis,
-        trainer: options.trainer ?? threadTrainer,
-        sources: trainingSources,
-        reportRetrain: createRetrainReporter({
-          ...learning,
-          reports: registerRetrainReports(db),
-          logger,
-        }),
-        logger,
-      });
-      // With nothing published there is no model: every conversation goes to a person.
-      responder = new IntentResponder(intents.runtime, new EscalateAllResponder());
-    }
-    stopWorkers = await startWorkerRole({
-      config,
-      redis: workerRedis,
-      pool,
-      locks,
-      channels,
-      responder,
-      intents,
-      dispatcher,
-      lifecycle,
-      desk,
-      learning,
-      metrics,
-      logger,
-    });
-  }
+  const workers =
+    role === 'api'
+      ? undefined
+      : await startWorkerRole({
+          ...{ config, pool, locks, channels, dispatcher, lifecycle, desk, learning, sources },
+          ...{ metrics, logger, redisUrl: options.redisUrl },
+          redis: stores.workerRedis,
+          publisher: producerRedis,
+          responder: options.responder,
+          trainer: options.trainer ?? threadTrainer,
+        });
+  if (workers) closers.push(() => workers.close());
 
   return {
-    config,
-    pool,
-    queues,
-    http,
+    ...{ config, pool, queues, http, knowledge, personalData, desk },
     adapters: channels.adapters,
-    knowledge,
-    personalData,
-    intents,
-    desk,
+    intents: workers?.intents,
     attachServer: (server) => channels.attachServer(server),
     async stop() {
-      await stopWorkers?.();
-      await channels.stop();
-      await desk?.close();
-      await dispatcher.close();
-      await lifecycle.close();
-      await queues.close();
-      await training.close();
-      producerRedis.disconnect();
-      workerRedis.disconnect();
-      await pool.close();
+      for (const close of closers.reverse()) await close();
     },
   };
 }

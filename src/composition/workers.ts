@@ -12,7 +12,12 @@ import { collectAgentAnswer } from '../nlu/agent-answers.ts';
 import type { Model } from 'mongoose';
 import { collectConfirmed, type ConfirmedDoc } from '../nlu/confirmed.ts';
 import { collectNegative, type NegativeDoc } from '../nlu/negatives.ts';
-import type { IntentLayer } from '../nlu/intent-layer.ts';
+import { startIntentLayer, type IntentLayer } from '../nlu/intent-layer.ts';
+import { IntentResponder } from '../nlu/intent-responder.ts';
+import { createRetrainReporter, registerRetrainReports } from '../nlu/retrain-report.ts';
+import type { Trainer } from '../nlu/trainer.ts';
+import type { TrainingSources } from '../nlu/training-set.ts';
+import { EscalateAllResponder } from '../pipeline/escalate-all-responder.ts';
 import { createQueues } from '../pipeline/queues.ts';
 import type { IngestDeps } from '../pipeline/ingest.ts';
 import { startWorkers } from '../pipeline/workers.ts';
@@ -34,19 +39,46 @@ export interface LearningStores {
 export async function startWorkerRole(deps: {
   config: Config;
   redis: Redis;
+  /** The producer connection: the intent layer announces new models on it. */
+  publisher: Redis;
+  redisUrl: string;
+  /** A fixed responder (tests); default: the intent layer, trained or loaded here. */
+  responder: Responder | undefined;
+  trainer: Trainer;
+  sources: TrainingSources;
   pool: TicketPool;
   locks: DocumentLocks;
   channels: ChannelSet;
-  responder: Responder;
-  intents: IntentLayer | undefined;
   dispatcher: Dispatcher;
   lifecycle: TicketLifecycle;
   desk: SlackDesk | undefined;
   learning: LearningStores;
   metrics: Metrics;
   logger: Logger | undefined;
-}): Promise<() => Promise<void>> {
+}): Promise<{ intents: IntentLayer | undefined; close(): Promise<void> }> {
   const { config, pool, dispatcher, desk, learning, logger, channels } = deps;
+  // Models are loaded or trained here, before the workers consume a single message.
+  let intents: IntentLayer | undefined;
+  let responder = deps.responder;
+  if (responder === undefined) {
+    intents = await startIntentLayer({
+      config,
+      pool,
+      redisUrl: deps.redisUrl,
+      publisher: deps.publisher,
+      workerConnection: deps.redis,
+      trainer: deps.trainer,
+      sources: deps.sources,
+      reportRetrain: createRetrainReporter({
+        ...learning,
+        reports: registerRetrainReports(pool.models.Ticket.db),
+        logger,
+      }),
+      logger,
+    });
+    // With nothing published there is no model: every conversation goes to a person.
+    responder = new IntentResponder(intents.runtime, new EscalateAllResponder());
+  }
   const queues = createQueues(deps.redis, config);
   for (const queue of [queues.inbound, queues.outbound])
     queue.on('error', (error: Error) => logger?.warn({ err: error.message }, 'queue error'));
@@ -58,7 +90,7 @@ export async function startWorkerRole(deps: {
   };
   const ingest: IngestDeps = {
     pool,
-    responder: deps.responder,
+    responder,
     outbound: queues.outbound,
     capabilitiesOf: (channel) => channels.capabilitiesOf(channel),
     metrics: deps.metrics,
@@ -131,14 +163,17 @@ export async function startWorkerRole(deps: {
   const lifecycleWorker = deps.lifecycle.startWorker(deps.redis);
   await deps.lifecycle.schedule();
   await channels.startWorkerRoles();
-  return async () => {
-    // No new inbound (mail) first; the workers then drain what is queued.
-    await channels.stopWorkerRoles();
-    await pipeline.close();
-    await deskWorker?.close();
-    await dispatchWorker.close();
-    await lifecycleWorker.close();
-    await deps.intents?.close();
-    await queues.close();
+  return {
+    intents,
+    async close() {
+      // No new inbound (mail) first; the workers then drain what is queued.
+      await channels.stopWorkerRoles();
+      await pipeline.close();
+      await deskWorker?.close();
+      await dispatchWorker.close();
+      await lifecycleWorker.close();
+      await intents?.close();
+      await queues.close();
+    },
   };
 }
