@@ -4,14 +4,16 @@ import type { Config } from '../config.ts';
 import type { SlackDesk } from '../desk/desk.ts';
 import { satisfactionHook } from '../desk/satisfaction.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
+import { dispatchListener } from '../dispatch/listener.ts';
 import type { Responder } from '../domain/ports.ts';
 import { helpArticleUrl } from '../help/links.ts';
 import type { TicketLifecycle } from '../lifecycle/lifecycle.ts';
 import type { Metrics } from '../metrics.ts';
 import { collectAgentAnswer } from '../nlu/agent-answers.ts';
 import type { Model } from 'mongoose';
-import { collectConfirmed, type ConfirmedDoc } from '../nlu/confirmed.ts';
-import { collectNegative, type NegativeDoc } from '../nlu/negatives.ts';
+import type { ConfirmedDoc } from '../nlu/confirmed.ts';
+import { learningListener } from '../nlu/learning-listener.ts';
+import type { NegativeDoc } from '../nlu/negatives.ts';
 import { startIntentLayer, type IntentLayer } from '../nlu/intent-layer.ts';
 import { IntentResponder } from '../nlu/intent-responder.ts';
 import { createRetrainReporter, registerRetrainReports } from '../nlu/retrain-report.ts';
@@ -83,11 +85,6 @@ export async function startWorkerRole(deps: {
   for (const queue of [queues.inbound, queues.outbound])
     queue.on('error', (error: Error) => logger?.warn({ err: error.message }, 'queue error'));
   const fallbackLocale = config.NLU_FALLBACK_LOCALE;
-  /** The customer's question a feedback or confirmation is about, for the learning stores. */
-  const questionOf = async (messageId: string) => {
-    const question = await pool.getMessage(messageId);
-    return question ? (question.newText ?? question.text) : undefined;
-  };
   const ingest: IngestDeps = {
     pool,
     responder,
@@ -95,37 +92,18 @@ export async function startWorkerRole(deps: {
     capabilitiesOf: (channel) => channels.capabilitiesOf(channel),
     metrics: deps.metrics,
     ...(logger ? { logger } : {}),
-    // Scores and sets the SLA before the desk's card is posted; rescores on later messages.
-    onEscalating: (ticket, message, decision) => dispatcher.onEscalating(ticket, message, decision),
-    onWaitingMessage: (ticket, message) => dispatcher.onCustomerMessage(ticket, message),
-    onUnhelpfulAnswer: async (ticket, feedback) => {
-      const text = await questionOf(feedback.questionId);
-      if (text === undefined) return;
-      await collectNegative(learning.negatives, {
-        locale: feedback.locale ?? ticket.language ?? fallbackLocale,
-        text,
-        articleId: feedback.articleId,
-        ticketId: ticket._id,
-      });
-    },
-    onConfirmedAnswer: async (ticket, answer) => {
-      const text = await questionOf(answer.questionId);
-      if (text === undefined) return;
-      await collectConfirmed(learning.confirmed, {
-        locale: answer.locale ?? ticket.language ?? fallbackLocale,
-        text,
-        articleId: answer.articleId,
-        ticketId: ticket._id,
-      });
-    },
-    ...(desk
-      ? {
-          onEscalated: (ticket) => desk.onEscalated(ticket),
-          onCustomerMessage: (ticket, message) => desk.onCustomerMessage(ticket, message),
-        }
-      : {}),
-    // A rating after a resolve is CSAT, whoever resolved (Slack, the console, the API).
-    beforeIngest: satisfactionHook({ pool, locks: deps.locks, outbound: queues.outbound }),
+    listeners: [
+      // A rating after a resolve is CSAT, whoever resolved (Slack, the console, the API).
+      {
+        name: 'csat',
+        beforeIngest: satisfactionHook({ pool, locks: deps.locks, outbound: queues.outbound }),
+      },
+      // Scores and sets the SLA before the desk's card is posted; rescores on later messages.
+      dispatchListener(dispatcher),
+      // The card, and the customer's later messages in its thread.
+      ...(desk ? [desk.listener] : []),
+      learningListener({ pool, ...learning, fallbackLocale }),
+    ],
   };
   const pipeline = startWorkers({
     connection: deps.redis,
