@@ -35,6 +35,27 @@ function linkTargets(markdown: string): string[] {
   return [...prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1] ?? '');
 }
 
+/** GitHub's anchors for a page's headings: lower case, punctuation dropped, spaces as `-`. */
+function anchorsOf(markdown: string): string[] {
+  const seen = new Map<string, number>();
+  return markdown
+    .replace(/```[\s\S]*?```/g, '')
+    .split('\n')
+    .filter((line) => /^#{1,6} /.test(line))
+    .map((line) => {
+      const slug = line
+        .replace(/^#+ /, '')
+        .trim()
+        .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .replace(/\s/g, '-');
+      const count = seen.get(slug) ?? 0;
+      seen.set(slug, count + 1);
+      return count === 0 ? slug : `${slug}-${count}`;
+    });
+}
+
 describe('README', () => {
   it('is under 12,000 characters: the details live in docs/', () => {
     expect([...readme].length).toBeLessThan(12_000);
@@ -76,6 +97,22 @@ describe('README', () => {
         .map((path) => `${page} -> ${relative(repo, resolve(repo, dirname(page), path))}`),
     );
     expect(pages.length).toBeGreaterThan(5);
+    expect(broken).toEqual([]);
+  });
+
+  it('links into markdown pages only to headings that exist there', () => {
+    const broken = pages.flatMap((page) =>
+      linkTargets(read(page))
+        .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target) && target.includes('#'))
+        .filter((target) => {
+          const [path = '', anchor = ''] = target.split('#');
+          const file = resolve(repo, dirname(page), decodeURIComponent(path) || page);
+          if (path === '') return !anchorsOf(read(page)).includes(anchor);
+          if (!file.endsWith('.md') || !existsSync(file)) return false; // the file check's job
+          return !anchorsOf(readFileSync(file, 'utf8')).includes(decodeURIComponent(anchor));
+        })
+        .map((target) => `${page} -> ${target}`),
+    );
     expect(broken).toEqual([]);
   });
 });
