@@ -1,5 +1,5 @@
 /**
- * `npm run bench:pipeline -- [--messages 2000] [--concurrency 32] [--path-samples 30]`
+ * `npm run bench:pipeline -- [--messages 2000] [--concurrency 32] [--pathSamples 30] [--trace 1]`
  *
  * Sends N customer messages through the API channel over loopback HTTP at a fixed concurrency and
  * measures end to end: accepted (202) → stored → answered → the answer delivered to a local
@@ -31,6 +31,8 @@ const flags = intFlags({
   rawConcurrency: 50,
   pathSamples: 30,
   storeOps: 5000,
+  /** 1: print each path's store commands (its first sample) to stderr. */
+  trace: 0,
 });
 
 /** What a customer writes to be handed to a person (the escalation path). */
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
       operatorToken: OPERATOR_TOKEN,
       samples: flags.pathSamples,
       escalate: ESCALATE,
+      trace: flags.trace > 0,
       waitForCallback: (conversationId) =>
         new Promise<void>((resolve) => waiting.set(conversationId, resolve)),
     });

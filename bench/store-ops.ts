@@ -82,10 +82,25 @@ function byId(event: CommandStartedEvent): boolean {
   );
 }
 
+/** One line per command: its kind, collection and the fields of its filter (no values). */
+function describe(event: CommandStartedEvent, kind: StoreOpKind, idOnly: boolean): string {
+  const command = event.command as Record<string, unknown>;
+  const collection = String(command[event.commandName]);
+  const filter = (command['filter'] ??
+    command['query'] ??
+    (command['updates'] as Array<{ q?: unknown }> | undefined)?.[0]?.q ??
+    (command['deletes'] as Array<{ q?: unknown }> | undefined)?.[0]?.q) as
+    Record<string, unknown> | undefined;
+  const fields = filter ? Object.keys(filter).join(',') : '';
+  return `${kind} ${collection}${fields ? ` by ${fields}` : ''}${idOnly ? '' : ' (not by _id)'}`;
+}
+
 /** A running count of the client's operations; `snapshot()` and `since()` read it. */
 export class StoreOpCounter {
   private counts: StoreOpCounts = StoreOpCounter.empty();
   readonly unknown = new Map<string, number>();
+  /** While set, each counted command is described here (collection, filter keys): `--trace`. */
+  trace: string[] | undefined;
 
   constructor(client: MongoClient) {
     client.on('commandStarted', (event) => this.record(event));
@@ -108,7 +123,9 @@ export class StoreOpCounter {
     }
     this.counts.total += 1;
     this.counts.byKind[kind] += 1;
-    if (!byId(event)) this.counts.notById += 1;
+    const idOnly = byId(event);
+    if (!idOnly) this.counts.notById += 1;
+    this.trace?.push(describe(event, kind, idOnly));
   }
 
   snapshot(): StoreOpCounts {

@@ -19,6 +19,8 @@ export interface PathDeps {
   samples: number;
   /** The text that makes the bench's responder hand over. */
   escalate: string;
+  /** Print each path's commands, for its first sample, to stderr. */
+  trace: boolean;
   waitForCallback(conversationId: string): Promise<void>;
 }
 
@@ -49,10 +51,18 @@ export async function measurePaths(deps: PathDeps): Promise<Record<string, Store
     if (res.status !== 202) throw new Error(`${messageId} refused: HTTP ${res.status}`);
   };
   /** Runs `one` for each sample, one at a time, and counts the store operations per sample. */
-  const measure = async (run: (i: number) => Promise<void>): Promise<StoreOpCounts> => {
+  const measure = async (
+    path: string,
+    run: (i: number) => Promise<void>,
+  ): Promise<StoreOpCounts> => {
     await idle(queues);
     const before = ops.snapshot();
-    for (let i = 0; i < samples; i += 1) await run(i);
+    for (let i = 0; i < samples; i += 1) {
+      if (deps.trace && i === 0) ops.trace = [];
+      await run(i);
+      if (ops.trace) process.stderr.write(`${path}:\n  ${ops.trace.join('\n  ')}\n`);
+      ops.trace = undefined;
+    }
     return ops.since(before, samples);
   };
   const answered = async (conversationId: string, messageId: string, text: string) => {
@@ -66,14 +76,16 @@ export async function measurePaths(deps: PathDeps): Promise<Record<string, Store
     await idle(queues);
   };
 
-  const botAnswer = await measure((i) => answered(`path-bot-${i}`, `path-bot-${i}-1`, 'Hello?'));
-  const existingConversation = await measure((i) =>
+  const botAnswer = await measure('botAnswer', (i) =>
+    answered(`path-bot-${i}`, `path-bot-${i}-1`, 'Hello?'),
+  );
+  const existingConversation = await measure('existingConversation', (i) =>
     answered(`path-bot-${i}`, `path-bot-${i}-2`, 'And another thing?'),
   );
-  const escalation = await measure((i) =>
+  const escalation = await measure('escalation', (i) =>
     handled(`path-esc-${i}`, `path-esc-${i}-1`, `${deps.escalate}, my parcel is lost`),
   );
-  const waitingForAgent = await measure((i) =>
+  const waitingForAgent = await measure('waitingForAgent', (i) =>
     handled(`path-esc-${i}`, `path-esc-${i}-2`, 'Anyone there?'),
   );
   // The tickets to answer are looked up before the count starts.
@@ -86,7 +98,7 @@ export async function measurePaths(deps: PathDeps): Promise<Record<string, Store
       return String(ticket._id);
     }),
   );
-  const agentReply = await measure(async (i) => {
+  const agentReply = await measure('agentReply', async (i) => {
     const delivered = deps.waitForCallback(`path-esc-${i}`);
     const res = await fetch(`http://127.0.0.1:${deps.port}/api/v1/tickets/${tickets[i]}/replies`, {
       method: 'POST',
