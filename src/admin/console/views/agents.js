@@ -8,6 +8,7 @@ import { api, attempt } from '../api.js';
 import { h, main } from '../dom.js';
 import { splitList } from '../format.js';
 import { route } from '../router.js';
+import { table } from '../table.js';
 
 /** @typedef {import('../api-types.js').Agent} Agent */
 /** @typedef {import('../api-types.js').Team} Team */
@@ -88,29 +89,9 @@ export async function viewAgents() {
             'No agents yet: link an account to its Slack user (Accounts), run `switchboard agent enrol`, or list Slack user groups in SLACK_AGENT_USERGROUPS.',
           )
         : null,
-      h(
-        'table',
-        {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...[
-              'Agent',
-              'Enrolled',
-              'Languages',
-              'Skills',
-              'Teams',
-              'Capacity',
-              'Role',
-              'Status',
-              '',
-            ].map((t) => h('th', {}, t)),
-          ),
-        ),
-        h('tbody', {}, ...agents.map(row)),
+      table(
+        ['Agent', 'Enrolled', 'Languages', 'Skills', 'Teams', 'Capacity', 'Role', 'Status', ''],
+        agents.map(row),
       ),
     ),
     teamsCard(teams),
@@ -180,15 +161,9 @@ function teamsCard(teams) {
       {},
       'A ticket that needs a team’s skills belongs to it: its members have those skills and are offered its tickets first, and its card goes to the team’s Slack channel (a channel id such as C0123ABCD; empty: the agents channel).',
     ),
-    h(
-      'table',
-      {},
-      h(
-        'thead',
-        {},
-        h('tr', {}, ...['Key', 'Name', 'Skills', 'Slack channel', ''].map((x) => h('th', {}, x))),
-      ),
-      h('tbody', {}, ...teams.map(editor), editor(undefined)),
+    table(
+      ['Key', 'Name', 'Skills', 'Slack channel', ''],
+      [...teams.map(editor), editor(undefined)],
     ),
   );
 }

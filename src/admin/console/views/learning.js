@@ -57,23 +57,18 @@ export async function viewLearning() {
           'div.card#unanswered',
           {},
           h('h2', {}, `Unanswered (${unanswered.total})`),
-          h(
-            'table',
-            {},
-            h(
-              'tbody',
-              {},
-              ...unanswered.clusters.map((/** @type {Cluster} */ c) =>
+          table(
+            null,
+            unanswered.clusters.map((/** @type {Cluster} */ c) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, h('strong', {}, String(c.count))),
                 h(
-                  'tr',
+                  'td',
                   {},
-                  h('td', {}, h('strong', {}, String(c.count))),
-                  h(
-                    'td',
-                    {},
-                    c.newest.text,
-                    h('div.muted', {}, `${c.terms.join(', ')} · newest ${fmtDate(c.newest.at)}`),
-                  ),
+                  c.newest.text,
+                  h('div.muted', {}, `${c.terms.join(', ')} · newest ${fmtDate(c.newest.at)}`),
                 ),
               ),
             ),
