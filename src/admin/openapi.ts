@@ -569,7 +569,8 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     path: '/auth/me',
     tag: 'session',
     summary: 'Who is calling',
-    description: 'The principal, its permissions and (for sessions) the CSRF token.',
+    description:
+      'The principal, its permissions, (for sessions) the CSRF token, and every role there is.',
     permission: null,
     response: json(
       z.object({
@@ -582,6 +583,9 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
         }),
         permissions: z.array(z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]])),
         csrfToken: z.string().nullable().meta({ description: 'null for bearer callers' }),
+        roles: z
+          .array(Role)
+          .meta({ description: 'Every role an account or token may have, lowest first' }),
       }),
       'The current principal.',
     ),
