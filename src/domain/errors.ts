@@ -87,6 +87,17 @@ export const ERROR_CATALOGUE = {
     description:
       'The attachment is known (its metadata is kept) but its content was not stored, e.g. over the size limit.',
   },
+  SB_ERR_INTENT_MODEL_FORMAT: {
+    httpStatus: 500,
+    retryable: false,
+    description:
+      'A stored intent model was written by a version this one cannot read; it is trained again.',
+  },
+  SB_ERR_INTENT_MODEL_MISSING: {
+    httpStatus: 500,
+    retryable: false,
+    description: 'The intent layer has no model for the locale asked (a wrong setup).',
+  },
   SB_ERR_CONFIG: {
     httpStatus: 500,
     retryable: false,
