@@ -1,3 +1,4 @@
+import { perConnection } from '../../src/domain/per-connection.ts';
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 import type { ChannelPool, InboundFiles } from '../../src/domain/ports.ts';
 import type { ChannelLocks } from '../module.ts';
@@ -65,17 +66,9 @@ function buildEmailModels(connection: Connection) {
   };
 }
 export type EmailModels = ReturnType<typeof buildEmailModels>;
-const registered = new WeakMap<Connection, EmailModels>();
-
 /** Registers the email collections on the pool's connection (once per connection). */
-export function registerEmailModels(connection: Connection): EmailModels {
-  let models = registered.get(connection);
-  if (!models) {
-    models = buildEmailModels(connection);
-    registered.set(connection, models);
-  }
-  return models;
-}
+export const registerEmailModels: (connection: Connection) => EmailModels =
+  perConnection(buildEmailModels);
 
 /** How many Message-IDs a References header carries at most (the oldest and the latest). */
 const MAX_REFERENCES = 20;

@@ -1,3 +1,4 @@
+import { perConnection } from '../../src/domain/per-connection.ts';
 import { createHmac, randomBytes } from 'node:crypto';
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 import { SwitchboardError } from '../../src/domain/errors.ts';
@@ -89,17 +90,9 @@ function createSmsModels(connection: Connection) {
 }
 export type SmsModels = ReturnType<typeof createSmsModels>;
 
-const registered = new WeakMap<Connection, SmsModels>();
-
 /** Registers the SMS collections on a connection, once (later calls return the same models). */
-export function registerSmsModels(connection: Connection): SmsModels {
-  let models = registered.get(connection);
-  if (!models) {
-    models = createSmsModels(connection);
-    registered.set(connection, models);
-  }
-  return models;
-}
+export const registerSmsModels: (connection: Connection) => SmsModels =
+  perConnection(createSmsModels);
 
 // ---- the suppression list ----------------------------------------------------------------------
 

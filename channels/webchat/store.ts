@@ -1,3 +1,4 @@
+import { perConnection } from '../../src/domain/per-connection.ts';
 import { Schema, type Connection } from 'mongoose';
 import type { StoredFile, WebchatFileStore } from './ports.ts';
 
@@ -29,17 +30,8 @@ function createModels(connection: Connection) {
   return { WebchatFile: connection.model('WebchatFile', webchatFileSchema, 'webchat_files') };
 }
 
-const registered = new WeakMap<Connection, ReturnType<typeof createModels>>();
-
 /** Registers the web chat's collections on the connection (once per connection). */
-export function registerWebchatModels(connection: Connection): ReturnType<typeof createModels> {
-  let models = registered.get(connection);
-  if (!models) {
-    models = createModels(connection);
-    registered.set(connection, models);
-  }
-  return models;
-}
+export const registerWebchatModels = perConnection(createModels);
 
 /** The web chat's file storage on the pool's database (see ./ports.ts). */
 export class PoolWebchatFileStore implements WebchatFileStore {

@@ -1,3 +1,4 @@
+import { perConnection } from '../domain/per-connection.ts';
 import { Schema, type Connection } from 'mongoose';
 import type { InboundFileRecord, InboundFiles } from '../domain/ports.ts';
 import { inboundMessageKey } from './messages.ts';
@@ -51,7 +52,7 @@ function buildModel(connection: Connection) {
   return connection.model('Attachment', attachmentSchema, 'attachments');
 }
 type AttachmentModel = ReturnType<typeof buildModel>;
-const registered = new WeakMap<Connection, AttachmentModel>();
+const registerModel = perConnection(buildModel);
 
 interface RawAttachment {
   _id: string;
@@ -104,11 +105,7 @@ export class PoolAttachments implements InboundFiles {
 
   /** Registers the collection on the connection (once) and builds its index. */
   static async create(connection: Connection): Promise<PoolAttachments> {
-    let model = registered.get(connection);
-    if (!model) {
-      model = buildModel(connection);
-      registered.set(connection, model);
-    }
+    const model = registerModel(connection);
     await model.createIndexes();
     return new PoolAttachments(model);
   }

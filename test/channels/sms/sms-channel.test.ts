@@ -348,8 +348,9 @@ describe('sms channel', () => {
       expect(failed.deliveryError).toBe(
         "Twilio 400 (error 21211): The 'To' number is not a valid phone number.",
       );
+      // The message is marked failed before BullMQ moves the job to failed: wait for both.
       const job = await gateway.queues.outbound.getJob(`out.${String(reply._id)}`);
-      expect(await job?.getState()).toBe('failed');
+      expect(await waitFor(async () => (await job?.getState()) === 'failed')).toBe(true);
       expect(job?.attemptsMade).toBe(1);
       expect(fake.to(from).length - before).toBe(1);
     });
@@ -460,8 +461,9 @@ describe('sms channel', () => {
       expect(failed.deliveryError).toMatch(
         /^recipient opted out \(STOP at \d{4}-\d\d-\d\dT[\d:.]+Z\)$/,
       );
+      // The message is marked failed before BullMQ moves the job to failed: wait for both.
       const job = await gateway.queues.outbound.getJob(`out.${String(blocked._id)}`);
-      expect(await job?.getState()).toBe('failed');
+      expect(await waitFor(async () => (await job?.getState()) === 'failed')).toBe(true);
       expect(fake.to(from).length).toBe(before);
 
       const start = inbound(from, 'START');
