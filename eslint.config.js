@@ -20,6 +20,58 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // Layers (docs/architecture.md): nothing imports from a layer above its own. The domain knows
+  // only itself and the channel registry; the pool keeps tickets, messages and contacts and knows
+  // no feature; channels reach the core only through the domain's ports.
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!domain/|\\.\\./channels/index\\.ts$)',
+              message: 'src/domain imports only src/domain and the channel registry.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/pool/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '/(channels|dispatch|desk|admin|pipeline|nlu|composition|http)/',
+              message: 'The pool knows no channel or feature: depend on src/domain instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['channels/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '/src/(pool|dispatch|desk|admin|pipeline|nlu|composition)/|/src/app\\.ts$',
+              message:
+                'Channels reach the core through src/domain/ports.ts and channels/module.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     // HTTP responses in tests are untyped JSON (supertest's body is `any`); the assertions type them.
     files: ['test/**/*.ts'],

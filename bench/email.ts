@@ -32,7 +32,8 @@ import { startLocalDovecot } from '../src/local/dovecot.ts';
 import { startThrowawayServices } from '../src/local/throwaway-services.ts';
 import { Metrics } from '../src/metrics.ts';
 import { EscalateAllResponder } from '../src/pipeline/escalate-all-responder.ts';
-import { PoolEmailStore } from '../src/pool/email-store.ts';
+import { PoolEmailStore } from '../channels/email/store.ts';
+import { channelStoreDeps } from '../test/support/channel-stores.ts';
 import { redisDocumentLocks } from '../src/pool/locks.ts';
 import { TicketPool } from '../src/pool/pool.ts';
 import { withInbox as withInboxAs } from '../test/channels/email/mail-helpers.ts';
@@ -294,7 +295,7 @@ async function main(): Promise<void> {
         dbName: `bench_poller_${run}_${r}`,
       });
       const store = await PoolEmailStore.create({
-        pool,
+        ...channelStoreDeps(pool),
         locks: redisDocumentLocks(redis, { prefix: `benchpoll${run}` }),
       });
       times.store.push(await drain(store));

@@ -5,15 +5,21 @@
  * (src/app.ts) wires whatever they return and knows no channel by name.
  */
 import type { Server } from 'node:http';
+import type { App } from '@slack/bolt';
 import type { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.ts';
-import type { OutboundMessage } from '../src/domain/message.ts';
-import type { ChannelAdapter, InboundSink } from '../src/domain/ports.ts';
-import type { PersonalDataHolder } from '../src/domain/personal-data.ts';
+import type {
+  ChannelAdapter,
+  ChannelPool,
+  InboundFiles,
+  InboundSink,
+} from '../src/domain/ports.ts';
+import type { PersonalDataContext, PersonalDataHolder } from '../src/domain/personal-data.ts';
 import type { RateLimitKind } from '../src/http/rate-limit.ts';
+import type { IntegrationDirectory } from '../src/domain/integrations.ts';
 
 /** A path prefix counted per client address in one of the rate-limit buckets. */
 export interface RouteLimit {
@@ -35,8 +41,12 @@ export interface ChannelContext {
   db: Connection;
   /** Per-document locks in Redis (for what FerretDB cannot update atomically). */
   locks: ChannelLocks;
-  /** Queues a message the channel itself originates (an SMS keyword's confirmation). */
-  enqueueOutbound(message: OutboundMessage): Promise<void>;
+  /** The ticket pool, as far as channels' stores need it. */
+  pool: ChannelPool;
+  /** Where inbound attachments are kept (served to agents by the attachments API). */
+  files: InboundFiles;
+  /** The API integrations (their keys, callback URLs and secrets), kept by the admin side. */
+  integrations: IntegrationDirectory;
   /** Counts one request against a rate-limit bucket; throws 429 when it is spent. */
   consumeRateLimit(kind: RateLimitKind, bucket: string, key: string, reason: string): Promise<void>;
   /** The Slack app of the agent desk, when one is configured (Slack customers share it). */
@@ -54,9 +64,13 @@ export interface SlackAppHost {
   token: string;
   apiUrl?: string | undefined;
   /** Bolt's App, for the channel's listeners. */
-  app: unknown;
+  app: App;
   /** Whether a conversation is one of the desk's own (agents' channels), not a customer's. */
-  isDeskConversation(place: { channel: string; threadTs?: string | undefined }): Promise<boolean>;
+  isDeskConversation(place: {
+    channel: string;
+    threadTs: string | undefined;
+    user: string;
+  }): Promise<boolean>;
 }
 
 /** An HTTP surface: a router mounted at the root, and the rate-limit buckets of its paths. */
@@ -82,8 +96,6 @@ export interface ChannelModule {
   /** WebSocket streams on the process's HTTP server; returns a detach function. */
   attachServer?(server: Server): () => void;
   workerRole?: ChannelWorkerRole;
-  /** What the channel keeps about a contact beyond the pool's tickets and messages. */
-  personalData?: PersonalDataHolder[];
   /** Closes connections; called after the workers drained. */
   stop?(): Promise<void>;
 }
@@ -96,6 +108,16 @@ export interface ChannelModule {
 export interface ChannelFactory {
   /** The environment variables it reads, for the configuration reference. */
   readonly configSchema?: { shape: Record<string, unknown> };
+  /**
+   * Reads its settings as `create` will, throwing SB_ERR_CONFIG naming the first bad variable:
+   * `start` checks every channel before it brings up a single server.
+   */
+  checkConfig?(env: NodeJS.ProcessEnv): void;
+  /**
+   * What the channel keeps about a contact beyond the pool's tickets and messages. Registered
+   * whether the channel is on or not: data stored while it was on is still exported and erased.
+   */
+  personalData?(context: PersonalDataContext): PersonalDataHolder[];
   /** Builds the channel, or returns undefined when its settings are absent (the channel is off). */
   create(context: ChannelContext): Promise<ChannelModule | undefined>;
 }

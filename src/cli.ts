@@ -35,7 +35,7 @@ program
   )
   .action(async (options: { role: Role }) => {
     // Every variable, the channels' too, before a single local server starts.
-    const config = checkConfiguration();
+    const config = await checkConfiguration();
     await runServer({
       config,
       role: options.role,

@@ -1,10 +1,8 @@
-import { loadEmailConfig } from '../channels/email/config.ts';
-import { loadSlackChannelConfig } from '../channels/slack/config.ts';
-import { loadSmsConfig } from '../channels/sms/config.ts';
-import { loadWebchatBrand, loadWebchatConfig } from '../channels/webchat/config.ts';
+import { CHANNELS } from '../channels/index.ts';
 import { loadConfig, type Config } from './config.ts';
 import { loadDeskConfig } from './desk/config.ts';
 import { loadDispatchConfig } from './dispatch/config.ts';
+import { loadBrand } from './help/brand.ts';
 
 /**
  * Reads every setting the gateway will read — the core's, each channel's, the desk's, dispatch's
@@ -13,14 +11,12 @@ import { loadDispatchConfig } from './dispatch/config.ts';
  * running, instead of surfacing after the servers started. The loaders are the ones the
  * composition root calls, so the check cannot drift from what is used.
  */
-export function checkConfiguration(env: NodeJS.ProcessEnv = process.env): Config {
+export async function checkConfiguration(env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const config = loadConfig(env);
-  loadSmsConfig(env);
-  loadWebchatConfig(env);
-  loadWebchatBrand(env);
-  loadEmailConfig(env);
   loadDispatchConfig(env);
-  // The Slack customer channel rides on the desk's app: read only when the desk is on.
-  if (loadDeskConfig(env)) loadSlackChannelConfig(env);
+  loadDeskConfig(env);
+  // The brand is the help centre's too: read whether the chat is on or not.
+  loadBrand(env);
+  for (const entry of CHANNELS) (await entry.load()).channel.checkConfig?.(env);
   return config;
 }

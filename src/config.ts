@@ -4,8 +4,8 @@ import { parseEnvironment } from './domain/environment.ts';
 const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
 /**
- * Every setting, from environment variables, validated once at start. The README's configuration
- * table lists the same variables (a test checks that each one here is documented there).
+ * Every setting, from environment variables, validated once at start. docs/configuration.md
+ * lists the same variables (a test checks that each one here is documented there).
  */
 export const ConfigSchema = z.object({
   PORT: int(3000),

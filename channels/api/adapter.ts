@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { ChannelAdapter, InboundSink } from '../../src/domain/ports.ts';
-import type { IntegrationDirectory } from './integrations.ts';
+import type { IntegrationDirectory } from '../../src/domain/integrations.ts';
 import { apiChannelRouter } from './routes.ts';
 import { publicOnlyAgent } from './callback-guard.ts';
 import { sendToCallback } from './send.ts';

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { SwitchboardError } from '../../src/domain/errors.ts';
 import type { InboundSink } from '../../src/domain/ports.ts';
-import type { IntegrationDirectory } from './integrations.ts';
+import type { IntegrationDirectory } from '../../src/domain/integrations.ts';
 import { ApiMessageBodySchema, normalizeApiMessage } from './normalize.ts';
 import { authenticateIntegration } from './verify.ts';
 

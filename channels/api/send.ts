@@ -3,7 +3,7 @@ import { neverConnected } from '../../src/domain/connection-errors.ts';
 import { SwitchboardError, isSwitchboardError } from '../../src/domain/errors.ts';
 import { assertPublicLiteral } from './callback-guard.ts';
 import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
-import type { IntegrationDirectory } from './integrations.ts';
+import type { IntegrationDirectory } from '../../src/domain/integrations.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signPayload } from './signature.ts';
 
 /** The JSON an integration's callback URL receives for every bot, agent or system message. */

@@ -1,5 +1,5 @@
 import { SwitchboardError } from '../../src/domain/errors.ts';
-import type { ApiIntegration, IntegrationDirectory } from './integrations.ts';
+import type { ApiIntegration, IntegrationDirectory } from '../../src/domain/integrations.ts';
 
 /**
  * The integration behind a request's `Authorization: Bearer <key>` header (or `X-Api-Key`). Fails

@@ -5,8 +5,9 @@ import { isSwitchboardError } from '../../src/domain/errors.ts';
 import type { InboundSink } from '../../src/domain/ports.ts';
 import { ourDomain, type EmailConfig } from './config.ts';
 import { DEFAULT_MAILBOX, scopedKey } from './keys.ts';
+import { isEmptyMail, normalizeEmail } from './normalize.ts';
 import { parseEmail, ticketTag, type ParsedAttachment, type ParsedEmail } from './parse.ts';
-import type { AttachmentInput, EmailStore, RejectionReason, SavedAttachment } from './ports.ts';
+import type { AttachmentInput, EmailStore, RejectionReason } from './ports.ts';
 
 /** Test hooks: throwing from one simulates the process dying at that point. */
 export interface PollerHooks {
@@ -328,7 +329,7 @@ export class EmailPoller {
       return this.reject(uid, { ...base, reason: 'own-message', detail: 'sent by Switchboard' });
     }
     if (mail.loop) return this.reject(uid, { ...base, ...mail.loop });
-    if (mail.text === '' && mail.attachments.length === 0 && !mail.subject?.trim()) {
+    if (isEmptyMail(mail)) {
       return this.reject(uid, {
         ...base,
         reason: 'empty',
@@ -345,8 +346,6 @@ export class EmailPoller {
         subject: mail.subject,
       });
     }
-    // A mail with only a subject is still a question: the subject stands in for the body.
-    const text = mail.text === '' ? (mail.subject?.trim() ?? '') : mail.text;
     const received =
       internalDate instanceof Date
         ? internalDate
@@ -362,32 +361,18 @@ export class EmailPoller {
             key,
             mail.attachments.map((a) => this.toStore(a)),
           );
-    const result = await this.deps.sink.accept({
-      channel: 'email',
-      channelMessageId: key,
-      threadKey,
-      from: {
-        identity: { kind: 'email', value: mail.from.address },
-        ...(mail.from.name ? { name: mail.from.name } : {}),
-      },
-      text,
-      newText: mail.text === '' ? text : mail.newText,
-      ...(mail.html === undefined ? {} : { html: mail.html }),
-      ...(mail.subject === undefined ? {} : { subject: mail.subject }),
-      attachments: mail.attachments.map(({ name, contentType, size }) => ({
-        name,
-        contentType,
-        size,
-      })),
-      receivedAt: received && !Number.isNaN(received.getTime()) ? received : new Date(),
-      // The mailbox goes onto the ticket (a ticket takes its first message's channelData): the
-      // adapter sends every reply of the ticket through it.
-      channelData: {
-        mailbox: this.mailboxId,
-        ...(mail.messageId === undefined ? {} : { messageId: mail.messageId }),
-        ...(saved.length === 0 ? {} : { attachments: saved satisfies SavedAttachment[] }),
-      },
-    });
+    const result = await this.deps.sink.accept(
+      normalizeEmail(
+        { ...mail, from: mail.from },
+        {
+          key,
+          threadKey,
+          mailboxId: this.mailboxId,
+          receivedAt: received,
+          saved,
+        },
+      ),
+    );
     return result.duplicate ? 'duplicate' : 'accepted';
   }
 

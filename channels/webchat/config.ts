@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSet, parseEnvironment } from '../../src/domain/environment.ts';
 import { SwitchboardError } from '../../src/domain/errors.ts';
+import { BrandConfigSchema } from '../../src/help/brand.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const optionalString = z.string().trim().min(1).optional();
@@ -23,13 +24,8 @@ export const WebchatConfigSchema = z.object({
     .url()
     .transform((value) => value.replace(/\/+$/, ''))
     .optional(),
-  /** The name shown in the chat header and as the bot's name. */
-  WEBCHAT_BRAND_NAME: z.string().trim().min(1).max(80).default('Support'),
-  /** Accent colour of the bubble, header and the visitor's messages (`#rrggbb`). */
-  WEBCHAT_BRAND_COLOR: z
-    .string()
-    .regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb')
-    .default('#0063b1'),
+  /** The brand (WEBCHAT_BRAND_NAME, WEBCHAT_BRAND_COLOR), shared with the help centre. */
+  ...BrandConfigSchema.shape,
   /** First bot message of every new conversation; unset: none. */
   WEBCHAT_WELCOME_MESSAGE: optionalString,
   /** How long a conversation's history is kept after its last activity, in seconds. */
@@ -98,16 +94,4 @@ export function loadWebchatConfig(env: NodeJS.ProcessEnv = process.env): Webchat
     );
   }
   return config;
-}
-
-/** The brand the web chat shows, shared by the help centre: read whether the chat is on or not. */
-export function loadWebchatBrand(env: NodeJS.ProcessEnv = process.env): {
-  name: string;
-  color: string;
-} {
-  const brand = parseEnvironment(
-    WebchatConfigSchema.pick({ WEBCHAT_BRAND_NAME: true, WEBCHAT_BRAND_COLOR: true }),
-    env,
-  );
-  return { name: brand.WEBCHAT_BRAND_NAME, color: brand.WEBCHAT_BRAND_COLOR };
 }

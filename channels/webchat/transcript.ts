@@ -53,6 +53,20 @@ return ARGV[2]
 `;
 
 /**
+ * The Redis keys of one conversation's transcript. One hash tag per conversation, so a
+ * conversation's keys live in one slot (Redis Cluster) and its scripts may touch them together.
+ */
+export function transcriptKeys(prefix: string, conversationId: string) {
+  const base = `${prefix}:webchat:{${conversationId}}`;
+  return {
+    meta: `${base}:meta`,
+    log: `${base}:log`,
+    ids: `${base}:ids`,
+    clients: `${base}:clients`,
+  };
+}
+
+/**
  * Conversations and their activities in Redis, shared by every api and worker process: one
  * stream per conversation (the stream id is the Direct Line watermark), an id index that makes
  * appends idempotent, and a pub/sub channel per conversation that tells whichever process holds
@@ -66,13 +80,7 @@ export class RedisTranscript {
   ) {}
 
   private keys(conversationId: string) {
-    const base = `${this.options.prefix}:webchat:{${conversationId}}`;
-    return {
-      meta: `${base}:meta`,
-      log: `${base}:log`,
-      ids: `${base}:ids`,
-      clients: `${base}:clients`,
-    };
+    return transcriptKeys(this.options.prefix, conversationId);
   }
 
   /** The pub/sub channel that announces new activities of a conversation. */

@@ -1,6 +1,7 @@
 /**
- * Serves the console: static HTML, CSS and plain ES modules from ./console (no build step) and
- * Chart.js from node_modules. A strict Content-Security-Policy allows nothing but this origin.
+ * Serves the console: static HTML, CSS and plain ES modules from ./console (no build step; the
+ * modules are type-checked by `tsc -p src/admin/console`) and Chart.js from node_modules. A strict
+ * Content-Security-Policy allows nothing but this origin.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -23,6 +24,12 @@ const CSP = [
   "form-action 'self'",
 ].join('; ');
 
+/**
+ * What the browser loads: the page, its style sheet and the ES modules (views/ included). Nothing
+ * else in the folder is served: tsconfig.json and api-types.d.ts are for the type-check only.
+ */
+const SERVED = /^\/(?:[a-z0-9-]+\/)*(?:[a-z0-9-]+\.(?:html|css|js))?$/;
+
 export function consoleRouter(): Router {
   const router = Router();
   router.use((_req, res, next) => {
@@ -34,6 +41,10 @@ export function consoleRouter(): Router {
   router.get('/vendor/chart.umd.js', (_req, res) => {
     res.sendFile(CHART_JS);
   });
-  router.use(express.static(CONSOLE_DIR, { index: 'index.html', fallthrough: true }));
+  const files = express.static(CONSOLE_DIR, { index: 'index.html', fallthrough: true });
+  router.use((req, res, next) => {
+    if (SERVED.test(req.path)) files(req, res, next);
+    else next();
+  });
   return router;
 }

@@ -3,6 +3,7 @@
  * docs/admin-api.md) and the static console under /admin that uses only that API.
  */
 import type { ChannelId } from '../domain/message.ts';
+import type { PersonalDataHolder } from '../domain/personal-data.ts';
 import type { GdprDeps } from '../pool/gdpr.ts';
 import type { ForecastSettings } from '../dispatch/config.ts';
 import express, { Router } from 'express';
@@ -48,6 +49,8 @@ export async function createAdminConsole(options: {
   queues?: { inbound: Queue; outbound: Queue; desk?: Queue | undefined } | undefined;
   /** The Slack desk: a contact's erasure deletes what the bot posted about their tickets. */
   slack?: GdprDeps['slack'];
+  /** What the channels and features keep about a contact: exported and erased with it. */
+  personalData?: readonly PersonalDataHolder[] | undefined;
   /** Where ticket changes made in the console are told (the Slack desk). */
   activity?: TicketActivity | undefined;
   /** Dispatch's forecast settings (DISPATCH_CONFIG_FILE), for the dashboard's forecast. */
@@ -119,7 +122,7 @@ export async function createAdminConsole(options: {
   api.use(retrainsRouter(deps));
   api.use(dashboardRouter(deps));
   api.use(auditRouter(deps));
-  api.use(contactsRouter(deps, options.queues, options.slack));
+  api.use(contactsRouter(deps, options.queues, options.slack, options.personalData));
   api.use(deliveriesRouter(deps, options.queues?.outbound));
 
   return [

@@ -91,7 +91,7 @@ export const ErrorSchema = z
     error: z.object({
       code: z
         .enum(Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]])
-        .meta({ description: 'A stable code of the error catalogue (README, "Errors").' }),
+        .meta({ description: 'A stable code of the error catalogue (docs/errors.md).' }),
       message: z.string().meta({ description: 'What went wrong, for people.' }),
       field: z.string().optional().meta({
         description: 'The refused input as a dotted path (`email`, `questions.2`), on 400s.',
@@ -569,7 +569,8 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     path: '/auth/me',
     tag: 'session',
     summary: 'Who is calling',
-    description: 'The principal, its permissions and (for sessions) the CSRF token.',
+    description:
+      'The principal, its permissions, (for sessions) the CSRF token, and every role there is.',
     permission: null,
     response: json(
       z.object({
@@ -582,6 +583,9 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
         }),
         permissions: z.array(z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]])),
         csrfToken: z.string().nullable().meta({ description: 'null for bearer callers' }),
+        roles: z
+          .array(Role)
+          .meta({ description: 'Every role an account or token may have, lowest first' }),
       }),
       'The current principal.',
     ),
@@ -1680,7 +1684,7 @@ function buildDocument() {
           `**Authentication.** A console session (the \`${SESSION_COOKIE}\` cookie from \`POST /auth/login\`; every write also sends the session's CSRF token in \`${CSRF_HEADER}\`), an API token (\`Authorization: Bearer sbt_…\`, its role), or the operator's \`ADMIN_TOKEN\` as a bearer token (admin).`,
           `**Tickets API.** \`${TICKETS_API_PATH}\` (tag "${TAGS.operator}") is the operator's: it takes only \`ADMIN_TOKEN\`, as a bearer token or as the HTTP Basic password (any user name), not API tokens or console sessions; with no \`ADMIN_TOKEN\` configured it is closed (403).`,
           `**Attachments API.** \`${ATTACHMENTS_API_PATH}\` (tag "${TAGS.attachments}"), there when the email channel is on, downloads stored attachments; it takes the same credentials as the tickets API.`,
-          '**Errors.** Every refusal is `{ "error": { "code", "message", "field"? } }` with the status of its code (README, "Errors"); bad input is 400 `SB_ERR_VALIDATION` naming the `field`.',
+          '**Errors.** Every refusal is `{ "error": { "code", "message", "field"? } }` with the status of its code (docs/errors.md); bad input is 400 `SB_ERR_VALIDATION` naming the `field`.',
           '**Roles.** ' +
             Object.entries(PERMISSIONS)
               .map(([permission, roles]) => `\`${permission}\`: ${roles.join(', ')}`)

@@ -1,3 +1,4 @@
+import type { PipelineListener } from '../pipeline/listeners.ts';
 import { webApi, type App } from '@slack/bolt';
 import { failedJobRetention } from '../pipeline/queues.ts';
 import { Queue, type ConnectionOptions } from 'bullmq';
@@ -60,10 +61,12 @@ export interface SlackDesk {
   eraseTickets(ticketIds: string[]): Promise<number>;
   /** Socket Mode: connects (api and all roles); HTTP mode: nothing to do. */
   startReceiver(): Promise<void>;
-  /** IngestDeps.onEscalated: queue the ticket's card. */
+  /** Queues the ticket's card. */
   onEscalated(ticket: TicketDoc): Promise<void>;
-  /** IngestDeps.onCustomerMessage: queue the message into the card's thread. */
+  /** Queues the customer's message into the card's thread. */
   onCustomerMessage(ticket: TicketDoc, message: MessageDoc): Promise<void>;
+  /** The desk's part in each message (the two above), for the pipeline's listeners. */
+  listener: PipelineListener;
   /** Is this Slack conversation the desk's (agents or supervisors channel, a card thread, an agent)? */
   isDeskConversation(where: {
     channel: string;
@@ -153,6 +156,19 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
   const deskChannels = new Set(
     [config.SLACK_AGENTS_CHANNEL, config.SLACK_SUPERVISORS_CHANNEL].filter(Boolean),
   );
+  const onEscalated = async (ticket: TicketDoc) => {
+    const at = ticket.queuedAt ? ticket.queuedAt.getTime() : 0;
+    await enqueue(
+      { kind: 'card', ticketId: String(ticket._id) },
+      deskJobId('card', String(ticket._id), `q${at}`),
+    );
+  };
+  const onCustomerMessage = async (ticket: TicketDoc, message: MessageDoc) => {
+    await enqueue(
+      { kind: 'relay', ticketId: String(ticket._id), messageId: String(message._id) },
+      deskJobId('relay', String(message._id)),
+    );
+  };
   return {
     config,
     app: bolt.app,
@@ -160,19 +176,9 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
     queue,
     eraseTickets: (ticketIds) => eraseDeskTickets({ client, models, posts }, ticketIds),
     startReceiver: () => bolt.start(),
-    async onEscalated(ticket) {
-      const at = ticket.queuedAt ? ticket.queuedAt.getTime() : 0;
-      await enqueue(
-        { kind: 'card', ticketId: String(ticket._id) },
-        deskJobId('card', String(ticket._id), `q${at}`),
-      );
-    },
-    async onCustomerMessage(ticket, message) {
-      await enqueue(
-        { kind: 'relay', ticketId: String(ticket._id), messageId: String(message._id) },
-        deskJobId('relay', String(message._id)),
-      );
-    },
+    onEscalated,
+    onCustomerMessage,
+    listener: { name: 'desk', escalated: onEscalated, customerMessage: onCustomerMessage },
     async isDeskConversation({ channel, threadTs, user }) {
       if (deskChannels.has(channel)) return true;
       if (threadTs && (await models.DeskThread.exists({ _id: `${channel}.${threadTs}` })))

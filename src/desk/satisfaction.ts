@@ -50,7 +50,7 @@ export interface SatisfactionDeps {
 }
 
 /**
- * IngestDeps.beforeIngest: a reply to the satisfaction question on a resolved ticket that looks
+ * The CSAT listener's beforeIngest (src/pipeline/listeners.ts): a reply to the satisfaction question on a resolved ticket that looks
  * like a rating is stored on that ticket as its CSAT — without reopening it — and the pipeline
  * stops there ('consumed'). Anything else goes on as usual ('continue'). Runs before the message
  * is stored, because storing a customer message reopens a resolved ticket.

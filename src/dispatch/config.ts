@@ -6,7 +6,7 @@ import { SwitchboardError } from '../domain/errors.ts';
 
 /**
  * Dispatch settings. The few process-level switches are environment variables (documented in the
- * README's "Dispatch" table); the weights, cue lists, tiers, SLA policies and business calendar are
+ * "Dispatch" table of docs/configuration.md); the weights, cue lists, tiers, SLA policies and business calendar are
  * a structured document: a typed default below, replaced part by part by the YAML file named in
  * DISPATCH_CONFIG_FILE. Weights live here, never in the scorer's code.
  */

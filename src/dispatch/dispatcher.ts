@@ -113,7 +113,7 @@ export class Dispatcher {
   // ---- ingest hooks ---------------------------------------------------------------------------
 
   /**
-   * IngestDeps.onEscalating: the ticket was just queued. Scores it, sets tier, priority and SLA,
+   * The pipeline's escalating event (src/dispatch/listener.ts): the ticket was just queued. Scores it, sets tier, priority and SLA,
    * alerts the supervisors for a critical one, and asks for a dispatch pass. Returns the ticket as
    * stored, so the desk's card shows the score. Idempotent (a retried ingest job repeats it).
    */
@@ -133,7 +133,7 @@ export class Dispatcher {
     return scored ?? ticket;
   }
 
-  /** IngestDeps.onWaitingMessage: a customer message on a queued or assigned ticket. */
+  /** A customer message on a queued or assigned ticket (the pipeline's customerMessage event). */
   async onCustomerMessage(ticket: TicketDoc, message: MessageDoc): Promise<void> {
     await this.sla.onCustomerMessage(String(ticket._id), message.receivedAt ?? this.now());
     await this.rescore(ticket, { gather: true, hint: {} });

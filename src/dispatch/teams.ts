@@ -4,12 +4,9 @@
  * channel, when it has one, is where the ticket's card is posted.
  */
 
-/** What routing and the desk read of a team. */
-export interface TeamView {
-  key: string;
-  skills: readonly string[];
-  slackChannel?: string | undefined;
-}
+import type { TeamView } from '../domain/team.ts';
+
+export type { TeamView };
 
 /**
  * The team a ticket needing `requiredSkills` belongs to: the one with every required skill, the

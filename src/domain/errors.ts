@@ -1,5 +1,5 @@
 /**
- * The one catalogue of Switchboard errors. Each has a stable code (documented in the README; a
+ * The one catalogue of Switchboard errors. Each has a stable code (documented in docs/errors.md; a
  * test checks), the HTTP status it maps to, and whether retrying could help — the worker boundary
  * turns non-retryable errors into BullMQ UnrecoverableError so they are not retried in vain.
  */

@@ -1,15 +1,18 @@
 import { z } from 'zod';
+import { CHANNELS } from '../../channels/index.ts';
 import { ContactAttributesSchema } from './contact-attributes.ts';
 
-/** Channels a message can come from or go to. */
-export const CHANNEL_IDS = ['api', 'email', 'sms', 'slack', 'webchat'] as const;
+/** Channels a message can come from or go to: the registry's ids (channels/index.ts). */
+export type ChannelId = (typeof CHANNELS)[number]['id'];
+export const CHANNEL_IDS = CHANNELS.map((entry) => entry.id) as [ChannelId, ...ChannelId[]];
 export const ChannelIdSchema = z.enum(CHANNEL_IDS);
-export type ChannelId = z.infer<typeof ChannelIdSchema>;
 
-/** Kinds of identity a contact can be reached by; one contact may hold several. */
-export const IDENTITY_KINDS = ['email', 'phone', 'slack', 'webchat', 'api'] as const;
+export type IdentityKind = (typeof CHANNELS)[number]['identityKind'];
+export const IDENTITY_KINDS = [...new Set(CHANNELS.map((entry) => entry.identityKind))] as [
+  IdentityKind,
+  ...IdentityKind[],
+];
 export const IdentityKindSchema = z.enum(IDENTITY_KINDS);
-export type IdentityKind = z.infer<typeof IdentityKindSchema>;
 
 export const IdentitySchema = z.object({
   kind: IdentityKindSchema,

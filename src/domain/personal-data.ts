@@ -1,24 +1,45 @@
 /**
- * A holder of personal data: any store that keeps something about a contact beyond the pool's
- * tickets and messages (a channel's opt-outs, stored files, a transcript, a feature's records).
- * GDPR export and erasure loop over the registered holders, so a new store of personal data is
- * covered by registering, not by editing the GDPR code.
+ * Holders of personal data. Every store that keeps something about a contact beyond the pool's
+ * contacts, tickets and messages (a channel's opt-outs, threads and files, the learning loop's
+ * questions, the desk's Slack posts) registers a holder. GDPR export and erasure (src/pool/gdpr.ts)
+ * loop over the holders, so a new store of personal data is covered by registering one, not by
+ * editing the GDPR code; test/admin/personal-data.test.ts fails on a collection nobody answers for.
  */
+import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+
+/** What the pool knows of one contact, read before anything is erased. */
 export interface PersonalDataSubject {
-  /** The contact's id, as a string. */
-  contactId: string;
-  /** Its identities (email, phone…), normalized as the pool keeps them. */
+  /** The contact and the contacts merged into it. */
+  contactIds: string[];
   identities: Array<{ kind: string; value: string }>;
-  /** The ids of its tickets and messages, for stores keyed by those. */
-  ticketIds: string[];
-  messageIds: string[];
+  emails: string[];
+  phones: string[];
+  tickets: Array<{
+    id: string;
+    channel: string;
+    threadKey: string;
+    channelData: Record<string, unknown>;
+  }>;
+  messages: Array<{ id: string; attachmentUrls: string[] }>;
 }
 
 export interface PersonalDataHolder {
-  /** A stable name, the export's section and the erasure report's key. */
+  /** Who holds it (an error names it). */
   readonly name: string;
-  /** What this holder keeps about the subject, as plain JSON. */
-  export(subject: PersonalDataSubject): Promise<unknown>;
-  /** Removes it; returns how many records went. */
-  erase(subject: PersonalDataSubject): Promise<number>;
+  /** The MongoDB collections it answers for (the holder test checks every collection has one). */
+  readonly collections: readonly string[];
+  /** What it keeps about the subject: sections of the export, by key. */
+  export(subject: PersonalDataSubject): Promise<Record<string, unknown>>;
+  /** Erases it; the counts of what went, by key (the audit event records them). */
+  erase(subject: PersonalDataSubject): Promise<Record<string, number>>;
+}
+
+/** What a holder is built from: the pool's database, Redis and the lock service. */
+export interface PersonalDataContext {
+  db: Connection;
+  redis: Redis;
+  /** QUEUE_PREFIX: the Redis key prefix. */
+  prefix: string;
+  locks: { withLock<T>(key: string, work: () => Promise<T>): Promise<T> };
 }

@@ -173,3 +173,59 @@ export type TicketChange =
 export interface TicketActivity {
   changed(change: TicketChange): Promise<void>;
 }
+
+/** What a channel's store needs to know of a ticket. */
+export interface TicketSummary {
+  id: string;
+  number: number | undefined;
+  subject: string | undefined;
+  threadKey: string;
+  replyTo: Identity;
+  channelData: Record<string, unknown>;
+}
+
+/**
+ * The ticket pool as channels see it: the few operations their stores make on tickets, messages
+ * and contacts. Channels keep their own records (channels/<id>/store.ts) and reach the pool only
+ * through this port, so the pool's models can change without touching a channel.
+ */
+export interface ChannelPool {
+  ticketSummary(ticketId: string): Promise<TicketSummary | undefined>;
+  /** The ticket with this number on `channel` (the email subject tag's fallback). */
+  ticketByNumber(ticketNumber: number, channel: ChannelId): Promise<TicketSummary | undefined>;
+  /** Notes that mail to this address bounces, on the contact it belongs to (if any). */
+  markUndeliverable(identity: Identity): Promise<void>;
+  /** A provider's word on an outbound message's delivery. */
+  recordDeliveryOutcome(
+    messageId: string,
+    outcome: {
+      status: 'sent' | 'delivered' | 'failed';
+      error?: string | undefined;
+      channelData: Record<string, unknown>;
+    },
+  ): Promise<void>;
+  /** Stores a customer message the channel answered itself (an SMS keyword), as handled. */
+  recordHandledInbound(message: InboundMessageInput, intent: string): Promise<{ ticketId: string }>;
+  /** Stores and queues a system message on the ticket; idempotent by `key`. */
+  queueSystemReply(input: {
+    ticketId: string;
+    key: string;
+    text: string;
+  }): Promise<{ messageId: string }>;
+}
+
+/** One inbound attachment to keep; `content` undefined means metadata only (`notStored` says why). */
+export interface InboundFileRecord {
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  content: Buffer | undefined;
+  notStored?: { reason: string; detail: string } | undefined;
+}
+
+/** Where channels keep inbound attachments, once per message (served by the attachments API). */
+export interface InboundFiles {
+  /** Saves a message's attachments in order, once (a retry stores nothing twice); their ids. */
+  save(channel: string, channelMessageId: string, records: InboundFileRecord[]): Promise<string[]>;
+}

@@ -8,6 +8,7 @@ import type { MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
 import { botMessageKey, decisionRecord, earlierDecision } from './earlier-decision.ts';
+import { notifyListeners, type PipelineListener } from './listeners.ts';
 import type { OutboundJobData } from './queues.ts';
 
 export interface IngestDeps {
@@ -17,43 +18,8 @@ export interface IngestDeps {
   capabilitiesOf(channel: InboundMessage['channel']): ChannelCapabilities;
   metrics?: Metrics;
   logger?: Logger;
-  /**
-   * Called once the ticket is queued for agents (again on a retried job, so it must be idempotent,
-   * e.g. a job id per ticket and queuing): the desk posts its card from here.
-   */
-  onEscalated?(ticket: TicketDoc): Promise<void>;
-  /** Called for a customer message on a ticket a human holds or awaits (queued, assigned). */
-  onCustomerMessage?(ticket: TicketDoc, message: MessageDoc): Promise<void>;
-  /** Before the message is stored; 'consumed': the hook stored it itself (a CSAT rating), stop. */
-  beforeIngest?(message: InboundMessage): Promise<'consumed' | 'continue'>;
-  /**
-   * Dispatch (src/dispatch): called once the ticket is queued and before onEscalated, to score it
-   * and set its priority and SLA; returns the ticket as stored so the card shows the score.
-   * Idempotent like onEscalated.
-   */
-  onEscalating?(
-    ticket: TicketDoc,
-    message: MessageDoc,
-    decision: ResponderDecision,
-  ): Promise<TicketDoc | undefined>;
-  /**
-   * The customer said the bot's answer did not help (src/nlu/dialogue-decisions.ts): the question
-   * goes to the knowledge base's review queue of uncovered questions. Idempotent per question.
-   */
-  onUnhelpfulAnswer?(
-    ticket: TicketDoc,
-    feedback: { articleId: string; questionId: string; locale: string | undefined },
-  ): Promise<void>;
-  /**
-   * The customer confirmed an article answers their question (yes, or a "did you mean" choice):
-   * kept as a labelled real question for the learning report. Idempotent per question.
-   */
-  onConfirmedAnswer?(
-    ticket: TicketDoc,
-    confirmed: { articleId: string; questionId: string; locale: string | undefined },
-  ): Promise<void>;
-  /** Dispatch: a customer message on a queued or assigned ticket (rescore, SLA clock runs again). */
-  onWaitingMessage?(ticket: TicketDoc, message: MessageDoc): Promise<void>;
+  /** The features taking part in each message (dispatch, desk, learning, CSAT), in order. */
+  listeners?: readonly PipelineListener[];
 }
 
 /** How far back a contact's other tickets make a negative message a repeat complaint. */
@@ -69,15 +35,16 @@ export type IngestOutcome =
  */
 export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<IngestOutcome> {
   const inbound = InboundMessageSchema.parse(raw);
-  if ((await deps.beforeIngest?.(inbound)) === 'consumed') return 'consumed';
+  const listeners = deps.listeners ?? [];
+  for (const listener of listeners)
+    if ((await listener.beforeIngest?.(inbound)) === 'consumed') return 'consumed';
   const { ticket, message, created } = await deps.pool.ingest(inbound);
   if (created) deps.metrics?.messages.inc({ channel: inbound.channel, direction: 'in' });
   if (message.handled) return 'duplicate';
   if (ticket.status !== 'bot') {
     // A human holds or awaits the ticket: the bot stays out of it (the desk relays the message).
     if (ticket.status === 'queued' || ticket.status === 'assigned') {
-      await deps.onWaitingMessage?.(ticket, message);
-      await deps.onCustomerMessage?.(ticket, message);
+      await notifyListeners(listeners, 'customerMessage', ticket, message);
     }
     await deps.pool.markHandled(message._id, {});
     return 'waiting-for-agent';
@@ -126,11 +93,14 @@ async function carryOut(
   message: MessageDoc,
   deps: IngestDeps,
 ): Promise<IngestOutcome> {
+  const listeners = deps.listeners ?? [];
   if (decision.unhelpful) {
-    await deps.onUnhelpfulAnswer?.(ticket, { ...decision.unhelpful, locale: decision.language });
+    const feedback = { ...decision.unhelpful, locale: decision.language };
+    await notifyListeners(listeners, 'unhelpfulAnswer', ticket, feedback);
   }
   if (decision.confirmed) {
-    await deps.onConfirmedAnswer?.(ticket, { ...decision.confirmed, locale: decision.language });
+    const feedback = { ...decision.confirmed, locale: decision.language };
+    await notifyListeners(listeners, 'confirmedAnswer', ticket, feedback);
   }
   const text = decision.text;
   if (text !== undefined) {
@@ -167,8 +137,10 @@ async function carryOut(
   if (queued) {
     // Dispatch scores the ticket whether or not a desk is told: a gateway without one still
     // sets priorities and SLAs and offers tickets to agents.
-    const scored = (await deps.onEscalating?.(queued, message, decision)) ?? queued;
-    await deps.onEscalated?.(scored);
+    let scored = queued;
+    for (const listener of deps.listeners ?? [])
+      scored = (await listener.escalating?.(scored, message, decision)) ?? scored;
+    await notifyListeners(deps.listeners ?? [], 'escalated', scored);
   }
   deps.logger?.info({ ticket: ticket.number, reason: decision.reason }, 'ticket escalated');
   return 'escalated';

@@ -6,6 +6,7 @@
 import { Types } from 'mongoose';
 import type { ChannelId } from '../domain/message.ts';
 import { SwitchboardError } from '../domain/errors.ts';
+import { escapeRegex } from '../domain/regex.ts';
 import type { Priority, TicketStatus } from '../domain/ticket.ts';
 import { releaseAgentSlot, reserveAgentSlot } from './agent-load.ts';
 import { recordAudit } from './audit.ts';
@@ -29,10 +30,6 @@ export interface TicketSearch {
   text?: string | undefined;
   limit: number;
   offset: number;
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Tickets matching every given filter, newest first, with the total count. */

@@ -1,4 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
+import type { InboundFileRecord, InboundFiles } from '../domain/ports.ts';
 import { inboundMessageKey } from './messages.ts';
 
 // Attachments of inbound messages, one document each: `_id` = the message's idempotency key
@@ -43,15 +44,8 @@ export interface AttachmentMeta {
   updatedAt: Date;
 }
 
-/** One attachment to save; `content` undefined means metadata only (`notStored` says why). */
-export interface AttachmentRecord {
-  name: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  content: Buffer | undefined;
-  notStored?: { reason: string; detail: string } | undefined;
-}
+/** One attachment to save (the channels' port type). */
+export type AttachmentRecord = InboundFileRecord;
 
 function buildModel(connection: Connection) {
   return connection.model('Attachment', attachmentSchema, 'attachments');
@@ -105,7 +99,7 @@ function toBuffer(value: unknown): Buffer | undefined {
 }
 
 /** The attachments collection on the pool's database. */
-export class PoolAttachments {
+export class PoolAttachments implements InboundFiles {
   private constructor(private readonly model: AttachmentModel) {}
 
   /** Registers the collection on the connection (once) and builds its index. */

@@ -1,7 +1,7 @@
 import { attributesUpdate } from '../domain/contact-attributes.ts';
 import type { DialoguePrompt } from '../domain/dialogue.ts';
 import type { Types } from 'mongoose';
-import type { Identity, InboundMessage } from '../domain/message.ts';
+import type { ChannelId, Identity, InboundMessage } from '../domain/message.ts';
 import type { TicketStatus } from '../domain/ticket.ts';
 import { recordAudit } from './audit.ts';
 import { mergeContacts, resolveContact, resolveContactId } from './contacts.ts';
@@ -224,6 +224,49 @@ export class TicketPool {
       { $set: { firstResponseAt: at } },
       { firstResponseAt: null },
     );
+  }
+
+  /** The ticket with this number on `channel` (a scan on FerretDB: only the email tag fallback). */
+  async findTicketByNumber(ticketNumber: number, channel: ChannelId): Promise<TicketDoc | null> {
+    return (await this.models.Ticket.findOne({
+      number: ticketNumber,
+      channel,
+    }).lean()) as TicketDoc | null;
+  }
+
+  /** Notes on the identity's contact that messages to it bounce (the console shows it). */
+  async markUndeliverable(identity: Identity): Promise<void> {
+    const value = identity.value.trim().toLowerCase();
+    const link = await this.models.ContactIdentity.findById(`${identity.kind}:${value}`).lean();
+    if (!link) return;
+    // Read-modify-write of the contact's list: FerretDB updates are not atomic, so under a lock.
+    await this.locks.withLock(`contact.${String(link.contactId)}`, async () => {
+      const contact = await this.models.Contact.findById(link.contactId).lean();
+      if (!contact) return;
+      // Contacts created by an upsert may lack the array (schema defaults apply on create only).
+      const current = (contact.undeliverable as string[] | undefined) ?? [];
+      if (current.includes(value)) return;
+      await this.models.Contact.updateOne(
+        { _id: link.contactId },
+        { $set: { undeliverable: [...current, value] } },
+      );
+    });
+  }
+
+  /** A provider's later word on an outbound message (a delivery receipt). */
+  async recordDeliveryOutcome(
+    messageId: string,
+    outcome: {
+      status: 'sent' | 'delivered' | 'failed';
+      error?: string | undefined;
+      channelData: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    const set: Record<string, unknown> = { deliveryStatus: outcome.status };
+    for (const [key, value] of Object.entries(outcome.channelData))
+      set[`channelData.${key}`] = value;
+    if (outcome.error !== undefined) set['deliveryError'] = outcome.error;
+    await this.models.Message.updateOne({ _id: messageId, direction: 'out' }, { $set: set });
   }
 
   createOutbound(draft: OutboundDraft): Promise<MessageDoc> {

@@ -6,7 +6,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { z } from 'zod';
 import { SwitchboardError } from '../domain/errors.ts';
-import type { TeamView } from '../dispatch/teams.ts';
+import type { TeamView } from '../domain/team.ts';
 import { recordAudit } from './audit.ts';
 import type { PoolModels } from './models.ts';
 

@@ -181,12 +181,13 @@ describe('admin auth', () => {
   });
 
   describe('when signed in with a session', () => {
-    it('answers /auth/me with the principal and the CSRF token', async () => {
+    it('answers /auth/me with the principal, the CSRF token and every role', async () => {
       const session = await signIn(gateway, 'supervisor@example.test');
       const me = await session.agent.get(`${API}/auth/me`);
       expect(me.status).toBe(200);
       expect(me.body.principal).toMatchObject({ kind: 'account', role: 'supervisor' });
       expect(me.body.csrfToken).toBe(session.csrf);
+      expect(me.body.roles).toEqual(['agent', 'supervisor', 'admin']);
     });
 
     it('refuses a write without the CSRF token, or with a wrong one, with 403', async () => {

@@ -6,12 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { DEFAULT_DISPATCH_SETTINGS } from '../../src/dispatch/config.ts';
 import { forecastDemand } from '../../src/dispatch/forecast.ts';
-import {
-  computeDashboard,
-  dashboardCsv,
-  forecastAgainstActual,
-  forecastWindow,
-} from '../../src/pool/reports.ts';
+import { dashboardCsv } from '../../src/admin/reports/csv.ts';
+import { computeDashboard } from '../../src/admin/reports/dashboard.ts';
+import { forecastAgainstActual, forecastWindow } from '../../src/admin/reports/forecast.ts';
 import { startTestGateway, testConfig } from '../support/gateway.ts';
 import { API, dropDatabase, makeAccount, signIn, type Session } from './support.ts';
 

@@ -5,7 +5,8 @@ import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.
 import { PoolAttachments } from '../../src/pool/attachments.ts';
 import { recordAudit } from '../../src/pool/audit.ts';
 import type { MessageDoc } from '../../src/pool/models.ts';
-import { PoolSmsStore } from '../../src/pool/sms-compliance.ts';
+import { PoolSmsStore } from '../../channels/sms/store.ts';
+import { channelStoreDeps } from '../support/channel-stores.ts';
 import { insertSuggestion } from '../../src/pool/suggestions.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
 import { API, dropDatabase, httpOf, makeAccount, signIn, type Session } from './support.ts';
@@ -111,9 +112,8 @@ beforeAll(async () => {
   });
   expect(String(sms.contactId)).toBe(contactId);
   const smsStore = new PoolSmsStore({
-    pool: gateway.pool,
+    ...channelStoreDeps(gateway.pool, () => Promise.resolve()),
     locks: { withLock: (_key, work) => work() },
-    enqueue: () => Promise.resolve(),
   });
   await smsStore.recordOptChange({
     number: PHONE,
@@ -369,9 +369,8 @@ describe('admin contacts (GDPR)', () => {
 
     it('still refuses SMS to the number that said STOP, known only by a keyed hash, until START', async () => {
       const store = new PoolSmsStore({
-        pool: gateway.pool,
+        ...channelStoreDeps(gateway.pool, () => Promise.resolve()),
         locks: { withLock: (_key, work) => work() },
-        enqueue: () => Promise.resolve(),
       });
       // What send checks before it calls Twilio (channels/sms/send.ts).
       expect(await store.optOutOf(PHONE)).toMatchObject({ optedOut: true, keyword: 'STOP' });

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
-import { computeDashboard } from '../../src/pool/reports.ts';
+import { computeDashboard } from '../../src/admin/reports/dashboard.ts';
 import { clusterQuestions } from '../../src/admin/learning.ts';
 import { startTestGateway, testConfig } from '../support/gateway.ts';
 import {

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 /**
- * `npm install` prints no warnings (README, "Install warnings"): read from the lockfile, which
- * decides what npm installs, so the check needs no install.
+ * `npm install` prints no warnings (docs/development.md, "Install warnings"): read from the
+ * lockfile, which decides what npm installs, so the check needs no install.
  */
 interface LockPackage {
   version?: string;
@@ -21,7 +21,7 @@ const manifest = JSON.parse(
 ) as {
   allowScripts?: Record<string, boolean>;
 };
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const development = readFileSync(new URL('../../docs/development.md', import.meta.url), 'utf8');
 
 const nameOf = (path: string): string => path.slice(path.lastIndexOf('node_modules/') + 13);
 
@@ -50,7 +50,7 @@ function majorAllowed(version: string, range: string): boolean {
 }
 
 describe('npm install', () => {
-  it('has every install script reviewed in allowScripts, and the README names each', () => {
+  it('has every install script reviewed in allowScripts, and docs/development.md names each', () => {
     const withScripts = [
       ...new Set(
         Object.entries(lock.packages)
@@ -60,7 +60,7 @@ describe('npm install', () => {
     ].sort();
     const reviewed = manifest.allowScripts ?? {};
     expect(withScripts.filter((name) => !(name in reviewed))).toEqual([]);
-    expect(withScripts.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+    expect(withScripts.filter((name) => !development.includes(`\`${name}\``))).toEqual([]);
   });
 
   it('meets every React peer range (no ERESOLVE "overriding peer dependency")', () => {

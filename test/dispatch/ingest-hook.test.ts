@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Responder } from '../../src/domain/ports.ts';
+import { dispatchListener } from '../../src/dispatch/listener.ts';
 import { ingestInbound, type IngestDeps } from '../../src/pipeline/ingest.ts';
 import type { OutboundJobData } from '../../src/pipeline/queues.ts';
 import type { TicketDoc } from '../../src/pool/models.ts';
@@ -52,13 +53,16 @@ describe('ingest with dispatch hooks', () => {
           format: 'plain',
           canEdit: false,
         }),
-        onEscalating: (ticket, message, decision) =>
-          dispatcher.onEscalating(ticket, message, decision),
-        onWaitingMessage: (ticket, message) => dispatcher.onCustomerMessage(ticket, message),
-        onEscalated: (ticket) => {
-          cards.push(ticket);
-          return Promise.resolve();
-        },
+        listeners: [
+          dispatchListener(dispatcher),
+          {
+            name: 'desk',
+            escalated: (ticket) => {
+              cards.push(ticket);
+              return Promise.resolve();
+            },
+          },
+        ],
       };
       const threadKey = uniqueName('thread');
       const message = (text: string) => ({
@@ -105,8 +109,7 @@ describe('ingest with dispatch hooks', () => {
           format: 'plain',
           canEdit: false,
         }),
-        onEscalating: (ticket, message, decision) =>
-          dispatcher.onEscalating(ticket, message, decision),
+        listeners: [dispatchListener(dispatcher)],
       };
       const message = {
         channel: 'api',

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiIntegration, IntegrationDirectory } from '../../channels/api/integrations.ts';
+import type { ApiIntegration, IntegrationDirectory } from '../../src/domain/integrations.ts';
 import { ApiMessageBodySchema, normalizeApiMessage } from '../../channels/api/normalize.ts';
 import { signPayload, verifySignature } from '../../channels/api/signature.ts';
 import { authenticateIntegration } from '../../channels/api/verify.ts';

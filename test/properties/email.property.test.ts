@@ -1,40 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAILBOX, scopedKey, unscopeKey } from '../../channels/email/keys.ts';
+import { isEmptyMail, normalizeEmail } from '../../channels/email/normalize.ts';
 import { parseEmail, type ParsedEmail } from '../../channels/email/parse.ts';
 import { InboundMessageSchema } from '../../src/domain/message.ts';
 import { bytes, edgyString, oversized, PURE_RUNS } from './arbitraries.ts';
 
 /**
- * The message the poller hands the sink for a parsed mail (channels/email/poller.ts `handle`),
- * or undefined where the poller rejects it (no valid From, nothing in it) — loops and bounces are
- * rejected there too, but their message would be as valid.
+ * The message the poller hands the sink for a parsed mail (channels/email/normalize.ts, as
+ * poller.ts `handle` calls it for a new thread), or undefined where the poller rejects it (no
+ * valid From, nothing in it) — loops and bounces are rejected there too, but their message would
+ * be as valid.
  */
 function asInbound(mail: ParsedEmail, mailboxId: string) {
-  if (!mail.from) return undefined;
-  if (mail.text === '' && mail.attachments.length === 0 && !mail.subject?.trim()) return undefined;
+  if (!mail.from || isEmptyMail(mail)) return undefined;
   const key = scopedKey(mailboxId, mail.key);
-  const text = mail.text === '' ? (mail.subject?.trim() ?? '') : mail.text;
-  return {
-    channel: 'email',
-    channelMessageId: key,
-    threadKey: key,
-    from: {
-      identity: { kind: 'email', value: mail.from.address },
-      ...(mail.from.name ? { name: mail.from.name } : {}),
-    },
-    text,
-    newText: mail.text === '' ? text : mail.newText,
-    ...(mail.html === undefined ? {} : { html: mail.html }),
-    ...(mail.subject === undefined ? {} : { subject: mail.subject }),
-    attachments: mail.attachments.map(({ name, contentType, size }) => ({
-      name,
-      contentType,
-      size,
-    })),
-    receivedAt: new Date(),
-    channelData: { mailbox: mailboxId },
-  };
+  return normalizeEmail(
+    { ...mail, from: mail.from },
+    { key, threadKey: key, mailboxId, receivedAt: new Date(), saved: [] },
+  );
 }
 
 /**

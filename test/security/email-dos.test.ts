@@ -13,7 +13,8 @@ import type { ChannelId } from '../../src/domain/message.ts';
 import type { ChannelAdapter, Responder } from '../../src/domain/ports.ts';
 import { startLocalDovecot, type LocalDovecot } from '../../src/local/dovecot.ts';
 import { QueueInboundSink } from '../../src/pipeline/inbound-sink.ts';
-import { PoolEmailStore } from '../../src/pool/email-store.ts';
+import { PoolEmailStore } from '../../channels/email/store.ts';
+import { channelStoreDeps } from '../support/channel-stores.ts';
 import { redisDocumentLocks } from '../../src/pool/locks.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
 import { newMessageId, PASSWORD, plainMail } from '../channels/email/mail-helpers.ts';
@@ -124,7 +125,7 @@ describe('the mailbox after a crafted mail', () => {
     gateway = await startTestGateway({ config, responder });
     redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
     const store = await PoolEmailStore.create({
-      pool: gateway.pool,
+      ...channelStoreDeps(gateway.pool),
       locks: redisDocumentLocks(redis, { prefix: config.QUEUE_PREFIX }),
     });
     const created = createEmailChannel({

@@ -131,6 +131,8 @@ export function authRouter(deps: AdminDeps, limiter: LoginLimiter): Router {
         roleMay(principal.role, p),
       ),
       csrfToken: principal.via === 'session' ? (req.session.csrf ?? null) : null,
+      // Every role an account or token may have, for the console's role choices.
+      roles: ADMIN_ROLES,
     });
   });
   return router;

@@ -3,7 +3,8 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { listAuditEvents, toCsv } from '../../pool/reports.ts';
+import { listAuditEvents } from '../reports/audit-log.ts';
+import { toCsv } from '../reports/csv.ts';
 import { requirePermission } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 

@@ -7,6 +7,7 @@ import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { attributesUpdate, ContactAttributesSchema } from '../../domain/contact-attributes.ts';
 import { SwitchboardError } from '../../domain/errors.ts';
+import type { PersonalDataHolder } from '../../domain/personal-data.ts';
 import { recordAudit } from '../../pool/audit.ts';
 import { eraseContact, exportContact, searchContacts, type GdprDeps } from '../../pool/gdpr.ts';
 import { principalOf, requirePermission } from '../auth.ts';
@@ -23,6 +24,7 @@ export function contactsRouter(
   deps: AdminDeps,
   queues?: { inbound: Queue; outbound: Queue; desk?: Queue | undefined },
   slack?: GdprDeps['slack'],
+  holders: readonly PersonalDataHolder[] = [],
 ): Router {
   const router = Router();
   const gdpr = requirePermission('contacts.gdpr');
@@ -34,7 +36,7 @@ export function contactsRouter(
 
   router.get('/contacts/:id/export', gdpr, async (req, res) => {
     const { id } = pathParams(ContactParams, req.params, 'contact');
-    const data = await exportContact(deps.models, id);
+    const data = await exportContact(deps.models, holders, id);
     res.setHeader('content-disposition', `attachment; filename="contact-${String(id)}.json"`);
     res.json(data);
   });
@@ -73,8 +75,7 @@ export function contactsRouter(
         locks: deps.locks,
         queues,
         slack,
-        redis: deps.redis,
-        prefix: deps.config.QUEUE_PREFIX,
+        holders,
       },
       id,
       principalOf(res).actor,

@@ -5,7 +5,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { CHANNEL_IDS } from '../../domain/message.ts';
 import { SwitchboardError } from '../../domain/errors.ts';
-import { dashboardCsv, loadDashboard, toCsv, type DashboardRange } from '../../pool/reports.ts';
+import { dashboardCsv, toCsv } from '../reports/csv.ts';
+import { loadDashboard, type DashboardRange } from '../reports/dashboard.ts';
 import { requirePermission } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiIntegration, IntegrationDirectory } from '../../../channels/api/integrations.ts';
+import type { ApiIntegration, IntegrationDirectory } from '../../../src/domain/integrations.ts';
 import { sendToCallback } from '../../../channels/api/send.ts';
 import { SwitchboardError } from '../../../src/domain/errors.ts';
 import { OutboundMessageSchema } from '../../../src/domain/message.ts';

@@ -17,7 +17,8 @@ import { createLogger } from '../../../src/logger.ts';
 import { startLocalDovecot, type LocalDovecot } from '../../../src/local/dovecot.ts';
 import { QueueInboundSink } from '../../../src/pipeline/inbound-sink.ts';
 import { jobIdFor } from '../../../src/pipeline/queues.ts';
-import { PoolEmailStore, type EmailRejectionDoc } from '../../../src/pool/email-store.ts';
+import { PoolEmailStore, type EmailRejectionDoc } from '../../../channels/email/store.ts';
+import { channelStoreDeps } from '../../support/channel-stores.ts';
 import { redisDocumentLocks } from '../../../src/pool/locks.ts';
 import type { MessageDoc, TicketDoc } from '../../../src/pool/models.ts';
 import { startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
@@ -76,7 +77,7 @@ beforeAll(async () => {
   gateway = await startTestGateway({ config, responder: botResponder });
   redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
   store = await PoolEmailStore.create({
-    pool: gateway.pool,
+    ...channelStoreDeps(gateway.pool),
     locks: redisDocumentLocks(redis, { prefix }),
   });
   env = {

@@ -8,7 +8,8 @@ import type { Gateway } from '../../../src/app.ts';
 import { startLocalDovecot, type LocalDovecot } from '../../../src/local/dovecot.ts';
 import { EscalateAllResponder } from '../../../src/pipeline/escalate-all-responder.ts';
 import { QueueInboundSink } from '../../../src/pipeline/inbound-sink.ts';
-import { PoolEmailStore } from '../../../src/pool/email-store.ts';
+import { PoolEmailStore } from '../../../channels/email/store.ts';
+import { channelStoreDeps } from '../../support/channel-stores.ts';
 import { redisDocumentLocks } from '../../../src/pool/locks.ts';
 import { startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
 import { PASSWORD, newMessageId, plainMail } from './mail-helpers.ts';
@@ -121,7 +122,7 @@ beforeAll(async () => {
   gateway = await startTestGateway({ config, responder: new EscalateAllResponder() });
   redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
   store = await PoolEmailStore.create({
-    pool: gateway.pool,
+    ...channelStoreDeps(gateway.pool),
     locks: redisDocumentLocks(redis, { prefix }),
   });
   lmtp = nodemailer.createTransport({

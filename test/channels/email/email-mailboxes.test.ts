@@ -18,7 +18,8 @@ import type { Responder } from '../../../src/domain/ports.ts';
 import { startLocalDovecot, type LocalDovecot } from '../../../src/local/dovecot.ts';
 import { QueueInboundSink } from '../../../src/pipeline/inbound-sink.ts';
 import { PoolAttachments } from '../../../src/pool/attachments.ts';
-import { PoolEmailStore } from '../../../src/pool/email-store.ts';
+import { PoolEmailStore } from '../../../channels/email/store.ts';
+import { channelStoreDeps } from '../../support/channel-stores.ts';
 import { redisDocumentLocks } from '../../../src/pool/locks.ts';
 import type { MessageDoc } from '../../../src/pool/models.ts';
 import { startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
@@ -379,7 +380,7 @@ describe('email attachments', () => {
       // A mailbox of its own, read by pollers we control: the first dies after the mail was
       // queued and before it was flagged, so the second fetches and handles it all again.
       const store = await PoolEmailStore.create({
-        pool: gateway.pool,
+        ...channelStoreDeps(gateway.pool),
         locks: redisDocumentLocks(redis, { prefix: gateway.config.QUEUE_PREFIX }),
       });
       const retryEnv = {

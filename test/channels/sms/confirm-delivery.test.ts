@@ -15,7 +15,8 @@ import { Metrics } from '../../../src/metrics.ts';
 import { deliverOutbound, toOutboundMessage } from '../../../src/pipeline/outbound.ts';
 import { redisDocumentLocks } from '../../../src/pool/locks.ts';
 import { TicketPool } from '../../../src/pool/pool.ts';
-import { PoolSmsStore } from '../../../src/pool/sms-compliance.ts';
+import { PoolSmsStore } from '../../../channels/sms/store.ts';
+import { channelStoreDeps } from '../../support/channel-stores.ts';
 import { uniqueName } from '../../support/gateway.ts';
 import { FakeTwilio } from './fake-twilio.ts';
 
@@ -41,9 +42,8 @@ beforeAll(async () => {
     locks: redisDocumentLocks(redis, { prefix }),
   });
   store = new PoolSmsStore({
-    pool,
+    ...channelStoreDeps(pool, () => Promise.resolve()),
     locks: redisDocumentLocks(redis, { prefix }),
-    enqueue: () => Promise.resolve(),
   });
   const config = loadSmsConfig({
     TWILIO_ACCOUNT_SID: ACCOUNT_SID,

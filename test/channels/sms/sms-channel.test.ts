@@ -16,7 +16,8 @@ import { jobIdFor } from '../../../src/pipeline/queues.ts';
 import { sendAgentReply } from '../../../src/pipeline/replies.ts';
 import { redisDocumentLocks } from '../../../src/pool/locks.ts';
 import type { MessageDoc } from '../../../src/pool/models.ts';
-import { PoolSmsStore } from '../../../src/pool/sms-compliance.ts';
+import { PoolSmsStore } from '../../../channels/sms/store.ts';
+import { channelStoreDeps } from '../../support/channel-stores.ts';
 import { isSwitchboardError } from '../../../src/domain/errors.ts';
 import { OutboundMessageSchema } from '../../../src/domain/message.ts';
 import { startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
@@ -64,9 +65,10 @@ beforeAll(async () => {
   });
   redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
   store = new PoolSmsStore({
-    pool: gateway.pool,
+    ...channelStoreDeps(gateway.pool, (message) =>
+      enqueueDelivery(gateway.queues.outbound, message),
+    ),
     locks: redisDocumentLocks(redis, { prefix: config.QUEUE_PREFIX }),
-    enqueue: (message) => enqueueDelivery(gateway.queues.outbound, message),
   });
   const adapter = gateway.adapters.get('sms');
   if (!adapter) throw new Error('the gateway did not wire the SMS channel');

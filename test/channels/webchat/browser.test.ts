@@ -326,7 +326,7 @@ describe('file upload from Web Chat', () => {
 
 describe('the embeddable chat bubble', () => {
   it('adds a bubble in the brand colour to another site; opening it starts the chat', async () => {
-    // Another origin with nothing but the one line from the README.
+    // Another origin with nothing but the one line from docs/configuration.md ("Web chat").
     const site = createServer((_req, res) => {
       res.setHeader('content-type', 'text/html');
       res.end(

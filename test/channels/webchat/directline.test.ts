@@ -15,7 +15,7 @@ import { errorHandler } from '../../../src/http/errors.ts';
 import { QueueInboundSink } from '../../../src/pipeline/inbound-sink.ts';
 import { jobIdFor } from '../../../src/pipeline/queues.ts';
 import { sendAgentReply } from '../../../src/pipeline/replies.ts';
-import { PoolWebchatFileStore } from '../../../src/pool/webchat-store.ts';
+import { PoolWebchatFileStore } from '../../../channels/webchat/store.ts';
 import { listenGateway, startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
 import {
   DirectLineClient,
@@ -623,7 +623,7 @@ describe('web chat channel', () => {
     const channel = createWebchatChannel({
       sink: sink ?? new QueueInboundSink(api.queues.inbound),
       redis,
-      files: new PoolWebchatFileStore(api.pool),
+      files: new PoolWebchatFileStore(api.pool.models.Ticket.db),
       prefix: 'sbtest_webchat_unit',
       env,
     });
@@ -706,7 +706,7 @@ describe('web chat channel', () => {
       const channel = createWebchatChannel({
         sink: new QueueInboundSink(api.queues.inbound),
         redis: new Redis({ lazyConnect: true }),
-        files: new PoolWebchatFileStore(api.pool),
+        files: new PoolWebchatFileStore(api.pool.models.Ticket.db),
         prefix: 'x',
         env: {},
       });
@@ -733,7 +733,7 @@ describe('web chat channel', () => {
         const channel = createWebchatChannel({
           sink: new QueueInboundSink(api.queues.inbound),
           redis,
-          files: new PoolWebchatFileStore(api.pool),
+          files: new PoolWebchatFileStore(api.pool.models.Ticket.db),
           prefix: 'sbtest_webchat_unit',
           env: ENV,
         });

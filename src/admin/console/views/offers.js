@@ -1,17 +1,24 @@
+// @ts-check
 /* global location, setTimeout */
 // "You as an agent" on the Tickets view (issue 16 item 5): an account working from the console
 // sets its own status (dispatch offers tickets only to available agents) and sees the tickets
 // offered to it now, each with Take — what a Slack agent gets as a DM with a Take button.
 
+import { api, attempt, may } from '../api.js';
+import { h } from '../dom.js';
+
+/** @typedef {import('../api-types.js').TicketSummary} TicketSummary */
+
 /** How often the offers are checked while the view is open. */
 const POLL_MS = 5000;
 
 /**
- * The card; `ui` carries the console's helpers, `agents` is `GET /agents`, `me` the principal.
- * Returns null for principals who cannot work tickets.
+ * The card; `agents` is `GET /agents`, `me` the principal. Null for principals who cannot work
+ * tickets.
+ * @param {Array<{ id: string, identity: string, status: string }>} agents
+ * @param {import('../api.js').Me} me
  */
-export function offersCard(ui, agents, me) {
-  const { h, api, attempt, may } = ui;
+export function offersCard(agents, me) {
   if (!may('tickets.write') || me.kind !== 'account') return null;
   const mine = agents.find((a) => a.id === me.agentId || a.identity === `local:${me.id}`);
   const status = h(
@@ -37,6 +44,7 @@ export function offersCard(ui, agents, me) {
     h('p', {}, 'Status ', status, h('span.muted', {}, ' — offers come while you are available')),
     list,
   );
+  /** @param {TicketSummary} t */
   const take = (t) =>
     void attempt(() => api('POST', `/tickets/${t.id}/take`, {}), `Taken #${t.number}`).then(
       (ok) => {
@@ -45,6 +53,7 @@ export function offersCard(ui, agents, me) {
     );
   const refresh = async () => {
     if (!card.isConnected && list.childElementCount > 0) return;
+    /** @type {{ tickets: TicketSummary[] }} */
     const out = await api('GET', '/tickets?status=queued&offeredTo=me&limit=20');
     list.replaceChildren(
       ...(out.tickets.length === 0

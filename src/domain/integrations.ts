@@ -1,4 +1,7 @@
-/** What the API channel needs to know about integrations; the composition root backs it with the pool. */
+/**
+ * What the API channel needs to know of the integrations the admin side keeps (their keys,
+ * callback URLs and secrets); the composition root backs it with the pool.
+ */
 export interface ApiIntegration {
   id: string;
   name: string;

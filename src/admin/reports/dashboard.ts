@@ -1,5 +1,5 @@
 /**
- * Reports of the admin console: the service dashboard and the audit log.
+ * The admin console's service dashboard.
  *
  * The dashboard reads the tickets of the range with one bounded query (only the fields it needs)
  * and aggregates in Node: FerretDB 1.24 supports only the common aggregation stages, and grouping
@@ -9,9 +9,15 @@
  * before the range that dispatch's forecast looks back on.
  */
 import type { Types } from 'mongoose';
-import { DEFAULT_DISPATCH_SETTINGS, type ForecastSettings } from '../dispatch/config.ts';
-import { forecastDemand, meanAbsolutePercentageError } from '../dispatch/forecast.ts';
-import type { AgentDoc, AuditEventDoc, PoolModels } from './models.ts';
+import type { AgentDoc, PoolModels } from '../../pool/models.ts';
+import { DEFAULT_DISPATCH_SETTINGS, type ForecastSettings } from '../../dispatch/config.ts';
+import { bucketKey } from './buckets.ts';
+import {
+  forecastAgainstActual,
+  forecastWindow,
+  NO_FORECAST,
+  type DashboardForecast,
+} from './forecast.ts';
 
 /** Most tickets one dashboard reads. */
 export const DASHBOARD_MAX_TICKETS = 50_000;
@@ -73,46 +79,6 @@ export interface Dashboard {
   forecast: DashboardForecast;
 }
 
-/**
- * The 24-hour demand forecast against what arrived: for each complete hour of the last 24 of the
- * range, the total dispatch's forecast (src/dispatch/forecast.ts) would have given that hour from
- * the history before it, beside the tickets that came; and, when the range reaches the running
- * hour, the forecast of the next 24 hours. Tickets of the range's channel only, when it has one.
- */
-export interface DashboardForecast {
-  /** The hours compared (UTC, as the volume chart's hourly buckets), oldest first. */
-  hours: string[];
-  forecast: number[];
-  actual: number[];
-  /**
-   * Mean absolute percentage error of `forecast` against `actual`, in %, over the hours that had
-   * tickets (forecast.ts's measure); null when none had any.
-   */
-  mape: number | null;
-  /** The next 24 hours from the running one, when the range reaches it; else empty. */
-  ahead: { hours: string[]; forecast: number[]; agentsNeeded: number[] };
-  /** The history before the range was cut at DASHBOARD_FORECAST_MAX_TICKETS (oldest left out). */
-  truncated: boolean;
-  /**
-   * Tickets so far in the running hour (not compared until it is complete), when the range reaches
-   * it: so "no tickets in the compared hours" never reads as "no tickets at all".
-   */
-  runningHourActual: number;
-}
-
-/** What the forecast chart needs: its hours and how far back the history goes. */
-export interface ForecastWindow {
-  /** First and past-the-last compared hour, in hours since the epoch (equal: none). */
-  startHour: number;
-  endHour: number;
-  /** The next 24 hours are forecast too (the range reaches the running hour). */
-  ahead: boolean;
-  /** Earliest ticket any of these forecasts reads; undefined: no forecast to make. */
-  historyFrom: Date | undefined;
-}
-
-const HOUR_MS = 3_600_000;
-
 /** The value below which `share` of the sorted values lie (nearest rank). */
 function percentile(sorted: readonly number[], share: number): number | null {
   if (sorted.length === 0) return null;
@@ -139,116 +105,6 @@ function durations(
     p90Seconds: percentile(values, 0.9),
   };
 }
-
-function bucketKey(at: Date, bucket: 'hour' | 'day'): string {
-  const iso = at.toISOString();
-  return bucket === 'hour' ? `${iso.slice(0, 13)}:00Z` : iso.slice(0, 10);
-}
-
-/**
- * The hours the forecast chart compares: the complete hours of the range (the running hour is
- * incomplete), the last 24 of them; the next 24 when the range reaches the running hour (a range
- * that ends "now" or later, as the API's default and the console's "to today" do).
- */
-export function forecastWindow(
-  range: { from: Date; to: Date },
-  now: Date,
-  settings: ForecastSettings,
-): ForecastWindow {
-  const nowHour = Math.floor(now.getTime() / HOUR_MS);
-  const endHour = Math.max(
-    Math.ceil(range.from.getTime() / HOUR_MS),
-    Math.min(Math.floor(range.to.getTime() / HOUR_MS), nowHour),
-  );
-  const startHour = Math.max(endHour - 24, Math.ceil(range.from.getTime() / HOUR_MS));
-  const ahead =
-    range.from.getTime() <= now.getTime() && Math.floor(range.to.getTime() / HOUR_MS) >= nowHour;
-  const first = startHour < endHour ? startHour : ahead ? nowHour : undefined;
-  return {
-    startHour,
-    endHour,
-    ahead,
-    historyFrom:
-      first === undefined
-        ? undefined
-        : new Date(first * HOUR_MS - settings.historyWeeks * 7 * 86_400_000),
-  };
-}
-
-/** Index of the first item of `sorted` (ascending by time) at or after `time`. */
-function firstAtOrAfter(sorted: ReadonlyArray<{ at: Date }>, time: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((sorted[mid]?.at.getTime() ?? Infinity) < time) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/**
- * The forecast chart from the tickets (pure; tested on its own). `history` holds the tickets the
- * window needs (from `historyFrom` on, of the range's channel). Each hour's forecast is
- * forecastDemand's first hour with "now" at that hour and the history dispatch would have read
- * then (`historyWeeks` back), so the chart shows what dispatch actually predicted.
- */
-export function forecastAgainstActual(
-  history: ReadonlyArray<{ at: Date; channel: string }>,
-  range: { from: Date; to: Date },
-  now: Date,
-  settings: ForecastSettings,
-  truncated = false,
-): DashboardForecast {
-  const span = forecastWindow(range, now, settings);
-  const sorted = [...history].sort((a, b) => a.at.getTime() - b.at.getTime());
-  const lookBack = settings.historyWeeks * 7 * 86_400_000;
-  const forecastAt = (time: number) =>
-    forecastDemand(
-      sorted.slice(firstAtOrAfter(sorted, time - lookBack), firstAtOrAfter(sorted, time)),
-      new Date(time),
-      settings,
-    );
-  const hours: string[] = [];
-  const forecast: number[] = [];
-  const actual: number[] = [];
-  for (let hour = span.startHour; hour < span.endHour; hour += 1) {
-    const time = hour * HOUR_MS;
-    hours.push(bucketKey(new Date(time), 'hour'));
-    forecast.push(forecastAt(time).hours[0]?.total ?? 0);
-    actual.push(firstAtOrAfter(sorted, time + HOUR_MS) - firstAtOrAfter(sorted, time));
-  }
-  const next = span.ahead ? forecastAt(now.getTime()).hours : [];
-  const runningHourActual = span.ahead
-    ? sorted.length - firstAtOrAfter(sorted, span.endHour * HOUR_MS)
-    : 0;
-  return {
-    runningHourActual,
-    hours,
-    forecast,
-    actual,
-    mape: actual.some((n) => n > 0)
-      ? Math.round(meanAbsolutePercentageError(actual, forecast) * 10) / 10
-      : null,
-    ahead: {
-      hours: next.map((h) => bucketKey(h.hour, 'hour')),
-      forecast: next.map((h) => h.total),
-      agentsNeeded: next.map((h) => h.agentsNeeded),
-    },
-    truncated,
-  };
-}
-
-/** The forecast chart of a range with no hour to compare or forecast. */
-export const NO_FORECAST: DashboardForecast = {
-  hours: [],
-  forecast: [],
-  actual: [],
-  mape: null,
-  ahead: { hours: [], forecast: [], agentsNeeded: [] },
-  truncated: false,
-  runningHourActual: 0,
-};
 
 /**
  * The dashboard's numbers from the tickets of the range (pure; tested on its own). `forecast`
@@ -449,154 +305,4 @@ export async function loadDashboard(
     before.length > DASHBOARD_FORECAST_MAX_TICKETS,
   );
   return computeDashboard(inRange, agents, atRisk, range, truncated, forecast);
-}
-
-/** The dashboard's charts as CSV rows (header first). */
-export function dashboardCsv(dashboard: Dashboard, chart: string): string[][] | undefined {
-  const secs = (v: number | null) => (v === null ? '' : v.toFixed(0));
-  const rateText = (v: number | null) => (v === null ? '' : v.toFixed(4));
-  switch (chart) {
-    case 'volume':
-      return [
-        ['bucket', ...dashboard.volume.series.map((s) => s.channel)],
-        ...dashboard.volume.buckets.map((b, i) => [
-          b,
-          ...dashboard.volume.series.map((s) => String(s.counts[i] ?? 0)),
-        ]),
-      ];
-    case 'self-service':
-      return [
-        ['finished', 'without_agent', 'rate', 'still_with_bot'],
-        [
-          String(dashboard.selfService.finished),
-          String(dashboard.selfService.withoutAgent),
-          dashboard.selfService.rate === null ? '' : dashboard.selfService.rate.toFixed(4),
-          String(dashboard.selfService.stillWithBot),
-        ],
-      ];
-    case 'resolution-quality':
-      return [
-        ['measure', 'count', 'of', 'rate'],
-        [
-          'first_contact_resolution',
-          String(dashboard.firstContactResolution.withoutReopen),
-          String(dashboard.firstContactResolution.finished),
-          rateText(dashboard.firstContactResolution.rate),
-        ],
-        [
-          'bot_deflection',
-          String(dashboard.botDeflection.withoutAgent),
-          String(dashboard.botDeflection.tickets),
-          rateText(dashboard.botDeflection.rate),
-        ],
-      ];
-    case 'response-times':
-      return [
-        ['measure', 'count', 'median_seconds', 'p90_seconds'],
-        [
-          'first_response',
-          String(dashboard.firstResponse.count),
-          secs(dashboard.firstResponse.medianSeconds),
-          secs(dashboard.firstResponse.p90Seconds),
-        ],
-        [
-          'agent_first_response',
-          String(dashboard.agentFirstResponse.count),
-          secs(dashboard.agentFirstResponse.medianSeconds),
-          secs(dashboard.agentFirstResponse.p90Seconds),
-        ],
-        [
-          'resolution',
-          String(dashboard.resolution.count),
-          secs(dashboard.resolution.medianSeconds),
-          secs(dashboard.resolution.p90Seconds),
-        ],
-      ];
-    case 'sla':
-      return [
-        ['state', 'tickets'],
-        ...Object.entries(dashboard.sla).map(([k, v]) => [k, String(v)]),
-      ];
-    case 'at-risk':
-      return [
-        ['ticket', 'channel', 'due_at', 'overdue'],
-        ...dashboard.atRisk.map((r) => [
-          String(r.number),
-          r.channel,
-          r.dueAt.toISOString(),
-          String(r.overdue),
-        ]),
-      ];
-    case 'agent-load':
-      return [
-        ['agent', 'status', 'active', 'capacity'],
-        ...dashboard.agentLoad.map((a) => [a.name, a.status, String(a.active), String(a.capacity)]),
-      ];
-    case 'csat':
-      return [
-        ['score', 'responses'],
-        ...dashboard.csat.distribution.map((n, i) => [String(i + 1), String(n)]),
-      ];
-    case 'forecast': {
-      // Compared hours first (with the actual tickets and each hour's error), then the next 24.
-      const f = dashboard.forecast;
-      return [
-        ['hour', 'forecast', 'actual', 'error_percent', 'agents_needed'],
-        ...f.hours.map((hour, i) => {
-          const actual = f.actual[i] ?? 0;
-          const predicted = f.forecast[i] ?? 0;
-          return [
-            hour,
-            String(predicted),
-            String(actual),
-            actual > 0 ? ((Math.abs(actual - predicted) / actual) * 100).toFixed(1) : '',
-            '',
-          ];
-        }),
-        ...f.ahead.hours.map((hour, i) => [
-          hour,
-          String(f.ahead.forecast[i] ?? 0),
-          '',
-          '',
-          String(f.ahead.agentsNeeded[i] ?? 0),
-        ]),
-      ];
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** RFC 4180 CSV; cells that a spreadsheet would run as formulas are prefixed with '. */
-export function toCsv(rows: readonly (readonly string[])[]): string {
-  const cell = (value: string) => {
-    const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  return `${rows.map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
-}
-
-/** Audit events, newest first, filtered by subject/actor/action prefix and time. */
-export async function listAuditEvents(
-  models: PoolModels,
-  filter: {
-    subject?: string | undefined;
-    actor?: string | undefined;
-    action?: string | undefined;
-    from?: Date | undefined;
-    to?: Date | undefined;
-    limit: number;
-  },
-): Promise<AuditEventDoc[]> {
-  const query: Record<string, unknown> = {};
-  if (filter.subject) query['subject'] = filter.subject;
-  if (filter.actor) query['actor'] = filter.actor;
-  if (filter.action) query['action'] = filter.action;
-  if (filter.from || filter.to) {
-    query['at'] = {
-      ...(filter.from ? { $gte: filter.from } : {}),
-      ...(filter.to ? { $lt: filter.to } : {}),
-    };
-  }
-  return models.AuditEvent.find(query).sort({ at: -1 }).limit(filter.limit).lean();
 }

@@ -1,11 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
-import type { DeliveryStatusUpdate, OptOutRecord, SmsStore } from '../../channels/sms/ports.ts';
-import { InboundMessageSchema, type InboundMessageInput } from '../domain/message.ts';
-import { SwitchboardError } from '../domain/errors.ts';
-import type { DocumentLocks } from './locks.ts';
-import type { MessageDoc } from './models.ts';
-import type { TicketPool } from './pool.ts';
+import { SwitchboardError } from '../../src/domain/errors.ts';
+import type { InboundMessageInput } from '../../src/domain/message.ts';
+import type { ChannelPool } from '../../src/domain/ports.ts';
+import type { ChannelLocks } from '../module.ts';
+import type { DeliveryStatusUpdate, OptOutRecord, SmsStore } from './ports.ts';
 
 // The SMS channel's own collections, registered beside the pool's models on the same connection.
 // Every lookup is by _id (FerretDB 1.x pushes only _id equality down to its backend).
@@ -51,7 +50,7 @@ const smsSendSchema = new Schema(
 );
 
 /**
- * The suppression list: the opt-outs of erased numbers (src/pool/gdpr.ts). `_id` = hex
+ * The suppression list: the opt-outs of erased numbers (the SMS channel's personal-data holder). `_id` = hex
  * HMAC-SHA256 of the E.164 number under the suppression key, so the list holds no phone number
  * and still refuses a number that said STOP; a START from that number lifts it.
  */
@@ -172,12 +171,12 @@ export async function suppressionId(connection: Connection, number: string): Pro
 }
 
 /**
- * Erasure of SMS opt-out records (src/pool/gdpr.ts): each record of `numbers` goes, and an
+ * Erasure of SMS opt-out records (the SMS channel's personal-data holder): each record of `numbers` goes, and an
  * opted-out number's refusal stays on the suppression list, under its keyed hash only. Each
  * number under the opt-out's lock, so a STOP or START arriving meanwhile is not lost.
  */
 export async function eraseOptOuts(
-  deps: { connection: Connection; locks: DocumentLocks },
+  deps: { connection: Connection; locks: ChannelLocks },
   numbers: readonly string[],
 ): Promise<{ removed: number; suppressed: number }> {
   const models = registerSmsModels(deps.connection);
@@ -239,11 +238,11 @@ export class PoolSmsStore implements SmsStore {
 
   constructor(
     private readonly deps: {
-      pool: TicketPool;
+      /** The pool's database: the SMS collections live beside the pool's. */
+      db: Connection;
+      pool: ChannelPool;
       /** The same kind of locks the pool is built with (redisDocumentLocks with QUEUE_PREFIX). */
-      locks: DocumentLocks;
-      /** Queues delivery of a stored outbound message (pipeline's enqueueDelivery). */
-      enqueue: (message: MessageDoc) => Promise<void>;
+      locks: ChannelLocks;
       /**
        * SMS_SUPPRESSION_KEY: the key of the suppression list's hashes. Unset: the key already set
        * for this database connection, else one kept in the database (see suppressionKey).
@@ -251,7 +250,7 @@ export class PoolSmsStore implements SmsStore {
       suppressionKey?: string | undefined;
     },
   ) {
-    this.connection = deps.pool.models.Ticket.db;
+    this.connection = deps.db;
     this.models = registerSmsModels(this.connection);
     if (deps.suppressionKey !== undefined)
       configureSuppressionKey(this.connection, deps.suppressionKey);
@@ -367,48 +366,31 @@ export class PoolSmsStore implements SmsStore {
     status: string,
     errorCode: string | undefined,
   ): Promise<void> {
-    const set: Record<string, unknown> = {
-      deliveryStatus: deliveryStatusOf(status),
-      'channelData.twilioStatus': status,
-    };
+    const outcome = deliveryStatusOf(status);
+    const channelData: Record<string, unknown> = { twilioStatus: status };
+    let error: string | undefined;
     if (errorCode !== undefined) {
-      set['channelData.twilioErrorCode'] = errorCode;
-      set['deliveryError'] = `Twilio status ${status} (error ${errorCode})`;
-    } else if (deliveryStatusOf(status) === 'failed') {
-      set['deliveryError'] = `Twilio status ${status}`;
+      channelData['twilioErrorCode'] = errorCode;
+      error = `Twilio status ${status} (error ${errorCode})`;
+    } else if (outcome === 'failed') {
+      error = `Twilio status ${status}`;
     }
-    await this.deps.pool.models.Message.updateOne(
-      { _id: messageId, direction: 'out' },
-      { $set: set },
-    );
+    await this.deps.pool.recordDeliveryOutcome(messageId, { status: outcome, error, channelData });
   }
 
-  async recordKeywordMessage(
+  recordKeywordMessage(
     message: InboundMessageInput,
     intent: string,
   ): Promise<{ ticketId: string }> {
-    const result = await this.deps.pool.ingest(InboundMessageSchema.parse(message));
-    if (!result.message.handled) await this.deps.pool.markHandled(result.message._id, { intent });
-    return { ticketId: String(result.ticket._id) };
+    return this.deps.pool.recordHandledInbound(message, intent);
   }
 
-  async queueReply(input: {
+  queueReply(input: {
     ticketId: string;
     key: string;
     text: string;
   }): Promise<{ messageId: string }> {
-    const ticket = await this.deps.pool.getTicket(input.ticketId);
-    if (!ticket)
-      throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket ${input.ticketId} not found`);
-    const message = await this.deps.pool.createOutbound({
-      ticket,
-      key: input.key,
-      authorKind: 'system',
-      authorName: 'Switchboard',
-      text: input.text,
-    });
-    await this.deps.enqueue(message);
-    return { messageId: String(message._id) };
+    return this.deps.pool.queueSystemReply(input);
   }
 
   replyMessageId(key: string): string {

@@ -1,15 +1,14 @@
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
-import { DEFAULT_MAILBOX, scopedKey } from '../../channels/email/keys.ts';
+import type { ChannelPool, InboundFiles } from '../../src/domain/ports.ts';
+import type { ChannelLocks } from '../module.ts';
+import { DEFAULT_MAILBOX, scopedKey } from './keys.ts';
 import type {
   AttachmentInput,
   EmailRejection,
   EmailStore,
   SavedAttachment,
   ThreadContext,
-} from '../../channels/email/ports.ts';
-import { PoolAttachments } from './attachments.ts';
-import type { DocumentLocks } from './locks.ts';
-import type { TicketPool } from './pool.ts';
+} from './ports.ts';
 
 // The email channel's collections. Every hot-path read is by _id (FerretDB scans other filters).
 
@@ -81,23 +80,26 @@ export function registerEmailModels(connection: Connection): EmailModels {
 /** How many Message-IDs a References header carries at most (the oldest and the latest). */
 const MAX_REFERENCES = 20;
 
-/** The email channel's storage on the ticket pool's database. */
+/** The email channel's storage, on the ticket pool's database beside the pool's collections. */
 export class PoolEmailStore implements EmailStore {
   private constructor(
-    private readonly pool: TicketPool,
-    private readonly locks: DocumentLocks,
+    private readonly pool: ChannelPool,
+    private readonly locks: ChannelLocks,
     private readonly models: EmailModels,
-    /** Attachments of inbound mail (the pool's `attachments` collection). */
-    readonly attachments: PoolAttachments,
+    /** Attachments of inbound mail (the core's attachment store). */
+    private readonly files: InboundFiles,
   ) {}
 
-  /** Registers the collections on the pool's connection and builds their indexes. */
-  static async create(deps: { pool: TicketPool; locks: DocumentLocks }): Promise<PoolEmailStore> {
-    const connection = deps.pool.models.Ticket.db;
-    const models = registerEmailModels(connection);
+  /** Registers the collections on the connection and builds their indexes. */
+  static async create(deps: {
+    db: Connection;
+    pool: ChannelPool;
+    locks: ChannelLocks;
+    files: InboundFiles;
+  }): Promise<PoolEmailStore> {
+    const models = registerEmailModels(deps.db);
     await Promise.all(Object.values(models).map((model) => model.createIndexes()));
-    const attachments = await PoolAttachments.create(connection);
-    return new PoolEmailStore(deps.pool, deps.locks, models, attachments);
+    return new PoolEmailStore(deps.pool, deps.locks, models, deps.files);
   }
 
   async threadOfMessageIds(mailboxId: string, messageIds: string[]): Promise<string | undefined> {
@@ -118,13 +120,11 @@ export class PoolEmailStore implements EmailStore {
     sender: string,
   ): Promise<string | undefined> {
     // Only the subject-tag fallback: `number` has a unique index on MongoDB (a scan on FerretDB).
-    const ticket = await this.pool.models.Ticket.findOne({ number: ticketNumber, channel: 'email' })
-      .select({ threadKey: 1, replyTo: 1, channelData: 1 })
-      .lean();
+    const ticket = await this.pool.ticketByNumber(ticketNumber, 'email');
     // A tag is easy to guess: it joins the ticket only when its own customer writes.
     if (!ticket || ticket.replyTo.value !== sender.toLowerCase()) return undefined;
     // ...and only through the mailbox the ticket lives in (its replies go out from there).
-    const data = (ticket.channelData ?? {}) as { mailbox?: unknown };
+    const data = ticket.channelData as { mailbox?: unknown };
     const ticketMailbox = typeof data.mailbox === 'string' ? data.mailbox : DEFAULT_MAILBOX;
     return ticketMailbox === mailboxId ? ticket.threadKey : undefined;
   }
@@ -179,7 +179,7 @@ export class PoolEmailStore implements EmailStore {
 
   async threadContext(ticketId: string, threadKey: string): Promise<ThreadContext> {
     const [ticket, thread] = await Promise.all([
-      this.pool.getTicket(ticketId),
+      this.pool.ticketSummary(ticketId),
       this.models.EmailThread.findById(threadKey).lean() as Promise<EmailThreadDoc | null>,
     ]);
     return {
@@ -221,9 +221,9 @@ export class PoolEmailStore implements EmailStore {
     channelMessageId: string,
     files: AttachmentInput[],
   ): Promise<SavedAttachment[]> {
-    const ids = await this.attachments.save('email', channelMessageId, files);
+    const ids = await this.files.save('email', channelMessageId, files);
     return files.map((file, i) => ({
-      id: ids[i] ?? PoolAttachments.idOf('email', channelMessageId, i),
+      id: ids[i] ?? '',
       name: file.name,
       contentType: file.contentType,
       size: file.size,
@@ -233,19 +233,6 @@ export class PoolEmailStore implements EmailStore {
   }
 
   async markUndeliverable(address: string): Promise<void> {
-    const value = address.trim().toLowerCase();
-    const link = await this.pool.models.ContactIdentity.findById(`email:${value}`).lean();
-    if (!link) return;
-    await this.locks.withLock(`contact.${String(link.contactId)}`, async () => {
-      const contact = await this.pool.models.Contact.findById(link.contactId).lean();
-      if (!contact) return;
-      // Contacts created by an upsert may lack the array (schema defaults apply on create only).
-      const current = (contact.undeliverable as string[] | undefined) ?? [];
-      if (current.includes(value)) return;
-      await this.pool.models.Contact.updateOne(
-        { _id: link.contactId },
-        { $set: { undeliverable: [...current, value] } },
-      );
-    });
+    await this.pool.markUndeliverable({ kind: 'email', value: address });
   }
 }

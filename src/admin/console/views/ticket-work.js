@@ -1,17 +1,26 @@
+// @ts-check
 /* global location, setTimeout */
 // Working a ticket from the console (issue 16 item 5): Take, Release, an answer to the customer
 // (on their channel, or another address of theirs the gateway sends to), internal notes, the customer's earlier tickets, and new customer messages as they arrive. It
 // uses the same API the rest of the console does; the server applies Slack's rules and tells Slack.
 
+import { api, attempt, may, show } from '../api.js';
+import { h } from '../dom.js';
+import { fmtDate } from '../format.js';
+import { route } from '../router.js';
+
+/** @typedef {import('../api-types.js').TicketDetail} TicketDetail */
+/** @typedef {import('../api-types.js').Contact} Contact */
+
 /** How often the open ticket is checked for new messages and status changes. */
 const POLL_MS = 4000;
 
 /**
- * The work panels of a ticket view. `ui` carries the console's helpers (h, api, attempt, route,
- * may, fmtDate); `out` is `GET /tickets/:id`.
+ * The work panels of a ticket view; `out` is `GET /tickets/:id`.
+ * @param {string} id
+ * @param {TicketDetail} out
  */
-export function ticketWork(ui, id, out) {
-  const { h, api, attempt, route, may, fmtDate } = ui;
+export function ticketWork(id, out) {
   const t = out.ticket;
   const canWrite = may('tickets.write');
   const reply = h('textarea#ticket-reply', { placeholder: 'Answer the customer (markdown)' });
@@ -32,7 +41,13 @@ export function ticketWork(ui, id, out) {
           ),
         )
       : null;
+  /** Re-renders the ticket once the action succeeded. @param {Promise<unknown>} promise */
   const then = (promise) => void promise.then((ok) => ok && route());
+  /**
+   * @param {string} spec
+   * @param {string} label
+   * @param {() => void} onClick
+   */
   const button = (spec, label, onClick) =>
     h(spec, { type: 'button', on: { click: onClick } }, label);
 
@@ -140,9 +155,9 @@ export function ticketWork(ui, id, out) {
   // Anything being edited (an answer, a note, the customer's fields) holds the live refresh back.
   let editingCustomer = false;
   const customer = out.contact
-    ? customerCard(ui, out.contact, (editing) => (editingCustomer = editing))
+    ? customerCard(out.contact, (editing) => (editingCustomer = editing))
     : null;
-  watch(ui, id, out, () => !reply.value.trim() && !note.value.trim() && !editingCustomer);
+  watch(id, out, () => !reply.value.trim() && !note.value.trim() && !editingCustomer);
   return [work, customer, notes, earlier];
 }
 
@@ -150,14 +165,19 @@ export function ticketWork(ui, id, out) {
  * Re-renders the ticket when a message arrives or its status changes, unless the agent is typing
  * (then a line says so, and nothing they wrote is lost).
  */
-function watch(ui, id, out, idle) {
+/**
+ * @param {string} id
+ * @param {TicketDetail} out
+ * @param {() => boolean} idle
+ */
+function watch(id, out, idle) {
   const seen = `${out.transcript.length}.${out.ticket.status}.${out.notes.length}`;
   const here = location.hash;
   const tick = async () => {
     if (location.hash !== here) return;
     let now;
     try {
-      now = await ui.api('GET', `/tickets/${id}`);
+      now = await api('GET', `/tickets/${id}`);
     } catch {
       setTimeout(tick, POLL_MS);
       return;
@@ -166,9 +186,9 @@ function watch(ui, id, out, idle) {
     if (`${now.transcript.length}.${now.ticket.status}.${now.notes.length}` === seen) {
       setTimeout(tick, POLL_MS);
     } else if (idle()) {
-      ui.route();
+      route();
     } else {
-      ui.show('New activity on this ticket: send or clear what you are writing to see it.', true);
+      show('New activity on this ticket: send or clear what you are writing to see it.', true);
       setTimeout(tick, POLL_MS);
     }
   };
@@ -179,8 +199,11 @@ function watch(ui, id, out, idle) {
  * The customer's attributes: tier (it weighs in the urgency score), plan, company and custom
  * fields; editable by supervisors and admins.
  */
-function customerCard(ui, contact, onEdit) {
-  const { h, api, attempt, may } = ui;
+/**
+ * @param {Contact} contact
+ * @param {(editing: boolean) => void} onEdit
+ */
+function customerCard(contact, onEdit) {
   const a = contact.attributes ?? {};
   const custom = Object.entries(a.custom ?? {});
   if (!may('contacts.edit')) {
@@ -192,17 +215,25 @@ function customerCard(ui, contact, onEdit) {
       ...custom.map(([k, v]) => h('p.muted', {}, `${k}: ${v}`)),
     );
   }
+  /**
+   * @param {string} name
+   * @param {string | undefined} value
+   * @param {string} placeholder
+   */
   const field = (name, value, placeholder) =>
-    h(`input.${name}`, {
-      type: 'text',
-      value: value ?? '',
-      placeholder,
-      on: { input: () => onEdit(true) },
-    });
+    /** @type {HTMLInputElement} */ (
+      h(`input.${name}`, {
+        type: 'text',
+        value: value ?? '',
+        placeholder,
+        on: { input: () => onEdit(true) },
+      })
+    );
   const tier = field('tier', a.tier, 'vip, gold, silver…');
   const plan = field('plan', a.plan, 'plan');
   const company = field('company', a.company, 'company');
   const save = () => {
+    /** @type {{ tier?: string, plan?: string, company?: string }} */
     const body = {};
     if (tier.value.trim()) body.tier = tier.value.trim();
     if (plan.value.trim()) body.plan = plan.value.trim();

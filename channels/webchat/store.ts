@@ -1,6 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
-import type { StoredFile, WebchatFileStore } from '../../channels/webchat/ports.ts';
-import type { TicketPool } from './pool.ts';
+import type { StoredFile, WebchatFileStore } from './ports.ts';
 
 // The web chat channel's uploads, beside the pool's models on the same connection. Looked up by
 // _id only (FerretDB 1.x pushes only _id equality down to its backend). Files are limited to a
@@ -32,18 +31,22 @@ function createModels(connection: Connection) {
 
 const registered = new WeakMap<Connection, ReturnType<typeof createModels>>();
 
-/** The web chat's file storage over the ticket pool's connection (see channels/webchat/ports.ts). */
+/** Registers the web chat's collections on the connection (once per connection). */
+export function registerWebchatModels(connection: Connection): ReturnType<typeof createModels> {
+  let models = registered.get(connection);
+  if (!models) {
+    models = createModels(connection);
+    registered.set(connection, models);
+  }
+  return models;
+}
+
+/** The web chat's file storage on the pool's database (see ./ports.ts). */
 export class PoolWebchatFileStore implements WebchatFileStore {
   private readonly models: ReturnType<typeof createModels>;
 
-  constructor(pool: TicketPool) {
-    const connection = pool.models.Ticket.db;
-    let models = registered.get(connection);
-    if (!models) {
-      models = createModels(connection);
-      registered.set(connection, models);
-    }
-    this.models = models;
+  constructor(connection: Connection) {
+    this.models = registerWebchatModels(connection);
   }
 
   async save(file: StoredFile): Promise<void> {

@@ -1,17 +1,23 @@
+// @ts-check
 // The Agents view (issue 16 item 1): who routing may offer tickets to, and what it prefers for
 // each — languages (none set: the workspace's), skills, teams, capacity, role, status. Saved
 // through PATCH /agents/:id (supervisors and admins), audited on the server. Below, the teams:
 // their skills (members have them) and the Slack channel of their cards (PUT/DELETE /teams/:key).
 
-/** Renders the view into `main`; `ui` carries the console's helpers. */
-export async function viewAgents(ui) {
-  const { h, api, attempt, route, main } = ui;
+import { api, attempt } from '../api.js';
+import { h, main } from '../dom.js';
+import { splitList } from '../format.js';
+import { route } from '../router.js';
+import { table } from '../table.js';
+
+/** @typedef {import('../api-types.js').Agent} Agent */
+/** @typedef {import('../api-types.js').Team} Team */
+
+/** Renders the view into `main`. */
+export async function viewAgents() {
+  /** @type {[{ agents: Agent[] }, { teams: Team[] }]} */
   const [{ agents }, { teams }] = await Promise.all([api('GET', '/agents'), api('GET', '/teams')]);
-  const list = (value) =>
-    value
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean);
+  /** @param {Agent} a */
   const row = (a) => {
     const languages = h('input.languages', {
       type: 'text',
@@ -43,9 +49,9 @@ export async function viewAgents(ui) {
       void attempt(
         () =>
           api('PATCH', `/agents/${a.id}`, {
-            languages: list(languages.value),
-            skills: list(skills.value),
-            teams: list(memberOf.value),
+            languages: splitList(languages.value),
+            skills: splitList(skills.value),
+            teams: splitList(memberOf.value),
             capacity: Number(capacity.value),
             role: role.value,
             status: status.value,
@@ -83,38 +89,19 @@ export async function viewAgents(ui) {
             'No agents yet: link an account to its Slack user (Accounts), run `switchboard agent enrol`, or list Slack user groups in SLACK_AGENT_USERGROUPS.',
           )
         : null,
-      h(
-        'table',
-        {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...[
-              'Agent',
-              'Enrolled',
-              'Languages',
-              'Skills',
-              'Teams',
-              'Capacity',
-              'Role',
-              'Status',
-              '',
-            ].map((t) => h('th', {}, t)),
-          ),
-        ),
-        h('tbody', {}, ...agents.map(row)),
+      table(
+        ['Agent', 'Enrolled', 'Languages', 'Skills', 'Teams', 'Capacity', 'Role', 'Status', ''],
+        agents.map(row),
       ),
     ),
-    teamsCard(ui, teams, list),
+    teamsCard(teams),
   );
 }
 
 /** The teams: edit each in place, add one, remove one. */
-function teamsCard(ui, teams, list) {
-  const { h, api, attempt, route } = ui;
+/** @param {Team[]} teams */
+function teamsCard(teams) {
+  /** @param {Team} [t] the team, or none for the row that adds one */
   const editor = (t) => {
     const key = h('input.key', {
       type: 'text',
@@ -139,15 +126,16 @@ function teamsCard(ui, teams, list) {
         () =>
           api('PUT', `/teams/${encodeURIComponent(key.value.trim())}`, {
             ...(name.value.trim() ? { name: name.value.trim() } : {}),
-            skills: list(skills.value),
+            skills: splitList(skills.value),
             slackChannel: channel.value.trim() || null,
           }),
         `team ${key.value.trim()} saved`,
       ).then((ok) => ok && route());
-    const remove = () =>
+    /** @param {Team} team */
+    const remove = (team) =>
       void attempt(
-        () => api('DELETE', `/teams/${encodeURIComponent(t.key)}`),
-        `team ${t.key} removed`,
+        () => api('DELETE', `/teams/${encodeURIComponent(team.key)}`),
+        `team ${team.key} removed`,
       ).then((ok) => ok && route());
     return h(
       t ? 'tr.team' : 'tr.team-new',
@@ -160,7 +148,7 @@ function teamsCard(ui, teams, list) {
         'td',
         {},
         h('button.save', { type: 'button', on: { click: save } }, t ? 'Save' : 'Add team'),
-        t ? h('button.remove', { type: 'button', on: { click: remove } }, 'Remove') : null,
+        t ? h('button.remove', { type: 'button', on: { click: () => remove(t) } }, 'Remove') : null,
       ),
     );
   };
@@ -173,15 +161,9 @@ function teamsCard(ui, teams, list) {
       {},
       'A ticket that needs a team’s skills belongs to it: its members have those skills and are offered its tickets first, and its card goes to the team’s Slack channel (a channel id such as C0123ABCD; empty: the agents channel).',
     ),
-    h(
-      'table',
-      {},
-      h(
-        'thead',
-        {},
-        h('tr', {}, ...['Key', 'Name', 'Skills', 'Slack channel', ''].map((x) => h('th', {}, x))),
-      ),
-      h('tbody', {}, ...teams.map(editor), editor(undefined)),
+    table(
+      ['Key', 'Name', 'Skills', 'Slack channel', ''],
+      [...teams.map(editor), editor(undefined)],
     ),
   );
 }

@@ -1,0 +1,26 @@
+import type { PersonalDataContext, PersonalDataHolder } from '../../src/domain/personal-data.ts';
+import { eraseOptOuts, registerSmsModels } from './store.ts';
+
+/**
+ * The SMS channel's records about a contact: the opt-out record of each of their numbers. Erasure
+ * removes it, but a STOP must outlive it (we may never text that number again until a START), so
+ * an opted-out number's refusal stays on the suppression list, as a keyed hash only.
+ */
+export function smsPersonalData(context: PersonalDataContext): PersonalDataHolder {
+  const models = registerSmsModels(context.db);
+  return {
+    name: 'sms',
+    // sms_sends and sms_deliveries map provider ids to message ids: no person in them.
+    collections: ['sms_opt_outs', 'sms_suppressions'],
+    async export(subject) {
+      return { smsOptOuts: await models.SmsOptOut.find({ _id: { $in: subject.phones } }).lean() };
+    },
+    async erase(subject) {
+      const optOuts = await eraseOptOuts(
+        { connection: context.db, locks: context.locks },
+        subject.phones,
+      );
+      return { smsOptOuts: optOuts.removed, smsSuppressed: optOuts.suppressed };
+    },
+  };
+}

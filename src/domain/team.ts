@@ -1,0 +1,6 @@
+/** What routing and the desk read of a team (kept by src/pool/teams.ts, planned by dispatch). */
+export interface TeamView {
+  key: string;
+  skills: readonly string[];
+  slackChannel?: string | undefined;
+}

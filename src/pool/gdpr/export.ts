@@ -1,0 +1,55 @@
+import type { Types } from 'mongoose';
+import type { PersonalDataHolder } from '../../domain/personal-data.ts';
+import type { PoolModels } from '../models.ts';
+import { auditEventsAbout, footprint, subjectOf } from './footprint.ts';
+
+/** All data stored about a contact, as plain JSON-able objects. */
+export async function exportContact(
+  models: PoolModels,
+  holders: readonly PersonalDataHolder[],
+  id: Types.ObjectId,
+) {
+  const fp = await footprint(models, id);
+  const subject = subjectOf(fp);
+  const messageIds = fp.messages.map((m) => m._id);
+  const ticketIds = fp.tickets.map((t) => t._id);
+  const [attachments, identityLinks, suggestions, notes, ...held] = await Promise.all([
+    models.Ticket.db
+      .collection('attachments')
+      .find({ messageKey: { $in: messageIds } }, { projection: { content: 0 } })
+      .toArray(),
+    models.ContactIdentity.find({ contactId: { $in: fp.contactIds } }).lean(),
+    models.Suggestion.find({ ticketId: { $in: ticketIds } }).lean(),
+    models.TicketNote.find({ ticketId: { $in: ticketIds } }).lean(),
+    ...holders.map((holder) => holder.export(subject)),
+  ]);
+  const audit = await auditEventsAbout(models, fp);
+  return {
+    exportedAt: new Date(),
+    contact: fp.contact,
+    mergedContacts: fp.contactIds.slice(1).map(String),
+    identities: identityLinks,
+    tickets: fp.tickets,
+    messages: fp.messages.map((m) => ({
+      ...m,
+      storedAttachments: attachments.filter((a) => a['messageKey'] === m._id),
+    })),
+    csat: fp.tickets
+      .filter((t) => t.csatScore !== undefined && t.csatScore !== null)
+      .map((t) => ({
+        ticketId: String(t._id),
+        ticketNumber: t.number,
+        score: t.csatScore,
+        comment: t.csatComment ?? null,
+        at: t.csatAt ?? null,
+      })),
+    suggestions,
+    // What the channels and features keep (email threads, SMS opt-outs, web chat files, the
+    // learning loop's questions), each under its own keys.
+    ...(Object.assign({}, ...held) as Record<string, unknown>),
+    /** Agents' internal notes on the tickets (they are about the person too). */
+    notes,
+    auditEvents: audit.events,
+    auditTruncated: audit.truncated,
+  };
+}
