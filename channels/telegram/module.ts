@@ -10,6 +10,7 @@ import { createTelegramApi } from './send.ts';
 
 export const channel: ChannelFactory = {
   configSchema: TelegramConfigSchema,
+  checkConfig: (env) => void loadTelegramConfig(env),
   create(ctx) {
     const config = loadTelegramConfig(ctx.env);
     if (config === undefined) return Promise.resolve(undefined);
