@@ -5,7 +5,7 @@ import { channel } from '../../../channels/telegram/module.ts';
 import { createTelegramApi, sendTelegram } from '../../../channels/telegram/send.ts';
 import type { ChannelContext } from '../../../channels/module.ts';
 import { isSwitchboardError, type SwitchboardError } from '../../../src/domain/errors.ts';
-import type { OutboundMessage } from '../../../src/domain/message.ts';
+import { OutboundMessageSchema, type OutboundMessage } from '../../../src/domain/message.ts';
 import { FAILURES, TelegramStandIn } from '../../support/telegram-stand-in.ts';
 
 const TOKEN = '123456789:AAtest-token_0123456789abcdef';
@@ -41,7 +41,7 @@ function configFor(url: string, token = TOKEN): TelegramConfig {
 }
 
 function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
+  return OutboundMessageSchema.parse({
     messageId: 'm1',
     ticketId: 't1',
     channel: 'telegram',
@@ -49,9 +49,8 @@ function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
     to: { kind: 'telegram', value: String(CHAT) },
     author: { kind: 'agent', name: 'Sam' },
     text: 'Your parcel left the depot *today* <b>at noon</b> [track](x)',
-    channelData: {},
     ...overrides,
-  };
+  });
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<SwitchboardError> {
