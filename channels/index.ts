@@ -12,4 +12,5 @@ export const CHANNELS = [
   { id: 'sms', identityKind: 'phone', load: () => import('./sms/module.ts') },
   { id: 'slack', identityKind: 'slack', load: () => import('./slack/module.ts') },
   { id: 'webchat', identityKind: 'webchat', load: () => import('./webchat/module.ts') },
+  { id: 'telegram', identityKind: 'telegram', load: () => import('./telegram/module.ts') },
 ] as const satisfies readonly ChannelEntry[];
