@@ -115,7 +115,11 @@ describe('Slack customer channel', () => {
       });
       expect((await h.post(mention, 'json')).status).toBe(200);
       const ticket = await ticketOf(`${PUBLIC}:${ts}`);
-      const [stored] = await h.gateway.pool.listMessages(ticket._id);
+      // The ticket is written before its first message: wait for the message too.
+      const [stored] = await waitFor(async () => {
+        const messages = await h.gateway.pool.listMessages(ticket._id);
+        return messages.length > 0 ? messages : undefined;
+      });
       expect(stored?.text).toBe('my invoice shows the wrong address & VAT number');
 
       const notice = await waitFor(() => postsIn(PUBLIC, ts)[0], { what: 'the escalation notice' });
