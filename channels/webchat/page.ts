@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import { SwitchboardError } from '../../src/domain/errors.ts';
+import { setPageHeaders, type PagePolicy } from '../../src/http/page-headers.ts';
 import type { WebchatConfig } from './config.ts';
 import { DIRECT_LINE_PATH, publicBaseUrl } from './routes.ts';
 
@@ -40,10 +41,10 @@ function initials(name: string): string {
  * markdown sanitizer. Any site may frame the page (the embeddable bubble). Connections go to the
  * gateway's own origin only (its Direct Line stream: `base` as ws/wss), not to any ws: host.
  */
-function pageCsp(base: string): string {
+function chatPagePolicy(base: string): PagePolicy {
   const stream = new URL(base);
   stream.protocol = stream.protocol === 'https:' ? 'wss:' : 'ws:';
-  return [
+  const csp = [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
@@ -55,7 +56,8 @@ function pageCsp(base: string): string {
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
-  ].join('; ');
+  ];
+  return { csp, framing: 'any', referrerPolicy: 'same-origin' };
 }
 
 /** A static text file, read and gzipped on first use, served in the encoding the browser takes. */
@@ -120,11 +122,8 @@ export function chatPageRouter(config: WebchatConfig): Router {
       storageScope: 'v1',
     };
     const embedded = req.query['embed'] === '1';
-    res.setHeader('content-security-policy', pageCsp(base));
     // Framed by any site (the bubble): not the gateway's default X-Frame-Options: DENY.
-    res.removeHeader('x-frame-options');
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'same-origin');
+    setPageHeaders(res, chatPagePolicy(base));
     res.setHeader('cache-control', 'no-store');
     res.type('html').send(`<!doctype html>
 <html lang="en">

@@ -1,7 +1,7 @@
-import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { isSwitchboardError } from '../domain/errors.ts';
+import { toJobError } from '../pipeline/job-errors.ts';
 import type { DeskConfig } from './config.ts';
 import { DESK_QUEUE, type DeskJobData } from './jobs.ts';
 import { deskBackoff, RetryAfterError } from './rate-limit.ts';
@@ -30,9 +30,7 @@ export function startDeskWorker(options: {
         return result;
       } catch (error) {
         if (error instanceof RetryAfterError) throw error;
-        if (isSwitchboardError(error) && !error.retryable)
-          throw new UnrecoverableError(`${error.code}: ${error.message}`);
-        throw error;
+        throw toJobError(error);
       }
     },
     {

@@ -1,10 +1,10 @@
 import { skillsWithTeams, teamFor, type TeamView } from './teams.ts';
 import { listTeams, teamView } from '../pool/teams.ts';
 import { randomBytes } from 'node:crypto';
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Types } from 'mongoose';
 import type { Logger } from 'pino';
-import { isSwitchboardError } from '../domain/errors.ts';
+import { toJobError } from '../pipeline/job-errors.ts';
 import type { ResponderDecision } from '../domain/ports.ts';
 import type { AgentDoc, MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
@@ -460,9 +460,7 @@ export class Dispatcher {
         try {
           return await this.handle(job.data);
         } catch (error) {
-          if (isSwitchboardError(error) && !error.retryable)
-            throw new UnrecoverableError(`${error.code}: ${error.message}`);
-          throw error;
+          throw toJobError(error);
         }
       },
       {

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { ArticleContent } from '../domain/article.ts';
+import { setPageHeaders, type PagePolicy } from '../http/page-headers.ts';
 import { HelpArticles, type HelpArticle } from './articles.ts';
 import { articlePage, indexPage, notFoundPage, type HelpBrand, type PageFrame } from './pages.ts';
 import { helpStylesheet } from './style.ts';
@@ -8,14 +9,15 @@ import { helpStylesheet } from './style.ts';
  * The pages' policy: no script at all, styles from our own stylesheet only, the search form posts
  * (GET) to ourselves, and nobody frames them.
  */
-const HELP_CSP = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+const HELP_PAGE: PagePolicy = {
+  csp: [
+    "default-src 'none'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ],
+};
 
 /** Longest search query taken (longer ones are cut): a query is a few words. */
 const MAX_QUERY_LENGTH = 200;
@@ -59,7 +61,7 @@ export function helpCentreRouter(deps: HelpCentreDeps): Router {
   });
   const html = (res: Response, status: number, body: string) => {
     res.status(status);
-    res.setHeader('content-security-policy', HELP_CSP);
+    setPageHeaders(res, HELP_PAGE);
     res.setHeader('cache-control', 'public, max-age=60');
     res.setHeader('vary', 'Accept-Language');
     res.type('html').send(body);

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Router } from 'express';
 import { adminApiDocument } from '../admin/openapi.ts';
+import { pageHeaders, type PagePolicy } from './page-headers.ts';
 
 /** Where the lead mounts the router. */
 export const API_DOCS_PATH = '/api/docs';
@@ -14,17 +15,18 @@ export const API_DOCS_PATH = '/api/docs';
 const SWAGGER_UI = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
 // Scripts from this origin only. Swagger UI sets a few inline styles, which styles alone may do.
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+const DOCS_PAGE: PagePolicy = {
+  csp: [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ],
+};
 
 // The page's only script of its own: a file, since the CSP allows no inline script. Swagger UI's
 // validator badge would call validator.swagger.io: off.
@@ -70,12 +72,7 @@ function page(base: string): string {
 /** The API reference router; mount it at API_DOCS_PATH. It needs no sign-in: it holds no data. */
 export function apiDocsRouter(): Router {
   const router = Router();
-  router.use((_req, res, next) => {
-    res.setHeader('content-security-policy', CSP);
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
-    next();
-  });
+  router.use(pageHeaders(DOCS_PAGE));
   router.get('/', (req, res) => {
     res.type('html').send(page(req.baseUrl));
   });

@@ -1,12 +1,13 @@
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
+import { pageHeaders, type PagePolicy } from './page-headers.ts';
 
 /**
  * helmet's headers on every response (nosniff, Referrer-Policy no-referrer, HSTS — which browsers
  * heed only over TLS —, same-origin opener and resource policies, X-Frame-Options DENY), with the
  * policy an API wants: a JSON body must never render or be framed. Pages set their own
- * Content-Security-Policy after this one, which replaces it (the web chat page, the admin console,
- * Bull Board below).
+ * Content-Security-Policy after this one with page-headers.ts, which replaces it (the web chat page,
+ * the help centre, the API reference, Bull Board below; the admin console still by hand).
  */
 export function securityHeaders(): RequestHandler {
   return helmet({
@@ -28,24 +29,22 @@ export function securityHeaders(): RequestHandler {
  * `__UI_CONFIG__` block is JSON data, never run), but it inlines styles, sets `<base href>`, runs
  * a same-origin worker (syntax highlighting) and takes its fonts from Google Fonts.
  */
-const QUEUE_DASHBOARD_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com",
-  "font-src 'self' data: https://fonts.gstatic.com",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join('; ');
+const QUEUE_DASHBOARD_PAGE: PagePolicy = {
+  csp: [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com",
+    "font-src 'self' data: https://fonts.gstatic.com",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+  ],
+};
 
 /** The queue dashboard's own policy, in place of the API's. */
 export function queueDashboardHeaders(): RequestHandler {
-  return (_req, res, next) => {
-    res.setHeader('content-security-policy', QUEUE_DASHBOARD_CSP);
-    next();
-  };
+  return pageHeaders(QUEUE_DASHBOARD_PAGE);
 }

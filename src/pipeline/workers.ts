@@ -1,8 +1,8 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { isSwitchboardError } from '../domain/errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { steerRetries } from './job-errors.ts';
 import { ingestInbound, type IngestDeps } from './ingest.ts';
 import { deliverOutbound, noteAbandoned, type OutboundDeps } from './outbound.ts';
 import {
@@ -11,22 +11,6 @@ import {
   type InboundJobData,
   type OutboundJobData,
 } from './queues.ts';
-import { ZodError } from 'zod';
-
-/**
- * At the worker boundary, errors that a retry cannot fix become UnrecoverableError (BullMQ then
- * fails the job at once and keeps it in the failed list); everything else is retried with backoff.
- */
-function steerRetries<T>(work: () => Promise<T>): Promise<T> {
-  return work().catch((error: unknown) => {
-    if (error instanceof ZodError)
-      throw new UnrecoverableError(`invalid job data: ${error.message}`);
-    if (isSwitchboardError(error) && !error.retryable) {
-      throw new UnrecoverableError(`${error.code}: ${error.message}`);
-    }
-    throw error;
-  });
-}
 
 function timed<T>(
   queue: string,

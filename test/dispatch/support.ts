@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { updateAgentSettings } from '../../src/pool/agent-settings.ts';
 import { enrolSlackAgent } from '../../src/pool/enrolment.ts';
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
 import {
   DEFAULT_DISPATCH_SETTINGS,
   parseDispatchSettings,
@@ -15,6 +14,7 @@ import { redisDocumentLocks } from '../../src/pool/locks.ts';
 import type { TicketDoc } from '../../src/pool/models.ts';
 import { TicketPool } from '../../src/pool/pool.ts';
 import { uniqueName } from '../support/gateway.ts';
+import { serviceUrl } from '../support/services.ts';
 
 /** Every notifier call, in order, for assertions. */
 export class RecordingNotifier implements DispatchNotifier {
@@ -54,9 +54,9 @@ export interface DispatchFixture {
 }
 
 export async function dispatchFixture(name: string): Promise<DispatchFixture> {
-  const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+  const redis = new Redis(serviceUrl('redisUrl'), { maxRetriesPerRequest: null });
   const prefix = uniqueName(name);
-  const pool = await TicketPool.connect(inject('mongoUrl'), {
+  const pool = await TicketPool.connect(serviceUrl('mongoUrl'), {
     dbName: uniqueName(name),
     locks: redisDocumentLocks(redis, { prefix }),
   });

@@ -7,7 +7,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { inject } from 'vitest';
 import { createGateway, type Gateway, type Role } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import type { ArticleContent } from '../../src/domain/article.ts';
@@ -22,6 +21,7 @@ import {
 } from '../../knowledge/folder.ts';
 import type { CallbackReceiver } from '../support/callback-receiver.ts';
 import { waitFor } from '../support/gateway.ts';
+import { serviceUrl } from '../support/services.ts';
 
 /** The seed articles with these ids (both locales). */
 export function seedArticles(ids: readonly string[]): ArticleContent[] {
@@ -51,8 +51,8 @@ export async function startKbGateway(options: {
   return createGateway({
     config: options.config,
     role: options.role ?? 'all',
-    mongoUri: inject('mongoUrl'),
-    redisUrl: inject('redisUrl'),
+    mongoUri: serviceUrl('mongoUrl'),
+    redisUrl: serviceUrl('redisUrl'),
     logger: createLogger({ level: options.config.LOG_LEVEL }),
     metrics: new Metrics({ collectDefaults: false }),
     ...(options.seedKnowledgeDir === undefined

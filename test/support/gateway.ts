@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { inject } from 'vitest';
 import { createGateway, type Gateway, type Role } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Responder } from '../../src/domain/ports.ts';
 import { createLogger } from '../../src/logger.ts';
 import { Metrics } from '../../src/metrics.ts';
+import { serviceUrl } from './services.ts';
 
 /** A unique suffix so test files never share a database or queue keys. */
 export function uniqueName(prefix: string): string {
@@ -16,8 +16,8 @@ export function uniqueName(prefix: string): string {
 /** A config for tests: its own database and queue prefix on the run's shared servers. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
-    MONGODB_URI: inject('mongoUrl'),
-    REDIS_URL: inject('redisUrl'),
+    MONGODB_URI: serviceUrl('mongoUrl'),
+    REDIS_URL: serviceUrl('redisUrl'),
     MONGODB_DB: uniqueName('sbtest'),
     QUEUE_PREFIX: uniqueName('sbtest'),
     LOG_LEVEL: 'silent',
@@ -37,8 +37,8 @@ export async function startTestGateway(
   return createGateway({
     config,
     role: options.role ?? 'all',
-    mongoUri: inject('mongoUrl'),
-    redisUrl: inject('redisUrl'),
+    mongoUri: serviceUrl('mongoUrl'),
+    redisUrl: serviceUrl('redisUrl'),
     logger: createLogger({ level: config.LOG_LEVEL }),
     metrics: new Metrics({ collectDefaults: false }),
     ...(options.responder ? { responder: options.responder } : {}),

@@ -9,7 +9,7 @@ import type { Responder } from '../../../src/domain/ports.ts';
 import { botTexts } from '../../../src/nlu/texts.ts';
 import { sendAgentReply } from '../../../src/pipeline/replies.ts';
 import { listenGateway, startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
-import { CHROMIUM_ARGS, ensureChromium } from './chromium.ts';
+import { CHROMIUM_ARGS, ensureChromium } from '../../../src/local/chromium.ts';
 
 const QUESTION = 'How do I reset my password?';
 const ANSWER_MD =
@@ -108,7 +108,7 @@ beforeAll(async () => {
     },
   });
   served = await listenGateway(gateway);
-  browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS] });
   context = await browser.newContext({ viewport: { width: 480, height: 900 } });
   page = await context.newPage();
   page.setDefaultTimeout(20_000);
