@@ -7,22 +7,25 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
+import { pageHeaders } from '../http/page-headers.ts';
 
 const CONSOLE_DIR = fileURLToPath(new URL('./console/', import.meta.url));
 // The package exports only its module entries; the UMD build sits beside the CommonJS one.
 const CHART_JS = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.js');
 
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
+/** Nothing but this origin; no site may frame the console (pageHeaders' default). */
+const POLICY = {
+  csp: [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ],
+} as const;
 
 /**
  * What the browser loads: the page, its style sheet and the ES modules (views/ included). Nothing
@@ -32,12 +35,7 @@ const SERVED = /^\/(?:[a-z0-9-]+\/)*(?:[a-z0-9-]+\.(?:html|css|js))?$/;
 
 export function consoleRouter(): Router {
   const router = Router();
-  router.use((_req, res, next) => {
-    res.setHeader('content-security-policy', CSP);
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
-    next();
-  });
+  router.use(pageHeaders(POLICY));
   router.get('/vendor/chart.umd.js', (_req, res) => {
     res.sendFile(CHART_JS);
   });
