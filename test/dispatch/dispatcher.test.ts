@@ -111,7 +111,13 @@ describe('dispatcher', () => {
         return agent !== undefined && agent !== offeredTo ? agent : undefined;
       });
       expect(moved).toBe(offeredTo === first ? second : first);
-      const agents = await agentsById([first, second]);
+      // The lapsed offer's slot may be released after the new offer shows: wait for it (a
+      // failure of the full suite under load read it too early).
+      const agents = await eventually(async () => {
+        const now = await agentsById([first, second]);
+        const released = !now.get(offeredTo)?.activeTicketIds.map(String).includes(id);
+        return released ? now : undefined;
+      });
       expect(agents.get(offeredTo)?.activeTicketIds.map(String)).not.toContain(id);
       expect(agents.get(moved)?.activeTicketIds.map(String)).toContain(id);
       expect(notifier.of('withdrawOffer')).toContainEqual(
