@@ -27,7 +27,6 @@ import {
   UpdateAccountSchema,
 } from './api/accounts.ts';
 import { AuditQuery } from './api/audit.ts';
-import { ContactParams, ContactSearchQuery } from './api/contacts.ts';
 import { DeliveryParams } from './api/deliveries.ts';
 import { ChartParams, RangeQuery } from './api/dashboard.ts';
 import {
@@ -62,7 +61,6 @@ import {
 } from './api/tickets.ts';
 import { ObjectIdParams } from './api/params.ts';
 import { AgentSettingsSchema } from '../pool/agent-settings.ts';
-import { ContactAttributesSchema } from '../domain/contact-attributes.ts';
 import { TeamSettingsSchema } from '../pool/teams.ts';
 import { ConvertNegativeSchema, NegativeParams, NegativesQuery } from './api/negatives.ts';
 import { RetrainsQuery } from './api/retrains.ts';
@@ -93,81 +91,29 @@ import {
   Suggestion,
   Dashboard,
   AuditEvent,
-  Contact,
   StoredMessage,
   DispatchView,
   DemandForecast,
 } from './openapi/schemas.ts';
 
-export { ErrorSchema };
+import {
+  CSRF_HEADER,
+  SESSION_COOKIE,
+  TAGS,
+  json,
+  type AdminOperation,
+  type AttachmentsApiOperation,
+  type Method,
+  type Tag,
+  type TicketsApiOperation,
+} from './routes.ts';
+import { CONTACT_OPERATIONS } from './api/contacts.ts';
 
-/** The session cookie (src/admin/index.ts) and the CSRF header (src/admin/auth.ts). */
-export const SESSION_COOKIE = 'sb_admin';
-export const CSRF_HEADER = 'X-CSRF-Token';
+export { ErrorSchema };
+export { CSRF_HEADER, SESSION_COOKIE, type AdminOperation, type TicketsApiOperation };
 
 // ---------------------------------------------------------------------------------------------
 // Operations.
-
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-
-/** One endpoint of the admin API, as its router declares it. */
-export interface AdminOperation {
-  method: Method;
-  /** Express's path under ADMIN_API_PATH (`/articles/:key`). */
-  path: string;
-  tag: Tag;
-  summary: string;
-  description?: string;
-  /** The permission the router requires; null: any signed-in principal; 'open': no sign-in. */
-  permission: Permission | null | 'open';
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  /** The body may be left out. */
-  bodyOptional?: boolean;
-  /** The success answer: JSON (a schema), CSV, a JSON download, or stored bytes (a file). */
-  response: { status?: 200 | 201 | 202; description: string } & (
-    | { json: z.ZodType }
-    | { csv: string }
-    | { download: string }
-    | { file: string; headers: z.ZodObject }
-  );
-  /** Refusals besides those every operation of its kind has (400, 401, 403, 404, 413, 429). */
-  also?: Array<404 | 409>;
-}
-
-/**
- * One endpoint of the operator's tickets API (src/http/tickets-api.ts), as its router declares it:
- * `path` is under TICKETS_API_PATH, and only the operator's `ADMIN_TOKEN` gets in.
- */
-export type TicketsApiOperation = Omit<AdminOperation, 'tag' | 'permission' | 'query'>;
-
-/**
- * One endpoint of the operator's attachments API (src/http/attachments-api.ts): `path` is under
- * ATTACHMENTS_API_PATH, and only the operator's `ADMIN_TOKEN` gets in, as on the tickets API.
- */
-export type AttachmentsApiOperation = TicketsApiOperation;
-
-const TAGS = {
-  session: 'Session',
-  accounts: 'Accounts and tokens',
-  knowledge: 'Knowledge base',
-  tickets: 'Tickets',
-  learning: 'Learning loop',
-  dashboard: 'Dashboard',
-  audit: 'Audit log',
-  contacts: 'Contacts (GDPR)',
-  deliveries: 'Failed deliveries',
-  operator: 'Tickets API (operator)',
-  attachments: 'Attachments API (operator)',
-} as const;
-type Tag = keyof typeof TAGS;
-
-const json = (schema: z.ZodType, description: string, status?: 201 | 202) => ({
-  description,
-  json: schema,
-  ...(status ? { status } : {}),
-});
 
 /** Every endpoint of the admin API. */
 export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
@@ -960,58 +906,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
       csv: 'Columns at, actor, action, subject, before, after.',
     },
   },
-  // Contacts
-  {
-    method: 'get',
-    path: '/contacts',
-    tag: 'contacts',
-    summary: 'Find contacts',
-    description:
-      'At most 25: exact identity matches first, then names or identities containing `q`. Without `q`, the newest.',
-    permission: 'contacts.gdpr',
-    query: ContactSearchQuery,
-    response: json(z.object({ contacts: z.array(Contact) }), 'The contacts.'),
-  },
-  {
-    method: 'get',
-    path: '/contacts/:id/export',
-    tag: 'contacts',
-    summary: 'Export everything about a contact',
-    description:
-      'A JSON download `contact-<id>.json`: the contact, identities, tickets, messages, CSAT, web chat files, SMS opt-outs, email records, suggestions and audit events.',
-    permission: 'contacts.gdpr',
-    params: ContactParams,
-    response: { description: 'The export.', download: 'contact-<id>.json' },
-  },
-  {
-    method: 'patch',
-    path: '/contacts/:id/attributes',
-    tag: 'contacts',
-    summary: "Set a customer's tier, plan, company or custom fields",
-    description:
-      "`tier` weighs in dispatch's urgency score (`customerTiers`). Omitted fields stay; audited.",
-    permission: 'contacts.edit',
-    params: ContactParams,
-    body: ContactAttributesSchema,
-    response: json(
-      z.object({ attributes: z.record(z.string(), z.unknown()) }),
-      'The attributes now.',
-    ),
-  },
-  {
-    method: 'post',
-    path: '/contacts/:id/erase',
-    tag: 'contacts',
-    summary: "Erase a contact's personal data",
-    description:
-      'Under the contact lock: queued jobs, identity links, message texts, attachments, transcripts, opt-outs, email records and suggestions; recorded as `contact.erased`. Running it again is safe. See docs/admin-api.md for the full list.',
-    permission: 'contacts.gdpr',
-    params: ContactParams,
-    response: json(
-      z.object({ erased: z.literal(true), counts: z.record(z.string(), z.unknown()) }),
-      'What was erased, counted.',
-    ),
-  },
+  ...CONTACT_OPERATIONS,
   // Failed deliveries
   {
     method: 'get',
