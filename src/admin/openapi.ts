@@ -28,7 +28,6 @@ import {
 } from './api/accounts.ts';
 import { AuditQuery } from './api/audit.ts';
 import { DeliveryParams } from './api/deliveries.ts';
-import { ChartParams, RangeQuery } from './api/dashboard.ts';
 import {
   ArticleListQuery,
   ArticleParams,
@@ -89,7 +88,6 @@ import {
   Retrain,
   Note,
   Suggestion,
-  Dashboard,
   AuditEvent,
   StoredMessage,
   DispatchView,
@@ -107,6 +105,7 @@ import {
   type Tag,
   type TicketsApiOperation,
 } from './routes.ts';
+import { DASHBOARD_OPERATIONS } from './api/dashboard.ts';
 import { CONTACT_OPERATIONS } from './api/contacts.ts';
 
 export { ErrorSchema };
@@ -861,28 +860,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     query: RetrainsQuery,
     response: json(z.object({ retrains: z.array(Retrain) }), 'The reports, newest first.'),
   },
-  // Dashboard
-  {
-    method: 'get',
-    path: '/dashboard',
-    tag: 'dashboard',
-    summary: 'The service dashboard',
-    description:
-      'Every chart of the range (at most 92 days; `from` before `to`), computed over one bounded read of its tickets (`truncated` when more matched).',
-    permission: 'dashboard.read',
-    query: RangeQuery,
-    response: json(Dashboard, 'The dashboard.'),
-  },
-  {
-    method: 'get',
-    path: '/dashboard/:chart.csv',
-    tag: 'dashboard',
-    summary: 'One chart as CSV',
-    permission: 'dashboard.read',
-    params: ChartParams,
-    query: RangeQuery,
-    response: { description: 'The chart as CSV.', csv: 'The rows of the chart.' },
-  },
+  ...DASHBOARD_OPERATIONS,
   // Audit log
   {
     method: 'get',
