@@ -26,7 +26,6 @@ import {
   IntegrationParams,
   UpdateAccountSchema,
 } from './api/accounts.ts';
-import { AuditQuery } from './api/audit.ts';
 import { DeliveryParams } from './api/deliveries.ts';
 import {
   ArticleListQuery,
@@ -88,7 +87,6 @@ import {
   Retrain,
   Note,
   Suggestion,
-  AuditEvent,
   StoredMessage,
   DispatchView,
   DemandForecast,
@@ -105,6 +103,7 @@ import {
   type Tag,
   type TicketsApiOperation,
 } from './routes.ts';
+import { AUDIT_OPERATIONS } from './api/audit.ts';
 import { DASHBOARD_OPERATIONS } from './api/dashboard.ts';
 import { CONTACT_OPERATIONS } from './api/contacts.ts';
 
@@ -861,29 +860,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     response: json(z.object({ retrains: z.array(Retrain) }), 'The reports, newest first.'),
   },
   ...DASHBOARD_OPERATIONS,
-  // Audit log
-  {
-    method: 'get',
-    path: '/audit',
-    tag: 'audit',
-    summary: 'The audit log',
-    description: 'Newest first.',
-    permission: 'audit.read',
-    query: AuditQuery,
-    response: json(z.object({ events: z.array(AuditEvent) }), 'The matching events.'),
-  },
-  {
-    method: 'get',
-    path: '/audit.csv',
-    tag: 'audit',
-    summary: 'The audit log as CSV',
-    permission: 'audit.read',
-    query: AuditQuery,
-    response: {
-      description: 'The matching events as CSV.',
-      csv: 'Columns at, actor, action, subject, before, after.',
-    },
-  },
+  ...AUDIT_OPERATIONS,
   ...CONTACT_OPERATIONS,
   // Failed deliveries
   {
