@@ -26,7 +26,6 @@ import {
   IntegrationParams,
   UpdateAccountSchema,
 } from './api/accounts.ts';
-import { DeliveryParams } from './api/deliveries.ts';
 import {
   ArticleListQuery,
   ArticleParams,
@@ -70,7 +69,6 @@ import {
   Role,
   ErrorSchema,
   AccountView,
-  FailedDeliveryView,
   IntegrationView,
   TokenView,
   ArticleView,
@@ -103,6 +101,7 @@ import {
   type Tag,
   type TicketsApiOperation,
 } from './routes.ts';
+import { DELIVERY_OPERATIONS } from './api/deliveries.ts';
 import { AUDIT_OPERATIONS } from './api/audit.ts';
 import { DASHBOARD_OPERATIONS } from './api/dashboard.ts';
 import { CONTACT_OPERATIONS } from './api/contacts.ts';
@@ -862,29 +861,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
   ...DASHBOARD_OPERATIONS,
   ...AUDIT_OPERATIONS,
   ...CONTACT_OPERATIONS,
-  // Failed deliveries
-  {
-    method: 'get',
-    path: '/deliveries/failed',
-    tag: 'deliveries',
-    summary: 'List failed deliveries',
-    description:
-      'Outbound messages that did not reach their customer and that nothing will try again: refused for good (`failed`), or left by a delivery job out of attempts. Newest first, at most 500; no message text.',
-    permission: 'deliveries.resend',
-    response: json(z.object({ deliveries: z.array(FailedDeliveryView) }), 'The failed deliveries.'),
-  },
-  {
-    method: 'post',
-    path: '/deliveries/:messageId/resend',
-    tag: 'deliveries',
-    summary: 'Send a failed delivery again',
-    description:
-      "Queues the message again with a full set of attempts, under the same message id (the API callback's `X-Switchboard-Delivery`). The id is percent-encoded in the path. 409 when it was sent or is still being delivered. Audited as `delivery.resend`.",
-    permission: 'deliveries.resend',
-    params: DeliveryParams,
-    response: json(z.object({ delivery: FailedDeliveryView }), 'Queued again.', 202),
-    also: [409],
-  },
+  ...DELIVERY_OPERATIONS,
 ];
 
 /** Every endpoint of the operator's tickets API, under TICKETS_API_PATH. */
