@@ -58,10 +58,7 @@ import {
 } from './api/tickets.ts';
 import { ObjectIdParams } from './api/params.ts';
 import { AgentSettingsSchema } from '../pool/agent-settings.ts';
-import { TeamSettingsSchema } from '../pool/teams.ts';
 import { ConvertNegativeSchema, NegativeParams, NegativesQuery } from './api/negatives.ts';
-import { RetrainsQuery } from './api/retrains.ts';
-import { TeamParams } from './api/teams.ts';
 import { ADMIN_API_PATH } from './index.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
 import {
@@ -80,9 +77,7 @@ import {
   TicketResult,
   AgentOut,
   ArticleDraftOut,
-  TeamOut,
   Negative,
-  Retrain,
   Note,
   Suggestion,
   StoredMessage,
@@ -101,6 +96,8 @@ import {
   type Tag,
   type TicketsApiOperation,
 } from './routes.ts';
+import { RETRAIN_OPERATIONS } from './api/retrains.ts';
+import { TEAM_OPERATIONS } from './api/teams.ts';
 import { DELIVERY_OPERATIONS } from './api/deliveries.ts';
 import { AUDIT_OPERATIONS } from './api/audit.ts';
 import { DASHBOARD_OPERATIONS } from './api/dashboard.ts';
@@ -695,36 +692,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     response: json(z.object({ agent: AgentOut }), 'Your agent record.'),
     also: [409],
   },
-  {
-    method: 'get',
-    path: '/teams',
-    tag: 'tickets',
-    summary: 'List teams',
-    permission: 'tickets.read',
-    response: json(z.object({ teams: z.array(TeamOut) }), 'Every team, by key.'),
-  },
-  {
-    method: 'put',
-    path: '/teams/:key',
-    tag: 'tickets',
-    summary: 'Create or change a team',
-    description:
-      "A ticket whose needed skills a team has belongs to it: its members (set with PATCH /agents/:id, `teams`) have the team's skills and are offered its tickets first, and its card goes to the team's Slack channel when it has one. Audited.",
-    permission: 'agents.manage',
-    params: TeamParams,
-    body: TeamSettingsSchema,
-    response: json(z.object({ team: TeamOut }), 'The team after the change.'),
-  },
-  {
-    method: 'delete',
-    path: '/teams/:key',
-    tag: 'tickets',
-    summary: 'Remove a team',
-    description: 'Its members leave it; their own skills stay. Audited.',
-    permission: 'agents.manage',
-    params: TeamParams,
-    response: json(z.object({ status: z.literal('removed') }), 'Removed.'),
-  },
+  ...TEAM_OPERATIONS,
   // Learning loop
   {
     method: 'get',
@@ -847,17 +815,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
       'The report.',
     ),
   },
-  {
-    method: 'get',
-    path: '/learning/retrains',
-    tag: 'learning',
-    summary: 'Learning report per retrain',
-    description:
-      'One record per trained model, newest first: what it was trained with (articles, collected negatives), the precision it expects at its threshold, and answer precision and self-service on a held-out slice of real questions no model was trained on (questions customers confirmed an article answers; pending questions agents answered with what the knowledge base lacks), for it (`after`) and for the model it replaced (`before`).',
-    permission: 'learning.read',
-    query: RetrainsQuery,
-    response: json(z.object({ retrains: z.array(Retrain) }), 'The reports, newest first.'),
-  },
+  ...RETRAIN_OPERATIONS,
   ...DASHBOARD_OPERATIONS,
   ...AUDIT_OPERATIONS,
   ...CONTACT_OPERATIONS,
