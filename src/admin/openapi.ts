@@ -38,13 +38,6 @@ import {
   TryBotSchema,
 } from './api/knowledge.ts';
 import {
-  ApproveSchema,
-  ReportQuery,
-  SuggestionParams,
-  SuggestionsQuery,
-  UnansweredQuery,
-} from './api/learning.ts';
-import {
   AssignSchema,
   NoteSchema,
   PrioritySchema,
@@ -58,7 +51,6 @@ import {
 } from './api/tickets.ts';
 import { ObjectIdParams } from './api/params.ts';
 import { AgentSettingsSchema } from '../pool/agent-settings.ts';
-import { ConvertNegativeSchema, NegativeParams, NegativesQuery } from './api/negatives.ts';
 import { ADMIN_API_PATH } from './index.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
 import {
@@ -77,9 +69,7 @@ import {
   TicketResult,
   AgentOut,
   ArticleDraftOut,
-  Negative,
   Note,
-  Suggestion,
   StoredMessage,
   DispatchView,
   DemandForecast,
@@ -96,6 +86,8 @@ import {
   type Tag,
   type TicketsApiOperation,
 } from './routes.ts';
+import { LEARNING_OPERATIONS } from './api/learning.ts';
+import { NEGATIVE_OPERATIONS } from './api/negatives.ts';
 import { RETRAIN_OPERATIONS } from './api/retrains.ts';
 import { TEAM_OPERATIONS } from './api/teams.ts';
 import { DELIVERY_OPERATIONS } from './api/deliveries.ts';
@@ -693,128 +685,8 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
     also: [409],
   },
   ...TEAM_OPERATIONS,
-  // Learning loop
-  {
-    method: 'get',
-    path: '/learning/unanswered',
-    tag: 'learning',
-    summary: 'Unanswered questions',
-    description:
-      'Customer questions the bot handled without an intent before it escalated, grouped by word overlap, largest group first.',
-    permission: 'learning.read',
-    query: UnansweredQuery,
-    response: json(
-      z.object({
-        days: z.number().int(),
-        total: z.number().int(),
-        clusters: z.array(
-          z.looseObject({
-            count: z.number().int(),
-            newest: Timestamp,
-            examples: z.array(z.unknown()),
-            terms: z.array(z.string()),
-          }),
-        ),
-      }),
-      'The groups.',
-    ),
-  },
-  {
-    method: 'get',
-    path: '/learning/suggestions',
-    tag: 'learning',
-    summary: 'Suggested answers',
-    description:
-      "Listing `pending` first proposes, once per ticket, the resolved tickets of the last `days`: the customer's question and the agent's first answer.",
-    permission: 'learning.read',
-    query: SuggestionsQuery,
-    response: json(z.object({ suggestions: z.array(Suggestion) }), 'The suggestions.'),
-  },
-  {
-    method: 'get',
-    path: '/learning/suggestions/:id',
-    tag: 'learning',
-    summary: 'Read a suggestion',
-    description: 'With what the bot answers to its question now.',
-    permission: 'learning.read',
-    params: SuggestionParams,
-    response: json(z.object({ suggestion: Suggestion, bot: BotAnswer }), 'The suggestion.'),
-  },
-  {
-    method: 'post',
-    path: '/learning/suggestions/:id/approve',
-    tag: 'learning',
-    summary: 'Approve a suggestion',
-    description:
-      "Adds the question to an article (`variant`) or creates and publishes an article in the suggestion's locale (`article`). Both retrain. 409 when already decided.",
-    permission: 'learning.write',
-    params: SuggestionParams,
-    body: ApproveSchema,
-    response: json(z.object({ suggestion: Suggestion }), 'The decided suggestion.'),
-    also: [409],
-  },
-  {
-    method: 'post',
-    path: '/learning/suggestions/:id/dismiss',
-    tag: 'learning',
-    summary: 'Dismiss a suggestion',
-    permission: 'learning.write',
-    params: SuggestionParams,
-    response: json(z.object({ suggestion: Suggestion }), 'The decided suggestion.'),
-    also: [409],
-  },
-  {
-    method: 'get',
-    path: '/learning/negatives',
-    tag: 'learning',
-    summary: 'Review queue of uncovered questions',
-    description:
-      "Questions the knowledge base does not cover: whose answer the customer said did not help, or that the bot handed over and an agent answered with something the knowledge base does not contain (with the agent's answer). Kept ones are trained as examples the bot hands over.",
-    permission: 'learning.read',
-    query: NegativesQuery,
-    response: json(z.object({ negatives: z.array(Negative) }), 'The questions, newest first.'),
-  },
-  ...(['keep', 'drop'] as const).map((verb) => ({
-    method: 'post' as const,
-    path: `/learning/negatives/:id/${verb}`,
-    tag: 'learning' as const,
-    summary: verb === 'keep' ? 'Keep a question as uncovered' : 'Drop a question',
-    description: 'Audited; retrains the locale.',
-    permission: 'learning.write' as const,
-    params: NegativeParams,
-    response: json(z.object({ negative: Negative }), 'The reviewed question.'),
-  })),
-  {
-    method: 'post',
-    path: '/learning/negatives/:id/convert',
-    tag: 'learning',
-    summary: 'Turn a question into an extra question of an article, or a new article',
-    permission: 'learning.write',
-    params: NegativeParams,
-    body: ConvertNegativeSchema,
-    response: json(z.object({ negative: Negative }), 'The reviewed question.'),
-    also: [409],
-  },
-  {
-    method: 'get',
-    path: '/learning/report',
-    tag: 'learning',
-    summary: 'Learning report',
-    description:
-      'How many of the questions escalated in the period the bot answers now, and how many thanks to approved suggestions.',
-    permission: 'learning.read',
-    query: ReportQuery,
-    response: json(
-      z.looseObject({
-        escalations: z.number().int(),
-        nowAnswered: z.number().int(),
-        answeredByApprovedSuggestions: z.number().int(),
-        share: z.number().nullable(),
-        examples: z.array(z.unknown()),
-      }),
-      'The report.',
-    ),
-  },
+  ...LEARNING_OPERATIONS,
+  ...NEGATIVE_OPERATIONS,
   ...RETRAIN_OPERATIONS,
   ...DASHBOARD_OPERATIONS,
   ...AUDIT_OPERATIONS,
