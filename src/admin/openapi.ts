@@ -27,17 +27,6 @@ import {
   UpdateAccountSchema,
 } from './api/accounts.ts';
 import {
-  ArticleListQuery,
-  ArticleParams,
-  CreateArticleSchema,
-  EditArticleSchema,
-  DraftArticleSchema,
-  PreviewSchema,
-  RevisionParams,
-  RollbackSchema,
-  TryBotSchema,
-} from './api/knowledge.ts';
-import {
   AssignSchema,
   NoteSchema,
   PrioritySchema,
@@ -60,15 +49,10 @@ import {
   AccountView,
   IntegrationView,
   TokenView,
-  ArticleView,
-  Revision,
-  RevisionChange,
-  BotAnswer,
   TicketSummary,
   StoredTicket,
   TicketResult,
   AgentOut,
-  ArticleDraftOut,
   Note,
   StoredMessage,
   DispatchView,
@@ -86,6 +70,7 @@ import {
   type Tag,
   type TicketsApiOperation,
 } from './routes.ts';
+import { KNOWLEDGE_OPERATIONS } from './api/knowledge.ts';
 import { LEARNING_OPERATIONS } from './api/learning.ts';
 import { NEGATIVE_OPERATIONS } from './api/negatives.ts';
 import { RETRAIN_OPERATIONS } from './api/retrains.ts';
@@ -253,213 +238,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
       'The new key and secret.',
     ),
   },
-  // Knowledge base
-  {
-    method: 'get',
-    path: '/articles',
-    tag: 'knowledge',
-    summary: 'List and search articles',
-    description: '`q` matches when every meaningful word of it appears in the article.',
-    permission: 'kb.read',
-    query: ArticleListQuery,
-    response: json(
-      z.object({ articles: z.array(ArticleView), tags: z.array(z.string()) }),
-      'The matching articles and their tags.',
-    ),
-  },
-  {
-    method: 'post',
-    path: '/articles',
-    tag: 'knowledge',
-    summary: 'Create an article',
-    description: 'Stored as a draft.',
-    permission: 'kb.write',
-    body: CreateArticleSchema,
-    response: json(z.object({ key: z.string(), revision: Revision }), 'Created.', 201),
-    also: [409],
-  },
-  {
-    method: 'post',
-    path: '/articles/preview',
-    tag: 'knowledge',
-    summary: 'Preview markdown',
-    description: 'Rendered and sanitized as email customers see it, and the SMS text.',
-    permission: 'kb.read',
-    body: PreviewSchema,
-    response: json(z.object({ html: z.string(), plain: z.string() }), 'The rendered answer.'),
-  },
-  {
-    method: 'get',
-    path: '/articles/:key',
-    tag: 'knowledge',
-    summary: 'Read an article',
-    permission: 'kb.read',
-    params: ArticleParams,
-    response: json(
-      ArticleView.extend({
-        revision: z.number().int().nullable(),
-        answerHtml: z.string(),
-        draft: ArticleDraftOut.nullable(),
-      }),
-      'The article with its newest revision number, rendered answer and draft, if any.',
-    ),
-  },
-  {
-    method: 'put',
-    path: '/articles/:key/draft',
-    tag: 'knowledge',
-    summary: 'Save a draft of a published article',
-    description:
-      'Nothing goes live and nothing retrains: the bot and the help centre keep the published text until the draft is published. Replaces an earlier draft. 409 for an article that is not published (edit it directly) or, with `baseRevision`, that changed since. Audited.',
-    permission: 'kb.write',
-    params: ArticleParams,
-    body: DraftArticleSchema,
-    response: json(z.object({ draft: ArticleDraftOut }), 'The draft, rendered.'),
-    also: [409],
-  },
-  {
-    method: 'post',
-    path: '/articles/:key/draft/publish',
-    tag: 'knowledge',
-    summary: "Publish an article's draft",
-    description:
-      'The draft becomes the article (a new revision; the locale retrains) and is dropped. 409 when the article changed after the draft was started.',
-    permission: 'kb.write',
-    params: ArticleParams,
-    response: json(RevisionChange, 'The new revision.'),
-    also: [409],
-  },
-  {
-    method: 'delete',
-    path: '/articles/:key/draft',
-    tag: 'knowledge',
-    summary: "Discard an article's draft",
-    description: 'The published article is untouched. Audited.',
-    permission: 'kb.write',
-    params: ArticleParams,
-    response: json(z.object({ status: z.literal('discarded') }), 'Discarded.'),
-  },
-  {
-    method: 'put',
-    path: '/articles/:key',
-    tag: 'knowledge',
-    summary: 'Edit an article',
-    description:
-      'Keeps the status; a published article goes live at once and retrains (the console saves a draft instead: PUT /articles/{key}/draft). With `baseRevision`, 409 when someone changed the article since.',
-    permission: 'kb.write',
-    params: ArticleParams,
-    body: EditArticleSchema,
-    response: json(RevisionChange, 'The new revision (`changed: false` when nothing changed).'),
-    also: [409],
-  },
-  {
-    method: 'post',
-    path: '/articles/:key/publish',
-    tag: 'knowledge',
-    summary: 'Publish an article',
-    description: 'Queues retraining of the locale.',
-    permission: 'kb.write',
-    params: ArticleParams,
-    response: json(RevisionChange, 'Published.'),
-  },
-  {
-    method: 'post',
-    path: '/articles/:key/unpublish',
-    tag: 'knowledge',
-    summary: 'Unpublish an article',
-    description: 'Back to draft; queues retraining of the locale.',
-    permission: 'kb.write',
-    params: ArticleParams,
-    response: json(RevisionChange, 'Unpublished.'),
-  },
-  {
-    method: 'get',
-    path: '/articles/:key/revisions',
-    tag: 'knowledge',
-    summary: 'List revisions',
-    permission: 'kb.read',
-    params: ArticleParams,
-    response: json(z.object({ revisions: z.array(Revision) }), 'Every revision, newest first.'),
-  },
-  {
-    method: 'get',
-    path: '/articles/:key/revisions/:revision',
-    tag: 'knowledge',
-    summary: 'Read a revision with its diff',
-    description: 'The diff against the revision before, as a unified patch and as line changes.',
-    permission: 'kb.read',
-    params: RevisionParams,
-    response: json(
-      z.object({
-        revision: Revision,
-        diff: z.object({
-          from: z.number().int().nullable(),
-          to: z.number().int(),
-          patch: z.string(),
-          changes: z.array(
-            z.object({ kind: z.enum(['added', 'removed', 'same']), text: z.string() }),
-          ),
-        }),
-      }),
-      'The revision and its diff.',
-    ),
-  },
-  {
-    method: 'post',
-    path: '/articles/:key/rollback',
-    tag: 'knowledge',
-    summary: 'Roll back to a revision',
-    description: "A new revision with that revision's content.",
-    permission: 'kb.write',
-    params: ArticleParams,
-    body: RollbackSchema,
-    response: json(RevisionChange, 'The new revision.'),
-    also: [409],
-  },
-  {
-    method: 'get',
-    path: '/model',
-    tag: 'knowledge',
-    summary: "The models' status per locale",
-    permission: 'kb.read',
-    response: json(
-      z.object({
-        locales: z.array(
-          z.object({
-            locale: z.string(),
-            publishedHash: z.string(),
-            publishedArticles: z.number().int(),
-            live: z.boolean(),
-            trainedAt: Timestamp.nullable(),
-            expectedPrecision: z.number().nullable().meta({
-              description:
-                'Answer precision the model expects at its threshold (held-out calibration).',
-            }),
-            answerRate: z
-              .number()
-              .nullable()
-              .meta({ description: 'Share of questions it expects to answer directly.' }),
-            negatives: z
-              .number()
-              .int()
-              .meta({ description: 'Collected negatives trained as oos.' }),
-            training: z.string().nullable().meta({ description: 'The BullMQ job state.' }),
-          }),
-        ),
-      }),
-      'One entry per locale.',
-    ),
-  },
-  {
-    method: 'post',
-    path: '/bot/try',
-    tag: 'knowledge',
-    summary: 'Try the bot',
-    description: 'What the bot would do now with the stored model.',
-    permission: 'kb.read',
-    body: TryBotSchema,
-    response: json(BotAnswer, "The bot's answer."),
-  },
+  ...KNOWLEDGE_OPERATIONS,
   // Tickets
   {
     method: 'get',
