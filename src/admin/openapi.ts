@@ -18,15 +18,6 @@ import {
   TicketIdParams,
 } from '../http/tickets-api.ts';
 import {
-  AccountParams,
-  CreateAccountSchema,
-  CreateTokenSchema,
-  LoginSchema,
-  TokenParams,
-  IntegrationParams,
-  UpdateAccountSchema,
-} from './api/accounts.ts';
-import {
   AssignSchema,
   NoteSchema,
   PrioritySchema,
@@ -44,11 +35,7 @@ import { ADMIN_API_PATH } from './index.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
 import {
   Timestamp,
-  Role,
   ErrorSchema,
-  AccountView,
-  IntegrationView,
-  TokenView,
   TicketSummary,
   StoredTicket,
   TicketResult,
@@ -70,6 +57,7 @@ import {
   type Tag,
   type TicketsApiOperation,
 } from './routes.ts';
+import { ACCOUNT_OPERATIONS } from './api/accounts.ts';
 import { KNOWLEDGE_OPERATIONS } from './api/knowledge.ts';
 import { LEARNING_OPERATIONS } from './api/learning.ts';
 import { NEGATIVE_OPERATIONS } from './api/negatives.ts';
@@ -88,156 +76,7 @@ export { CSRF_HEADER, SESSION_COOKIE, type AdminOperation, type TicketsApiOperat
 
 /** Every endpoint of the admin API. */
 export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
-  // Session
-  {
-    method: 'post',
-    path: '/auth/login',
-    tag: 'session',
-    summary: 'Sign in',
-    description: `Starts a console session: sets the \`${SESSION_COOKIE}\` cookie and returns the CSRF token to send in \`${CSRF_HEADER}\` on writes. Failed sign-ins are counted per email and per address: past the limit, 429 with \`Retry-After\`, even for the right password.`,
-    permission: 'open',
-    body: LoginSchema,
-    response: json(
-      z.object({ account: AccountView, csrfToken: z.string() }),
-      'Signed in; the session cookie is set.',
-    ),
-  },
-  {
-    method: 'post',
-    path: '/auth/logout',
-    tag: 'session',
-    summary: 'Sign out',
-    permission: null,
-    response: json(z.object({ status: z.literal('signed-out') }), 'The session is ended.'),
-  },
-  {
-    method: 'get',
-    path: '/auth/me',
-    tag: 'session',
-    summary: 'Who is calling',
-    description: 'The principal, its permissions and (for sessions) the CSRF token.',
-    permission: null,
-    response: json(
-      z.object({
-        principal: z.object({
-          kind: z.enum(['account', 'token', 'operator']),
-          id: z.string(),
-          name: z.string(),
-          role: Role,
-          agentId: z.string().nullable(),
-        }),
-        permissions: z.array(z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]])),
-        csrfToken: z.string().nullable().meta({ description: 'null for bearer callers' }),
-      }),
-      'The current principal.',
-    ),
-  },
-  // Accounts and tokens
-  {
-    method: 'get',
-    path: '/accounts',
-    tag: 'accounts',
-    summary: 'List accounts',
-    permission: 'accounts.manage',
-    response: json(z.object({ accounts: z.array(AccountView) }), 'Every account.'),
-  },
-  {
-    method: 'post',
-    path: '/accounts',
-    tag: 'accounts',
-    summary: 'Create an account',
-    description: 'A Slack user id links the account to the Agent record `slack:<id>`.',
-    permission: 'accounts.manage',
-    body: CreateAccountSchema,
-    response: json(z.object({ account: AccountView }), 'Created.', 201),
-    also: [409],
-  },
-  {
-    method: 'patch',
-    path: '/accounts/:email',
-    tag: 'accounts',
-    summary: 'Change an account',
-    description:
-      'Role, name, password, disabled, Slack link (`null` unlinks). An admin cannot demote or disable their own account; disabling ends its sessions.',
-    permission: 'accounts.manage',
-    params: AccountParams,
-    body: UpdateAccountSchema,
-    response: json(z.object({ account: AccountView }), 'The account after the change.'),
-    also: [409],
-  },
-  {
-    method: 'get',
-    path: '/tokens',
-    tag: 'accounts',
-    summary: 'List API tokens',
-    permission: 'accounts.manage',
-    response: json(z.object({ tokens: z.array(TokenView) }), 'Every token, newest first.'),
-  },
-  {
-    method: 'post',
-    path: '/tokens',
-    tag: 'accounts',
-    summary: 'Create an API token',
-    description: 'The token (`sbt_<id>_<secret>`) is shown once; only its SHA-256 is stored.',
-    permission: 'accounts.manage',
-    body: CreateTokenSchema,
-    response: json(
-      TokenView.extend({ token: z.string() }).meta({ id: 'NewApiToken' }),
-      'Created.',
-      201,
-    ),
-  },
-  {
-    method: 'delete',
-    path: '/tokens/:id',
-    tag: 'accounts',
-    summary: 'Revoke an API token',
-    permission: 'accounts.manage',
-    params: TokenParams,
-    response: json(z.object({ status: z.literal('revoked') }), 'Revoked (again is fine).'),
-  },
-  {
-    method: 'get',
-    path: '/integrations',
-    tag: 'accounts',
-    summary: 'List API-channel integrations',
-    description: 'Ids, names, callback URLs and whether disabled; never keys or secrets.',
-    permission: 'accounts.manage',
-    response: json(z.object({ integrations: z.array(IntegrationView) }), 'Every integration.'),
-  },
-  {
-    method: 'post',
-    path: '/integrations/:id/disable',
-    tag: 'accounts',
-    summary: 'Disable an integration',
-    description: 'Its API key is refused (401) and its callbacks are not sent. Audited.',
-    permission: 'accounts.manage',
-    params: IntegrationParams,
-    response: json(z.object({ integration: IntegrationView }), 'The integration, disabled.'),
-  },
-  {
-    method: 'post',
-    path: '/integrations/:id/enable',
-    tag: 'accounts',
-    summary: 'Enable an integration again',
-    permission: 'accounts.manage',
-    params: IntegrationParams,
-    response: json(z.object({ integration: IntegrationView }), 'The integration, enabled.'),
-  },
-  {
-    method: 'post',
-    path: '/integrations/:id/rotate',
-    tag: 'accounts',
-    summary: 'Rotate an integration key',
-    description:
-      'A new API key and webhook secret, shown once; the old key stops working at once. Audited.',
-    permission: 'accounts.manage',
-    params: IntegrationParams,
-    response: json(
-      z.object({ integration: IntegrationView, apiKey: z.string(), webhookSecret: z.string() }),
-      'The new key and secret.',
-    ),
-  },
+  ...ACCOUNT_OPERATIONS,
   ...KNOWLEDGE_OPERATIONS,
   // Tickets
   {
