@@ -17,6 +17,7 @@ import type { TrainingJobData } from '../nlu/training-queue.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import { accountsRouter, authRouter } from './api/accounts.ts';
+import { agentsRouter } from './api/agents.ts';
 import { auditRouter } from './api/audit.ts';
 import { contactsRouter } from './api/contacts.ts';
 import { dashboardRouter } from './api/dashboard.ts';
@@ -116,6 +117,7 @@ export async function createAdminConsole(options: {
   api.use(accountsRouter(deps));
   api.use(knowledgeRouter(deps, curation));
   api.use(ticketsRouter(deps));
+  api.use(agentsRouter(deps));
   api.use(teamsRouter(deps));
   api.use(learningRouter(deps, curation));
   api.use(negativesRouter(deps, curation));

@@ -21,7 +21,6 @@ import {
   AssignSchema,
   NoteSchema,
   PrioritySchema,
-  MyStatusSchema,
   ReplySchema,
   ReopenSchema,
   ResolveSchema,
@@ -29,6 +28,7 @@ import {
   TicketParams,
   TicketSearchQuery,
 } from './api/tickets.ts';
+import { MyStatusSchema } from './api/agents.ts';
 import { ObjectIdParams } from './api/params.ts';
 import { AgentSettingsSchema } from '../pool/agent-settings.ts';
 import { ADMIN_API_PATH } from './index.ts';

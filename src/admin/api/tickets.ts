@@ -1,13 +1,11 @@
 /**
  * Ticket endpoints of the console: search and filter, the ticket view (transcript with intents and
- * scores, urgency parts), reassign, tag, resolve; and the agents to assign to.
+ * scores, urgency parts), reassign, tag, resolve (the agents to assign to are in agents.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { markdownToSafeHtml } from '../../../knowledge/format.ts';
 import { askSatisfaction } from '../../desk/satisfaction.ts';
-import { AgentSettingsSchema, updateAgentSettings } from '../../pool/agent-settings.ts';
-import type { AgentDoc } from '../../pool/models.ts';
 import { recordAudit } from '../../pool/audit.ts';
 import { addNote, listNotes, MAX_NOTE_CHARS } from '../../pool/notes.ts';
 import { z } from 'zod';
@@ -16,7 +14,6 @@ import { SwitchboardError } from '../../domain/errors.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../../domain/ticket.ts';
 import { objectIdOr404 } from '../../pool/accounts.ts';
 import {
-  listAgents,
   reassignTicket,
   reopenTicket,
   resolveTicket,
@@ -29,7 +26,6 @@ import { principalOf, requirePermission } from '../auth.ts';
 import { replyChannelsOf } from '../../pool/reply-channels.ts';
 import {
   agentIdOf,
-  agentOfPrincipal,
   releaseFromConsole,
   replyFromConsole,
   takeFromConsole,
@@ -66,11 +62,6 @@ export const TagsSchema = z
   .object({ add: z.array(Tag).max(20).default([]), remove: z.array(Tag).max(20).default([]) })
   .strict();
 
-/** `POST /agents/me/status`: the signed-in agent's own status (offers only while `available`). */
-export const MyStatusSchema = z
-  .object({ status: z.enum(['available', 'away', 'offline']) })
-  .strict();
-
 /** `POST /tickets/:id/priority`: a priority, or `null` to give it back to dispatch's score. */
 export const PrioritySchema = z.object({ priority: z.enum(PRIORITIES).nullable() }).strict();
 
@@ -95,23 +86,6 @@ export const ResolveSchema = z
 
 /** `POST /tickets/:id/reopen` (the body may be left out). */
 export const ReopenSchema = ResolveSchema;
-
-/** An agent as the console shows it (no slot list). */
-function agentView(a: AgentDoc) {
-  return {
-    id: String(a._id),
-    identity: a.identity,
-    displayName: a.displayName,
-    role: a.role,
-    status: a.status,
-    capacity: a.capacity,
-    activeTickets: a.activeTickets,
-    languages: a.languages ?? [],
-    skills: a.skills ?? [],
-    teams: a.teams ?? [],
-    enrolled: a.enrolledVia ?? null,
-  };
-}
 
 export function ticketsRouter(deps: AdminDeps): Router {
   const router = Router();
@@ -360,45 +334,5 @@ export function ticketsRouter(deps: AdminDeps): Router {
     });
   });
 
-  router.get('/agents', read, async (_req, res) => {
-    const agents = await listAgents(deps.models);
-    res.json({ agents: agents.map(agentView) });
-  });
-
-  // An agent working from the console says whether dispatch may offer them tickets (Slack agents
-  // say it with /switchboard available|away). Registered before /agents/:id.
-  router.post('/agents/me/status', write, async (req, res) => {
-    const { status } = MyStatusSchema.parse(req.body);
-    const principal = principalOf(res);
-    const me = await agentOfPrincipal(deps, principal);
-    const agent = await updateAgentSettings(
-      deps.models,
-      { id: String(me._id) },
-      { status },
-      principal.actor,
-    );
-    if (me.status !== status) await deps.onAgentStatus?.(String(agent._id), status);
-    res.json({ agent: agentView(agent) });
-  });
-
-  router.patch('/agents/:id', requirePermission('agents.manage'), async (req, res) => {
-    const { id } = pathParams(ObjectIdParams, req.params, 'agent');
-    const change = AgentSettingsSchema.parse(req.body);
-    const before = (await deps.models.Agent.findById(id, { status: 1 }).lean()) as {
-      status?: string;
-    } | null;
-    const agent = await updateAgentSettings(
-      deps.models,
-      { id: String(id) },
-      change,
-      principalOf(res).actor,
-    );
-    // Away: its offers go to others now; back, or with more room: a pass offers it tickets.
-    if (change.status !== undefined && before?.status !== change.status)
-      await deps.onAgentStatus?.(String(agent._id), change.status);
-    else if (change.capacity !== undefined || change.languages || change.skills || change.teams)
-      await deps.onAgentStatus?.(String(agent._id), agent.status);
-    res.json({ agent: agentView(agent) });
-  });
   return router;
 }
