@@ -8,8 +8,6 @@
  */
 import { createDocument, type ZodOpenApiOperationObject } from 'zod-openapi';
 import { z } from 'zod';
-import { CHANNEL_IDS } from '../domain/message.ts';
-import { TICKET_STATUSES } from '../domain/ticket.ts';
 import { ATTACHMENTS_API_PATH, AttachmentIdParams } from '../http/attachments-api.ts';
 import {
   REPLY_BODY_LIMIT,
@@ -17,30 +15,11 @@ import {
   TICKETS_API_PATH,
   TicketIdParams,
 } from '../http/tickets-api.ts';
-import {
-  AssignSchema,
-  NoteSchema,
-  PrioritySchema,
-  ReplySchema,
-  ReopenSchema,
-  ResolveSchema,
-  TagsSchema,
-  TicketParams,
-  TicketSearchQuery,
-} from './api/tickets.ts';
-import { MyStatusSchema } from './api/agents.ts';
-import { ObjectIdParams } from './api/params.ts';
-import { AgentSettingsSchema } from '../pool/agent-settings.ts';
 import { ADMIN_API_PATH } from './index.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
 import {
-  Timestamp,
   ErrorSchema,
-  TicketSummary,
   StoredTicket,
-  TicketResult,
-  AgentOut,
-  Note,
   StoredMessage,
   DispatchView,
   DemandForecast,
@@ -57,6 +36,8 @@ import {
   type Tag,
   type TicketsApiOperation,
 } from './routes.ts';
+import { AGENT_OPERATIONS } from './api/agents.ts';
+import { TICKET_OPERATIONS } from './api/tickets.ts';
 import { ACCOUNT_OPERATIONS } from './api/accounts.ts';
 import { KNOWLEDGE_OPERATIONS } from './api/knowledge.ts';
 import { LEARNING_OPERATIONS } from './api/learning.ts';
@@ -78,230 +59,8 @@ export { CSRF_HEADER, SESSION_COOKIE, type AdminOperation, type TicketsApiOperat
 export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
   ...ACCOUNT_OPERATIONS,
   ...KNOWLEDGE_OPERATIONS,
-  // Tickets
-  {
-    method: 'get',
-    path: '/tickets',
-    tag: 'tickets',
-    summary: 'Search tickets',
-    description: 'Newest first. `text` matches the number, the subject or any message text.',
-    permission: 'tickets.read',
-    query: TicketSearchQuery,
-    response: json(
-      z.object({ total: z.number().int(), tickets: z.array(TicketSummary) }),
-      'One page of matching tickets.',
-    ),
-  },
-  {
-    method: 'get',
-    path: '/tickets/:id',
-    tag: 'tickets',
-    summary: 'Open a ticket',
-    description:
-      'The ticket, its contact and assignee, and the transcript with intents and scores.',
-    permission: 'tickets.read',
-    params: TicketParams,
-    response: json(
-      z.object({
-        ticket: StoredTicket,
-        contact: z
-          .object({
-            id: z.string(),
-            name: z.string().nullable(),
-            identities: z.array(z.unknown()),
-            attributes: z.record(z.string(), z.unknown()),
-          })
-          .nullable(),
-        assignee: z
-          .object({ id: z.string(), displayName: z.string(), identity: z.string() })
-          .nullable(),
-        notes: z.array(Note),
-        replyChannels: z
-          .array(
-            z.object({
-              channel: z.enum(CHANNEL_IDS),
-              to: z.object({ kind: z.string(), value: z.string() }),
-              current: z.boolean(),
-            }),
-          )
-          .meta({
-            description:
-              "Where an agent may answer: the ticket's own channel first, then the contact's other addresses on channels this gateway sends on (POST /tickets/{id}/reply with `channel`).",
-          }),
-        earlierTickets: z.array(
-          z.object({
-            id: z.string(),
-            number: z.number(),
-            status: z.enum(TICKET_STATUSES),
-            channel: z.enum(CHANNEL_IDS),
-            subject: z.string().nullable(),
-            createdAt: Timestamp.nullable(),
-          }),
-        ),
-        transcript: z.array(
-          z.looseObject({
-            id: z.string(),
-            at: Timestamp.nullable(),
-            channel: z.enum(CHANNEL_IDS),
-            direction: z.enum(['inbound', 'outbound']),
-            authorKind: z.string(),
-            authorName: z.string().nullable(),
-            text: z.string(),
-            intent: z.string().nullable(),
-            score: z.number().nullable(),
-            deliveryError: z
-              .string()
-              .nullable()
-              .meta({ description: 'Why an answer was not delivered (failed for good).' }),
-          }),
-        ),
-      }),
-      'The ticket view.',
-    ),
-  },
-  {
-    method: 'post',
-    path: '/tickets/:id/assign',
-    tag: 'tickets',
-    summary: 'Reassign a ticket',
-    description:
-      "Queued tickets become assigned, assigned ones change hands; the agents' slots move.",
-    permission: 'tickets.assign',
-    params: TicketParams,
-    body: AssignSchema,
-    response: json(TicketResult, 'The ticket after the change.'),
-    also: [409],
-  },
-  {
-    method: 'post',
-    path: '/tickets/:id/tags',
-    tag: 'tickets',
-    summary: 'Tag a ticket',
-    permission: 'tickets.write',
-    params: TicketParams,
-    body: TagsSchema,
-    response: json(TicketResult, 'The ticket after the change.'),
-    also: [409],
-  },
-  {
-    method: 'post',
-    path: '/tickets/:id/resolve',
-    tag: 'tickets',
-    summary: 'Resolve a ticket',
-    permission: 'tickets.write',
-    params: TicketParams,
-    body: ResolveSchema,
-    bodyOptional: true,
-    description:
-      'Resolving a resolved ticket is 409. The customer is asked for a rating once per resolution, and the Slack card is updated.',
-    response: json(TicketResult, 'The resolved ticket.'),
-    also: [409],
-  },
-  {
-    method: 'post',
-    path: '/tickets/:id/reopen',
-    tag: 'tickets',
-    summary: 'Reopen a resolved ticket',
-    description:
-      'Back to its assignee (their slot taken again), or to the queue without one. Closed tickets stay closed: 409.',
-    permission: 'tickets.write',
-    params: TicketParams,
-    body: ReopenSchema,
-    bodyOptional: true,
-    response: json(TicketResult, 'The reopened ticket.'),
-    also: [409],
-  },
-  {
-    method: 'post',
-    path: '/tickets/:id/priority',
-    tag: 'tickets',
-    summary: "Set a ticket's priority by hand",
-    description:
-      "Dispatch's scoring keeps a priority set here; `null` gives the ticket back to the score. The SLA targets follow at the next rescore.",
-    permission: 'tickets.write',
-    params: TicketParams,
-    body: PrioritySchema,
-    response: json(TicketResult, 'The ticket after the change.'),
-  },
-  ...(['take', 'release'] as const).map((verb) => ({
-    method: 'post' as const,
-    path: `/tickets/:id/${verb}`,
-    tag: 'tickets' as const,
-    summary: verb === 'take' ? 'Take a waiting ticket' : 'Give a ticket back to the queue',
-    description:
-      verb === 'take'
-        ? "As the signed-in account's agent, with Slack's rules: a slot (409 at capacity), and exactly one of several agents wins (409 for the others)."
-        : 'Only its assignee releases a ticket (409 otherwise).',
-    permission: 'tickets.write' as const,
-    params: TicketParams,
-    response: json(TicketResult, 'The ticket after the change.'),
-    also: [409 as const],
-  })),
-  {
-    method: 'post',
-    path: '/tickets/:id/reply',
-    tag: 'tickets',
-    summary: 'Answer the customer',
-    description:
-      "Sent on the customer's own channel. Only the assignee answers; a reply on a waiting ticket takes it first; otherwise 409 (write a note instead).",
-    permission: 'tickets.write',
-    params: TicketParams,
-    body: ReplySchema,
-    response: json(
-      z.object({ messageId: z.string(), ticket: StoredTicket }),
-      'The message, queued for delivery.',
-      202,
-    ),
-    also: [409],
-  },
-  {
-    method: 'post',
-    path: '/tickets/:id/notes',
-    tag: 'tickets',
-    summary: 'Add an internal note',
-    description:
-      'Stored on the ticket, never sent to the customer, and posted into the Slack card thread.',
-    permission: 'tickets.write',
-    params: TicketParams,
-    body: NoteSchema,
-    response: json(
-      z.object({ note: Note.omit({ source: true, notSentBecause: true }) }),
-      'The note.',
-      201,
-    ),
-  },
-  {
-    method: 'get',
-    path: '/agents',
-    tag: 'tickets',
-    summary: 'List agents',
-    permission: 'tickets.read',
-    response: json(z.object({ agents: z.array(AgentOut) }), 'Every agent.'),
-  },
-  {
-    method: 'patch',
-    path: '/agents/:id',
-    tag: 'tickets',
-    summary: "Set an agent's languages, skills, teams, capacity, role or status",
-    description:
-      "Routing prefers agents with the ticket's language and skills (an agent with no languages speaks AGENT_DEFAULT_LANGUAGES). Audited.",
-    permission: 'agents.manage',
-    params: ObjectIdParams,
-    body: AgentSettingsSchema,
-    response: json(z.object({ agent: AgentOut }), 'The agent after the change.'),
-  },
-  {
-    method: 'post',
-    path: '/agents/me/status',
-    tag: 'tickets',
-    summary: 'Set your own status as an agent',
-    description:
-      'A signed-in account working from the console: `available` gets offers (listed with GET /tickets?offeredTo=me), `away` and `offline` none. Audited.',
-    permission: 'tickets.write',
-    body: MyStatusSchema,
-    response: json(z.object({ agent: AgentOut }), 'Your agent record.'),
-    also: [409],
-  },
+  ...TICKET_OPERATIONS,
+  ...AGENT_OPERATIONS,
   ...TEAM_OPERATIONS,
   ...LEARNING_OPERATIONS,
   ...NEGATIVE_OPERATIONS,

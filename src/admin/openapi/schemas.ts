@@ -405,3 +405,57 @@ export const DemandForecast = z
     ),
   })
   .meta({ id: 'DemandForecast' });
+
+/** `GET /tickets/:id`: the ticket view of the console. */
+export const TicketView = z.object({
+  ticket: StoredTicket,
+  contact: z
+    .object({
+      id: z.string(),
+      name: z.string().nullable(),
+      identities: z.array(z.unknown()),
+      attributes: z.record(z.string(), z.unknown()),
+    })
+    .nullable(),
+  assignee: z.object({ id: z.string(), displayName: z.string(), identity: z.string() }).nullable(),
+  notes: z.array(Note),
+  replyChannels: z
+    .array(
+      z.object({
+        channel: z.enum(CHANNEL_IDS),
+        to: z.object({ kind: z.string(), value: z.string() }),
+        current: z.boolean(),
+      }),
+    )
+    .meta({
+      description:
+        "Where an agent may answer: the ticket's own channel first, then the contact's other addresses on channels this gateway sends on (POST /tickets/{id}/reply with `channel`).",
+    }),
+  earlierTickets: z.array(
+    z.object({
+      id: z.string(),
+      number: z.number(),
+      status: z.enum(TICKET_STATUSES),
+      channel: z.enum(CHANNEL_IDS),
+      subject: z.string().nullable(),
+      createdAt: Timestamp.nullable(),
+    }),
+  ),
+  transcript: z.array(
+    z.looseObject({
+      id: z.string(),
+      at: Timestamp.nullable(),
+      channel: z.enum(CHANNEL_IDS),
+      direction: z.enum(['inbound', 'outbound']),
+      authorKind: z.string(),
+      authorName: z.string().nullable(),
+      text: z.string(),
+      intent: z.string().nullable(),
+      score: z.number().nullable(),
+      deliveryError: z
+        .string()
+        .nullable()
+        .meta({ description: 'Why an answer was not delivered (failed for good).' }),
+    }),
+  ),
+});
