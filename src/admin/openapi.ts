@@ -8,34 +8,23 @@
  */
 import { createDocument, type ZodOpenApiOperationObject } from 'zod-openapi';
 import { z } from 'zod';
-import { ATTACHMENTS_API_PATH, AttachmentIdParams } from '../http/attachments-api.ts';
-import {
-  REPLY_BODY_LIMIT,
-  ReplyBodySchema,
-  TICKETS_API_PATH,
-  TicketIdParams,
-} from '../http/tickets-api.ts';
+import { ATTACHMENTS_API_PATH } from '../http/attachments-api.ts';
+import { TICKETS_API_PATH } from '../http/tickets-api.ts';
 import { ADMIN_API_PATH } from './index.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
-import {
-  ErrorSchema,
-  StoredTicket,
-  StoredMessage,
-  DispatchView,
-  DemandForecast,
-} from './openapi/schemas.ts';
+import { ErrorSchema } from './openapi/schemas.ts';
 
 import {
   CSRF_HEADER,
   SESSION_COOKIE,
   TAGS,
-  json,
   type AdminOperation,
-  type AttachmentsApiOperation,
   type Method,
   type Tag,
   type TicketsApiOperation,
 } from './routes.ts';
+import { ATTACHMENTS_API_OPERATIONS } from '../http/attachments-api.ts';
+import { TICKETS_API_OPERATIONS } from '../http/tickets-api.ts';
 import { AGENT_OPERATIONS } from './api/agents.ts';
 import { TICKET_OPERATIONS } from './api/tickets.ts';
 import { ACCOUNT_OPERATIONS } from './api/accounts.ts';
@@ -71,75 +60,7 @@ export const ADMIN_OPERATIONS: readonly AdminOperation[] = [
   ...DELIVERY_OPERATIONS,
 ];
 
-/** Every endpoint of the operator's tickets API, under TICKETS_API_PATH. */
-export const TICKETS_API_OPERATIONS: readonly TicketsApiOperation[] = [
-  {
-    method: 'get',
-    path: '/forecast',
-    summary: 'Demand forecast',
-    description:
-      "Dispatch's forecast of the next 24 hours: tickets per channel and hour, and the agents needed. 404 where no forecast is wired.",
-    response: json(DemandForecast, 'The forecast.'),
-    also: [404],
-  },
-  {
-    method: 'get',
-    path: '/:id',
-    summary: 'Read a ticket with its transcript',
-    description: "The stored ticket, dispatch's view of it (urgency, tier, SLA) and its messages.",
-    params: TicketIdParams,
-    response: json(
-      z.object({ ticket: StoredTicket, dispatch: DispatchView, messages: z.array(StoredMessage) }),
-      'The ticket.',
-    ),
-  },
-  {
-    method: 'post',
-    path: '/:id/replies',
-    summary: "Send an agent's reply",
-    description: `Stores the reply and queues it to the customer on the ticket's own channel. Sending the same \`replyId\` again sends nothing twice. A closed ticket is 409. Bodies are JSON of at most ${REPLY_BODY_LIMIT.replace('kb', ' kB')}.`,
-    params: TicketIdParams,
-    body: ReplyBodySchema,
-    response: json(
-      z.object({ status: z.literal('queued'), messageId: z.string() }),
-      'Queued for delivery.',
-      202,
-    ),
-    also: [409],
-  },
-];
-
-/**
- * Every endpoint of the operator's attachments API, under ATTACHMENTS_API_PATH: mounted only when
- * the email channel is on (EMAIL_IMAP_HOST), whose store keeps the attachments.
- */
-export const ATTACHMENTS_API_OPERATIONS: readonly AttachmentsApiOperation[] = [
-  {
-    method: 'get',
-    path: '/:id',
-    summary: 'Download an attachment',
-    description:
-      "The stored bytes of an inbound message's attachment (ids in the message's `channelData.attachments`), always as a download, never rendered. 404 `SB_ERR_NOT_FOUND` for an id that names nothing; 404 `SB_ERR_ATTACHMENT_NOT_STORED` when only the metadata was kept (the message says why, e.g. `too-large`). Mounted only when the email channel is on.",
-    params: AttachmentIdParams,
-    response: {
-      description:
-        'The attachment: the body is its bytes, `Content-Type` the one stored with it (`application/octet-stream` when none).',
-      file: 'The stored bytes, in the stored content type.',
-      headers: z.object({
-        'content-disposition': z.string().meta({
-          description:
-            'Always `attachment`, with the stored file name: `filename` (ASCII, other characters as `_`) and `filename*` (RFC 5987, UTF-8).',
-          example: `attachment; filename="Rechnung M_rz.pdf"; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf`,
-        }),
-        'x-content-type-options': z.literal('nosniff'),
-        'content-security-policy': z.literal("default-src 'none'; sandbox"),
-        'x-attachment-sha256': z
-          .string()
-          .meta({ description: 'The SHA-256 of the bytes, in hex, as stored.' }),
-      }),
-    },
-  },
-];
+export { ATTACHMENTS_API_OPERATIONS, TICKETS_API_OPERATIONS };
 
 // ---------------------------------------------------------------------------------------------
 // The document.
