@@ -1,10 +1,10 @@
 /**
- * The admin API's OpenAPI 3.1 document, built from the zod schemas its routers validate with
- * (exported by src/admin/api/*.ts, and src/http/tickets-api.ts and src/http/attachments-api.ts for
- * the operator's tickets and attachments APIs) by zod-openapi: three lists of operations below,
- * each with its permission (or the operator token),
- * request schemas and main response; errors are the one `Error` component. Served at `/api/docs`
- * (src/http/api-docs.ts). A test walks the routers and fails on a route not listed here.
+ * The admin API's OpenAPI 3.1 document, built by zod-openapi from the operations the routers
+ * declare and mount (src/admin/routes.ts): each router module exports its list (src/admin/api/*.ts,
+ * and src/http/tickets-api.ts and src/http/attachments-api.ts for the operator's tickets and
+ * attachments APIs), with its permission (or the operator token), request schemas and main
+ * response (src/admin/openapi/schemas.ts); errors are the one `Error` component. Served at
+ * `/api/docs` (src/http/api-docs.ts). A test walks the routers and fails on a route not listed.
  */
 import { createDocument, type ZodOpenApiOperationObject } from 'zod-openapi';
 import { z } from 'zod';

@@ -91,7 +91,10 @@ export const IntegrationParams = z.object({ id: z.string().regex(/^[0-9a-f]{12}$
 /** `:id` of an API token: the public part of `sbt_<id>_<secret>`. */
 export const TokenParams = z.object({ id: z.string().min(1).max(100) });
 
-/** The session, accounts and tokens API: what authRouter and accountsRouter mount and the OpenAPI document describes. */
+/**
+ * The session, accounts and tokens API: what authRouter and accountsRouter mount and the OpenAPI
+ * document describes.
+ */
 const ACCOUNTS = {
   login: {
     method: 'post',

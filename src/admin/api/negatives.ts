@@ -66,7 +66,10 @@ function negativeView(n: NegativeDoc) {
   };
 }
 
-/** The review queue of uncovered questions: what negativesRouter mounts and the OpenAPI document describes. */
+/**
+ * The review queue of uncovered questions: what negativesRouter mounts and the OpenAPI document
+ * describes.
+ */
 const NEGATIVES = {
   list: {
     method: 'get',
