@@ -16,7 +16,8 @@ import type { KnowledgeDeps } from '../nlu/publish.ts';
 import type { TrainingJobData } from '../nlu/training-queue.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
 import type { TicketPool } from '../pool/pool.ts';
-import { accountsRouter, authRouter } from './api/accounts.ts';
+import { ACCOUNT_OPERATIONS, accountsRouter, authRouter } from './api/accounts.ts';
+import { agentsRouter } from './api/agents.ts';
 import { auditRouter } from './api/audit.ts';
 import { contactsRouter } from './api/contacts.ts';
 import { dashboardRouter } from './api/dashboard.ts';
@@ -109,13 +110,17 @@ export async function createAdminConsole(options: {
     authenticate({
       models: deps.models,
       adminToken: config.ADMIN_TOKEN,
-      open: new Set(['/auth/login']),
+      // The operations that need no sign-in (the login), as they declare it.
+      open: new Set(
+        ACCOUNT_OPERATIONS.filter((op) => op.permission === 'open').map((op) => op.path),
+      ),
     }),
   );
   api.use(authRouter(deps, limiter));
   api.use(accountsRouter(deps));
   api.use(knowledgeRouter(deps, curation));
   api.use(ticketsRouter(deps));
+  api.use(agentsRouter(deps));
   api.use(teamsRouter(deps));
   api.use(learningRouter(deps, curation));
   api.use(negativesRouter(deps, curation));

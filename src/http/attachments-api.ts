@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { pathParams } from '../admin/api/params.ts';
 import { SwitchboardError } from '../domain/errors.ts';
 import type { PoolAttachments } from '../pool/attachments.ts';
+import { routes, type AttachmentsApiOperation } from '../admin/routes.ts';
 
 /** Where the router is mounted (src/app.ts, with the email channel), behind `ADMIN_TOKEN`. */
 export const ATTACHMENTS_API_PATH = '/api/v1/attachments';
@@ -26,6 +27,45 @@ function contentDisposition(name: string): string {
 }
 
 /**
+ * The operator's attachments API: what attachmentsApiRouter mounts and the OpenAPI document
+ * describes.
+ */
+const ATTACHMENTS_API = {
+  download: {
+    method: 'get',
+    path: '/:id',
+    summary: 'Download an attachment',
+    description:
+      "The stored bytes of an inbound message's attachment (ids in the message's `channelData.attachments`), always as a download, never rendered. 404 `SB_ERR_NOT_FOUND` for an id that names nothing; 404 `SB_ERR_ATTACHMENT_NOT_STORED` when only the metadata was kept (the message says why, e.g. `too-large`).",
+    params: AttachmentIdParams,
+    response: {
+      description:
+        'The attachment: the body is its bytes, `Content-Type` the one stored with it (`application/octet-stream` when none).',
+      file: 'The stored bytes, in the stored content type.',
+      headers: z.object({
+        'content-disposition': z.string().meta({
+          description:
+            'Always `attachment`, with the stored file name: `filename` (ASCII, other characters as `_`) and `filename*` (RFC 5987, UTF-8).',
+          example: `attachment; filename="Rechnung M_rz.pdf"; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf`,
+        }),
+        'x-content-type-options': z.literal('nosniff'),
+        'content-security-policy': z.literal("default-src 'none'; sandbox"),
+        'x-attachment-sha256': z
+          .string()
+          .meta({ description: 'The SHA-256 of the bytes, in hex, as stored.' }),
+      }),
+    },
+  },
+} satisfies Record<string, AttachmentsApiOperation>;
+
+/**
+ * Every endpoint of the operator's attachments API, under ATTACHMENTS_API_PATH: always mounted,
+ * since every channel may keep inbound attachments in the core's store.
+ */
+export const ATTACHMENTS_API_OPERATIONS: readonly AttachmentsApiOperation[] =
+  Object.values(ATTACHMENTS_API);
+
+/**
  * The operator's attachment endpoint, mounted at /api/v1/attachments behind `ADMIN_TOKEN`
  * (src/http/admin-auth.ts): `GET /:id` answers the stored bytes (ids are in a message's
  * `channelData.attachments`). Always as a download, never rendered: customer content must not run
@@ -34,7 +74,8 @@ function contentDisposition(name: string): string {
  */
 export function attachmentsApiRouter(deps: { attachments: PoolAttachments }): Router {
   const router = Router();
-  router.get('/:id', async (req, res) => {
+  const route = routes(router);
+  route(ATTACHMENTS_API.download, async (req, res) => {
     const { id } = pathParams(AttachmentIdParams, req.params, 'attachment');
     const found = await deps.attachments.get(id);
     if (!found) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such attachment');

@@ -4,8 +4,15 @@ import { ObjectIdText, pathParams } from '../admin/api/params.ts';
 import { SwitchboardError } from '../domain/errors.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { TicketDoc } from '../pool/models.ts';
-import type { DemandForecast } from '../dispatch/forecast.ts';
+import type { DemandForecast as Forecast } from '../dispatch/forecast.ts';
 import { explainUrgency } from '../dispatch/urgency.ts';
+import {
+  StoredTicket,
+  StoredMessage,
+  DispatchView,
+  DemandForecast,
+} from '../admin/openapi/schemas.ts';
+import { json, routes, type TicketsApiOperation } from '../admin/routes.ts';
 
 /** Where the router is mounted (src/app.ts), behind the operator's `ADMIN_TOKEN`. */
 export const TICKETS_API_PATH = '/api/v1/tickets';
@@ -55,6 +62,47 @@ function dispatchView(ticket: TicketDoc) {
   };
 }
 
+/** The operator's tickets API: what ticketsApiRouter mounts and the OpenAPI document describes. */
+const TICKETS_API = {
+  forecast: {
+    method: 'get',
+    path: '/forecast',
+    summary: 'Demand forecast',
+    description:
+      "Dispatch's forecast of the next 24 hours: tickets per channel and hour, and the agents needed. 404 where no forecast is wired.",
+    response: json(DemandForecast, 'The forecast.'),
+    also: [404],
+  },
+  read: {
+    method: 'get',
+    path: '/:id',
+    summary: 'Read a ticket with its transcript',
+    description: "The stored ticket, dispatch's view of it (urgency, tier, SLA) and its messages.",
+    params: TicketIdParams,
+    response: json(
+      z.object({ ticket: StoredTicket, dispatch: DispatchView, messages: z.array(StoredMessage) }),
+      'The ticket.',
+    ),
+  },
+  reply: {
+    method: 'post',
+    path: '/:id/replies',
+    summary: "Send an agent's reply",
+    description: `Stores the reply and queues it to the customer on the ticket's own channel. Sending the same \`replyId\` again sends nothing twice. A closed ticket is 409. Bodies are JSON of at most ${REPLY_BODY_LIMIT.replace('kb', ' kB')}.`,
+    params: TicketIdParams,
+    body: ReplyBodySchema,
+    response: json(
+      z.object({ status: z.literal('queued'), messageId: z.string() }),
+      'Queued for delivery.',
+      202,
+    ),
+    also: [409],
+  },
+} satisfies Record<string, TicketsApiOperation>;
+
+/** Every endpoint of the operator's tickets API, under TICKETS_API_PATH. */
+export const TICKETS_API_OPERATIONS: readonly TicketsApiOperation[] = Object.values(TICKETS_API);
+
 /**
  * The operator's ticket endpoints, mounted at /api/v1/tickets behind `ADMIN_TOKEN` (src/http/admin-auth.ts): read a
  * ticket with its transcript, and post an agent's reply, which goes back on the customer's own channel. Described in the
@@ -70,21 +118,22 @@ export function ticketsApiRouter(deps: {
     text: string;
   }): Promise<{ _id: unknown }>;
   /** Dispatch's 24-hour demand forecast (GET /forecast); absent: 404. */
-  forecast?: () => Promise<DemandForecast>;
+  forecast?: () => Promise<Forecast>;
 }): Router {
   const router = Router();
-  router.get('/forecast', async (_req, res) => {
+  const route = routes(router);
+  route(TICKETS_API.forecast, async (_req, res) => {
     if (!deps.forecast) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no forecast here');
     res.json(await deps.forecast());
   });
-  router.get('/:id', async (req, res) => {
+  route(TICKETS_API.read, async (req, res) => {
     const { id } = pathParams(TicketIdParams, req.params, 'ticket');
     const ticket = await deps.pool.getTicket(id);
     if (!ticket) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
     const messages = await deps.pool.listMessages(id);
     res.json({ ticket, dispatch: dispatchView(ticket), messages });
   });
-  router.post('/:id/replies', express.json({ limit: REPLY_BODY_LIMIT }), async (req, res) => {
+  route(TICKETS_API.reply, express.json({ limit: REPLY_BODY_LIMIT }), async (req, res) => {
     const { id } = pathParams(TicketIdParams, req.params, 'ticket');
     const body = ReplyBodySchema.parse(req.body);
     const message = await deps.sendAgentReply({

@@ -5,8 +5,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { listAuditEvents } from '../reports/audit-log.ts';
 import { toCsv } from '../reports/csv.ts';
-import { requirePermission } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { AuditEvent } from '../openapi/schemas.ts';
+import { json, routes, type AdminOperation } from '../routes.ts';
 
 /** Filters of `GET /audit` and `GET /audit.csv`. */
 export const AuditQuery = z.object({
@@ -18,16 +19,45 @@ export const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(200),
 });
 
+/** The audit log API: what auditRouter mounts and the OpenAPI document describes. */
+const AUDIT = {
+  list: {
+    method: 'get',
+    path: '/audit',
+    tag: 'audit',
+    summary: 'The audit log',
+    description: 'Newest first.',
+    permission: 'audit.read',
+    query: AuditQuery,
+    response: json(z.object({ events: z.array(AuditEvent) }), 'The matching events.'),
+  },
+  csv: {
+    method: 'get',
+    path: '/audit.csv',
+    tag: 'audit',
+    summary: 'The audit log as CSV',
+    permission: 'audit.read',
+    query: AuditQuery,
+    response: {
+      description: 'The matching events as CSV.',
+      csv: 'Columns at, actor, action, subject, before, after.',
+    },
+  },
+} satisfies Record<string, AdminOperation>;
+
+/** The audit log API's operations, in the document's order. */
+export const AUDIT_OPERATIONS: readonly AdminOperation[] = Object.values(AUDIT);
+
 export function auditRouter(deps: AdminDeps): Router {
   const router = Router();
-  const read = requirePermission('audit.read');
+  const route = routes(router);
 
-  router.get('/audit', read, async (req, res) => {
+  route(AUDIT.list, async (req, res) => {
     const events = await listAuditEvents(deps.models, AuditQuery.parse(req.query));
     res.json({ events });
   });
 
-  router.get('/audit.csv', read, async (req, res) => {
+  route(AUDIT.csv, async (req, res) => {
     const events = await listAuditEvents(deps.models, AuditQuery.parse(req.query));
     res.setHeader('content-type', 'text/csv; charset=utf-8');
     res.setHeader('content-disposition', 'attachment; filename="audit.csv"');

@@ -10,8 +10,10 @@ import { SwitchboardError } from '../../domain/errors.ts';
 import type { PersonalDataHolder } from '../../domain/personal-data.ts';
 import { recordAudit } from '../../pool/audit.ts';
 import { eraseContact, exportContact, searchContacts, type GdprDeps } from '../../pool/gdpr.ts';
-import { principalOf, requirePermission } from '../auth.ts';
+import { principalOf } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { Contact } from '../openapi/schemas.ts';
+import { json, routes, type AdminOperation } from '../routes.ts';
 import { ObjectIdParams, pathParams } from './params.ts';
 
 /** `GET /contacts?q=`. */
@@ -20,6 +22,64 @@ export const ContactSearchQuery = z.object({ q: z.string().trim().max(200).optio
 /** `:id` of a contact. */
 export const ContactParams = ObjectIdParams;
 
+/** The contacts API: what contactsRouter mounts and the OpenAPI document describes. */
+const CONTACTS = {
+  search: {
+    method: 'get',
+    path: '/contacts',
+    tag: 'contacts',
+    summary: 'Find contacts',
+    description:
+      'At most 25: exact identity matches first, then names or identities containing `q`. Without `q`, the newest.',
+    permission: 'contacts.gdpr',
+    query: ContactSearchQuery,
+    response: json(z.object({ contacts: z.array(Contact) }), 'The contacts.'),
+  },
+  export: {
+    method: 'get',
+    path: '/contacts/:id/export',
+    tag: 'contacts',
+    summary: 'Export everything about a contact',
+    description:
+      'A JSON download `contact-<id>.json`: the contact, identities, tickets, messages, CSAT, web chat files, SMS opt-outs, email records, suggestions and audit events.',
+    permission: 'contacts.gdpr',
+    params: ContactParams,
+    response: { description: 'The export.', download: 'contact-<id>.json' },
+  },
+  attributes: {
+    method: 'patch',
+    path: '/contacts/:id/attributes',
+    tag: 'contacts',
+    summary: "Set a customer's tier, plan, company or custom fields",
+    description:
+      "`tier` weighs in dispatch's urgency score (`customerTiers`). Omitted fields stay; audited.",
+    permission: 'contacts.edit',
+    params: ContactParams,
+    body: ContactAttributesSchema,
+    response: json(
+      z.object({ attributes: z.record(z.string(), z.unknown()) }),
+      'The attributes now.',
+    ),
+  },
+  erase: {
+    method: 'post',
+    path: '/contacts/:id/erase',
+    tag: 'contacts',
+    summary: "Erase a contact's personal data",
+    description:
+      'Under the contact lock: queued jobs, identity links, message texts, attachments, transcripts, opt-outs, email records and suggestions; recorded as `contact.erased`. Running it again is safe. See docs/admin-api.md for the full list.',
+    permission: 'contacts.gdpr',
+    params: ContactParams,
+    response: json(
+      z.object({ erased: z.literal(true), counts: z.record(z.string(), z.unknown()) }),
+      'What was erased, counted.',
+    ),
+  },
+} satisfies Record<string, AdminOperation>;
+
+/** The contacts API's operations, in the document's order. */
+export const CONTACT_OPERATIONS: readonly AdminOperation[] = Object.values(CONTACTS);
+
 export function contactsRouter(
   deps: AdminDeps,
   queues?: { inbound: Queue; outbound: Queue; desk?: Queue | undefined },
@@ -27,21 +87,21 @@ export function contactsRouter(
   holders: readonly PersonalDataHolder[] = [],
 ): Router {
   const router = Router();
-  const gdpr = requirePermission('contacts.gdpr');
+  const route = routes(router);
 
-  router.get('/contacts', gdpr, async (req, res) => {
+  route(CONTACTS.search, async (req, res) => {
     const { q } = ContactSearchQuery.parse(req.query);
     res.json({ contacts: await searchContacts(deps.models, q) });
   });
 
-  router.get('/contacts/:id/export', gdpr, async (req, res) => {
+  route(CONTACTS.export, async (req, res) => {
     const { id } = pathParams(ContactParams, req.params, 'contact');
     const data = await exportContact(deps.models, holders, id);
     res.setHeader('content-disposition', `attachment; filename="contact-${String(id)}.json"`);
     res.json(data);
   });
 
-  router.patch('/contacts/:id/attributes', requirePermission('contacts.edit'), async (req, res) => {
+  route(CONTACTS.attributes, async (req, res) => {
     const { id } = pathParams(ContactParams, req.params, 'contact');
     const change = ContactAttributesSchema.parse(req.body);
     const before = await deps.models.Contact.findById(id).lean();
@@ -67,7 +127,7 @@ export function contactsRouter(
     res.json({ attributes: attributesOf(after) });
   });
 
-  router.post('/contacts/:id/erase', gdpr, async (req, res) => {
+  route(CONTACTS.erase, async (req, res) => {
     const { id } = pathParams(ContactParams, req.params, 'contact');
     const counts = await eraseContact(
       {

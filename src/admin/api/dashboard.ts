@@ -7,8 +7,9 @@ import { CHANNEL_IDS } from '../../domain/message.ts';
 import { SwitchboardError } from '../../domain/errors.ts';
 import { dashboardCsv, toCsv } from '../reports/csv.ts';
 import { loadDashboard, type DashboardRange } from '../reports/dashboard.ts';
-import { requirePermission } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { Dashboard } from '../openapi/schemas.ts';
+import { json, routes, type AdminOperation } from '../routes.ts';
 
 /** Longest range one dashboard covers. */
 const MAX_RANGE_DAYS = 92;
@@ -55,17 +56,45 @@ export const DASHBOARD_CHARTS = [
 /** `:chart` of `GET /dashboard/:chart.csv`. */
 export const ChartParams = z.object({ chart: z.enum(DASHBOARD_CHARTS) });
 
+/** The dashboard API: what dashboardRouter mounts and the OpenAPI document describes. */
+const DASHBOARD = {
+  read: {
+    method: 'get',
+    path: '/dashboard',
+    tag: 'dashboard',
+    summary: 'The service dashboard',
+    description:
+      'Every chart of the range (at most 92 days; `from` before `to`), computed over one bounded read of its tickets (`truncated` when more matched).',
+    permission: 'dashboard.read',
+    query: RangeQuery,
+    response: json(Dashboard, 'The dashboard.'),
+  },
+  chart: {
+    method: 'get',
+    path: '/dashboard/:chart.csv',
+    tag: 'dashboard',
+    summary: 'One chart as CSV',
+    permission: 'dashboard.read',
+    params: ChartParams,
+    query: RangeQuery,
+    response: { description: 'The chart as CSV.', csv: 'The rows of the chart.' },
+  },
+} satisfies Record<string, AdminOperation>;
+
+/** The dashboard API's operations, in the document's order. */
+export const DASHBOARD_OPERATIONS: readonly AdminOperation[] = Object.values(DASHBOARD);
+
 export function dashboardRouter(deps: AdminDeps): Router {
   const router = Router();
-  const read = requirePermission('dashboard.read');
+  const route = routes(router);
 
-  router.get('/dashboard', read, async (req, res) => {
+  route(DASHBOARD.read, async (req, res) => {
     res.json(
       await loadDashboard(deps.models, parseRange(req.query), new Date(), deps.forecastSettings),
     );
   });
 
-  router.get('/dashboard/:chart.csv', read, async (req, res) => {
+  route(DASHBOARD.chart, async (req, res) => {
     const parsed = ChartParams.safeParse(req.params);
     if (!parsed.success) {
       throw new SwitchboardError(

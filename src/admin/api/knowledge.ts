@@ -9,10 +9,19 @@ import { markdownToSafeHtml, shapeForChannel } from '../../../knowledge/format.t
 import { searchTerms } from '../../../knowledge/search.ts';
 import { ARTICLE_STATUSES } from '../../domain/article.ts';
 import { SwitchboardError } from '../../domain/errors.ts';
-import { principalOf, requirePermission } from '../auth.ts';
+import { principalOf } from '../auth.ts';
 import type { KnowledgeCuration } from '../curation.ts';
 import type { AdminDeps } from '../deps.ts';
 import { pathParams } from './params.ts';
+import {
+  Timestamp,
+  ArticleView,
+  Revision,
+  RevisionChange,
+  BotAnswer,
+  ArticleDraftOut,
+} from '../openapi/schemas.ts';
+import { json, routes, type AdminOperation } from '../routes.ts';
 
 const ArticleFields = {
   title: z.string().trim().min(1).max(200),
@@ -99,12 +108,224 @@ function keyParam(params: unknown): string {
   return pathParams(ArticleParams, params, 'article (keys read <id>.<locale>)').key;
 }
 
+/** The knowledge base API: what knowledgeRouter mounts and the OpenAPI document describes. */
+const KNOWLEDGE = {
+  list: {
+    method: 'get',
+    path: '/articles',
+    tag: 'knowledge',
+    summary: 'List and search articles',
+    description: '`q` matches when every meaningful word of it appears in the article.',
+    permission: 'kb.read',
+    query: ArticleListQuery,
+    response: json(
+      z.object({ articles: z.array(ArticleView), tags: z.array(z.string()) }),
+      'The matching articles and their tags.',
+    ),
+  },
+  create: {
+    method: 'post',
+    path: '/articles',
+    tag: 'knowledge',
+    summary: 'Create an article',
+    description: 'Stored as a draft.',
+    permission: 'kb.write',
+    body: CreateArticleSchema,
+    response: json(z.object({ key: z.string(), revision: Revision }), 'Created.', 201),
+    also: [409],
+  },
+  preview: {
+    method: 'post',
+    path: '/articles/preview',
+    tag: 'knowledge',
+    summary: 'Preview markdown',
+    description: 'Rendered and sanitized as email customers see it, and the SMS text.',
+    permission: 'kb.read',
+    body: PreviewSchema,
+    response: json(z.object({ html: z.string(), plain: z.string() }), 'The rendered answer.'),
+  },
+  read: {
+    method: 'get',
+    path: '/articles/:key',
+    tag: 'knowledge',
+    summary: 'Read an article',
+    permission: 'kb.read',
+    params: ArticleParams,
+    response: json(
+      ArticleView.extend({
+        revision: z.number().int().nullable(),
+        answerHtml: z.string(),
+        draft: ArticleDraftOut.nullable(),
+      }),
+      'The article with its newest revision number, rendered answer and draft, if any.',
+    ),
+  },
+  saveDraft: {
+    method: 'put',
+    path: '/articles/:key/draft',
+    tag: 'knowledge',
+    summary: 'Save a draft of a published article',
+    description:
+      'Nothing goes live and nothing retrains: the bot and the help centre keep the published text until the draft is published. Replaces an earlier draft. 409 for an article that is not published (edit it directly) or, with `baseRevision`, that changed since. Audited.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    body: DraftArticleSchema,
+    response: json(z.object({ draft: ArticleDraftOut }), 'The draft, rendered.'),
+    also: [409],
+  },
+  publishDraft: {
+    method: 'post',
+    path: '/articles/:key/draft/publish',
+    tag: 'knowledge',
+    summary: "Publish an article's draft",
+    description:
+      'The draft becomes the article (a new revision; the locale retrains) and is dropped. 409 when the article changed after the draft was started.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    response: json(RevisionChange, 'The new revision.'),
+    also: [409],
+  },
+  discardDraft: {
+    method: 'delete',
+    path: '/articles/:key/draft',
+    tag: 'knowledge',
+    summary: "Discard an article's draft",
+    description: 'The published article is untouched. Audited.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    response: json(z.object({ status: z.literal('discarded') }), 'Discarded.'),
+  },
+  edit: {
+    method: 'put',
+    path: '/articles/:key',
+    tag: 'knowledge',
+    summary: 'Edit an article',
+    description:
+      'Keeps the status; a published article goes live at once and retrains (the console saves a draft instead: PUT /articles/{key}/draft). With `baseRevision`, 409 when someone changed the article since.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    body: EditArticleSchema,
+    response: json(RevisionChange, 'The new revision (`changed: false` when nothing changed).'),
+    also: [409],
+  },
+  publish: {
+    method: 'post',
+    path: '/articles/:key/publish',
+    tag: 'knowledge',
+    summary: 'Publish an article',
+    description: 'Queues retraining of the locale.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    response: json(RevisionChange, 'Published.'),
+  },
+  unpublish: {
+    method: 'post',
+    path: '/articles/:key/unpublish',
+    tag: 'knowledge',
+    summary: 'Unpublish an article',
+    description: 'Back to draft; queues retraining of the locale.',
+    permission: 'kb.write',
+    params: ArticleParams,
+    response: json(RevisionChange, 'Unpublished.'),
+  },
+  revisions: {
+    method: 'get',
+    path: '/articles/:key/revisions',
+    tag: 'knowledge',
+    summary: 'List revisions',
+    permission: 'kb.read',
+    params: ArticleParams,
+    response: json(z.object({ revisions: z.array(Revision) }), 'Every revision, newest first.'),
+  },
+  revision: {
+    method: 'get',
+    path: '/articles/:key/revisions/:revision',
+    tag: 'knowledge',
+    summary: 'Read a revision with its diff',
+    description: 'The diff against the revision before, as a unified patch and as line changes.',
+    permission: 'kb.read',
+    params: RevisionParams,
+    response: json(
+      z.object({
+        revision: Revision,
+        diff: z.object({
+          from: z.number().int().nullable(),
+          to: z.number().int(),
+          patch: z.string(),
+          changes: z.array(
+            z.object({ kind: z.enum(['added', 'removed', 'same']), text: z.string() }),
+          ),
+        }),
+      }),
+      'The revision and its diff.',
+    ),
+  },
+  rollback: {
+    method: 'post',
+    path: '/articles/:key/rollback',
+    tag: 'knowledge',
+    summary: 'Roll back to a revision',
+    description: "A new revision with that revision's content.",
+    permission: 'kb.write',
+    params: ArticleParams,
+    body: RollbackSchema,
+    response: json(RevisionChange, 'The new revision.'),
+    also: [409],
+  },
+  model: {
+    method: 'get',
+    path: '/model',
+    tag: 'knowledge',
+    summary: "The models' status per locale",
+    permission: 'kb.read',
+    response: json(
+      z.object({
+        locales: z.array(
+          z.object({
+            locale: z.string(),
+            publishedHash: z.string(),
+            publishedArticles: z.number().int(),
+            live: z.boolean(),
+            trainedAt: Timestamp.nullable(),
+            expectedPrecision: z.number().nullable().meta({
+              description:
+                'Answer precision the model expects at its threshold (held-out calibration).',
+            }),
+            answerRate: z
+              .number()
+              .nullable()
+              .meta({ description: 'Share of questions it expects to answer directly.' }),
+            negatives: z
+              .number()
+              .int()
+              .meta({ description: 'Collected negatives trained as oos.' }),
+            training: z.string().nullable().meta({ description: 'The BullMQ job state.' }),
+          }),
+        ),
+      }),
+      'One entry per locale.',
+    ),
+  },
+  tryBot: {
+    method: 'post',
+    path: '/bot/try',
+    tag: 'knowledge',
+    summary: 'Try the bot',
+    description: 'What the bot would do now with the stored model.',
+    permission: 'kb.read',
+    body: TryBotSchema,
+    response: json(BotAnswer, "The bot's answer."),
+  },
+} satisfies Record<string, AdminOperation>;
+
+/** The knowledge base API's operations, in the document's order. */
+export const KNOWLEDGE_OPERATIONS: readonly AdminOperation[] = Object.values(KNOWLEDGE);
+
 export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): Router {
   const router = Router();
-  const read = requirePermission('kb.read');
-  const write = requirePermission('kb.write');
+  const route = routes(router);
 
-  router.get('/articles', read, async (req, res) => {
+  route(KNOWLEDGE.list, async (req, res) => {
     const query = ArticleListQuery.parse(req.query);
     let articles = await deps.pool.listArticles({
       ...(query.locale === undefined ? {} : { locale: query.locale }),
@@ -149,13 +370,13 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
     });
   });
 
-  router.post('/articles', write, async (req, res) => {
+  route(KNOWLEDGE.create, async (req, res) => {
     const body = CreateArticleSchema.parse(req.body);
     const revision = await curation.create(body, principalOf(res).actor);
     res.status(201).json({ key: `${body.id}.${body.locale}`, revision });
   });
 
-  router.post('/articles/preview', read, (req, res) => {
+  route(KNOWLEDGE.preview, (req, res) => {
     const body = PreviewSchema.parse(req.body);
     res.json({
       html: markdownToSafeHtml(body.answer),
@@ -163,7 +384,7 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
     });
   });
 
-  router.get('/articles/:key', read, async (req, res) => {
+  route(KNOWLEDGE.read, async (req, res) => {
     const key = keyParam(req.params);
     const article = await deps.pool.getArticle(key);
     if (!article) throw new SwitchboardError('SB_ERR_NOT_FOUND', `no article ${key}`);
@@ -181,25 +402,25 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
     });
   });
 
-  router.put('/articles/:key/draft', write, async (req, res) => {
+  route(KNOWLEDGE.saveDraft, async (req, res) => {
     const key = keyParam(req.params);
     const { baseRevision, ...content } = DraftArticleSchema.parse(req.body);
     const draft = await curation.saveDraft(key, content, principalOf(res).actor, { baseRevision });
     res.json({ draft: draftView(draft) });
   });
 
-  router.post('/articles/:key/draft/publish', write, async (req, res) => {
+  route(KNOWLEDGE.publishDraft, async (req, res) => {
     const key = keyParam(req.params);
     res.json(await curation.publishDraft(key, principalOf(res).actor));
   });
 
-  router.delete('/articles/:key/draft', write, async (req, res) => {
+  route(KNOWLEDGE.discardDraft, async (req, res) => {
     const key = keyParam(req.params);
     await curation.discardDraft(key, principalOf(res).actor);
     res.json({ status: 'discarded' });
   });
 
-  router.put('/articles/:key', write, async (req, res) => {
+  route(KNOWLEDGE.edit, async (req, res) => {
     const key = keyParam(req.params);
     const body = EditArticleSchema.parse(req.body);
     const { baseRevision, ...content } = body;
@@ -207,39 +428,39 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
     res.json(result);
   });
 
-  router.post('/articles/:key/publish', write, async (req, res) => {
+  route(KNOWLEDGE.publish, async (req, res) => {
     const key = keyParam(req.params);
     res.json(await curation.setStatus(key, 'published', principalOf(res).actor));
   });
 
-  router.post('/articles/:key/unpublish', write, async (req, res) => {
+  route(KNOWLEDGE.unpublish, async (req, res) => {
     const key = keyParam(req.params);
     res.json(await curation.setStatus(key, 'draft', principalOf(res).actor));
   });
 
-  router.get('/articles/:key/revisions', read, async (req, res) => {
+  route(KNOWLEDGE.revisions, async (req, res) => {
     const key = keyParam(req.params);
     res.json({ revisions: await curation.revisions(key) });
   });
 
-  router.get('/articles/:key/revisions/:revision', read, async (req, res) => {
+  route(KNOWLEDGE.revision, async (req, res) => {
     const key = keyParam(req.params);
     // The key names the article (404 otherwise); a revision that is no number is bad input (400).
     const { revision } = RevisionParams.parse(req.params);
     res.json(await curation.revision(key, revision));
   });
 
-  router.post('/articles/:key/rollback', write, async (req, res) => {
+  route(KNOWLEDGE.rollback, async (req, res) => {
     const key = keyParam(req.params);
     const body = RollbackSchema.parse(req.body);
     res.json(await curation.rollback(key, body.revision, principalOf(res).actor));
   });
 
-  router.get('/model', read, async (_req, res) => {
+  route(KNOWLEDGE.model, async (_req, res) => {
     res.json({ locales: await deps.bot.status() });
   });
 
-  router.post('/bot/try', read, async (req, res) => {
+  route(KNOWLEDGE.tryBot, async (req, res) => {
     const body = TryBotSchema.parse(req.body);
     res.json(await deps.bot.ask(body.text));
   });

@@ -6,11 +6,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { SwitchboardError } from '../../domain/errors.ts';
 import { decideSuggestion, getSuggestion, listSuggestions } from '../../pool/suggestions.ts';
-import { principalOf, requirePermission } from '../auth.ts';
+import { principalOf } from '../auth.ts';
 import type { KnowledgeCuration } from '../curation.ts';
 import type { AdminDeps } from '../deps.ts';
 import { LearningLoop, suggestionView } from '../learning.ts';
 import { pathParams } from './params.ts';
+import { Timestamp, BotAnswer, Suggestion } from '../openapi/schemas.ts';
+import { json, routes, type AdminOperation } from '../routes.ts';
 
 const DaysQuery = (fallback: number) =>
   z.object({ days: z.coerce.number().int().min(1).max(92).default(fallback) });
@@ -53,25 +55,120 @@ export const ApproveSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** The learning loop API: what learningRouter mounts and the OpenAPI document describes. */
+const LEARNING = {
+  unanswered: {
+    method: 'get',
+    path: '/learning/unanswered',
+    tag: 'learning',
+    summary: 'Unanswered questions',
+    description:
+      'Customer questions the bot handled without an intent before it escalated, grouped by word overlap, largest group first.',
+    permission: 'learning.read',
+    query: UnansweredQuery,
+    response: json(
+      z.object({
+        days: z.number().int(),
+        total: z.number().int(),
+        clusters: z.array(
+          z.looseObject({
+            count: z.number().int(),
+            newest: Timestamp,
+            examples: z.array(z.unknown()),
+            terms: z.array(z.string()),
+          }),
+        ),
+      }),
+      'The groups.',
+    ),
+  },
+  suggestions: {
+    method: 'get',
+    path: '/learning/suggestions',
+    tag: 'learning',
+    summary: 'Suggested answers',
+    description:
+      "Listing `pending` first proposes, once per ticket, the resolved tickets of the last `days`: the customer's question and the agent's first answer.",
+    permission: 'learning.read',
+    query: SuggestionsQuery,
+    response: json(z.object({ suggestions: z.array(Suggestion) }), 'The suggestions.'),
+  },
+  suggestion: {
+    method: 'get',
+    path: '/learning/suggestions/:id',
+    tag: 'learning',
+    summary: 'Read a suggestion',
+    description: 'With what the bot answers to its question now.',
+    permission: 'learning.read',
+    params: SuggestionParams,
+    response: json(z.object({ suggestion: Suggestion, bot: BotAnswer }), 'The suggestion.'),
+  },
+  approve: {
+    method: 'post',
+    path: '/learning/suggestions/:id/approve',
+    tag: 'learning',
+    summary: 'Approve a suggestion',
+    description:
+      "Adds the question to an article (`variant`) or creates and publishes an article in the suggestion's locale (`article`). Both retrain. 409 when already decided.",
+    permission: 'learning.write',
+    params: SuggestionParams,
+    body: ApproveSchema,
+    response: json(z.object({ suggestion: Suggestion }), 'The decided suggestion.'),
+    also: [409],
+  },
+  dismiss: {
+    method: 'post',
+    path: '/learning/suggestions/:id/dismiss',
+    tag: 'learning',
+    summary: 'Dismiss a suggestion',
+    permission: 'learning.write',
+    params: SuggestionParams,
+    response: json(z.object({ suggestion: Suggestion }), 'The decided suggestion.'),
+    also: [409],
+  },
+  report: {
+    method: 'get',
+    path: '/learning/report',
+    tag: 'learning',
+    summary: 'Learning report',
+    description:
+      'How many of the questions escalated in the period the bot answers now, and how many thanks to approved suggestions.',
+    permission: 'learning.read',
+    query: ReportQuery,
+    response: json(
+      z.looseObject({
+        escalations: z.number().int(),
+        nowAnswered: z.number().int(),
+        answeredByApprovedSuggestions: z.number().int(),
+        share: z.number().nullable(),
+        examples: z.array(z.unknown()),
+      }),
+      'The report.',
+    ),
+  },
+} satisfies Record<string, AdminOperation>;
+
+/** The learning loop API's operations, in the document's order. */
+export const LEARNING_OPERATIONS: readonly AdminOperation[] = Object.values(LEARNING);
+
 export function learningRouter(deps: AdminDeps, curation: KnowledgeCuration): Router {
   const router = Router();
-  const read = requirePermission('learning.read');
-  const write = requirePermission('learning.write');
+  const route = routes(router);
   const loop = new LearningLoop(deps);
 
-  router.get('/learning/unanswered', read, async (req, res) => {
+  route(LEARNING.unanswered, async (req, res) => {
     const { days } = UnansweredQuery.parse(req.query);
     res.json({ days, ...(await loop.unanswered(days)) });
   });
 
-  router.get('/learning/suggestions', read, async (req, res) => {
+  route(LEARNING.suggestions, async (req, res) => {
     const query = SuggestionsQuery.parse(req.query);
     if (query.status === 'pending') await loop.refreshSuggestions(query.days);
     const suggestions = await listSuggestions(deps.models, query.status);
     res.json({ suggestions: suggestions.map(suggestionView) });
   });
 
-  router.get('/learning/suggestions/:id', read, async (req, res) => {
+  route(LEARNING.suggestion, async (req, res) => {
     const { id } = pathParams(SuggestionParams, req.params, 'suggestion');
     const suggestion = await getSuggestion(deps.models, id);
     if (!suggestion) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such suggestion');
@@ -83,7 +180,7 @@ export function learningRouter(deps: AdminDeps, curation: KnowledgeCuration): Ro
     });
   });
 
-  router.post('/learning/suggestions/:id/approve', write, async (req, res) => {
+  route(LEARNING.approve, async (req, res) => {
     const { id } = pathParams(SuggestionParams, req.params, 'suggestion');
     const body = ApproveSchema.parse(req.body);
     const by = principalOf(res).actor;
@@ -134,7 +231,7 @@ export function learningRouter(deps: AdminDeps, curation: KnowledgeCuration): Ro
     res.json({ suggestion: suggestionView(decided) });
   });
 
-  router.post('/learning/suggestions/:id/dismiss', write, async (req, res) => {
+  route(LEARNING.dismiss, async (req, res) => {
     const { id } = pathParams(SuggestionParams, req.params, 'suggestion');
     const decided = await decideSuggestion(
       deps.models,
@@ -146,7 +243,7 @@ export function learningRouter(deps: AdminDeps, curation: KnowledgeCuration): Ro
     res.json({ suggestion: suggestionView(decided) });
   });
 
-  router.get('/learning/report', read, async (req, res) => {
+  route(LEARNING.report, async (req, res) => {
     const { days } = ReportQuery.parse(req.query);
     res.json(await loop.report(days));
   });

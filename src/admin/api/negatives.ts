@@ -17,11 +17,13 @@ import {
 } from '../../nlu/negatives.ts';
 import { requestRetraining } from '../../nlu/publish.ts';
 import { recordAudit } from '../../pool/audit.ts';
-import { principalOf, requirePermission } from '../auth.ts';
+import { principalOf } from '../auth.ts';
 import type { KnowledgeCuration } from '../curation.ts';
 import type { AdminDeps } from '../deps.ts';
 import { ApproveSchema } from './learning.ts';
 import { pathParams } from './params.ts';
+import { Negative } from '../openapi/schemas.ts';
+import { json, routes, type AdminOperation } from '../routes.ts';
 
 /** `GET /learning/negatives?status=&locale=&limit=`. */
 export const NegativesQuery = z.object({
@@ -64,13 +66,64 @@ function negativeView(n: NegativeDoc) {
   };
 }
 
+/**
+ * The review queue of uncovered questions: what negativesRouter mounts and the OpenAPI document
+ * describes.
+ */
+const NEGATIVES = {
+  list: {
+    method: 'get',
+    path: '/learning/negatives',
+    tag: 'learning',
+    summary: 'Review queue of uncovered questions',
+    description:
+      "Questions the knowledge base does not cover: whose answer the customer said did not help, or that the bot handed over and an agent answered with something the knowledge base does not contain (with the agent's answer). Kept ones are trained as examples the bot hands over.",
+    permission: 'learning.read',
+    query: NegativesQuery,
+    response: json(z.object({ negatives: z.array(Negative) }), 'The questions, newest first.'),
+  },
+  keep: {
+    method: 'post',
+    path: '/learning/negatives/:id/keep',
+    tag: 'learning',
+    summary: 'Keep a question as uncovered',
+    description: 'Audited; retrains the locale.',
+    permission: 'learning.write',
+    params: NegativeParams,
+    response: json(z.object({ negative: Negative }), 'The reviewed question.'),
+  },
+  drop: {
+    method: 'post',
+    path: '/learning/negatives/:id/drop',
+    tag: 'learning',
+    summary: 'Drop a question',
+    description: 'Audited; retrains the locale.',
+    permission: 'learning.write',
+    params: NegativeParams,
+    response: json(z.object({ negative: Negative }), 'The reviewed question.'),
+  },
+  convert: {
+    method: 'post',
+    path: '/learning/negatives/:id/convert',
+    tag: 'learning',
+    summary: 'Turn a question into an extra question of an article, or a new article',
+    permission: 'learning.write',
+    params: NegativeParams,
+    body: ConvertNegativeSchema,
+    response: json(z.object({ negative: Negative }), 'The reviewed question.'),
+    also: [409],
+  },
+} satisfies Record<string, AdminOperation>;
+
+/** The review queue's operations, in the document's order. */
+export const NEGATIVE_OPERATIONS: readonly AdminOperation[] = Object.values(NEGATIVES);
+
 export function negativesRouter(deps: AdminDeps, curation: KnowledgeCuration): Router {
   const router = Router();
-  const read = requirePermission('learning.read');
-  const write = requirePermission('learning.write');
+  const route = routes(router);
   const negatives = registerNegatives(deps.models.Ticket.db);
 
-  router.get('/learning/negatives', read, async (req, res) => {
+  route(NEGATIVES.list, async (req, res) => {
     const query = NegativesQuery.parse(req.query);
     res.json({ negatives: (await listNegatives(negatives, query)).map(negativeView) });
   });
@@ -96,18 +149,18 @@ export function negativesRouter(deps: AdminDeps, curation: KnowledgeCuration): R
     return after;
   };
 
-  for (const [path, status] of [
-    ['keep', 'kept'],
-    ['drop', 'dropped'],
+  for (const [op, status] of [
+    [NEGATIVES.keep, 'kept'],
+    [NEGATIVES.drop, 'dropped'],
   ] as const) {
-    router.post(`/learning/negatives/:id/${path}`, write, async (req, res) => {
+    route(op, async (req, res) => {
       const { id } = pathParams(NegativeParams, req.params, 'question');
       const decided = await decide(id, status, principalOf(res).actor);
       res.json({ negative: negativeView(decided) });
     });
   }
 
-  router.post('/learning/negatives/:id/convert', write, async (req, res) => {
+  route(NEGATIVES.convert, async (req, res) => {
     const { id } = pathParams(NegativeParams, req.params, 'question');
     const body = ConvertNegativeSchema.parse(req.body);
     const by = principalOf(res).actor;

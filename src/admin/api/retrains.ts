@@ -9,8 +9,9 @@ import {
   registerRetrainReports,
   type RetrainReportDoc,
 } from '../../nlu/retrain-report.ts';
-import { requirePermission } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { Retrain } from '../openapi/schemas.ts';
+import { json, routes, type AdminOperation } from '../routes.ts';
 
 /** `GET /learning/retrains?locale=&limit=`. */
 export const RetrainsQuery = z.object({
@@ -40,10 +41,29 @@ export function retrainView(r: RetrainReportDoc) {
   };
 }
 
+/** The retrain reports API: what retrainsRouter mounts and the OpenAPI document describes. */
+const RETRAINS = {
+  list: {
+    method: 'get',
+    path: '/learning/retrains',
+    tag: 'learning',
+    summary: 'Learning report per retrain',
+    description:
+      'One record per trained model, newest first: what it was trained with (articles, collected negatives), the precision it expects at its threshold, and answer precision and self-service on a held-out slice of real questions no model was trained on (questions customers confirmed an article answers; pending questions agents answered with what the knowledge base lacks), for it (`after`) and for the model it replaced (`before`).',
+    permission: 'learning.read',
+    query: RetrainsQuery,
+    response: json(z.object({ retrains: z.array(Retrain) }), 'The reports, newest first.'),
+  },
+} satisfies Record<string, AdminOperation>;
+
+/** The retrain reports API's operations. */
+export const RETRAIN_OPERATIONS: readonly AdminOperation[] = Object.values(RETRAINS);
+
 export function retrainsRouter(deps: AdminDeps): Router {
   const router = Router();
+  const route = routes(router);
   const reports = registerRetrainReports(deps.models.Ticket.db);
-  router.get('/learning/retrains', requirePermission('learning.read'), async (req, res) => {
+  route(RETRAINS.list, async (req, res) => {
     const query = RetrainsQuery.parse(req.query);
     res.json({ retrains: (await listRetrainReports(reports, query)).map(retrainView) });
   });

@@ -13,9 +13,11 @@ import {
   TeamSettingsSchema,
   type TeamDoc,
 } from '../../pool/teams.ts';
-import { principalOf, requirePermission } from '../auth.ts';
+import { principalOf } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { pathParams } from './params.ts';
+import { TeamOut } from '../openapi/schemas.ts';
+import { json, routes, type AdminOperation } from '../routes.ts';
 
 export const TeamParams = z.object({ key: z.string().regex(TEAM_KEY, 'a team key') });
 
@@ -29,22 +31,59 @@ export function teamOut(team: TeamDoc) {
   };
 }
 
+/** The teams API: what teamsRouter mounts and the OpenAPI document describes. */
+const TEAMS = {
+  list: {
+    method: 'get',
+    path: '/teams',
+    tag: 'tickets',
+    summary: 'List teams',
+    permission: 'tickets.read',
+    response: json(z.object({ teams: z.array(TeamOut) }), 'Every team, by key.'),
+  },
+  put: {
+    method: 'put',
+    path: '/teams/:key',
+    tag: 'tickets',
+    summary: 'Create or change a team',
+    description:
+      "A ticket whose needed skills a team has belongs to it: its members (set with PATCH /agents/:id, `teams`) have the team's skills and are offered its tickets first, and its card goes to the team's Slack channel when it has one. Audited.",
+    permission: 'agents.manage',
+    params: TeamParams,
+    body: TeamSettingsSchema,
+    response: json(z.object({ team: TeamOut }), 'The team after the change.'),
+  },
+  remove: {
+    method: 'delete',
+    path: '/teams/:key',
+    tag: 'tickets',
+    summary: 'Remove a team',
+    description: 'Its members leave it; their own skills stay. Audited.',
+    permission: 'agents.manage',
+    params: TeamParams,
+    response: json(z.object({ status: z.literal('removed') }), 'Removed.'),
+  },
+} satisfies Record<string, AdminOperation>;
+
+/** The teams API's operations, in the document's order. */
+export const TEAM_OPERATIONS: readonly AdminOperation[] = Object.values(TEAMS);
+
 export function teamsRouter(deps: AdminDeps): Router {
   const router = Router();
-  const manage = requirePermission('agents.manage');
+  const route = routes(router);
 
-  router.get('/teams', requirePermission('tickets.read'), async (_req, res) => {
+  route(TEAMS.list, async (_req, res) => {
     res.json({ teams: (await listTeams(deps.models)).map(teamOut) });
   });
 
-  router.put('/teams/:key', manage, async (req, res) => {
+  route(TEAMS.put, async (req, res) => {
     const { key } = pathParams(TeamParams, req.params, 'team');
     const change = TeamSettingsSchema.parse(req.body);
     const team = await saveTeam(deps.models, key, change, principalOf(res).actor);
     res.json({ team: teamOut(team) });
   });
 
-  router.delete('/teams/:key', manage, async (req, res) => {
+  route(TEAMS.remove, async (req, res) => {
     const { key } = pathParams(TeamParams, req.params, 'team');
     if (!(await removeTeam(deps.models, key, principalOf(res).actor)))
       throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such team');

@@ -1,13 +1,11 @@
 /**
  * Ticket endpoints of the console: search and filter, the ticket view (transcript with intents and
- * scores, urgency parts), reassign, tag, resolve; and the agents to assign to.
+ * scores, urgency parts), reassign, tag, resolve (the agents to assign to are in agents.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { markdownToSafeHtml } from '../../../knowledge/format.ts';
 import { askSatisfaction } from '../../desk/satisfaction.ts';
-import { AgentSettingsSchema, updateAgentSettings } from '../../pool/agent-settings.ts';
-import type { AgentDoc } from '../../pool/models.ts';
 import { recordAudit } from '../../pool/audit.ts';
 import { addNote, listNotes, MAX_NOTE_CHARS } from '../../pool/notes.ts';
 import { z } from 'zod';
@@ -16,7 +14,6 @@ import { SwitchboardError } from '../../domain/errors.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../../domain/ticket.ts';
 import { objectIdOr404 } from '../../pool/accounts.ts';
 import {
-  listAgents,
   reassignTicket,
   reopenTicket,
   resolveTicket,
@@ -25,17 +22,18 @@ import {
   tagTicket,
   ticketView,
 } from '../../pool/admin-tickets.ts';
-import { principalOf, requirePermission } from '../auth.ts';
+import { principalOf } from '../auth.ts';
 import { replyChannelsOf } from '../../pool/reply-channels.ts';
 import {
   agentIdOf,
-  agentOfPrincipal,
   releaseFromConsole,
   replyFromConsole,
   takeFromConsole,
 } from '../ticket-work.ts';
 import type { AdminDeps } from '../deps.ts';
 import { ObjectIdParams, ObjectIdText, pathParams } from './params.ts';
+import { TicketSummary, StoredTicket, TicketResult, Note, TicketView } from '../openapi/schemas.ts';
+import { json, routes, type AdminOperation } from '../routes.ts';
 
 /** Filters of `GET /tickets`. */
 export const TicketSearchQuery = z.object({
@@ -66,11 +64,6 @@ export const TagsSchema = z
   .object({ add: z.array(Tag).max(20).default([]), remove: z.array(Tag).max(20).default([]) })
   .strict();
 
-/** `POST /agents/me/status`: the signed-in agent's own status (offers only while `available`). */
-export const MyStatusSchema = z
-  .object({ status: z.enum(['available', 'away', 'offline']) })
-  .strict();
-
 /** `POST /tickets/:id/priority`: a priority, or `null` to give it back to dispatch's score. */
 export const PrioritySchema = z.object({ priority: z.enum(PRIORITIES).nullable() }).strict();
 
@@ -96,30 +89,162 @@ export const ResolveSchema = z
 /** `POST /tickets/:id/reopen` (the body may be left out). */
 export const ReopenSchema = ResolveSchema;
 
-/** An agent as the console shows it (no slot list). */
-function agentView(a: AgentDoc) {
-  return {
-    id: String(a._id),
-    identity: a.identity,
-    displayName: a.displayName,
-    role: a.role,
-    status: a.status,
-    capacity: a.capacity,
-    activeTickets: a.activeTickets,
-    languages: a.languages ?? [],
-    skills: a.skills ?? [],
-    teams: a.teams ?? [],
-    enrolled: a.enrolledVia ?? null,
-  };
-}
+/** The tickets API of the console: what ticketsRouter mounts and the OpenAPI document describes. */
+const TICKETS = {
+  search: {
+    method: 'get',
+    path: '/tickets',
+    tag: 'tickets',
+    summary: 'Search tickets',
+    description: 'Newest first. `text` matches the number, the subject or any message text.',
+    permission: 'tickets.read',
+    query: TicketSearchQuery,
+    response: json(
+      z.object({ total: z.number().int(), tickets: z.array(TicketSummary) }),
+      'One page of matching tickets.',
+    ),
+  },
+  read: {
+    method: 'get',
+    path: '/tickets/:id',
+    tag: 'tickets',
+    summary: 'Open a ticket',
+    description:
+      'The ticket, its contact and assignee, and the transcript with intents and scores.',
+    permission: 'tickets.read',
+    params: TicketParams,
+    response: json(TicketView, 'The ticket view.'),
+  },
+  assign: {
+    method: 'post',
+    path: '/tickets/:id/assign',
+    tag: 'tickets',
+    summary: 'Reassign a ticket',
+    description:
+      "Queued tickets become assigned, assigned ones change hands; the agents' slots move.",
+    permission: 'tickets.assign',
+    params: TicketParams,
+    body: AssignSchema,
+    response: json(TicketResult, 'The ticket after the change.'),
+    also: [409],
+  },
+  tags: {
+    method: 'post',
+    path: '/tickets/:id/tags',
+    tag: 'tickets',
+    summary: 'Tag a ticket',
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: TagsSchema,
+    response: json(TicketResult, 'The ticket after the change.'),
+    also: [409],
+  },
+  resolve: {
+    method: 'post',
+    path: '/tickets/:id/resolve',
+    tag: 'tickets',
+    summary: 'Resolve a ticket',
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: ResolveSchema,
+    bodyOptional: true,
+    description:
+      'Resolving a resolved ticket is 409. The customer is asked for a rating once per resolution, and the Slack card is updated.',
+    response: json(TicketResult, 'The resolved ticket.'),
+    also: [409],
+  },
+  reopen: {
+    method: 'post',
+    path: '/tickets/:id/reopen',
+    tag: 'tickets',
+    summary: 'Reopen a resolved ticket',
+    description:
+      'Back to its assignee (their slot taken again), or to the queue without one. Closed tickets stay closed: 409.',
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: ReopenSchema,
+    bodyOptional: true,
+    response: json(TicketResult, 'The reopened ticket.'),
+    also: [409],
+  },
+  priority: {
+    method: 'post',
+    path: '/tickets/:id/priority',
+    tag: 'tickets',
+    summary: "Set a ticket's priority by hand",
+    description:
+      "Dispatch's scoring keeps a priority set here; `null` gives the ticket back to the score. The SLA targets follow at the next rescore.",
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: PrioritySchema,
+    response: json(TicketResult, 'The ticket after the change.'),
+  },
+  take: {
+    method: 'post',
+    path: '/tickets/:id/take',
+    tag: 'tickets',
+    summary: 'Take a waiting ticket',
+    description:
+      "As the signed-in account's agent, with Slack's rules: a slot (409 at capacity), and exactly one of several agents wins (409 for the others).",
+    permission: 'tickets.write',
+    params: TicketParams,
+    response: json(TicketResult, 'The ticket after the change.'),
+    also: [409],
+  },
+  release: {
+    method: 'post',
+    path: '/tickets/:id/release',
+    tag: 'tickets',
+    summary: 'Give a ticket back to the queue',
+    description: 'Only its assignee releases a ticket (409 otherwise).',
+    permission: 'tickets.write',
+    params: TicketParams,
+    response: json(TicketResult, 'The ticket after the change.'),
+    also: [409],
+  },
+  reply: {
+    method: 'post',
+    path: '/tickets/:id/reply',
+    tag: 'tickets',
+    summary: 'Answer the customer',
+    description:
+      "Sent on the customer's own channel. Only the assignee answers; a reply on a waiting ticket takes it first; otherwise 409 (write a note instead).",
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: ReplySchema,
+    response: json(
+      z.object({ messageId: z.string(), ticket: StoredTicket }),
+      'The message, queued for delivery.',
+      202,
+    ),
+    also: [409],
+  },
+  notes: {
+    method: 'post',
+    path: '/tickets/:id/notes',
+    tag: 'tickets',
+    summary: 'Add an internal note',
+    description:
+      'Stored on the ticket, never sent to the customer, and posted into the Slack card thread.',
+    permission: 'tickets.write',
+    params: TicketParams,
+    body: NoteSchema,
+    response: json(
+      z.object({ note: Note.omit({ source: true, notSentBecause: true }) }),
+      'The note.',
+      201,
+    ),
+  },
+} satisfies Record<string, AdminOperation>;
+
+/** The tickets API's operations, in the document's order. */
+export const TICKET_OPERATIONS: readonly AdminOperation[] = Object.values(TICKETS);
 
 export function ticketsRouter(deps: AdminDeps): Router {
   const router = Router();
-  const read = requirePermission('tickets.read');
-  const write = requirePermission('tickets.write');
-  const assign = requirePermission('tickets.assign');
+  const route = routes(router);
 
-  router.get('/tickets', read, async (req, res) => {
+  route(TICKETS.search, async (req, res) => {
     const query = TicketSearchQuery.parse(req.query);
     if (query.offeredTo === 'me') {
       // Read only: a principal who never worked as an agent has no offers (and gets no record).
@@ -156,7 +281,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
     });
   });
 
-  router.get('/tickets/:id', read, async (req, res) => {
+  route(TICKETS.read, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const view = await ticketView(deps.models, id);
     if (!view) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
@@ -224,7 +349,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
     });
   });
 
-  router.post('/tickets/:id/assign', assign, async (req, res) => {
+  route(TICKETS.assign, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = AssignSchema.parse(req.body);
     const principal = principalOf(res);
@@ -247,14 +372,14 @@ export function ticketsRouter(deps: AdminDeps): Router {
     res.json({ ticket });
   });
 
-  router.post('/tickets/:id/tags', write, async (req, res) => {
+  route(TICKETS.tags, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = TagsSchema.parse(req.body);
     const ticket = await tagTicket(deps.models, deps.locks, id, body, principalOf(res).actor);
     res.json({ ticket });
   });
 
-  router.post('/tickets/:id/resolve', write, async (req, res) => {
+  route(TICKETS.resolve, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = ResolveSchema.parse(req.body ?? {});
     const principal = principalOf(res);
@@ -270,7 +395,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
     res.json({ ticket });
   });
 
-  router.post('/tickets/:id/reopen', write, async (req, res) => {
+  route(TICKETS.reopen, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = ReopenSchema.parse(req.body ?? {});
     const principal = principalOf(res);
@@ -284,7 +409,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
     res.json({ ticket });
   });
 
-  router.post('/tickets/:id/priority', write, async (req, res) => {
+  route(TICKETS.priority, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = PrioritySchema.parse(req.body);
     const principal = principalOf(res);
@@ -304,17 +429,17 @@ export function ticketsRouter(deps: AdminDeps): Router {
     res.json({ ticket });
   });
 
-  router.post('/tickets/:id/take', write, async (req, res) => {
+  route(TICKETS.take, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     res.json({ ticket: await takeFromConsole(deps, String(id), principalOf(res)) });
   });
 
-  router.post('/tickets/:id/release', write, async (req, res) => {
+  route(TICKETS.release, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     res.json({ ticket: await releaseFromConsole(deps, String(id), principalOf(res)) });
   });
 
-  router.post('/tickets/:id/reply', write, async (req, res) => {
+  route(TICKETS.reply, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = ReplySchema.parse(req.body);
     const sent = await replyFromConsole(deps, String(id), principalOf(res), body.text, {
@@ -323,7 +448,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
     res.status(202).json(sent);
   });
 
-  router.post('/tickets/:id/notes', write, async (req, res) => {
+  route(TICKETS.notes, async (req, res) => {
     const { id } = pathParams(TicketParams, req.params, 'ticket');
     const body = NoteSchema.parse(req.body);
     const principal = principalOf(res);
@@ -360,45 +485,5 @@ export function ticketsRouter(deps: AdminDeps): Router {
     });
   });
 
-  router.get('/agents', read, async (_req, res) => {
-    const agents = await listAgents(deps.models);
-    res.json({ agents: agents.map(agentView) });
-  });
-
-  // An agent working from the console says whether dispatch may offer them tickets (Slack agents
-  // say it with /switchboard available|away). Registered before /agents/:id.
-  router.post('/agents/me/status', write, async (req, res) => {
-    const { status } = MyStatusSchema.parse(req.body);
-    const principal = principalOf(res);
-    const me = await agentOfPrincipal(deps, principal);
-    const agent = await updateAgentSettings(
-      deps.models,
-      { id: String(me._id) },
-      { status },
-      principal.actor,
-    );
-    if (me.status !== status) await deps.onAgentStatus?.(String(agent._id), status);
-    res.json({ agent: agentView(agent) });
-  });
-
-  router.patch('/agents/:id', requirePermission('agents.manage'), async (req, res) => {
-    const { id } = pathParams(ObjectIdParams, req.params, 'agent');
-    const change = AgentSettingsSchema.parse(req.body);
-    const before = (await deps.models.Agent.findById(id, { status: 1 }).lean()) as {
-      status?: string;
-    } | null;
-    const agent = await updateAgentSettings(
-      deps.models,
-      { id: String(id) },
-      change,
-      principalOf(res).actor,
-    );
-    // Away: its offers go to others now; back, or with more room: a pass offers it tickets.
-    if (change.status !== undefined && before?.status !== change.status)
-      await deps.onAgentStatus?.(String(agent._id), change.status);
-    else if (change.capacity !== undefined || change.languages || change.skills || change.teams)
-      await deps.onAgentStatus?.(String(agent._id), agent.status);
-    res.json({ agent: agentView(agent) });
-  });
   return router;
 }
