@@ -2,7 +2,7 @@
 /* global fetch */
 // The client of the documented REST API under /api/v1/admin (docs/admin-api.md): a session cookie
 // plus the CSRF token from /auth/me on every write, errors shown in the notice bar, and who is
-// signed in (their permissions and the roles the server knows, from /auth/me).
+// signed in (their permissions, and the roles and channels the server knows, from /auth/me).
 
 import { byId } from './dom.js';
 
@@ -10,7 +10,7 @@ export const API = '/api/v1/admin';
 
 /**
  * The signed-in principal, as GET /auth/me answers it.
- * @typedef {{ kind: 'account' | 'token' | 'operator', id: string, name: string, role: string, agentId: string | null, permissions: string[], roles: string[] }} Me
+ * @typedef {{ kind: 'account' | 'token' | 'operator', id: string, name: string, role: string, agentId: string | null, permissions: string[], roles: string[], channels: string[] }} Me
  */
 
 /** Who is signed in, and the CSRF token of their session. */

@@ -61,7 +61,12 @@ export async function start() {
   let me;
   try {
     const out = await api('GET', '/auth/me');
-    me = { ...out.principal, permissions: out.permissions, roles: out.roles };
+    me = {
+      ...out.principal,
+      permissions: out.permissions,
+      roles: out.roles,
+      channels: out.channels,
+    };
     session.me = me;
     session.csrf = out.csrfToken;
   } catch {

@@ -3,7 +3,7 @@
 // The service dashboard: Chart.js charts (loaded by index.html as vendor/chart.umd.js) of volume,
 // the demand forecast, self-service, response times, SLA, agent load and CSAT, each with its CSV.
 
-import { API, api, attempt } from '../api.js';
+import { API, api, attempt, session } from '../api.js';
 import { h, main } from '../dom.js';
 import { fmtSecs, qs } from '../format.js';
 import { onLeave } from '../router.js';
@@ -42,7 +42,8 @@ export async function viewDashboard() {
   const channel = h(
     'select#dash-channel',
     {},
-    ...['', 'api', 'email', 'sms', 'slack', 'webchat'].map((c) =>
+    // The channels the server knows (its registry), from /auth/me.
+    ...['', ...(session.me?.channels ?? [])].map((c) =>
       h('option', { value: c }, c || 'all channels'),
     ),
   );

@@ -24,7 +24,8 @@ export async function viewTickets() {
     channel: h(
       'select',
       {},
-      ...['', 'api', 'email', 'sms', 'slack', 'webchat'].map((s) =>
+      // The channels the server knows (its registry), from /auth/me.
+      ...['', ...(session.me?.channels ?? [])].map((s) =>
         h('option', { value: s }, s || 'any channel'),
       ),
     ),
