@@ -15,7 +15,9 @@
  * store, no queue, (3) the channel's poller with its email store but a sink that only counts (no
  * BullMQ, no ticket pool), (4) the same with an in-memory email store, which leaves the poller's
  * IMAP round trips per mail and the parse. (2)–(4) run `--repeat` times, interleaved, and report
- * their best time (the machine is shared). Last line: one JSON object.
+ * their best time (the machine is shared). Store operations per mail of (1) are counted with the
+ * driver's command monitoring (store-ops.ts), the bench's own polling read taken off. Last line:
+ * one JSON object.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -38,6 +40,7 @@ import { redisDocumentLocks } from '../src/pool/locks.ts';
 import { TicketPool } from '../src/pool/pool.ts';
 import { withInbox as withInboxAs } from '../test/channels/email/mail-helpers.ts';
 import { intFlags, percentile } from './args.ts';
+import { StoreOpCounter, monitoredUri } from './store-ops.ts';
 
 /** The mail shapes of test/fixtures/mail (issue 22), each parsed once: counts and the slowest. */
 async function parseFixtures(): Promise<{
@@ -189,12 +192,15 @@ async function main(): Promise<void> {
     const gateway = await createGateway({
       config,
       role: 'all',
-      mongoUri: services.mongoUrl,
+      // Every store command is counted (bench/store-ops.ts); the gateway's code is unchanged.
+      mongoUri: monitoredUri(services.mongoUrl),
       redisUrl: services.redisUrl,
       responder: new EscalateAllResponder(),
       metrics: new Metrics({ collectDefaults: false }),
       env: imapEnv('support', SUPPORT),
     });
+    const ops = new StoreOpCounter(gateway.pool.models.Ticket.db.getClient());
+    const opsBefore = ops.snapshot();
     const started = Date.now();
     const deliveredAt = await deliverAll(SUPPORT);
     const deliverySeconds = (Date.now() - started) / 1000;
@@ -203,10 +209,21 @@ async function main(): Promise<void> {
     const inbound = { channel: 'email' as const, direction: 'in' as const };
     const deadline = Date.now() + 30 * 60_000;
     let stored = 0;
+    // The bench's own count, one read per poll, is taken off the store operations below.
+    let polls = 0;
     while (stored < flags.count && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       stored = await Message.countDocuments(inbound);
+      polls += 1;
     }
+    const counted = ops.since(opsBefore);
+    const storeOpsPerMail = Number(((counted.total - polls) / flags.count).toFixed(2));
+    const storeOpsByKind = Object.fromEntries(
+      Object.entries(counted.byKind).map(([kind, n]) => [
+        kind,
+        Number(((kind === 'reads' ? n - polls : n) / flags.count).toFixed(2)),
+      ]),
+    );
     const docs = (await Message.find(inbound)
       .select({ channelMessageId: 1, ticketId: 1, createdAt: 1 })
       .lean()) as Array<{ channelMessageId: string; ticketId: unknown; createdAt: Date }>;
@@ -331,6 +348,8 @@ async function main(): Promise<void> {
       pollerOnlyPerSecond: Number((flags.count / pollSeconds).toFixed(1)),
       pollerMemoryStorePerSecond: Number((flags.count / memorySeconds).toFixed(1)),
       reconciled,
+      storeOpsPerMail,
+      storeOpsByKind,
       ...fixtures,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
