@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Priority } from '../domain/ticket.ts';
-import { registerDispatchModels, type DispatchModels } from '../pool/dispatch-models.ts';
+import { registerDispatchModels, type DispatchModels } from './sla-events.ts';
 import type { TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { SlaSettings } from './config.ts';
