@@ -3,10 +3,10 @@
  * server answers in /auth/me (no copy of them in the console), and every view loads its modules and
  * renders with no script error and no policy violation.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
-import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { ADMIN_ROLES } from '../../src/pool/admin-models.ts';
 import { listenGateway, startTestGateway } from '../support/gateway.ts';
 import { dropDatabase, makeAccount, PASSWORD } from './support.ts';
@@ -19,11 +19,7 @@ beforeAll(async () => {
   gateway = await startTestGateway();
   await makeAccount(gateway, 'admin');
   served = await listenGateway(gateway);
-  browser = await chromium.launch({
-    executablePath: ensureChromium(),
-    headless: true,
-    args: [...CHROMIUM_ARGS],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

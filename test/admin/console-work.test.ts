@@ -5,11 +5,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
-import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { HoursResponder } from '../support/hours-responder.ts';
 import { listenGateway, startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
@@ -45,11 +45,7 @@ beforeAll(async () => {
     .apiKey;
   await makeAccount(gateway, 'agent', 'ann@example.test');
   served = await listenGateway(gateway);
-  browser = await chromium.launch({
-    executablePath: ensureChromium(),
-    headless: true,
-    args: [...CHROMIUM_ARGS],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

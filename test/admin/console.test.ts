@@ -2,10 +2,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Types } from 'mongoose';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
-import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { articleFolder, seedArticles, startKbGateway } from '../nlu/support.ts';
 import { closeServer } from '../support/close-server.ts';
 import { testConfig } from '../support/gateway.ts';
@@ -101,11 +101,7 @@ beforeAll(async () => {
   server = httpOf(gateway).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: ensureChromium(),
-    headless: true,
-    args: [...CHROMIUM_ARGS],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

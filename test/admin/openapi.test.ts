@@ -3,7 +3,6 @@ import { binaryBody } from '../support/binary-body.ts';
 import type { AddressInfo } from 'node:net';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import express from 'express';
-import { chromium } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
@@ -19,7 +18,7 @@ import { API_DOCS_PATH, apiDocsRouter } from '../../src/http/api-docs.ts';
 import { ATTACHMENTS_API_PATH } from '../../src/http/attachments-api.ts';
 import { errorHandler } from '../../src/http/errors.ts';
 import { TICKETS_API_PATH } from '../../src/http/tickets-api.ts';
-import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { ADMIN_ROLES, type AdminRole } from '../../src/pool/admin-models.ts';
 import { PoolAttachments } from '../../src/pool/attachments.ts';
 import { closeServer } from '../support/close-server.ts';
@@ -450,11 +449,7 @@ describe('api docs router', () => {
     });
 
     it('renders the endpoints with no console error (no CSP violation)', async () => {
-      const browser = await chromium.launch({
-        executablePath: ensureChromium(),
-        headless: true,
-        args: [...CHROMIUM_ARGS],
-      });
+      const browser = await launchBrowser();
       try {
         const page = await browser.newPage();
         const problems: string[] = [];

@@ -1,8 +1,8 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
-import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { listenGateway, startTestGateway, testConfig } from '../support/gateway.ts';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -137,11 +137,7 @@ describe('security headers', () => {
 
       beforeAll(async () => {
         served = await listenGateway(gateway);
-        browser = await chromium.launch({
-          executablePath: ensureChromium(),
-          headless: true,
-          args: [...CHROMIUM_ARGS],
-        });
+        browser = await launchBrowser();
       }, 60_000);
 
       afterAll(async () => {

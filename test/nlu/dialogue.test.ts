@@ -14,8 +14,7 @@ import { ESCALATION_REASONS } from '../../src/nlu/intent-responder.ts';
 import { botTexts } from '../../src/nlu/texts.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import request from 'supertest';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, ensureChromium } from '../../src/local/chromium.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { collectAgentAnswer } from '../../src/nlu/agent-answers.ts';
 import { registerNegatives } from '../../src/nlu/negatives.ts';
 import { makeAccount, PASSWORD, signIn } from '../admin/support.ts';
@@ -122,11 +121,7 @@ describe('learning what the knowledge base does not cover', () => {
     const hashBefore = gateway.intents?.runtime.hashOf('en');
     const email = await makeAccount(gateway, 'admin');
     const served = await listenGateway(gateway);
-    const browser = await chromium.launch({
-      executablePath: ensureChromium(),
-      headless: true,
-      args: [...CHROMIUM_ARGS],
-    });
+    const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
       await page.goto(`${served.url}/admin/`);
@@ -261,11 +256,7 @@ describe('questions agents answered with what the knowledge base lacks', () => {
     expect(queued).toBeDefined();
     const email = await makeAccount(gateway, 'admin', 'curator@example.test');
     const served = await listenGateway(gateway);
-    const browser = await chromium.launch({
-      executablePath: ensureChromium(),
-      headless: true,
-      args: [...CHROMIUM_ARGS],
-    });
+    const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
       await page.goto(`${served.url}/admin/`);
