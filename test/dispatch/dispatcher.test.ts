@@ -7,6 +7,7 @@ import {
   newAgent,
   queuedTicket,
   RecordingNotifier,
+  setAgentStatus,
   type DispatchFixture,
 } from './support.ts';
 
@@ -97,10 +98,10 @@ describe('dispatcher', () => {
       );
       const id = String(ticket._id);
       // Only these two can take it: make everyone else away for this test.
-      await fx.pool.models.Agent.updateMany(
-        { _id: { $nin: [first, second] } },
-        { $set: { status: 'away' } },
-      );
+      const others = (await fx.pool.listAgents())
+        .map((agent) => String(agent._id))
+        .filter((agentId) => agentId !== first && agentId !== second);
+      await setAgentStatus(fx.pool, 'away', others);
       await dispatcher.runPass();
       const offeredTo = String((await fx.pool.getTicket(id))?.offer?.agentId);
       expect([first, second]).toContain(offeredTo);
@@ -124,7 +125,7 @@ describe('dispatcher', () => {
         expect.objectContaining({ ticket: ticket.number, agentId: offeredTo }),
       );
       await workers.pop()?.close();
-      await fx.pool.models.Agent.updateMany({}, { $set: { status: 'offline' } });
+      await setAgentStatus(fx.pool, 'offline');
     });
   });
 
@@ -145,15 +146,15 @@ describe('dispatcher', () => {
         'unavailable',
       );
 
-      await fx.pool.models.Agent.updateOne({ _id: agent }, { $set: { status: 'available' } });
+      await setAgentStatus(fx.pool, 'available', [agent]);
       await dispatcher.runPass();
       expect(String((await fx.pool.getTicket(id))?.offer?.agentId)).toBe(agent);
 
-      await fx.pool.models.Agent.updateOne({ _id: agent }, { $set: { status: 'away' } });
+      await setAgentStatus(fx.pool, 'away', [agent]);
       await dispatcher.onAgentStatus(agent, 'away');
       expect((await fx.pool.getTicket(id))?.offer?.agentId).toBeUndefined();
       expect((await agentsById([agent])).get(agent)?.activeTickets).toBe(0);
-      await fx.pool.models.Agent.updateOne({ _id: agent }, { $set: { status: 'offline' } });
+      await setAgentStatus(fx.pool, 'offline', [agent]);
     });
   });
 
@@ -171,7 +172,7 @@ describe('dispatcher', () => {
     it('rises in urgency on the tick as the time waited grows', async () => {
       let clock = new Date();
       const dispatcher = fx.dispatcher({ now: () => clock });
-      await fx.pool.models.Agent.updateMany({}, { $set: { status: 'offline' } });
+      await setAgentStatus(fx.pool, 'offline');
       const { ticket, message } = await queuedTicket(fx.pool, { text: 'my parcel is lost' });
       const scored = await dispatcher.onEscalating(ticket, message, { intent: 'lost-parcel' });
       expect(scored.urgencyParts.map((p) => p.reason)).not.toContain('time waited');

@@ -133,6 +133,20 @@ export async function newAgent(
   return String(enrolled._id);
 }
 
+/**
+ * Sets agents' status as the admin API and the CLI do (updateAgentSettings, audited); without
+ * `ids`, every agent's.
+ */
+export async function setAgentStatus(
+  pool: TicketPool,
+  status: 'available' | 'away' | 'offline',
+  ids?: readonly string[],
+): Promise<void> {
+  const targets = ids ?? (await pool.listAgents()).map((agent) => String(agent._id));
+  for (const id of targets)
+    await updateAgentSettings(pool.models, { id }, { status }, 'test-supervisor');
+}
+
 /** A customer message through the pool, then queued for agents as the bot's escalation does. */
 export async function queuedTicket(
   pool: TicketPool,
