@@ -118,6 +118,9 @@ function setPath(target: unknown, path: string[], value: unknown): void {
   }
   const last = path[path.length - 1];
   if (last === undefined) return;
+  // An earlier change of the same payload may have turned this node into an array: a field name
+  // (Telegram's entity `length`) is no index of it, and setting `length` to junk throws.
+  if (Array.isArray(node) && !/^\d+$/.test(last)) return;
   if (value === undefined) delete node[last];
   else node[last] = value;
 }
