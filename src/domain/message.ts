@@ -41,8 +41,24 @@ export const InboundMessageSchema = z.object({
   from: z.object({
     identity: IdentitySchema,
     name: z.string().max(200).optional(),
-    /** Further identities the channel vouches for (e.g. an API integration passing an email). */
+    /**
+     * Does the channel vouch that `identity` is the sender's? True for the channel's own ids (an
+     * SMS number, a Slack member, an API integration's customer); an email's From only when the
+     * receiving server's Authentication-Results show DKIM or DMARC passing. An unverified
+     * identity never links to a contact that owns it verified: it becomes a merge suggestion.
+     * Absent means verified.
+     */
+    identityVerified: z.boolean().optional(),
+    /**
+     * Further identities the channel vouches for (an API integration passing an email, a signed
+     * web-chat user's email, a Slack member's profile email): linked to the contact automatically.
+     */
     otherIdentities: z.array(IdentitySchema).max(10).optional(),
+    /**
+     * Identities the customer typed and nobody verified (a web chat's pre-chat form): kept on the
+     * contact as unverified, and only ever a merge suggestion when another contact owns them.
+     */
+    claimedIdentities: z.array(IdentitySchema).max(10).optional(),
     /** What a trusted integration says about the customer (tier, plan…): see contact-attributes.ts. */
     attributes: ContactAttributesSchema.optional(),
   }),

@@ -6,6 +6,7 @@ import { registerAdminModels } from './admin-models.ts';
 import { registerTeamModel } from './teams.ts';
 import { registerArticleDrafts } from './article-drafts.ts';
 import { registerNoteModel } from './notes.ts';
+import { registerMergeSuggestionModel } from './merge-suggestions.ts';
 
 // Schemas of the ticket pool. Only src/pool touches MongoDB. Every query the pipeline makes has an
 // index here; writes are single-document and idempotent (no transactions: FerretDB has none).
@@ -14,6 +15,8 @@ const identitySchema = new Schema(
   {
     kind: { type: String, enum: IDENTITY_KINDS, required: true },
     value: { type: String, required: true },
+    /** False when only an unverified sighting or a customer's claim put it here. */
+    verified: { type: Boolean },
   },
   { _id: false },
 );
@@ -39,6 +42,11 @@ const contactIdentitySchema = new Schema(
     _id: { type: String },
     contactId: { type: Schema.Types.ObjectId, required: true, index: true },
     ready: { type: Boolean, default: false },
+    /**
+     * False when the link rests only on unverified sightings (an email without DKIM/DMARC pass, a
+     * pre-chat form): a verified sighting elsewhere does not link to it blindly (merge-suggestions.ts).
+     */
+    verified: { type: Boolean },
   },
   { timestamps: true },
 );
@@ -301,6 +309,7 @@ export function registerModels(connection: Connection) {
     AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
     Integration: connection.model('Integration', integrationSchema),
     TicketNote: registerNoteModel(connection),
+    MergeSuggestion: registerMergeSuggestionModel(connection),
     Team: registerTeamModel(connection),
     ArticleDraft: registerArticleDrafts(connection),
     ...registerKnowledgeModels(connection),

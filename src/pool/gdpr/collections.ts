@@ -12,6 +12,8 @@ export const POOL_PERSONAL_COLLECTIONS = [
   'attachments',
   'suggestions',
   'ticket_notes',
+  // Pairs of contacts that may be one person, with the identity that matched.
+  'merge_suggestions',
   'audit_events',
   // Card and offer posts in Slack, deleted through the desk (GdprDeps.slack).
   'desk_posts',

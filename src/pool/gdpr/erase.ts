@@ -178,6 +178,8 @@ export async function eraseContact(
     const identities = await models.ContactIdentity.deleteMany({
       $or: [{ contactId: { $in: fp.contactIds } }, { _id: { $in: identityKeys } }],
     });
+    // Merge suggestions name the contact and the identity that matched.
+    await models.MergeSuggestion.deleteMany({ contactIds: { $in: fp.contactIds } });
     // Thread mappings (an SMS thread's key holds the phone number): a new message opens a ticket.
     await models.Thread.deleteMany({ ticketId: { $in: ticketIds } });
 

@@ -13,16 +13,18 @@ export async function exportContact(
   const subject = subjectOf(fp);
   const messageIds = fp.messages.map((m) => m._id);
   const ticketIds = fp.tickets.map((t) => t._id);
-  const [attachments, identityLinks, suggestions, notes, ...held] = await Promise.all([
-    models.Ticket.db
-      .collection('attachments')
-      .find({ messageKey: { $in: messageIds } }, { projection: { content: 0 } })
-      .toArray(),
-    models.ContactIdentity.find({ contactId: { $in: fp.contactIds } }).lean(),
-    models.Suggestion.find({ ticketId: { $in: ticketIds } }).lean(),
-    models.TicketNote.find({ ticketId: { $in: ticketIds } }).lean(),
-    ...holders.map((holder) => holder.export(subject)),
-  ]);
+  const [attachments, identityLinks, suggestions, notes, mergeSuggestions, ...held] =
+    await Promise.all([
+      models.Ticket.db
+        .collection('attachments')
+        .find({ messageKey: { $in: messageIds } }, { projection: { content: 0 } })
+        .toArray(),
+      models.ContactIdentity.find({ contactId: { $in: fp.contactIds } }).lean(),
+      models.Suggestion.find({ ticketId: { $in: ticketIds } }).lean(),
+      models.TicketNote.find({ ticketId: { $in: ticketIds } }).lean(),
+      models.MergeSuggestion.find({ contactIds: { $in: fp.contactIds } }).lean(),
+      ...holders.map((holder) => holder.export(subject)),
+    ]);
   const audit = await auditEventsAbout(models, fp);
   return {
     exportedAt: new Date(),
@@ -49,6 +51,8 @@ export async function exportContact(
     ...(Object.assign({}, ...held) as Record<string, unknown>),
     /** Agents' internal notes on the tickets (they are about the person too). */
     notes,
+    /** Contacts an agent was told may be this person, and why. */
+    mergeSuggestions,
     auditEvents: audit.events,
     auditTruncated: audit.truncated,
   };
