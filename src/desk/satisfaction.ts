@@ -73,11 +73,7 @@ export function satisfactionHook(
     if (!rating) return 'continue';
     const ticket = await awaitingRating(pool, inbound);
     if (!ticket) return 'continue';
-    const contactId = await resolveContactId(pool.models, {
-      identity: inbound.from.identity,
-      name: inbound.from.name,
-      otherIdentities: inbound.from.otherIdentities,
-    });
+    const contactId = await resolveContactId(pool.models, inbound.from);
     const { message } = await appendInbound(pool.models, { ticket, contactId, message: inbound });
     await pool.markHandled(message._id, { intent: CSAT_INTENT });
     await record(deps, ticket, rating, inbound.receivedAt);

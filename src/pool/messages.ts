@@ -66,19 +66,52 @@ export interface OutboundDraft {
   html?: string | undefined;
   /** Choices to offer as buttons, on channels that can. */
   choices?: string[] | undefined;
-  /** Another channel and address than the ticket's (an agent's choice; see reply-channels.ts). */
-  via?: { channel: ChannelId; kind: IdentityKind; value: string; threadKey: string } | undefined;
+  /**
+   * Another channel and address than the ticket's (an agent's choice; see reply-channels.ts).
+   * Unset: where the customer last wrote (the ticket's `lastInbound`, else its own channel);
+   * null: the ticket's own channel.
+   */
+  via?: OutboundVia | null | undefined;
   intent?: string | undefined;
   score?: number | undefined;
   /** A bot message: the rest of the decision it carries out (see the `decision` field). */
   decision?: Record<string, unknown> | undefined;
 }
 
+export interface OutboundVia {
+  channel: ChannelId;
+  kind: IdentityKind;
+  value: string;
+  threadKey: string;
+  channelData?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Where a message to the customer goes by default: the channel they last wrote on when that is
+ * not the ticket's own (a conversation that continued there, issue 19), else undefined (own).
+ */
+export function defaultVia(
+  ticket: Pick<TicketDoc, 'channel' | 'lastInbound'>,
+): OutboundVia | undefined {
+  const last = ticket.lastInbound;
+  if (!last?.channel || last.channel === ticket.channel || !last.threadKey || !last.replyTo)
+    return undefined;
+  return {
+    channel: last.channel,
+    kind: last.replyTo.kind,
+    value: last.replyTo.value,
+    threadKey: last.threadKey,
+    channelData: (last.channelData ?? {}) as Record<string, unknown>,
+  };
+}
+
 /** Creates the outbound message in `pending` state (idempotent by key), before it is queued. */
 export async function createOutbound(
   models: PoolModels,
-  draft: OutboundDraft,
+  input: OutboundDraft,
 ): Promise<MessageDoc> {
+  const via = input.via === undefined ? defaultVia(input.ticket) : (input.via ?? undefined);
+  const draft = { ...input, via };
   const id = `sb.${draft.key}`;
   try {
     // A plain insert: one round trip; a duplicate key means a retried step created it already.
