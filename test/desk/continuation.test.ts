@@ -85,6 +85,22 @@ describe('a conversation that continues on another channel', () => {
       'api',
       'sms',
     ]);
+    // Agents see where it came from, in the card's thread and on the card.
+    const relayed = await waitFor(() =>
+      h.slack
+        .callsOf('chat.postMessage')
+        .find(
+          (c) => c.args['thread_ts'] === card.ts && String(c.args['text']).includes('Any news'),
+        ),
+    );
+    expect(String(relayed.args['text'])).toContain('_(by sms)_');
+    const updated = await waitFor(() =>
+      h
+        .updatesOf(card.ts)
+        .find((c) => JSON.stringify(c.args['blocks']).includes('continued by sms')),
+    );
+    expect(JSON.stringify(updated.args['blocks'])).toContain('(by sms) Any news on my parcel?');
+
     const { agent, csrf } = await signedInAgent();
     const shown = await agent.get(`/api/v1/admin/tickets/${card.ticketId}`);
     expect(shown.body.replyChannels[0]).toEqual({
