@@ -160,9 +160,10 @@ async function chosenChannel(
 ): Promise<OutboundVia | null | undefined> {
   // None chosen: where the customer last wrote (messages.ts defaultVia); the own one: null.
   if (channel === undefined) return undefined;
-  if (channel === ticket.channel) return null;
+  // The customer's latest thread on that channel, when they wrote there last.
   const last = defaultVia(ticket);
   if (last?.channel === channel) return last;
+  if (channel === ticket.channel) return null;
   const contact = await deps.models.Contact.findById(ticket.contactId, { identities: 1 }).lean();
   const choice = replyChannelsOf(ticket, contact?.identities ?? [], deps.sendsTo ?? new Set()).find(
     (c) => c.channel === channel,

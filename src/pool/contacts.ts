@@ -104,16 +104,17 @@ export async function linkContact(
     for (const suggestion of suggestions) suggestion.contactId = owner;
     contactId = owner;
     await addIdentities(models, contactId, owned);
-  } else if (!(await createContact(models, contactId, input.name, owned))) {
-    // It exists: an earlier try created it, or re-pointed this identity to an owner and crashed.
-    await addIdentities(models, contactId, owned);
   }
+  // Created by this call, or by a concurrent first message (or an earlier try) that won: only a
+  // contact this call created is known to have no ticket yet.
+  const created = owner ? false : await createContact(models, contactId, input.name, owned);
+  if (!owner && !created) await addIdentities(models, contactId, owned);
   await models.ContactIdentity.updateMany(
     { _id: { $in: owned.map(identityKey) } },
     { $set: { ready: true } },
   );
   for (const suggestion of suggestions) await suggestMerge(models.MergeSuggestion, suggestion);
-  return { contactId, isNew: owner === undefined };
+  return { contactId, isNew: created };
 }
 
 /**

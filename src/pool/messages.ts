@@ -87,21 +87,40 @@ export interface OutboundVia {
 }
 
 /**
- * Where a message to the customer goes by default: the channel they last wrote on when that is
- * not the ticket's own (a conversation that continued there, issue 19), else undefined (own).
+ * Where a message to the customer goes by default: the channel and thread they last wrote on when
+ * that is not the ticket's own (a conversation that continued there, issue 19), else undefined.
  */
 export function defaultVia(
-  ticket: Pick<TicketDoc, 'channel' | 'lastInbound'>,
+  ticket: Pick<TicketDoc, 'channel' | 'threadKey' | 'lastInbound'>,
 ): OutboundVia | undefined {
   const last = ticket.lastInbound;
-  if (!last?.channel || last.channel === ticket.channel || !last.threadKey || !last.replyTo)
-    return undefined;
+  if (!last?.channel || !last.threadKey || !last.replyTo) return undefined;
+  if (last.channel === ticket.channel && last.threadKey === ticket.threadKey) return undefined;
   return {
     channel: last.channel,
     kind: last.replyTo.kind,
     value: last.replyTo.value,
     threadKey: last.threadKey,
     channelData: (last.channelData ?? {}) as Record<string, unknown>,
+  };
+}
+
+/**
+ * Where the answer to one inbound message goes: the channel and thread it came by, when that is
+ * not the ticket's own (a conversation that continued there), else null (the ticket's own). Two
+ * messages on two threads answered at once each get their answer in their own thread.
+ */
+export function answerVia(
+  inbound: Pick<InboundMessage, 'channel' | 'threadKey' | 'from' | 'channelData'>,
+  ticket: Pick<TicketDoc, 'channel' | 'threadKey'>,
+): OutboundVia | null {
+  if (inbound.channel === ticket.channel && inbound.threadKey === ticket.threadKey) return null;
+  return {
+    channel: inbound.channel,
+    kind: inbound.from.identity.kind,
+    value: inbound.from.identity.value,
+    threadKey: inbound.threadKey,
+    channelData: inbound.channelData,
   };
 }
 

@@ -21,13 +21,14 @@ const CHANNEL_OF_KIND: Partial<Record<IdentityKind, ChannelId>> = { email: 'emai
 
 /** The ticket's own channel first, then each other address of the contact a channel here sends to. */
 export function replyChannelsOf(
-  ticket: Pick<TicketDoc, 'channel' | 'replyTo' | 'lastInbound'>,
+  ticket: Pick<TicketDoc, 'channel' | 'threadKey' | 'replyTo' | 'lastInbound'>,
   identities: ReadonlyArray<{ kind?: string | null; value?: string | null }>,
   sendsTo: ReadonlySet<ChannelId>,
 ): ReplyChannel[] {
   // Where the customer last wrote, when the conversation continued on another channel, is the
-  // default; the ticket's own channel stays a choice.
-  const last = defaultVia(ticket);
+  // default; the ticket's own channel stays a choice (its latest thread: ticket-work.ts).
+  const latest = defaultVia(ticket);
+  const last = latest?.channel === ticket.channel ? undefined : latest;
   const own: ReplyChannel = {
     channel: ticket.channel,
     to: { kind: ticket.replyTo.kind, value: ticket.replyTo.value },

@@ -119,9 +119,7 @@ async function openUnderLock(
     // its ticket cannot exist yet.
     const claimed = new Types.ObjectId();
     if (await insertThread(models, threadId, claimed)) {
-      const joined = await joinOpenTicket(models, threadId, claimed, input);
-      if (joined) return { ticket: joined, opened: false };
-      return { ticket: await createTicket(models, locks, claimed, input), opened: true };
+      return joinOrCreate(models, locks, threadId, claimed, input);
     }
     const thread = await models.Thread.findById(threadId).lean();
     // Removed between the refused insert and this read (an erasure): claim it again.
@@ -131,13 +129,13 @@ async function openUnderLock(
     if (existing && existing.status !== 'closed') return { ticket: existing, opened: false };
     if (!existing) {
       // A crash after the thread's insert: the join (or the ticket) it was about to make.
-      const joined = await joinOpenTicket(models, threadId, thread.ticketId, input);
-      if (joined) return { ticket: joined, opened: false };
-      return { ticket: await createTicket(models, locks, thread.ticketId, input), opened: true };
+      return joinOrCreate(models, locks, threadId, thread.ticketId, input);
     }
     // The thread's ticket is closed: the contact's open ticket elsewhere continues, else a fresh
     // one — unless someone else moved the thread first.
-    const joined = await joinOpenTicket(models, threadId, existing._id, input);
+    const joined = await withContactLock(locks, input, () =>
+      joinOpenTicket(models, threadId, existing._id, input),
+    );
     if (joined) return { ticket: joined, opened: false };
     const freshId = new Types.ObjectId();
     const swapped = await models.Thread.updateOne(
@@ -153,6 +151,35 @@ async function openUnderLock(
     }
   }
   throw new SwitchboardError('SB_ERR_CONFLICT', `thread ${threadId} kept changing under us`);
+}
+
+/**
+ * A new thread's ticket: the contact's open ticket when there is one to join, else a new ticket
+ * under the id the thread was claimed with. Under the contact's lock, so two first messages of
+ * one contact on two channels at once make one ticket, not two.
+ */
+function joinOrCreate(
+  models: PoolModels,
+  locks: DocumentLocks,
+  threadId: string,
+  claimed: Types.ObjectId,
+  input: OpenTicketInput,
+): Promise<{ ticket: TicketDoc; opened: boolean }> {
+  return withContactLock(locks, input, async () => {
+    const joined = await joinOpenTicket(models, threadId, claimed, input);
+    if (joined) return { ticket: joined, opened: false };
+    return { ticket: await createTicket(models, locks, claimed, input), opened: true };
+  });
+}
+
+/** Runs `work` under the contact's ticket-opening lock when conversations join (else as is). */
+function withContactLock<T>(
+  locks: DocumentLocks,
+  input: OpenTicketInput,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!input.joinWindowMs || input.joinWindowMs <= 0) return work();
+  return locks.withLock(`contact-tickets.${String(input.contactId)}`, work);
 }
 
 /** Inserts the thread pointing at `ticketId`; false when the thread exists already. */
@@ -338,9 +365,12 @@ export async function noteCustomerMessage(
   return locks.withLock(`ticket.${String(ticket._id)}`, async () => {
     const newest = !ticket.lastCustomerMessageAt || ticket.lastCustomerMessageAt <= at;
     const latest = newest ? at : ticket.lastCustomerMessageAt!;
-    // The newest message says where the customer is now: another channel than the ticket's own
-    // is remembered (replies go there), the own channel forgets it.
-    const elsewhere = newest && from !== undefined && from.channel !== ticket.channel;
+    // The newest message says where the customer is now: another channel or thread than the
+    // ticket's own is remembered (replies go there), the own thread forgets it.
+    const elsewhere =
+      newest &&
+      from !== undefined &&
+      (from.channel !== ticket.channel || from.threadKey !== ticket.threadKey);
     const back = newest && from !== undefined && !elsewhere && ticket.lastInbound;
     const fresh = (await models.Ticket.findOneAndUpdate(
       { _id: ticket._id },
