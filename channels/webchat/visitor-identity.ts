@@ -46,6 +46,18 @@ export const TokenRequestSchema = z
 export const VISITOR_CHANNEL_DATA_KEY = 'switchboardVisitor';
 
 /**
+ * Removes a visitor identity from an activity that came from outside (Azure Bot Service): only
+ * the gateway's own Direct Line sets one. normalize.ts reads it on local conversations only; this
+ * keeps it out even of an activity that claims the local service URL.
+ */
+export function dropVisitorIdentity(activity: unknown): void {
+  const channelData = (activity as { channelData?: unknown } | null)?.channelData;
+  if (typeof channelData === 'object' && channelData !== null) {
+    delete (channelData as Record<string, unknown>)[VISITOR_CHANNEL_DATA_KEY];
+  }
+}
+
+/**
  * The visitor identity a token request asks for, checked: a signed user must verify against
  * WEBCHAT_IDENTITY_SECRET (401 otherwise, and 401 without one when WEBCHAT_IDENTITY_REQUIRED);
  * the pre-chat form's fields count only when the form is on and there is no signed user.

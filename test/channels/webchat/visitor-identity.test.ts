@@ -10,6 +10,7 @@ import { userHash } from '../../../channels/webchat/signed-user.ts';
 import { DirectLineTokens } from '../../../channels/webchat/verify.ts';
 import {
   VISITOR_CHANNEL_DATA_KEY,
+  dropVisitorIdentity,
   visitorOf,
   type VisitorIdentity,
 } from '../../../channels/webchat/visitor-identity.ts';
@@ -167,6 +168,18 @@ describe('the web chat visitor identity', () => {
       );
       expect(message.from.otherIdentities).toBeUndefined();
       expect(message.from.identity.value).not.toContain('user:');
+    });
+  });
+
+  describe('when an activity comes from Azure Bot Service', () => {
+    it('loses any visitor identity before the bot sees it, and keeps the rest', () => {
+      const body = {
+        type: 'message',
+        channelData: { [VISITOR_CHANNEL_DATA_KEY]: { user: { id: 'ceo' } }, tenant: 't1' },
+      };
+      dropVisitorIdentity(body);
+      expect(body.channelData).toEqual({ tenant: 't1' });
+      for (const junk of [undefined, null, 'text', { channelData: 'x' }]) dropVisitorIdentity(junk);
     });
   });
 
