@@ -19,6 +19,11 @@ import { listenGateway, startTestGateway, testConfig, waitFor } from '../../supp
 const IDENTITY_SECRET = 'site-identity-secret-for-the-browser-test';
 const USER = { id: 'user-42', email: 'Jane.Doe@Example.com', name: 'Jane Doe' };
 const EMAIL = 'jane.doe@example.com';
+/**
+ * Waits, in the browser and for the pipeline: twice the other browser tests' 20 s, as one run of
+ * this file timed out once on a machine running four engineers' suites on two cores.
+ */
+const PATIENCE_MS = 40_000;
 
 const responder: Responder = {
   respond: () =>
@@ -76,11 +81,12 @@ async function openChat(
 ): Promise<{ shop: Page; chat: Frame; close(): Promise<void> }> {
   const context = await browser.newContext();
   const shop = await context.newPage();
-  shop.setDefaultTimeout(20_000);
+  shop.setDefaultTimeout(PATIENCE_MS);
   await shop.goto(`${siteUrl}${path}`);
   await shop.locator('[data-switchboard-chat="bubble"]').click();
   const chat = await waitFor(() => shop.frames().find((f) => f.url().includes('/chat?embed=1')), {
     what: 'the chat frame',
+    timeoutMs: PATIENCE_MS,
   });
   return { shop, chat, close: () => context.close() };
 }
@@ -100,7 +106,7 @@ async function contactOfChat(chat: Frame) {
           (window as unknown as { switchboardChat?: { conversationId: string } }).switchboardChat
             ?.conversationId,
       ),
-    { what: 'the conversation id' },
+    { what: 'the conversation id', timeoutMs: PATIENCE_MS },
   );
   const ticket = await waitFor(
     async () =>
@@ -108,7 +114,7 @@ async function contactOfChat(chat: Frame) {
         channel: 'webchat',
         threadKey: conversationId,
       }).lean()) ?? undefined,
-    { what: 'the ticket of the conversation' },
+    { what: 'the ticket of the conversation', timeoutMs: PATIENCE_MS },
   );
   return { conversationId, contactId: String(ticket.contactId) };
 }
