@@ -1,3 +1,4 @@
+import { VisitorPresence } from './presence.ts';
 import { watchRedisErrors } from '../../src/redis-errors.ts';
 import type { Server } from 'node:http';
 import express, { Router } from 'express';
@@ -109,8 +110,9 @@ export function createWebchatChannel(deps: {
     now,
   });
 
+  const presence = new VisitorPresence(deps.redis, deps.prefix);
   const router = Router();
-  router.use(directLineRouter({ config, service: directLine, files: deps.files }));
+  router.use(directLineRouter({ config, service: directLine, files: deps.files, presence }));
   router.use(chatPageRouter(config));
   if (config.WEBCHAT_MICROSOFT_APP_ID !== undefined) {
     // Bot Framework JWT checked by CloudAdapter.process (401 without a valid one).
@@ -135,7 +137,7 @@ export function createWebchatChannel(deps: {
       'webchat-live',
     );
     hub = new LiveHub(subscriber, (id) => transcript.liveChannel(id), transcript.livePrefix);
-    stream = new DirectLineStream(directLine, hub, deps.logger);
+    stream = new DirectLineStream(directLine, hub, deps.logger, presence);
     return stream;
   };
 
@@ -144,6 +146,9 @@ export function createWebchatChannel(deps: {
     capabilities: WEBCHAT_CAPABILITIES,
     send: (message) => sendWebchat(botAdapter, message),
     confirmDelivery: (message) => confirmWebchat(transcript, message),
+    // Only this gateway's own conversations have a page to be on (the thread key is their id).
+    customerAway: (threadKey) =>
+      threadKey.includes('/') ? Promise.resolve(false) : presence.away(threadKey),
   };
 
   return {

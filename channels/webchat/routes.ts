@@ -1,3 +1,4 @@
+import type { VisitorPresence } from './presence.ts';
 import express, { Router, type ErrorRequestHandler, type Request } from 'express';
 import { addressKey } from '../../src/domain/address-key.ts';
 import { SwitchboardError } from '../../src/domain/errors.ts';
@@ -135,6 +136,8 @@ export function directLineRouter(deps: {
   config: WebchatConfig;
   service: DirectLineService;
   files: WebchatFileStore;
+  /** Told of every poll: the visitor is on the page (presence.ts). */
+  presence?: VisitorPresence;
 }): Router {
   const { config, service } = deps;
   const router = Router();
@@ -195,6 +198,7 @@ export function directLineRouter(deps: {
 
   router.get(`${DIRECT_LINE_PATH}/conversations/:id/activities`, async (req, res) => {
     const grant = await service.open(tokenOf(req), String(req.params['id']));
+    await deps.presence?.seen(grant.conversationId);
     res.json(await service.activities(grant, parseWatermark(req.query['watermark'])));
   });
 

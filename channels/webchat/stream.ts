@@ -1,3 +1,4 @@
+import type { VisitorPresence } from './presence.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -48,6 +49,7 @@ export class DirectLineStream {
     private readonly service: DirectLineService,
     private readonly hub: LiveHub,
     private readonly logger?: Logger,
+    private readonly presence?: VisitorPresence,
   ) {
     const alive = new WeakMap<WebSocket, boolean>();
     this.wss.on('connection', (ws) => {
@@ -135,7 +137,14 @@ export class DirectLineStream {
     };
     ws.on('message', () => undefined);
     let stop: (() => void) | undefined;
-    ws.on('close', () => stop?.());
+    // An open stream is a visitor on the page (presence.ts): answers reach them here.
+    const present = this.presence?.whileOpen(conversationId, (error) =>
+      this.logger?.warn({ err: error }, 'web chat presence not recorded'),
+    );
+    ws.on('close', () => {
+      present?.();
+      stop?.();
+    });
     try {
       stop = await this.hub.listen(conversationId, (signal) => {
         if (signal.kind === 'ephemeral') send({ activities: [signal.activity] });

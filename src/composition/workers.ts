@@ -1,3 +1,4 @@
+import { continueByEmail, isContinuationCopy } from '../pipeline/continue-by-email.ts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -116,6 +117,18 @@ export async function startWorkerRole(deps: {
       // An agent's answer meets the response target and stops the clock until the customer;
       // an answer to a question the bot handed over as uncovered goes to the review queue.
       onAgentReplySent: async (ticketId, messageId) => {
+        // An email copy for a customer who left the page is not an answer of its own.
+        if (isContinuationCopy(messageId)) return;
+        try {
+          await continueByEmail(
+            { pool, outbound: queues.outbound, adapters: channels.adapters },
+            ticketId,
+            messageId,
+          );
+        } catch (error) {
+          // Best effort: the answer reached the channel; the copy is not retried for this.
+          logger?.warn({ ticketId, err: error }, 'answer not continued by email');
+        }
         try {
           await collectAgentAnswer(
             { pool, negatives: learning.negatives, fallbackLocale },

@@ -45,6 +45,12 @@ export interface ChannelAdapter {
    */
   confirmDelivery?(message: OutboundMessage, since: Date): Promise<DeliveryConfirmation>;
   /**
+   * Has the customer left the conversation's page (a web chat visitor who closed it)? Channels
+   * that deliver whether or not the customer looks leave it out. An agent's answer to a customer
+   * who left is also sent by email when their address is verified (continue-by-email.ts).
+   */
+  customerAway?(threadKey: string): Promise<boolean>;
+  /**
    * The thread key the customer's messages from `address` arrive on, for channels whose threads
    * are keyed by the customer's address (SMS: their number and ours). An agent's reply sent here
    * from another channel's ticket links that thread to the ticket, so the answer continues it.

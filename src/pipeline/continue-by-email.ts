@@ -1,0 +1,67 @@
+import type { Queue } from 'bullmq';
+import type { ChannelId } from '../domain/message.ts';
+import type { ChannelAdapter } from '../domain/ports.ts';
+import type { TicketPool } from '../pool/pool.ts';
+import { linkViaThread, viaThreadKey } from '../pool/reply-channels.ts';
+import { enqueueDelivery } from './ingest.ts';
+import type { OutboundJobData } from './queues.ts';
+
+/** The key prefix of the email copies this makes (their ids are `sb.continue.<message id>`). */
+const COPY_KEY = 'continue';
+
+export type ContinueOutcome =
+  'emailed' | 'not-an-agent-answer' | 'no-email-channel' | 'customer-present' | 'no-verified-email';
+
+/** Is this message an email copy made here (so the hooks of an agent's answer skip it)? */
+export function isContinuationCopy(messageId: string): boolean {
+  return messageId.startsWith(`sb.${COPY_KEY}.`);
+}
+
+/**
+ * "Continue by email" (issue 19 item 3): an agent's answer that went to a customer who has left
+ * the conversation's page (a web chat visitor who closed it: the channel's `customerAway`) is
+ * also sent by email when the contact has a verified address. The email goes on a thread of the
+ * ticket's own there, linked back to the ticket, so the customer's reply by email lands in the
+ * same ticket. The copy is keyed by the answer's id: a repeated call sends nothing twice.
+ */
+export async function continueByEmail(
+  deps: {
+    pool: TicketPool;
+    outbound: Queue<OutboundJobData>;
+    adapters: ReadonlyMap<ChannelId, ChannelAdapter>;
+  },
+  ticketId: string,
+  messageId: string,
+): Promise<ContinueOutcome> {
+  const message = await deps.pool.getMessage(messageId);
+  if (!message || message.authorKind !== 'agent' || isContinuationCopy(messageId))
+    return 'not-an-agent-answer';
+  const adapter = deps.adapters.get(message.channel);
+  if (message.channel === 'email' || !adapter?.customerAway || !deps.adapters.has('email'))
+    return 'no-email-channel';
+  const ticket = await deps.pool.getTicket(ticketId);
+  if (!ticket) return 'not-an-agent-answer';
+  if (!(await adapter.customerAway(message.via?.threadKey ?? ticket.threadKey)))
+    return 'customer-present';
+  const contact = await deps.pool.models.Contact.findById(ticket.contactId, {
+    identities: 1,
+  }).lean();
+  // Only an address the customer proved (a signed site user, DKIM-passing mail, an integration).
+  const address = contact?.identities.find((i) => i.kind === 'email' && i.verified !== false);
+  if (!address) return 'no-verified-email';
+  const threadKey = viaThreadKey(ticket._id);
+  await linkViaThread(deps.pool.models, 'email', threadKey, ticket._id);
+  const copy = await deps.pool.createOutbound({
+    ticket,
+    key: `${COPY_KEY}.${messageId}`,
+    authorKind: 'agent',
+    authorId: message.authorId ?? undefined,
+    authorName: message.authorName ?? undefined,
+    text: message.text,
+    markdown: message.markdown ?? undefined,
+    html: message.html ?? undefined,
+    via: { channel: 'email', kind: 'email', value: address.value, threadKey },
+  });
+  await enqueueDelivery(deps.outbound, copy);
+  return 'emailed';
+}
