@@ -69,6 +69,7 @@ function toApiIntegration(doc: IntegrationDoc | null): ApiIntegration | null {
         callbackUrl: doc.callbackUrl ?? undefined,
         webhookSecret: doc.webhookSecret,
         disabled: doc.disabled,
+        verifiesIdentities: doc.verifiesIdentities === true,
       }
     : null;
 }

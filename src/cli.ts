@@ -49,7 +49,11 @@ integration
   .description('create an integration and print its API key and webhook secret (shown once)')
   .requiredOption('--name <name>', 'a name for the integration')
   .option('--callback-url <url>', 'where replies are posted as signed webhooks')
-  .action(async (options: { name: string; callbackUrl?: string }) => {
+  .option(
+    '--verifies-identities',
+    "its customers' emails and phones are proven (signed-in users): they link contacts",
+  )
+  .action(async (options: { name: string; callbackUrl?: string; verifiesIdentities?: boolean }) => {
     if (options.callbackUrl !== undefined && !URL.canParse(options.callbackUrl)) {
       throw new Error(`--callback-url: not a URL: ${options.callbackUrl}`);
     }
@@ -60,6 +64,7 @@ integration
       const created = await pool.createIntegration({
         name: options.name,
         callbackUrl: options.callbackUrl,
+        verifiesIdentities: options.verifiesIdentities === true,
       });
       process.stdout.write(
         `${JSON.stringify(
@@ -69,6 +74,7 @@ integration
             apiKey: created.apiKey,
             webhookSecret: created.webhookSecret,
             callbackUrl: options.callbackUrl ?? null,
+            verifiesIdentities: options.verifiesIdentities === true,
           },
           null,
           2,

@@ -42,13 +42,18 @@ export const ApiMessageBodySchema = z
 
 export type ApiMessageBody = z.infer<typeof ApiMessageBodySchema>;
 
-/** The integration's message as the pipeline's InboundMessage; ids are scoped by integration. */
+/**
+ * The integration's message as the pipeline's InboundMessage; ids are scoped by integration. The
+ * email and phone it passes are vouched for only by an integration that verifies its customers'
+ * identities; any other caller could name anyone's address, so they stay claimed (unverified).
+ */
 export function normalizeApiMessage(
   integrationId: string,
   body: ApiMessageBody,
   receivedAt: Date,
+  verifiesIdentities = false,
 ): InboundMessageInput {
-  const otherIdentities = [
+  const passed = [
     ...(body.from.email ? [{ kind: 'email' as const, value: body.from.email.toLowerCase() }] : []),
     ...(body.from.phone ? [{ kind: 'phone' as const, value: body.from.phone }] : []),
   ];
@@ -59,7 +64,11 @@ export function normalizeApiMessage(
     from: {
       identity: { kind: 'api', value: `${integrationId}/${body.from.id}` },
       ...(body.from.name === undefined ? {} : { name: body.from.name }),
-      ...(otherIdentities.length > 0 ? { otherIdentities } : {}),
+      ...(passed.length === 0
+        ? {}
+        : verifiesIdentities
+          ? { otherIdentities: passed }
+          : { claimedIdentities: passed }),
       ...(body.from.attributes ? { attributes: body.from.attributes } : {}),
     },
     text: body.text,

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { SwitchboardError } from '../../src/domain/errors.ts';
 import type { InboundSink } from '../../src/domain/ports.ts';
-import type { IntegrationDirectory } from '../../src/domain/integrations.ts';
+import type { ApiIntegration, IntegrationDirectory } from '../../src/domain/integrations.ts';
 import { ApiMessageBodySchema, normalizeApiMessage } from './normalize.ts';
 import { authenticateIntegration } from './verify.ts';
 
@@ -41,10 +41,10 @@ export function apiChannelRouter(deps: {
     },
     express.json({ limit: deps.maxBodyBytes, strict: true }),
     async (req, res) => {
-      const integration = res.locals['integration'] as { id: string };
+      const integration = res.locals['integration'] as ApiIntegration;
       const body = ApiMessageBodySchema.parse(req.body);
       const accepted = await deps.sink.accept(
-        normalizeApiMessage(integration.id, body, new Date()),
+        normalizeApiMessage(integration.id, body, new Date(), integration.verifiesIdentities),
       );
       res
         .status(202)

@@ -9,6 +9,8 @@ export interface ApiIntegration {
   webhookSecret: string;
   /** Disabled by an admin: its key is refused and nothing is sent to it. */
   disabled: boolean;
+  /** Its customers' emails and phones are proven (signed-in users): they link contacts. */
+  verifiesIdentities: boolean;
 }
 
 export interface IntegrationDirectory {

@@ -16,7 +16,7 @@ function sha256(text: string): string {
  */
 export async function createIntegration(
   models: PoolModels,
-  input: { name: string; callbackUrl?: string | undefined },
+  input: { name: string; callbackUrl?: string | undefined; verifiesIdentities?: boolean },
 ): Promise<{ integration: IntegrationDoc; apiKey: string; webhookSecret: string }> {
   const keyId = randomBytes(6).toString('hex');
   const secret = randomBytes(32).toString('base64url');
@@ -28,6 +28,7 @@ export async function createIntegration(
     keyHash: sha256(apiKey),
     webhookSecret,
     ...(input.callbackUrl === undefined ? {} : { callbackUrl: input.callbackUrl }),
+    verifiesIdentities: input.verifiesIdentities === true,
   });
   return { integration: created.toObject() as IntegrationDoc, apiKey, webhookSecret };
 }
@@ -65,6 +66,7 @@ export interface IntegrationView {
   name: string;
   callbackUrl: string | null;
   disabled: boolean;
+  verifiesIdentities: boolean;
   createdAt: Date;
 }
 
@@ -74,6 +76,7 @@ export function toIntegrationView(doc: IntegrationDoc): IntegrationView {
     name: doc.name,
     callbackUrl: doc.callbackUrl ?? null,
     disabled: doc.disabled,
+    verifiesIdentities: doc.verifiesIdentities === true,
     createdAt: doc.createdAt,
   };
 }

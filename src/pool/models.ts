@@ -305,6 +305,11 @@ const integrationSchema = new Schema(
     /** Used to sign callbacks (HMAC-SHA256), so it must be kept readable, unlike the API key. */
     webhookSecret: { type: String, required: true },
     disabled: { type: Boolean, default: false },
+    /**
+     * The integration proves its customers' emails and phones (they signed in to it): those it
+     * passes link contacts automatically. Off: they are kept as claimed, unverified (issue 19).
+     */
+    verifiesIdentities: { type: Boolean, default: false },
   },
   { timestamps: true },
 );

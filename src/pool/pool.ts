@@ -322,7 +322,7 @@ export class TicketPool {
     return recordAudit(this.models, event);
   }
 
-  createIntegration(input: { name: string; callbackUrl?: string | undefined }) {
+  createIntegration(input: Parameters<typeof createIntegration>[1]) {
     return createIntegration(this.models, input);
   }
 

@@ -46,6 +46,22 @@ describe('switchboard CLI', () => {
       }
     });
 
+    it('marks an integration whose customers are signed in as verifying their identities', async () => {
+      const { stdout } = await run(
+        process.execPath,
+        ['bin/switchboard.js', 'integration', 'create', '--name', 'app', '--verifies-identities'],
+        { env },
+      );
+      const printed = JSON.parse(stdout) as { id: string; verifiesIdentities: boolean };
+      expect(printed.verifiesIdentities).toBe(true);
+      const pool = await TicketPool.connect(inject('mongoUrl'), { dbName });
+      try {
+        expect((await pool.findIntegrationById(printed.id))?.verifiesIdentities).toBe(true);
+      } finally {
+        await pool.close();
+      }
+    });
+
     it('refuses a callback URL that is not a URL, saying so', async () => {
       const result = await run(
         process.execPath,

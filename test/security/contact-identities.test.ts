@@ -62,6 +62,12 @@ describe('identities a contact does not own', () => {
     const owner = await write('owner-1', 'm-owner', OWNER_EMAIL);
     const claimer = await write('claimer-1', 'm-claimer', OWNER_EMAIL);
     expect(claimer).not.toBe(owner);
+    // The integration does not verify its customers' addresses: an agent is asked instead.
+    const suggestion = await gateway.pool.models.MergeSuggestion.findOne({
+      contactIds: claimer,
+    }).lean();
+    expect(suggestion).toMatchObject({ reason: 'claimed-identity', status: 'open' });
+    expect(suggestion?.contactIds.map(String).sort()).toEqual([owner, claimer].sort());
 
     const exported = await admin.agent.get(`${API}/contacts/${claimer}/export`);
     expect(exported.status).toBe(200);

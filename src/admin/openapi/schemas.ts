@@ -62,6 +62,8 @@ export const IntegrationView = z
     name: z.string(),
     callbackUrl: z.string().nullable(),
     disabled: z.boolean(),
+    /** Its customers' emails and phones are proven: they link contacts (docs/tickets.md). */
+    verifiesIdentities: z.boolean(),
     createdAt: Timestamp,
   })
   .meta({ id: 'Integration' });

@@ -51,8 +51,15 @@ export async function exportContact(
     ...(Object.assign({}, ...held) as Record<string, unknown>),
     /** Agents' internal notes on the tickets (they are about the person too). */
     notes,
-    /** Contacts an agent was told may be this person, and why. */
-    mergeSuggestions,
+    /**
+     * That an agent was asked whether this person is another contact, and why — not who or by
+     * which address: those may be someone else's (a claimed email another contact owns).
+     */
+    mergeSuggestions: mergeSuggestions.map((s) => ({
+      reason: s.reason,
+      status: s.status,
+      createdAt: s.createdAt,
+    })),
     auditEvents: audit.events,
     auditTruncated: audit.truncated,
   };

@@ -30,6 +30,7 @@ function directoryFor(callbackUrl: string): IntegrationDirectory {
     callbackUrl,
     webhookSecret: 'whsec_test',
     disabled: false,
+    verifiesIdentities: false,
   };
   return {
     findById: () => Promise.resolve(integration),

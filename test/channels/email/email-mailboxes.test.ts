@@ -104,7 +104,13 @@ beforeAll(async () => {
   };
   // The gateway wires the channel itself from the variables (src/app.ts), both pollers included.
   gateway = await startTestGateway({
-    config: testConfig({ ADMIN_TOKEN, OUTBOUND_BACKOFF_MS: '100', OUTBOUND_ATTEMPTS: '2' }),
+    config: testConfig({
+      ADMIN_TOKEN,
+      OUTBOUND_BACKOFF_MS: '100',
+      OUTBOUND_ATTEMPTS: '2',
+      // Mailboxes run apart here (a team each): a customer's conversations do not join across.
+      CONVERSATION_JOIN_SECONDS: '0',
+    }),
     responder: botResponder,
     env,
   });
