@@ -6,11 +6,17 @@
  */
 import type { ChannelEntry } from './module.ts';
 
+// `urgency`: dispatch's default points for a waiting ticket of the channel (module.ts).
 export const CHANNELS = [
-  { id: 'api', identityKind: 'api', load: () => import('./api/module.ts') },
-  { id: 'email', identityKind: 'email', load: () => import('./email/module.ts') },
-  { id: 'sms', identityKind: 'phone', load: () => import('./sms/module.ts') },
-  { id: 'slack', identityKind: 'slack', load: () => import('./slack/module.ts') },
-  { id: 'webchat', identityKind: 'webchat', load: () => import('./webchat/module.ts') },
-  { id: 'telegram', identityKind: 'telegram', load: () => import('./telegram/module.ts') },
+  { id: 'api', urgency: 2, identityKind: 'api', load: () => import('./api/module.ts') },
+  { id: 'email', urgency: 0, identityKind: 'email', load: () => import('./email/module.ts') },
+  { id: 'sms', urgency: 6, identityKind: 'phone', load: () => import('./sms/module.ts') },
+  { id: 'slack', urgency: 4, identityKind: 'slack', load: () => import('./slack/module.ts') },
+  { id: 'webchat', urgency: 5, identityKind: 'webchat', load: () => import('./webchat/module.ts') },
+  {
+    id: 'telegram',
+    urgency: 5,
+    identityKind: 'telegram',
+    load: () => import('./telegram/module.ts'),
+  },
 ] as const satisfies readonly ChannelEntry[];

@@ -127,5 +127,11 @@ export interface ChannelEntry {
   readonly id: string;
   /** The identity kind its customers arrive with (`phone` for SMS). */
   readonly identityKind: string;
+  /**
+   * Dispatch's default urgency points for a waiting ticket of this channel (0–100): a channel
+   * where the customer waits on the other end (chat, SMS) more than one they left (email).
+   * Operators override them in the dispatch settings.
+   */
+  readonly urgency: number;
   load(): Promise<{ channel: ChannelFactory }>;
 }

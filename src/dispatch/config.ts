@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseEnvironment } from '../domain/environment.ts';
 import { SwitchboardError } from '../domain/errors.ts';
+import { CHANNEL_URGENCY } from '../domain/message.ts';
 
 /**
  * Dispatch settings. The few process-level switches are environment variables (documented in the
@@ -202,8 +203,8 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = {
       'opening-hours': 0,
     },
     customerTiers: { vip: 15, gold: 10, silver: 5 },
-    // Chat channels first: the customer is waiting on the other end.
-    channels: { sms: 6, webchat: 5, telegram: 5, slack: 4, api: 2, email: 0 },
+    // Chat channels first: the customer is waiting on the other end (each registry line says).
+    channels: { ...CHANNEL_URGENCY },
     repeatContact: { pointsEach: 5, max: 15, windowHours: 24 },
     waited: { pointsPerHour: 6, max: 15 },
     slaLeft: { near: 8, breached: 15, nearFraction: 0.25 },

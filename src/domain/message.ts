@@ -7,6 +7,11 @@ export type ChannelId = (typeof CHANNELS)[number]['id'];
 export const CHANNEL_IDS = CHANNELS.map((entry) => entry.id) as [ChannelId, ...ChannelId[]];
 export const ChannelIdSchema = z.enum(CHANNEL_IDS);
 
+/** Dispatch's default urgency points per channel, from the registry (channels/module.ts). */
+export const CHANNEL_URGENCY: Readonly<Record<ChannelId, number>> = Object.fromEntries(
+  CHANNELS.map((entry) => [entry.id, entry.urgency]),
+) as Record<ChannelId, number>;
+
 export type IdentityKind = (typeof CHANNELS)[number]['identityKind'];
 export const IDENTITY_KINDS = [...new Set(CHANNELS.map((entry) => entry.identityKind))] as [
   IdentityKind,
