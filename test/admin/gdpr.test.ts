@@ -246,7 +246,6 @@ describe('admin contacts (GDPR)', () => {
       'refuses the %s role with 403 and erases nothing',
       async (role) => {
         const session = await signIn(gateway, `${role}@example.test`);
-        expect((await session.agent.get(`${API}/contacts`)).status).toBe(403);
         expect((await session.agent.get(`${API}/contacts/${contactId}/export`)).status).toBe(403);
         const erase = await session.agent
           .post(`${API}/contacts/${contactId}/erase`)
