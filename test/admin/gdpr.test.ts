@@ -1,4 +1,3 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.ts';
@@ -8,8 +7,8 @@ import type { MessageDoc } from '../../src/pool/models.ts';
 import { PoolSmsStore } from '../../channels/sms/store.ts';
 import { channelStoreDeps } from '../support/channel-stores.ts';
 import { insertSuggestion } from '../../src/pool/suggestions.ts';
-import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
-import { API, dropDatabase, httpOf, makeAccount, signIn, type Session } from './support.ts';
+import { startTestGateway, testConfig } from '../support/gateway.ts';
+import { API, dropDatabase, makeAccount, postApiMessage, signIn, type Session } from './support.ts';
 
 const EMAIL = 'ada.lovelace@example.test';
 const PHONE = '+15550107777';
@@ -35,26 +34,11 @@ async function postMessage(
   text: string,
 ): Promise<MessageDoc> {
   seq += 1;
-  const messageId = `gdpr-${seq}`;
-  const res = await request(httpOf(gateway))
-    .post('/api/v1/messages')
-    .set('authorization', `Bearer ${apiKey}`)
-    .send({ messageId, conversationId: `conv-${from.id}-${seq}`, from, text });
-  expect(res.status).toBe(202);
-  const message = await waitFor(
-    () =>
-      gateway.pool.models.Message.findOne({
-        channelMessageId: `${integrationId}/${messageId}`,
-        handled: true,
-      }).lean() as Promise<MessageDoc | null>,
-    { what: `message ${messageId} handled` },
+  return postApiMessage(
+    gateway,
+    { apiKey, id: integrationId },
+    { messageId: `gdpr-${seq}`, conversationId: `conv-${from.id}-${seq}`, from, text },
   );
-  // The inbound job is done (not active, so not locked) before the test goes on.
-  await waitFor(async () => {
-    const counts = await gateway.queues.inbound.getJobCounts('active', 'waiting');
-    return counts['active'] === 0 && counts['waiting'] === 0;
-  });
-  return message;
 }
 
 /** Every document of every collection of the gateway's database, as one JSON text. */

@@ -9,6 +9,8 @@ import request from 'supertest';
 import type { Gateway } from '../../src/app.ts';
 import { createAccount, createApiToken } from '../../src/pool/accounts.ts';
 import type { AdminRole } from '../../src/pool/admin-models.ts';
+import type { MessageDoc } from '../../src/pool/models.ts';
+import { waitFor } from '../support/gateway.ts';
 
 export const API = '/api/v1/admin';
 export const PASSWORD = 'correct horse battery staple';
@@ -190,4 +192,39 @@ export function concrete(path: string, base: string = API): string {
     .replace(':key', 'no-such-article.en')
     .replace(':revision', '1')
     .replace(':chart', 'volume')}`;
+}
+
+/**
+ * Posts a customer message through the API channel (as an integration would) and waits until the
+ * pipeline handled it and the inbound queue is idle, so the test goes on with no job locked.
+ */
+export async function postApiMessage(
+  gateway: Gateway,
+  integration: { apiKey: string; id: string },
+  input: {
+    messageId: string;
+    conversationId: string;
+    from: { id: string; name?: string; email?: string; phone?: string };
+    text: string;
+  },
+): Promise<MessageDoc> {
+  const res = await request(httpOf(gateway))
+    .post('/api/v1/messages')
+    .set('authorization', `Bearer ${integration.apiKey}`)
+    .send(input);
+  if (res.status !== 202)
+    throw new Error(`message refused: ${res.status} ${JSON.stringify(res.body)}`);
+  const message = await waitFor(
+    () =>
+      gateway.pool.models.Message.findOne({
+        channelMessageId: `${integration.id}/${input.messageId}`,
+        handled: true,
+      }).lean() as Promise<MessageDoc | null>,
+    { what: `message ${input.messageId} handled` },
+  );
+  await waitFor(async () => {
+    const counts = await gateway.queues.inbound.getJobCounts('active', 'waiting');
+    return counts['active'] === 0 && counts['waiting'] === 0;
+  });
+  return message;
 }
