@@ -228,3 +228,15 @@ export async function postApiMessage(
   });
   return message;
 }
+
+/** Every document of every collection of the gateway's database, as one lower-case JSON text. */
+export async function dumpDatabase(gateway: Gateway): Promise<string> {
+  const db = gateway.pool.models.Ticket.db.db;
+  if (!db) throw new Error('no database');
+  const parts: string[] = [];
+  for (const { name } of await db.listCollections().toArray()) {
+    const docs = await db.collection(name).find({}).toArray();
+    parts.push(`${name}: ${JSON.stringify(docs)}`);
+  }
+  return parts.join('\n').toLowerCase();
+}
