@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.ts';
 import { startTestGateway, testConfig } from '../support/gateway.ts';
-import { API, dropDatabase, makeAccount, postApiMessage, signIn, type Session } from './support.ts';
+import { API, makeAccount, postApiMessage, signIn, stopGateway, type Session } from './support.ts';
 
 type Page = {
   contact: {
@@ -63,10 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await dropDatabase(gateway);
-  await gateway.queues.inbound.obliterate({ force: true });
-  await gateway.queues.outbound.obliterate({ force: true });
-  await gateway.stop();
+  await stopGateway(gateway);
 });
 
 describe('contact merge (admin API)', () => {

@@ -4,11 +4,12 @@ import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.
 import { startTestGateway, testConfig } from '../support/gateway.ts';
 import {
   API,
-  dropDatabase,
+  stopGateway,
   dumpDatabase,
   makeAccount,
   postApiMessage,
   signIn,
+  smsArrives,
   type Session,
 } from './support.ts';
 
@@ -47,15 +48,10 @@ beforeAll(async () => {
     text: API_TEXT,
   });
   survivorId = String(viaApi.contactId);
-  const viaSms = await gateway.pool.ingest({
-    channel: 'sms',
-    channelMessageId: 'SM0000000000000000000000000000kj01',
-    threadKey: `${PHONE}/+15550009999`,
-    from: { identity: { kind: 'phone', value: PHONE } },
+  const viaSms = await smsArrives(gateway, {
+    sid: 'SM0000000000000000000000000000kj01',
+    phone: PHONE,
     text: SMS_TEXT,
-    attachments: [],
-    receivedAt: new Date(),
-    channelData: { smsTo: '+15550009999' },
   });
   mergedId = String(viaSms.contactId);
   expect(mergedId).not.toBe(survivorId);
@@ -75,10 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await dropDatabase(gateway);
-  await gateway.queues.inbound.obliterate({ force: true });
-  await gateway.queues.outbound.obliterate({ force: true });
-  await gateway.stop();
+  await stopGateway(gateway);
 });
 
 describe('GDPR after a merge', () => {

@@ -5,6 +5,7 @@ import { enrolSlackAgent } from '../../src/pool/enrolment.ts';
  * pool, and signed-in supertest agents (which keep the session cookie) with their CSRF token.
  */
 import type { Express } from 'express';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import type { Gateway } from '../../src/app.ts';
 import { createAccount, createApiToken } from '../../src/pool/accounts.ts';
@@ -239,4 +240,35 @@ export async function dumpDatabase(gateway: Gateway): Promise<string> {
     parts.push(`${name}: ${JSON.stringify(docs)}`);
   }
   return parts.join('\n').toLowerCase();
+}
+
+/** Signs a Chromium page in to the console at `base` (the gateway's URL) with the test password. */
+export async function signInPage(page: Page, base: string, email: string): Promise<void> {
+  await page.goto(`${base}/admin/`);
+  await page.fill('#login-email', email);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#nav:not([hidden])');
+}
+
+/** A customer's text from `phone` to the shop's number, stored as the SMS channel stores it. */
+export function smsArrives(gateway: Gateway, input: { sid: string; phone: string; text: string }) {
+  return gateway.pool.ingest({
+    channel: 'sms',
+    channelMessageId: input.sid,
+    threadKey: `${input.phone}/+15550009999`,
+    from: { identity: { kind: 'phone', value: input.phone } },
+    text: input.text,
+    attachments: [],
+    receivedAt: new Date(),
+    channelData: { smsTo: '+15550009999' },
+  });
+}
+
+/** Ends a test file's gateway: its database, its pipeline queues, then the gateway itself. */
+export async function stopGateway(gateway: Gateway): Promise<void> {
+  await dropDatabase(gateway);
+  await gateway.queues.inbound.obliterate({ force: true });
+  await gateway.queues.outbound.obliterate({ force: true });
+  await gateway.stop();
 }
