@@ -97,7 +97,7 @@ export const LARGE_CORPUS = 10_000;
 /** Above this many utterances node-nlp's network is left out by default (see neuralWeight). */
 export const NEURAL_MAX_UTTERANCES = 5000;
 
-interface ResolvedSettings {
+export interface ResolvedSettings {
   features: FeatureSettings;
   neuralWeight: number;
   neuralIterations: number;
@@ -108,7 +108,8 @@ interface ResolvedSettings {
   seed: number;
 }
 
-function resolve(options: TrainOptions, size: number): ResolvedSettings {
+/** Settings for a corpus of `size` utterances (fold models use the whole corpus's settings). */
+export function resolve(options: TrainOptions, size: number): ResolvedSettings {
   return {
     features: {
       charMin: options.charMin ?? 3,
@@ -126,7 +127,7 @@ function resolve(options: TrainOptions, size: number): ResolvedSettings {
 }
 
 /** Trains both classifiers on `data` and returns an (uncalibrated, threshold 0) model. */
-function fit(
+export function fit(
   locale: string,
   data: readonly LabeledUtterance[],
   s: ResolvedSettings,
@@ -178,8 +179,16 @@ function fit(
   });
 }
 
-/** Stratified k folds: every intent's utterances are dealt round-robin after a seeded shuffle. */
-function folds<T extends LabeledUtterance>(data: readonly T[], k: number, seed: number): T[][] {
+/**
+ * Stratified k folds: every intent's utterances are dealt round-robin after a seeded shuffle.
+ * Exported with `resolve` and `fit` so that bench/nlu-calibration.ts rebuilds the very fold models
+ * the k-fold calibration uses.
+ */
+export function folds<T extends LabeledUtterance>(
+  data: readonly T[],
+  k: number,
+  seed: number,
+): T[][] {
   const out: T[][] = Array.from({ length: k }, () => []);
   const byIntent = new Map<string, T[]>();
   for (const u of data) byIntent.set(u.intent, [...(byIntent.get(u.intent) ?? []), u]);

@@ -95,6 +95,11 @@ export const ConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(20_000),
   /** A ticket the bot answered is resolved after this long without a customer message (0: never). */
   BOT_RESOLVE_QUIET_SECONDS: int(3600),
+  /**
+   * A contact's new conversation, on any channel, joins their open ticket when the customer wrote
+   * on it within this long (0: every conversation is a ticket of its own).
+   */
+  CONVERSATION_JOIN_SECONDS: int(72 * 3600),
   /** A resolved ticket closes after this long (0: never); a later message opens a linked ticket. */
   TICKET_CLOSE_SECONDS: int(4 * 24 * 3600),
   /** How often the lifecycle sweep looks for quiet and resolved tickets. */

@@ -83,6 +83,17 @@ export const EmailConfigSchema = z.object({
     .default(5 * 1024 * 1024),
   /** A YAML (or JSON) file listing further mailboxes, each with its own IMAP/SMTP settings. */
   EMAIL_MAILBOXES_FILE: z.string().min(1).optional(),
+  /**
+   * The authserv-id of the receiving mail server's Authentication-Results headers (RFC 8601), e.g.
+   * `mx.example.com`: only its DKIM/DMARC verdicts count, and it must strip forged ones. Unset: no
+   * From address counts as verified.
+   */
+  EMAIL_AUTHSERV_ID: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[^\s;()"]{1,255}$/, 'one authserv-id, e.g. mx.example.com')
+    .optional(),
 });
 
 export type EmailConfig = z.infer<typeof EmailConfigSchema>;

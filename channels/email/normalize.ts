@@ -1,4 +1,5 @@
 import type { InboundMessageInput } from '../../src/domain/message.ts';
+import { senderVerified } from './authentication-results.ts';
 import type { ParsedEmail } from './parse.ts';
 import type { SavedAttachment } from './ports.ts';
 
@@ -11,6 +12,8 @@ export function isEmptyMail(mail: ParsedEmail): boolean {
  * The customer message of a parsed mail, as the poller hands it to the sink: `key` is the mail's
  * mailbox-scoped idempotency key, `threadKey` the thread it joins (its own key for a new thread),
  * `saved` what the store kept of its attachments. Pure: the poller does the lookups first.
+ * The From address is verified only when the receiving server (`authservId`, EMAIL_AUTHSERV_ID)
+ * says DKIM or DMARC passed for it; otherwise it is only a sighting (a merge suggestion at most).
  */
 export function normalizeEmail(
   mail: ParsedEmail & { from: NonNullable<ParsedEmail['from']> },
@@ -20,6 +23,7 @@ export function normalizeEmail(
     mailboxId: string;
     receivedAt: Date | undefined;
     saved: readonly SavedAttachment[];
+    authservId?: string | undefined;
   },
 ): InboundMessageInput {
   // A mail with only a subject is still a question: the subject stands in for the body.
@@ -31,6 +35,11 @@ export function normalizeEmail(
     threadKey: context.threadKey,
     from: {
       identity: { kind: 'email', value: mail.from.address },
+      identityVerified: senderVerified(
+        mail.authenticationResults,
+        mail.from.address,
+        context.authservId,
+      ),
       ...(mail.from.name ? { name: mail.from.name } : {}),
     },
     text,

@@ -4,6 +4,7 @@ import { convert as htmlToText } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 import type { Attachment } from '../../src/domain/message.ts';
 import { parseMailboxes } from './address.ts';
+import { authenticationResultsOf } from './authentication-results.ts';
 import { typeDigestParts } from './digest.ts';
 import { repairDispositions } from './dispositions.ts';
 import { headersToUtf8 } from './header-charset.ts';
@@ -42,6 +43,8 @@ export interface ParsedEmail {
   loop: { reason: RejectionReason; detail: string } | undefined;
   /** For bounces: the addresses that failed. */
   failedRecipients: string[];
+  /** Raw Authentication-Results values, topmost first (bounded; authentication-results.ts). */
+  authenticationResults: string[];
 }
 
 /** Strips angle brackets and whitespace from a Message-ID. */
@@ -378,6 +381,7 @@ export async function parseEmail(source: Buffer, budgetMs = PARSE_BUDGET_MS): Pr
     loop,
     // Only a bounce names failed addresses: a customer quoting a DSN marks nobody.
     failedRecipients: loop?.reason === 'bounce' ? failedRecipients(mail) : [],
+    authenticationResults: authenticationResultsOf(mail.headerLines),
   };
 }
 

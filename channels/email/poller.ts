@@ -370,6 +370,7 @@ export class EmailPoller {
           mailboxId: this.mailboxId,
           receivedAt: received,
           saved,
+          authservId: this.deps.config.EMAIL_AUTHSERV_ID,
         },
       ),
     );

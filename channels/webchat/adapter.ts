@@ -17,6 +17,7 @@ import { confirmWebchat, sendWebchat } from './send.ts';
 import { DirectLineStream } from './stream.ts';
 import { RedisTranscript } from './transcript.ts';
 import { DirectLineTokens } from './verify.ts';
+import { dropVisitorIdentity } from './visitor-identity.ts';
 
 export const WEBCHAT_CAPABILITIES: ChannelCapabilities = {
   threads: true,
@@ -117,6 +118,7 @@ export function createWebchatChannel(deps: {
       BOT_MESSAGES_PATH,
       express.json({ limit: config.WEBCHAT_MAX_ACTIVITY_BYTES }),
       async (req, res) => {
+        dropVisitorIdentity(req.body);
         await botAdapter.process(req, res, (context) => bot.run(context));
       },
     );

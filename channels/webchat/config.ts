@@ -5,6 +5,10 @@ import { BrandConfigSchema } from '../../src/help/brand.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const optionalString = z.string().trim().min(1).optional();
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((value) => value === 'true');
 
 /**
  * The web chat channel's variables. The channel is on when WEBCHAT_TOKEN_SECRET is set (it signs
@@ -65,6 +69,22 @@ export const WebchatConfigSchema = z.object({
   WEBCHAT_MESSAGES_PER_IP: positiveInt(120),
   /** The rate-limit window, in seconds. */
   WEBCHAT_RATE_WINDOW_SECONDS: positiveInt(60),
+  /**
+   * Key (≥ 32 characters) the host site signs its logged-in users with (a user hash or an HS256
+   * JWT; docs/identity.md). Unset: visitors are anonymous (or fill in the pre-chat form).
+   */
+  WEBCHAT_IDENTITY_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** Refuse conversations without a signed user (401 SB_ERR_IDENTITY_INVALID). */
+  WEBCHAT_IDENTITY_REQUIRED: flag,
+  /** Longest a signed-user JWT may still be valid for (its `exp` from now), in seconds. */
+  WEBCHAT_JWT_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(86_400),
+  /** Ask visitors without a signed user for their name and email before the chat (unverified). */
+  WEBCHAT_PRECHAT_FORM: flag,
   /** Microsoft App ID of an Azure Bot resource: turns on /api/messages with Bot Framework auth. */
   WEBCHAT_MICROSOFT_APP_ID: optionalString,
   /** Client secret of that app registration. */
@@ -93,5 +113,26 @@ export function loadWebchatConfig(env: NodeJS.ProcessEnv = process.env): Webchat
       { field },
     );
   }
+  checkIdentityConfig(config);
   return config;
+}
+
+/** The signed-user settings must make sense together (a requirement nobody can meet is a typo). */
+function checkIdentityConfig(config: WebchatConfig): void {
+  const secret = config.WEBCHAT_IDENTITY_SECRET;
+  if (config.WEBCHAT_IDENTITY_REQUIRED && secret === undefined) {
+    throw new SwitchboardError(
+      'SB_ERR_CONFIG',
+      'WEBCHAT_IDENTITY_SECRET: required when WEBCHAT_IDENTITY_REQUIRED is true',
+      { field: 'WEBCHAT_IDENTITY_SECRET' },
+    );
+  }
+  // The site holds this secret: were it the token secret, the site could mint Direct Line tokens.
+  if (secret !== undefined && secret === config.WEBCHAT_TOKEN_SECRET) {
+    throw new SwitchboardError(
+      'SB_ERR_CONFIG',
+      'WEBCHAT_IDENTITY_SECRET: must differ from WEBCHAT_TOKEN_SECRET',
+      { field: 'WEBCHAT_IDENTITY_SECRET' },
+    );
+  }
 }

@@ -9,6 +9,7 @@ import { LOCAL_CHANNEL_ID, LOCAL_SERVICE_URL } from './normalize.ts';
 import type { WebchatFileStore } from './ports.ts';
 import type { Activity, ActivityPage, RedisTranscript } from './transcript.ts';
 import type { DirectLineGrant, DirectLineTokens } from './verify.ts';
+import { VISITOR_CHANNEL_DATA_KEY, type VisitorIdentity } from './visitor-identity.ts';
 
 /** The bot's account in every conversation. */
 export const BOT_ID = 'switchboard';
@@ -101,8 +102,11 @@ export interface DirectLineDeps {
 export class DirectLineService {
   constructor(private readonly deps: DirectLineDeps) {}
 
-  /** Starts a conversation for a new visitor (rate-limited per IP) and grants a token for it. */
-  async start(ip: string): Promise<ConversationGrant> {
+  /**
+   * Starts a conversation for a new visitor (rate-limited per IP) and grants a token for it; the
+   * visitor's checked identity, if any, is bound into the token.
+   */
+  async start(ip: string, visitor?: VisitorIdentity): Promise<ConversationGrant> {
     const { transcript, config, tokens, limits, now } = this.deps;
     await limits.conversationStart(ip);
     const conversationId = randomId();
@@ -122,7 +126,7 @@ export class DirectLineService {
         textFormat: 'markdown',
       });
     }
-    const { token, expiresIn } = await tokens.issue({ conversationId, userId });
+    const { token, expiresIn } = await tokens.issue({ conversationId, userId, visitor });
     return { conversationId, userId, token, expiresIn };
   }
 
@@ -305,7 +309,16 @@ export class DirectLineService {
     // pipeline holds the message: only then is the post acknowledged.
     const { serviceUrl: _omit, ...echo } = full;
     await transcript.append(conversationId, echo);
-    await adapter.processLocal(full as unknown as BotActivity, (context) => bot.run(context));
+    // The bot's copy carries the visitor's identity (kept out of the transcript: it is personal
+    // data the visitor's browser has no use for, and Redis keeps transcripts for weeks).
+    const forBot =
+      grant.visitor === undefined
+        ? full
+        : {
+            ...full,
+            channelData: { ...channelData, [VISITOR_CHANNEL_DATA_KEY]: grant.visitor },
+          };
+    await adapter.processLocal(forBot as unknown as BotActivity, (context) => bot.run(context));
     return { id };
   }
 

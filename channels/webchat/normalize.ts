@@ -1,6 +1,12 @@
 import type { Activity, ConversationReference } from 'botbuilder';
 import { createHash } from 'node:crypto';
 import type { Attachment, InboundMessageInput } from '../../src/domain/message.ts';
+import {
+  VISITOR_CHANNEL_DATA_KEY,
+  VisitorIdentitySchema,
+  visitorFrom,
+  type VisitorIdentity,
+} from './visitor-identity.ts';
 
 /**
  * The channel id and service URL of conversations on the gateway's own Direct Line. The service
@@ -40,6 +46,19 @@ function attachmentsOf(activity: Partial<Activity>): Attachment[] {
 }
 
 /**
+ * The visitor identity the gateway's own Direct Line put on the activity (from the conversation's
+ * token). Read only on local conversations: on Azure's, channelData is the client's to write.
+ */
+function visitorOf(activity: Activity, local: boolean): VisitorIdentity | undefined {
+  if (!local) return undefined;
+  const raw = (activity.channelData as Record<string, unknown> | undefined)?.[
+    VISITOR_CHANNEL_DATA_KEY
+  ];
+  const parsed = raw === undefined ? undefined : VisitorIdentitySchema.safeParse(raw);
+  return parsed?.success === true ? parsed.data : undefined;
+}
+
+/**
  * A visitor's message activity as our InboundMessage. On the gateway's own Direct Line the
  * activity id (given by us, unique) is the idempotency key and the conversation id the thread key;
  * from Azure Bot Service (Teams and the other channels) both are qualified by the channel and the
@@ -58,18 +77,16 @@ export function normalizeActivity(
     channel: 'webchat',
     channelMessageId: fit(qualified(activity.id ?? '')),
     threadKey: fit(local ? conversationId : `${activity.channelId}/${conversationId}`),
-    from: {
-      identity: {
-        kind: 'webchat',
-        value: (local ? activity.from.id : `${activity.channelId}/${activity.from.id}`).slice(
-          0,
-          320,
-        ),
-      },
-      ...(typeof activity.from.name === 'string' && activity.from.name !== ''
-        ? { name: activity.from.name.slice(0, 200) }
-        : {}),
-    },
+    from: visitorFrom(visitorOf(activity, local), {
+      identity: (local ? activity.from.id : `${activity.channelId}/${activity.from.id}`).slice(
+        0,
+        320,
+      ),
+      name:
+        typeof activity.from.name === 'string' && activity.from.name !== ''
+          ? activity.from.name.slice(0, 200)
+          : undefined,
+    }),
     text: activity.text ?? '',
     attachments: attachmentsOf(activity),
     receivedAt,

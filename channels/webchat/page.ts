@@ -120,6 +120,8 @@ export function chatPageRouter(config: WebchatConfig): Router {
       initials: initials(brand),
       uploadTypes: config.WEBCHAT_UPLOAD_TYPES,
       storageScope: 'v1',
+      // The pre-chat form, for visitors the site does not sign (a signed user skips it).
+      prechat: config.WEBCHAT_PRECHAT_FORM,
     };
     const embedded = req.query['embed'] === '1';
     // Framed by any site (the bubble): not the gateway's default X-Frame-Options: DENY.
@@ -138,6 +140,10 @@ body { display: flex; flex-direction: column; }
 #switchboard-header { background: ${config.WEBCHAT_BRAND_COLOR}; color: #fff; padding: 12px 16px; font-weight: 600; }
 #webchat { flex: 1; min-height: 0; }
 .switchboard-error { padding: 16px; color: #a4262c; }
+#switchboard-prechat { display: flex; flex-direction: column; gap: 12px; padding: 16px; }
+#switchboard-prechat label { display: flex; flex-direction: column; gap: 4px; font-size: 14px; }
+#switchboard-prechat input { font: inherit; padding: 8px; border: 1px solid #8a8886; border-radius: 4px; }
+#switchboard-prechat button { font: inherit; padding: 10px; border: 0; border-radius: 4px; color: #fff; background: ${config.WEBCHAT_BRAND_COLOR}; cursor: pointer; }
 </style>
 </head>
 <body${embedded ? ' class="embedded"' : ''}>

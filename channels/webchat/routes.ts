@@ -7,8 +7,11 @@ import { RateLimitedError } from './limits.ts';
 import type { WebchatFileStore } from './ports.ts';
 import { parseWatermark } from './transcript.ts';
 import { bearerToken } from './verify.ts';
+import { visitorOf } from './visitor-identity.ts';
 
 export const DIRECT_LINE_PATH = '/v3/directline';
+/** A token request holds at most a signed user or a pre-chat form: a few hundred bytes. */
+const TOKEN_REQUEST_MAX_BYTES = 16 * 1024;
 
 /** Host names a browser on this machine uses; nobody elsewhere can be sent to them. */
 const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/i;
@@ -139,12 +142,15 @@ export function directLineRouter(deps: {
   const uploadLimit = config.WEBCHAT_UPLOAD_MAX_BYTES + 64 * 1024;
   const multipart = express.raw({ limit: uploadLimit, type: () => true });
 
-  // Start: a new conversation and a token bound to it (what the chat page calls first).
+  // Start: a new conversation and a token bound to it (what the chat page calls first). The body,
+  // when there is one, names the visitor: a user the site signed, or the pre-chat form's fields.
+  const identityJson = express.json({ limit: TOKEN_REQUEST_MAX_BYTES, type: () => true });
   const start: express.RequestHandler = async (req, res) => {
-    const grant = await service.start(ipOf(req));
+    const visitor = await visitorOf(req.body, config, new Date());
+    const grant = await service.start(ipOf(req), visitor);
     res.status(201).json(conversationBody(config, req, grant, ''));
   };
-  router.post(`${DIRECT_LINE_PATH}/tokens/generate`, start);
+  router.post(`${DIRECT_LINE_PATH}/tokens/generate`, identityJson, start);
 
   // Web Chat's first call with a token from /tokens/generate: the token's own conversation.
   router.post(`${DIRECT_LINE_PATH}/conversations`, async (req, res) => {
@@ -238,12 +244,15 @@ export function directLineRouter(deps: {
     const type = (error as { type?: unknown } | null)?.type;
     if (type === 'entity.too.large') {
       const upload = req.path.endsWith('/upload');
+      const start = req.path.endsWith('/tokens/generate');
       return next(
         new SwitchboardError(
           'SB_ERR_PAYLOAD_TOO_LARGE',
           upload
             ? `the upload exceeds ${config.WEBCHAT_UPLOAD_MAX_BYTES} bytes`
-            : `the activity exceeds ${config.WEBCHAT_MAX_ACTIVITY_BYTES} bytes`,
+            : start
+              ? `the token request exceeds ${TOKEN_REQUEST_MAX_BYTES} bytes`
+              : `the activity exceeds ${config.WEBCHAT_MAX_ACTIVITY_BYTES} bytes`,
         ),
       );
     }

@@ -1,5 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { SwitchboardError } from '../../src/domain/errors.ts';
+import { VisitorIdentitySchema, type VisitorIdentity } from './visitor-identity.ts';
 
 const ISSUER = 'switchboard';
 const AUDIENCE = 'directline';
@@ -10,6 +11,8 @@ export interface DirectLineGrant {
   userId: string;
   /** Expiry, seconds since the epoch. */
   expiresAt: number;
+  /** Who the visitor is, as checked when the conversation started (absent: anonymous). */
+  visitor?: VisitorIdentity;
 }
 
 /**
@@ -28,12 +31,21 @@ export class DirectLineTokens {
   }
 
   /** A token for the visitor in the conversation, valid for the configured lifetime from now. */
-  async issue(grant: { conversationId: string; userId: string }): Promise<{
+  async issue(grant: {
+    conversationId: string;
+    userId: string;
+    visitor?: VisitorIdentity | undefined;
+  }): Promise<{
     token: string;
     expiresIn: number;
   }> {
     const issuedAt = Math.floor(this.now() / 1000);
-    const token = await new SignJWT({ conv: grant.conversationId })
+    // The visitor rides in the token, so a refresh keeps it and no request can change it.
+    const claims = {
+      conv: grant.conversationId,
+      ...(grant.visitor === undefined ? {} : { vis: grant.visitor }),
+    };
+    const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
@@ -64,7 +76,17 @@ export class DirectLineTokens {
       if (typeof conversationId !== 'string' || typeof payload.sub !== 'string') {
         throw new SwitchboardError('SB_ERR_UNAUTHENTICATED', 'the token names no conversation');
       }
-      return { conversationId, userId: payload.sub, expiresAt: payload.exp ?? 0 };
+      const visitor =
+        payload['vis'] === undefined ? undefined : VisitorIdentitySchema.safeParse(payload['vis']);
+      if (visitor?.success === false) {
+        throw new SwitchboardError('SB_ERR_UNAUTHENTICATED', 'the token names no valid visitor');
+      }
+      return {
+        conversationId,
+        userId: payload.sub,
+        expiresAt: payload.exp ?? 0,
+        ...(visitor === undefined ? {} : { visitor: visitor.data }),
+      };
     } catch (error) {
       if (error instanceof SwitchboardError) throw error;
       if (error instanceof errors.JWTExpired) {

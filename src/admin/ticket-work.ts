@@ -9,9 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchboardError } from '../domain/errors.ts';
 import { sendAgentReply } from '../pipeline/replies.ts';
-import type { ChannelId, IdentityKind } from '../domain/message.ts';
+import type { ChannelId } from '../domain/message.ts';
 import { recordAudit } from '../pool/audit.ts';
 import { linkViaThread, replyChannelsOf, viaThreadKey } from '../pool/reply-channels.ts';
+import { defaultVia, type OutboundVia } from '../pool/messages.ts';
 import { claimTicket, holds } from '../pool/claim.ts';
 import type { AgentDoc, TicketDoc } from '../pool/models.ts';
 import type { Principal } from './auth.ts';
@@ -156,10 +157,13 @@ async function chosenChannel(
   deps: AdminDeps,
   ticket: TicketDoc,
   channel: ChannelId | undefined,
-): Promise<
-  { channel: ChannelId; kind: IdentityKind; value: string; threadKey: string } | undefined
-> {
-  if (channel === undefined || channel === ticket.channel) return undefined;
+): Promise<OutboundVia | null | undefined> {
+  // None chosen: where the customer last wrote (messages.ts defaultVia); the own one: null.
+  if (channel === undefined) return undefined;
+  // The customer's latest thread on that channel, when they wrote there last.
+  const last = defaultVia(ticket);
+  if (last?.channel === channel) return last;
+  if (channel === ticket.channel) return null;
   const contact = await deps.models.Contact.findById(ticket.contactId, { identities: 1 }).lean();
   const choice = replyChannelsOf(ticket, contact?.identities ?? [], deps.sendsTo ?? new Set()).find(
     (c) => c.channel === channel,
@@ -213,7 +217,7 @@ export async function replyFromConsole(
       agentId: String(agent._id),
       agentName: agent.displayName,
       text,
-      ...(via ? { via } : {}),
+      ...(via === undefined ? {} : { via }),
     },
   );
   await deps.activity?.changed({

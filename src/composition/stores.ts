@@ -34,7 +34,11 @@ export async function connectStores(options: {
   watchRedisErrors(producerRedis, logger, 'producer');
   watchRedisErrors(workerRedis, logger, 'worker');
   const locks = redisDocumentLocks(producerRedis, { prefix: config.QUEUE_PREFIX });
-  const pool = await TicketPool.connect(options.mongoUri, { dbName: config.MONGODB_DB, locks });
+  const pool = await TicketPool.connect(options.mongoUri, {
+    dbName: config.MONGODB_DB,
+    locks,
+    joinWindowMs: config.CONVERSATION_JOIN_SECONDS * 1000,
+  });
   return {
     producerRedis,
     workerRedis,

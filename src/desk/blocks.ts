@@ -23,6 +23,8 @@ export interface CardView {
   status: string;
   customerName: string;
   channel: string;
+  /** Where replies go when the customer last wrote on another channel than the ticket's. */
+  replyChannel?: string | undefined;
   reason: string | undefined;
   intent: string | undefined;
   /** What the ticket needs (routing's intent skills); picks its team's channel for the card. */
@@ -117,6 +119,13 @@ export function cardText(view: CardView): string {
 }
 
 /** The Block Kit card of one escalated ticket; its buttons follow the ticket's status. */
+/** The ticket's channel, and where replies go when the conversation continued elsewhere. */
+function channelText(view: CardView): string {
+  const own = escapeMrkdwn(view.channel);
+  if (!view.replyChannel || view.replyChannel === view.channel) return own;
+  return `${own}, continued by ${escapeMrkdwn(view.replyChannel)} (replies go there)`;
+}
+
 export function cardBlocks(view: CardView): KnownBlock[] {
   const quoted = view.lastMessages.length
     ? view.lastMessages.map((m) => `> ${escapeMrkdwn(clip(m, 300)).replace(/\n/g, '\n> ')}`)
@@ -129,7 +138,7 @@ export function cardBlocks(view: CardView): KnownBlock[] {
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Channel*\n${escapeMrkdwn(view.channel)}` },
+        { type: 'mrkdwn', text: `*Channel*\n${channelText(view)}` },
         { type: 'mrkdwn', text: `*Urgency*\n${urgencyText(view)}` },
         { type: 'mrkdwn', text: `*Reason*\n${escapeMrkdwn(view.reason ?? '—')}` },
         { type: 'mrkdwn', text: `*Intent guess*\n${escapeMrkdwn(view.intent ?? '—')}` },

@@ -60,24 +60,22 @@ export function satisfactionHook(
 ): (message: InboundMessage) => Promise<'consumed' | 'continue'> {
   return async (inbound) => {
     const { pool } = deps;
+    // Most messages are no rating: they go on without a read (issue 21: one operation less on
+    // every message).
+    const rating = parseRating(inbound.newText ?? inbound.text);
+    if (!rating) return 'continue';
     const key = inboundMessageKey(inbound.channel, inbound.channelMessageId);
     const stored = await pool.getMessage(key);
-    const rating = parseRating(inbound.newText ?? inbound.text);
     if (stored?.handled) {
       // A retried job: a rating stays consumed (and its record is made sure of).
-      if (stored.intent !== CSAT_INTENT || !rating) return 'continue';
+      if (stored.intent !== CSAT_INTENT) return 'continue';
       const ticket = await pool.getTicket(stored.ticketId);
       if (ticket) await record(deps, ticket, rating, inbound.receivedAt);
       return 'consumed';
     }
-    if (!rating) return 'continue';
     const ticket = await awaitingRating(pool, inbound);
     if (!ticket) return 'continue';
-    const contactId = await resolveContactId(pool.models, {
-      identity: inbound.from.identity,
-      name: inbound.from.name,
-      otherIdentities: inbound.from.otherIdentities,
-    });
+    const contactId = await resolveContactId(pool.models, inbound.from);
     const { message } = await appendInbound(pool.models, { ticket, contactId, message: inbound });
     await pool.markHandled(message._id, { intent: CSAT_INTENT });
     await record(deps, ticket, rating, inbound.receivedAt);

@@ -153,10 +153,12 @@ export class DeskService implements DeskTools {
     }
     if (!card) throw new Error(`ticket ${ticketId} has no card yet`);
     const name = message.authorName ?? 'Customer';
+    // A conversation that continued on another channel: say where this message came from.
+    const via = ticket && message.channel !== ticket.channel ? ` _(by ${message.channel})_` : '';
     await this.deps.client.chat.postMessage({
       channel: card.channel,
       thread_ts: card.ts,
-      text: `*${escapeMrkdwn(name)}:* ${escapeMrkdwn(message.text)}`,
+      text: `*${escapeMrkdwn(name)}:*${via} ${escapeMrkdwn(message.text)}`,
       unfurl_links: false,
     });
     return 'relayed';

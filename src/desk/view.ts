@@ -1,3 +1,4 @@
+import { defaultVia } from '../pool/messages.ts';
 import type { AgentDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { CardView } from './blocks.ts';
@@ -22,7 +23,11 @@ export async function readCardView(
   ]);
   const customerTexts = messages
     .filter((m) => m.direction === 'in' && m.authorKind === 'customer')
-    .map((m) => m.newText ?? m.text)
+    .map((m) =>
+      m.channel === ticket.channel
+        ? (m.newText ?? m.text)
+        : `(by ${m.channel}) ${m.newText ?? m.text}`,
+    )
     .slice(-CARD_MESSAGES);
   return {
     ticketId,
@@ -30,6 +35,7 @@ export async function readCardView(
     status: ticket.status,
     customerName: contact?.name ?? ticket.replyTo.value,
     channel: ticket.channel,
+    replyChannel: defaultVia(ticket)?.channel,
     reason: ticket.escalationReason ?? undefined,
     intent: ticket.lastIntent ?? undefined,
     requiredSkills: ticket.requiredSkills ?? [],

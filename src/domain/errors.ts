@@ -34,6 +34,12 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     description: 'Valid credentials without the right to do this.',
   },
+  SB_ERR_IDENTITY_INVALID: {
+    httpStatus: 401,
+    retryable: false,
+    description:
+      "The web chat's signed user (user hash or JWT) is invalid, expired, or missing where the site requires one.",
+  },
   SB_ERR_TOKEN_EXPIRED: {
     httpStatus: 403,
     retryable: false,

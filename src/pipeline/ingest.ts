@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { InboundMessageSchema, type InboundMessage } from '../domain/message.ts';
 import type { ChannelCapabilities, Responder, ResponderDecision } from '../domain/ports.ts';
 import { readPrompt } from '../domain/dialogue.ts';
+import { answerVia, type OutboundVia } from '../pool/messages.ts';
 import type { MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
@@ -77,7 +78,9 @@ export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<Ing
           createdAt: { $gte: new Date(Date.now() - REPEAT_WINDOW_MS) },
         }),
     }));
-  const outcome = await carryOut(decision, ticket, message, deps);
+  // Answers go back by the channel and thread the message came by (a conversation may go on
+  // on several).
+  const outcome = await carryOut(decision, ticket, message, deps, answerVia(inbound, ticket));
   await deps.pool.markHandled(message._id, {
     intent: decision.intent,
     score: decision.score,
@@ -92,6 +95,7 @@ async function carryOut(
   ticket: TicketDoc,
   message: MessageDoc,
   deps: IngestDeps,
+  via: OutboundVia | null,
 ): Promise<IngestOutcome> {
   const listeners = deps.listeners ?? [];
   if (decision.unhelpful) {
@@ -113,6 +117,7 @@ async function carryOut(
       intent: decision.intent,
       score: decision.score,
       decision: decisionRecord(decision),
+      via,
     });
   }
   if (decision.action === 'reply') {
@@ -198,6 +203,8 @@ export async function queueBotMessage(
     intent?: string | undefined;
     score?: number | undefined;
     decision?: Record<string, unknown> | undefined;
+    /** Unset: where the customer last wrote (messages.ts defaultVia). */
+    via?: OutboundVia | null | undefined;
   },
 ): Promise<MessageDoc> {
   const stored = await deps.pool.createOutbound({

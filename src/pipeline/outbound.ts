@@ -78,7 +78,9 @@ export function toOutboundMessage(
     ...(message.choices && message.choices.length > 0 ? { choices: message.choices } : {}),
     ...(link !== undefined ? { articleUrl: link } : {}),
     ...(languageOf(message, ticket) ? { language: languageOf(message, ticket) } : {}),
-    channelData: via ? {} : ((ticket.channelData ?? {}) as Record<string, unknown>),
+    channelData: via
+      ? ((via.channelData ?? {}) as Record<string, unknown>)
+      : ((ticket.channelData ?? {}) as Record<string, unknown>),
   });
 }
 

@@ -35,7 +35,7 @@ export async function sendAgentReply(
     authorId: input.agentId,
     authorName: input.agentName,
     text: input.text,
-    ...(input.via ? { via: input.via } : {}),
+    ...(input.via === undefined ? {} : { via: input.via }),
   });
   await enqueueDelivery(deps.outbound, message);
   return message;

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import type { Identity } from '../domain/message.ts';
+import { suggestMerge } from './merge-suggestions.ts';
 import type { ContactDoc, PoolModels } from './models.ts';
 
 export function identityKey(identity: Identity): string {
@@ -13,74 +14,221 @@ export function identityKey(identity: Identity): string {
  */
 export async function resolveContact(
   models: PoolModels,
-  input: {
-    identity: Identity;
-    name?: string | undefined;
-    otherIdentities?: Identity[] | undefined;
-  },
+  input: ContactSighting,
 ): Promise<ContactDoc> {
   return followMerges(models, await resolveContactId(models, input));
 }
 
-/**
- * The id of the contact owning an identity — one read by _id on the hot path (a known sender);
- * the creating path only for a new one. Merges re-point identity documents to the survivor, so
- * the id found is current.
- *
- * The creating path writes with inserts, whose unique _id decides every race, and reads nothing
- * more: on FerretDB 1.x over PostgreSQL a read or an update scans its collection (see tickets.ts),
- * an insert does not.
- */
+/** What a message says about its sender, as contact linking needs it (InboundMessage.from). */
+export interface ContactSighting {
+  identity: Identity;
+  /** Does the channel vouch for `identity`? Absent: it does (see InboundMessage.from). */
+  identityVerified?: boolean | undefined;
+  name?: string | undefined;
+  /** Identities the channel vouches for: linked automatically. */
+  otherIdentities?: Identity[] | undefined;
+  /** Identities the customer typed: kept unverified, never linked to another contact's. */
+  claimedIdentities?: Identity[] | undefined;
+}
+
+/** The id of the contact owning an identity (see linkContact). */
 export async function resolveContactId(
   models: PoolModels,
-  input: {
-    identity: Identity;
-    name?: string | undefined;
-    otherIdentities?: Identity[] | undefined;
-  },
+  input: ContactSighting,
 ): Promise<Types.ObjectId> {
+  return (await linkContact(models, input)).contactId;
+}
+
+type LinkedIdentity = Identity & { verified: boolean };
+type Suggestion = Parameters<typeof suggestMerge>[1];
+
+/**
+ * The contact a message's sender is, and whether it was created now — one read by _id on the hot
+ * path (a known sender); the creating path only for a new one. Merges re-point identity documents
+ * to the survivor, so the id found is current.
+ *
+ * Only verified identities link automatically (issue 19): an unverified sighting of an identity
+ * some contact owns verified (an email without DKIM or DMARC pass, from the address of a customer
+ * an integration vouched for) gets a contact of its own and a merge suggestion, never the owner's
+ * conversations. A new sender whose vouched identity (a signed web-chat user's email, a Slack
+ * member's profile email) belongs verified to a contact is that contact.
+ *
+ * The creating path writes with inserts, whose unique _id decides every race, and reads only the
+ * links of the identities the message brings: on FerretDB 1.x over PostgreSQL a read or an update
+ * scans its collection without an index of ours (see tickets.ts), an insert does not.
+ */
+export async function linkContact(
+  models: PoolModels,
+  input: ContactSighting,
+): Promise<{ contactId: Types.ObjectId; isNew: boolean }> {
+  const verified = input.identityVerified !== false;
   const key = identityKey(input.identity);
   const known = await models.ContactIdentity.findById(key).lean();
   // `ready` is set only once the contact exists: a crash between the writes below leaves it
   // unset, and the retry takes the creating path again (every step of which is idempotent).
-  if (known?.ready) return known.contactId;
-  const contactId = known?.contactId ?? (await claimIdentity(models, key));
+  if (known?.ready) {
+    if (!verified && known.verified !== false) return shadowContact(models, input, known.contactId);
+    if (verified && known.verified === false) await markVerified(models, key, known.contactId);
+    return { contactId: known.contactId, isNew: false };
+  }
+  let contactId =
+    known?.contactId ?? (await claimIdentity(models, key, new Types.ObjectId(), verified));
+  const owned: LinkedIdentity[] = [{ ...input.identity, verified }];
+  const suggestions: Suggestion[] = [];
+  let owner: Types.ObjectId | undefined;
   // Further identities are attached only while free: a taken one keeps its owner, and is not
   // listed on this contact either (so exporting or erasing it never reaches the owner's data).
-  const owned: Identity[] = [input.identity];
-  for (const other of input.otherIdentities ?? []) {
-    if (await linkIfFree(models, identityKey(other), contactId)) owned.push(other);
+  const further = [
+    ...(input.otherIdentities ?? []).map((i) => ({ ...i, verified: true })),
+    ...(input.claimedIdentities ?? []).map((i) => ({ ...i, verified: false })),
+  ];
+  for (const other of further) {
+    const holder = await linkIfFree(models, identityKey(other), contactId, other.verified);
+    if (!holder) owned.push(other);
+    // A vouched identity a contact owns verified says who this new sender is.
+    else if (other.verified && holder.verified && owner === undefined) owner = holder.contactId;
+    else
+      suggestions.push({
+        contactId,
+        otherContactId: holder.contactId,
+        identity: { kind: other.kind, value: other.value },
+        reason: other.verified ? 'vouched-identity' : 'claimed-identity',
+      });
   }
-  // By _id: if a crash came between linking the identity and creating the contact, the retry
-  // still creates it; a duplicate means an earlier try (or a concurrent first message) did.
-  await insertOnce(() =>
-    models.Contact.create({
-      _id: contactId,
-      ...(input.name === undefined ? {} : { name: input.name }),
-      identities: owned.map((i) => ({ kind: i.kind, value: i.value })),
-    }),
-  );
+  if (owner) {
+    // Re-point what this try linked to the owner (a retry after a crash here does it again).
+    await models.ContactIdentity.updateMany(
+      { _id: { $in: owned.map(identityKey) }, contactId },
+      { $set: { contactId: owner } },
+    );
+    for (const suggestion of suggestions) suggestion.contactId = owner;
+    contactId = owner;
+    await addIdentities(models, contactId, owned);
+  }
+  // Created by this call, or by a concurrent first message (or an earlier try) that won: only a
+  // contact this call created is known to have no ticket yet.
+  const created = owner ? false : await createContact(models, contactId, input.name, owned);
+  if (!owner && !created) await addIdentities(models, contactId, owned);
   await models.ContactIdentity.updateMany(
     { _id: { $in: owned.map(identityKey) } },
     { $set: { ready: true } },
   );
-  return contactId;
+  for (const suggestion of suggestions) await suggestMerge(models.MergeSuggestion, suggestion);
+  return { contactId, isNew: created };
 }
 
-/** Links `id` to the contact unless another contact owns it; true when it is this contact's. */
+/**
+ * An unverified sighting of an identity another contact owns verified: a contact of its own, kept
+ * under the link `unverified.<kind>:<value>` (so the same sender's next mails find it), and a
+ * merge suggestion for an agent.
+ */
+async function shadowContact(
+  models: PoolModels,
+  input: ContactSighting,
+  ownerId: Types.ObjectId,
+): Promise<{ contactId: Types.ObjectId; isNew: boolean }> {
+  const key = `unverified.${identityKey(input.identity)}`;
+  const known = await models.ContactIdentity.findById(key).lean();
+  if (known?.ready) return { contactId: known.contactId, isNew: false };
+  const contactId =
+    known?.contactId ?? (await claimIdentity(models, key, new Types.ObjectId(), false));
+  await createContact(models, contactId, input.name, [{ ...input.identity, verified: false }]);
+  await models.ContactIdentity.updateOne({ _id: key }, { $set: { ready: true } });
+  await suggestMerge(models.MergeSuggestion, {
+    contactId,
+    otherContactId: ownerId,
+    identity: input.identity,
+    reason: 'unverified-sighting',
+  });
+  return { contactId, isNew: true };
+}
+
+/** A verified sighting of an identity only unverified sightings had linked: now it is verified. */
+async function markVerified(
+  models: PoolModels,
+  key: string,
+  contactId: Types.ObjectId,
+): Promise<void> {
+  await models.ContactIdentity.updateOne({ _id: key }, { $set: { verified: true } });
+  // Read and rewritten whole: FerretDB 1.x has no arrayFilters (and this happens once per link).
+  const contact = await models.Contact.findById(contactId, { identities: 1 }).lean();
+  if (!contact) return;
+  await models.Contact.updateOne(
+    { _id: contactId },
+    {
+      $set: {
+        identities: contact.identities.map((i) =>
+          identityKey(i as Identity) === key ? { ...i, verified: true } : i,
+        ),
+      },
+    },
+  );
+}
+
+/** By _id: false when it exists (an earlier try, or a concurrent first message, made it). */
+async function createContact(
+  models: PoolModels,
+  contactId: Types.ObjectId,
+  name: string | undefined,
+  owned: readonly LinkedIdentity[],
+): Promise<boolean> {
+  try {
+    await models.Contact.create({
+      _id: contactId,
+      ...(name === undefined ? {} : { name }),
+      identities: owned.map((i) => ({ kind: i.kind, value: i.value, verified: i.verified })),
+    });
+    return true;
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    return false;
+  }
+}
+
+/** Adds identities to an existing contact, each once (a retried message adds nothing). */
+async function addIdentities(
+  models: PoolModels,
+  contactId: Types.ObjectId,
+  owned: readonly LinkedIdentity[],
+): Promise<void> {
+  const contact = await models.Contact.findById(contactId, { identities: 1 }).lean();
+  const listed = new Set((contact?.identities ?? []).map((i) => `${i.kind}:${i.value}`));
+  const fresh = owned.filter((i) => !listed.has(identityKey(i)));
+  if (fresh.length === 0) return;
+  await models.Contact.updateOne(
+    { _id: contactId },
+    {
+      $push: {
+        identities: {
+          $each: fresh.map((i) => ({ kind: i.kind, value: i.value, verified: i.verified })),
+        },
+      },
+    },
+  );
+}
+
+/**
+ * Links `id` to the contact unless another contact owns it: undefined when it is this contact's
+ * (now or already), else the owner and whether its link is verified.
+ */
 async function linkIfFree(
   models: PoolModels,
   id: string,
   contactId: Types.ObjectId,
-): Promise<boolean> {
+  verified: boolean,
+): Promise<{ contactId: Types.ObjectId; verified: boolean } | undefined> {
   try {
-    await models.ContactIdentity.create({ _id: id, contactId });
-    return true;
+    await models.ContactIdentity.create({ _id: id, contactId, verified });
+    return undefined;
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
     // Ours already (a retried first message), or someone else's.
     const existing = await models.ContactIdentity.findById(id).lean();
-    return existing !== null && String(existing.contactId) === String(contactId);
+    if (!existing || existing.contactId.equals(contactId)) return undefined;
+    return {
+      contactId: existing.contactId,
+      verified: existing.ready && existing.verified !== false,
+    };
   }
 }
 
@@ -88,24 +236,19 @@ function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 11000;
 }
 
-/** Runs an insert; a duplicate _id means the document is there already, which is the goal. */
-async function insertOnce(insert: () => Promise<unknown>): Promise<void> {
-  try {
-    await insert();
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-  }
-}
-
 /**
- * Links an identity to a new contact id unless linked already; the contact id it ends up with.
- * Of two concurrent first messages one insert wins; the other reads the winner's link.
+ * Links an identity to `proposed` unless linked already; the contact id it ends up with. Of two
+ * concurrent first messages one insert wins; the other reads the winner's link.
  */
-async function claimIdentity(models: PoolModels, id: string): Promise<Types.ObjectId> {
-  const contactId = new Types.ObjectId();
+async function claimIdentity(
+  models: PoolModels,
+  id: string,
+  proposed: Types.ObjectId,
+  verified: boolean,
+): Promise<Types.ObjectId> {
   try {
-    await models.ContactIdentity.create({ _id: id, contactId });
-    return contactId;
+    await models.ContactIdentity.create({ _id: id, contactId: proposed, verified });
+    return proposed;
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
     const winner = await models.ContactIdentity.findById(id).lean();

@@ -9,8 +9,9 @@ export const MERGE_REASONS = [
   'unverified-sighting',
   // A customer typed an identity (pre-chat form) that another contact owns.
   'claimed-identity',
-  // A verified identity is owned by another contact only through an unverified sighting.
-  'verified-meets-unverified',
+  // An identity a channel vouched for (an integration, a signed web-chat user, a Slack profile)
+  // is another contact's already.
+  'vouched-identity',
 ] as const;
 export type MergeReason = (typeof MERGE_REASONS)[number];
 
@@ -19,8 +20,9 @@ export type MergeSuggestionStatus = (typeof MERGE_SUGGESTION_STATUSES)[number];
 
 /**
  * "These two contacts may be one person": shown to agents, who merge or dismiss. `_id` is
- * `<lower contact id>.<higher contact id>`, so one pair has one suggestion however often it is
- * seen (the first reason and identity are kept; `seen` counts sightings).
+ * `<lower contact id>.<higher contact id>`, so one pair has one suggestion however often linking
+ * meets it (the first reason and identity are kept; `seen` counts the meetings — a sender's later
+ * messages, on the hot path, are not counted).
  */
 export interface MergeSuggestionDoc {
   _id: string;

@@ -66,19 +66,71 @@ export interface OutboundDraft {
   html?: string | undefined;
   /** Choices to offer as buttons, on channels that can. */
   choices?: string[] | undefined;
-  /** Another channel and address than the ticket's (an agent's choice; see reply-channels.ts). */
-  via?: { channel: ChannelId; kind: IdentityKind; value: string; threadKey: string } | undefined;
+  /**
+   * Another channel and address than the ticket's (an agent's choice; see reply-channels.ts).
+   * Unset: where the customer last wrote (the ticket's `lastInbound`, else its own channel);
+   * null: the ticket's own channel.
+   */
+  via?: OutboundVia | null | undefined;
   intent?: string | undefined;
   score?: number | undefined;
   /** A bot message: the rest of the decision it carries out (see the `decision` field). */
   decision?: Record<string, unknown> | undefined;
 }
 
+export interface OutboundVia {
+  channel: ChannelId;
+  kind: IdentityKind;
+  value: string;
+  threadKey: string;
+  channelData?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Where a message to the customer goes by default: the channel and thread they last wrote on when
+ * that is not the ticket's own (a conversation that continued there, issue 19), else undefined.
+ */
+export function defaultVia(
+  ticket: Pick<TicketDoc, 'channel' | 'threadKey' | 'lastInbound'>,
+): OutboundVia | undefined {
+  const last = ticket.lastInbound;
+  if (!last?.channel || !last.threadKey || !last.replyTo) return undefined;
+  if (last.channel === ticket.channel && last.threadKey === ticket.threadKey) return undefined;
+  return {
+    channel: last.channel,
+    kind: last.replyTo.kind,
+    value: last.replyTo.value,
+    threadKey: last.threadKey,
+    channelData: (last.channelData ?? {}) as Record<string, unknown>,
+  };
+}
+
+/**
+ * Where the answer to one inbound message goes: the channel and thread it came by, when that is
+ * not the ticket's own (a conversation that continued there), else null (the ticket's own). Two
+ * messages on two threads answered at once each get their answer in their own thread.
+ */
+export function answerVia(
+  inbound: Pick<InboundMessage, 'channel' | 'threadKey' | 'from' | 'channelData'>,
+  ticket: Pick<TicketDoc, 'channel' | 'threadKey'>,
+): OutboundVia | null {
+  if (inbound.channel === ticket.channel && inbound.threadKey === ticket.threadKey) return null;
+  return {
+    channel: inbound.channel,
+    kind: inbound.from.identity.kind,
+    value: inbound.from.identity.value,
+    threadKey: inbound.threadKey,
+    channelData: inbound.channelData,
+  };
+}
+
 /** Creates the outbound message in `pending` state (idempotent by key), before it is queued. */
 export async function createOutbound(
   models: PoolModels,
-  draft: OutboundDraft,
+  input: OutboundDraft,
 ): Promise<MessageDoc> {
+  const via = input.via === undefined ? defaultVia(input.ticket) : (input.via ?? undefined);
+  const draft = { ...input, via };
   const id = `sb.${draft.key}`;
   try {
     // A plain insert: one round trip; a duplicate key means a retried step created it already.

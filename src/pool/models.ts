@@ -112,6 +112,21 @@ const ticketSchema = new Schema(
     replyTo: { type: identitySchema, required: true },
     firstResponseAt: { type: Date },
     lastCustomerMessageAt: { type: Date },
+    /**
+     * Where the customer last wrote when that was another channel than the ticket's own (a
+     * conversation that continued on it): replies go there unless an agent chooses otherwise.
+     */
+    lastInbound: {
+      type: new Schema(
+        {
+          channel: { type: String, enum: CHANNEL_IDS },
+          threadKey: String,
+          replyTo: identitySchema,
+          channelData: Schema.Types.Mixed,
+        },
+        { _id: false },
+      ),
+    },
     /** When the bot last answered (a knowledge-base answer); unset by a miss. Quiet-time resolve. */
     lastBotAnswerAt: { type: Date },
     /** The thread's closed ticket this one follows: the customer wrote again after it closed. */
@@ -159,6 +174,8 @@ const ticketSchema = new Schema(
 ticketSchema.index({ status: 1, urgency: -1, queuedAt: 1 });
 ticketSchema.index({ assigneeId: 1, status: 1 });
 ticketSchema.index({ contactId: 1, createdAt: -1 });
+// A contact's open ticket, which a new conversation on another channel joins (tickets.ts).
+ticketSchema.index({ contactId: 1, status: 1 });
 ticketSchema.index({ channel: 1, threadKey: 1 });
 
 /**
@@ -222,7 +239,14 @@ const messageSchema = new Schema(
      */
     via: {
       type: new Schema(
-        { channel: String, kind: String, value: String, threadKey: String },
+        {
+          channel: String,
+          kind: String,
+          value: String,
+          threadKey: String,
+          /** What that channel's send needs (the customer's own thread there). */
+          channelData: Schema.Types.Mixed,
+        },
         { _id: false },
       ),
     },

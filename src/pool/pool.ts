@@ -5,7 +5,7 @@ import type { ChannelId, Identity, InboundMessage } from '../domain/message.ts';
 import type { TicketStatus } from '../domain/ticket.ts';
 import { recordAudit } from './audit.ts';
 import { mergeContacts, unmergeContact, type MergeOutcome } from './contact-merge.ts';
-import { resolveContact, resolveContactId } from './contacts.ts';
+import { linkContact, resolveContact } from './contacts.ts';
 import { connectPool, type PoolConnection } from './connection.ts';
 import { createIntegration, findIntegrationById, findIntegrationByKey } from './integrations.ts';
 import {
@@ -50,6 +50,12 @@ export interface IngestResult {
   created: boolean;
 }
 
+/** How the pool treats conversations (config: CONVERSATION_JOIN_SECONDS). */
+export interface PoolSettings {
+  /** A contact's new conversation joins their open ticket written on within this window. */
+  joinWindowMs?: number | undefined;
+}
+
 /**
  * The ticket pool: the only code that reads or writes MongoDB. Everything else goes through these
  * operations, each a sequence of idempotent single-document writes.
@@ -59,6 +65,7 @@ export class TicketPool {
     readonly models: PoolModels,
     private readonly locks: DocumentLocks,
     private readonly connection?: PoolConnection,
+    private readonly settings: PoolSettings = {},
   ) {}
 
   /**
@@ -67,13 +74,15 @@ export class TicketPool {
    */
   static async connect(
     uri: string,
-    options: { dbName?: string; locks?: DocumentLocks } = {},
+    options: { dbName?: string; locks?: DocumentLocks } & PoolSettings = {},
   ): Promise<TicketPool> {
     const connection = await connectPool(
       uri,
       options.dbName === undefined ? {} : { dbName: options.dbName },
     );
-    return new TicketPool(connection.models, options.locks ?? noDocumentLocks, connection);
+    return new TicketPool(connection.models, options.locks ?? noDocumentLocks, connection, {
+      joinWindowMs: options.joinWindowMs,
+    });
   }
 
   async close(): Promise<void> {
@@ -90,11 +99,7 @@ export class TicketPool {
 
   /** Upserts the contact, finds or opens the thread's ticket, and appends the message once. */
   async ingest(message: InboundMessage): Promise<IngestResult> {
-    const contactId = await resolveContactId(this.models, {
-      identity: message.from.identity,
-      name: message.from.name,
-      otherIdentities: message.from.otherIdentities,
-    });
+    const { contactId, isNew } = await linkContact(this.models, message.from);
     // A trusted integration's word about the customer (the API channel): one write, when given.
     if (message.from.attributes) {
       const set = attributesUpdate(message.from.attributes);
@@ -110,11 +115,18 @@ export class TicketPool {
       preview: previewOf(message.newText ?? message.text),
       channelData: message.channelData,
       lastCustomerMessageAt: message.receivedAt,
+      joinWindowMs: this.settings.joinWindowMs,
+      contactIsNew: isNew,
     });
     const stored = await appendInbound(this.models, { ticket, contactId, message });
     // Stamp and reopen on every try, not only the first: a crash between the append and here must
     // not leave a resolved ticket closed to the customer's new message.
-    const current = await noteCustomerMessage(this.models, this.locks, ticket, message.receivedAt);
+    const current = await noteCustomerMessage(this.models, this.locks, ticket, message.receivedAt, {
+      channel: message.channel,
+      threadKey: message.threadKey,
+      replyTo: message.from.identity,
+      channelData: message.channelData,
+    });
     return { contactId, ticket: current, message: stored.message, created: stored.created };
   }
 

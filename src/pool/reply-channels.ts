@@ -6,6 +6,7 @@
  */
 import type { Types } from 'mongoose';
 import type { ChannelId, IdentityKind } from '../domain/message.ts';
+import { defaultVia } from './messages.ts';
 import type { PoolModels, TicketDoc } from './models.ts';
 
 export interface ReplyChannel {
@@ -20,19 +21,26 @@ const CHANNEL_OF_KIND: Partial<Record<IdentityKind, ChannelId>> = { email: 'emai
 
 /** The ticket's own channel first, then each other address of the contact a channel here sends to. */
 export function replyChannelsOf(
-  ticket: Pick<TicketDoc, 'channel' | 'replyTo'>,
+  ticket: Pick<TicketDoc, 'channel' | 'threadKey' | 'replyTo' | 'lastInbound'>,
   identities: ReadonlyArray<{ kind?: string | null; value?: string | null }>,
   sendsTo: ReadonlySet<ChannelId>,
 ): ReplyChannel[] {
+  // Where the customer last wrote, when the conversation continued on another channel, is the
+  // default; the ticket's own channel stays a choice (its latest thread: ticket-work.ts).
+  const latest = defaultVia(ticket);
+  const last = latest?.channel === ticket.channel ? undefined : latest;
   const own: ReplyChannel = {
     channel: ticket.channel,
     to: { kind: ticket.replyTo.kind, value: ticket.replyTo.value },
-    current: true,
+    current: last === undefined,
   };
-  const others: ReplyChannel[] = [];
+  const others: ReplyChannel[] = last
+    ? [{ channel: last.channel, to: { kind: last.kind, value: last.value }, current: true }]
+    : [];
   for (const identity of identities) {
     const channel = CHANNEL_OF_KIND[identity.kind as IdentityKind];
     if (!channel || !identity.value || !sendsTo.has(channel) || channel === own.channel) continue;
+    if (channel === last?.channel) continue;
     if (others.some((o) => o.channel === channel && o.to.value === identity.value)) continue;
     others.push({
       channel,
@@ -40,7 +48,7 @@ export function replyChannelsOf(
       current: false,
     });
   }
-  return [own, ...others];
+  return last ? [...others, own] : [own, ...others];
 }
 
 /** The thread key of a ticket's replies on a channel other than its own. */

@@ -34,6 +34,56 @@ export interface OpenTicketInput {
   lastCustomerMessageAt?: Date | undefined;
   /** The thread's closed ticket this one follows (a customer wrote again after it closed). */
   previousTicketId?: Types.ObjectId | undefined;
+  /**
+   * A new conversation of a contact who has an open ticket with a customer message within this
+   * window joins that ticket, whatever its channel (0 or unset: never). A contact created for
+   * this very message has no ticket, and nothing is read for it.
+   */
+  joinWindowMs?: number | undefined;
+  contactIsNew?: boolean | undefined;
+}
+
+/** Statuses of a ticket a new conversation of its contact joins. */
+const JOINABLE_STATUSES: readonly TicketStatus[] = ['bot', 'queued', 'assigned', 'resolved'];
+
+/**
+ * The contact's open ticket a new conversation continues (issue 19 item 3): the one the customer
+ * wrote on last, within the window. One read, index-backed ({ contactId, status }).
+ */
+async function ticketToJoin(
+  models: PoolModels,
+  input: OpenTicketInput,
+): Promise<TicketDoc | undefined> {
+  if (input.contactIsNew || !input.joinWindowMs || input.joinWindowMs <= 0) return undefined;
+  const since = new Date(Date.now() - input.joinWindowMs);
+  const open = (await models.Ticket.findOne({
+    contactId: input.contactId,
+    status: { $in: JOINABLE_STATUSES },
+    lastCustomerMessageAt: { $gte: since },
+  })
+    .sort({ lastCustomerMessageAt: -1 })
+    .lean()) as TicketDoc | null;
+  return open ?? undefined;
+}
+
+/**
+ * Points the thread at the contact's open ticket instead of `from` (a ticket id this try claimed
+ * or found closed); the ticket when the swap happened, undefined when there is none to join or
+ * someone else moved the thread first.
+ */
+async function joinOpenTicket(
+  models: PoolModels,
+  threadId: string,
+  from: Types.ObjectId,
+  input: OpenTicketInput,
+): Promise<TicketDoc | undefined> {
+  const open = await ticketToJoin(models, input);
+  if (!open) return undefined;
+  const swapped = await models.Thread.updateOne(
+    { _id: threadId, ticketId: from },
+    { $set: { ticketId: open._id } },
+  );
+  return swapped.modifiedCount === 1 ? open : undefined;
 }
 
 function isDuplicateKey(error: unknown): boolean {
@@ -69,7 +119,7 @@ async function openUnderLock(
     // its ticket cannot exist yet.
     const claimed = new Types.ObjectId();
     if (await insertThread(models, threadId, claimed)) {
-      return { ticket: await createTicket(models, locks, claimed, input), opened: true };
+      return joinOrCreate(models, locks, threadId, claimed, input);
     }
     const thread = await models.Thread.findById(threadId).lean();
     // Removed between the refused insert and this read (an erasure): claim it again.
@@ -78,9 +128,15 @@ async function openUnderLock(
     const existing = (await models.Ticket.findById(thread.ticketId).lean()) as TicketDoc | null;
     if (existing && existing.status !== 'closed') return { ticket: existing, opened: false };
     if (!existing) {
-      return { ticket: await createTicket(models, locks, thread.ticketId, input), opened: true };
+      // A crash after the thread's insert: the join (or the ticket) it was about to make.
+      return joinOrCreate(models, locks, threadId, thread.ticketId, input);
     }
-    // The thread's ticket is closed: point the thread at a fresh one, unless someone else did.
+    // The thread's ticket is closed: the contact's open ticket elsewhere continues, else a fresh
+    // one — unless someone else moved the thread first.
+    const joined = await withContactLock(locks, input, () =>
+      joinOpenTicket(models, threadId, existing._id, input),
+    );
+    if (joined) return { ticket: joined, opened: false };
     const freshId = new Types.ObjectId();
     const swapped = await models.Thread.updateOne(
       { _id: threadId, ticketId: existing._id },
@@ -95,6 +151,35 @@ async function openUnderLock(
     }
   }
   throw new SwitchboardError('SB_ERR_CONFLICT', `thread ${threadId} kept changing under us`);
+}
+
+/**
+ * A new thread's ticket: the contact's open ticket when there is one to join, else a new ticket
+ * under the id the thread was claimed with. Under the contact's lock, so two first messages of
+ * one contact on two channels at once make one ticket, not two.
+ */
+function joinOrCreate(
+  models: PoolModels,
+  locks: DocumentLocks,
+  threadId: string,
+  claimed: Types.ObjectId,
+  input: OpenTicketInput,
+): Promise<{ ticket: TicketDoc; opened: boolean }> {
+  return withContactLock(locks, input, async () => {
+    const joined = await joinOpenTicket(models, threadId, claimed, input);
+    if (joined) return { ticket: joined, opened: false };
+    return { ticket: await createTicket(models, locks, claimed, input), opened: true };
+  });
+}
+
+/** Runs `work` under the contact's ticket-opening lock when conversations join (else as is). */
+function withContactLock<T>(
+  locks: DocumentLocks,
+  input: OpenTicketInput,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!input.joinWindowMs || input.joinWindowMs <= 0) return work();
+  return locks.withLock(`contact-tickets.${String(input.contactId)}`, work);
 }
 
 /** Inserts the thread pointing at `ticketId`; false when the thread exists already. */
@@ -148,6 +233,14 @@ async function createTicket(
     if (!ticket) throw error;
     return ticket;
   }
+}
+
+/** Where a customer message came from: enough to answer on that channel. */
+export interface CustomerAddress {
+  channel: ChannelId;
+  threadKey: string;
+  replyTo: Identity;
+  channelData?: Record<string, unknown> | undefined;
 }
 
 /** Fields a status sets (the timestamps SLAs read). */
@@ -261,6 +354,7 @@ export async function noteCustomerMessage(
   locks: DocumentLocks,
   ticket: TicketDoc,
   at: Date,
+  from?: CustomerAddress,
 ): Promise<TicketDoc> {
   if (
     ticket.status !== 'resolved' &&
@@ -269,13 +363,21 @@ export async function noteCustomerMessage(
   )
     return ticket;
   return locks.withLock(`ticket.${String(ticket._id)}`, async () => {
-    const latest =
-      ticket.lastCustomerMessageAt && ticket.lastCustomerMessageAt > at
-        ? ticket.lastCustomerMessageAt
-        : at;
+    const newest = !ticket.lastCustomerMessageAt || ticket.lastCustomerMessageAt <= at;
+    const latest = newest ? at : ticket.lastCustomerMessageAt!;
+    // The newest message says where the customer is now: another channel or thread than the
+    // ticket's own is remembered (replies go there), the own thread forgets it.
+    const elsewhere =
+      newest &&
+      from !== undefined &&
+      (from.channel !== ticket.channel || from.threadKey !== ticket.threadKey);
+    const back = newest && from !== undefined && !elsewhere && ticket.lastInbound;
     const fresh = (await models.Ticket.findOneAndUpdate(
       { _id: ticket._id },
-      { $set: { lastCustomerMessageAt: latest } },
+      {
+        $set: { lastCustomerMessageAt: latest, ...(elsewhere ? { lastInbound: from } : {}) },
+        ...(back ? { $unset: { lastInbound: 1 } } : {}),
+      },
       { returnDocument: 'after' },
     ).lean()) as TicketDoc | null;
     if (fresh?.status === 'resolved') {

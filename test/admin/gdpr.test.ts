@@ -65,7 +65,11 @@ function traces(text: string): string[] {
 
 beforeAll(async () => {
   gateway = await startTestGateway({
-    config: testConfig({ KB_SEED_ON_START: 'false' }),
+    config: testConfig({
+      KB_SEED_ON_START: 'false',
+      // Each conversation a ticket of its own, so the erasure has several tickets to cover.
+      CONVERSATION_JOIN_SECONDS: '0',
+    }),
     responder: new EscalateAllResponder(),
   });
   const created = await gateway.pool.createIntegration({ name: 'gdpr-shop' });

@@ -4,13 +4,12 @@
  * by SMS; their text back continues the same ticket. State is set only through user-facing paths:
  * the API channel, Twilio's signed webhook, the admin API (account, sign-in, take, reply).
  */
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTwilio } from '../channels/sms/fake-twilio.ts';
 import { DeskHarness } from '../desk/harness.ts';
 import { waitFor } from '../support/gateway.ts';
+import { customerTexts, type SmsSettings } from '../support/twilio-webhook.ts';
 
 const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 const OUR_NUMBER = '+14155550100';
@@ -39,27 +38,12 @@ afterAll(async () => {
   await fake.stop();
 });
 
-async function customerTexts(body: string) {
-  const sid = `SM${randomBytes(16).toString('hex')}`;
-  const form = {
-    AccountSid: 'AC0123456789abcdef0123456789abcdef',
-    From: CUSTOMER_PHONE,
-    To: OUR_NUMBER,
-    Body: body,
-    MessageSid: sid,
-    NumMedia: '0',
-    NumSegments: '1',
-  };
-  const res = await request(h.http)
-    .post('/channels/sms/twilio')
-    .type('form')
-    .set(
-      'X-Twilio-Signature',
-      twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/channels/sms/twilio`, form),
-    )
-    .send(form);
-  expect(res.status).toBe(200);
-}
+const SMS: SmsSettings = {
+  accountSid: 'AC0123456789abcdef0123456789abcdef',
+  authToken: AUTH_TOKEN,
+  ourNumber: OUR_NUMBER,
+  publicUrl: PUBLIC_URL,
+};
 
 describe('choosing the reply channel in the console', () => {
   it('answers an API customer by SMS on the phone their integration gave, and their text back continues the ticket', async () => {
@@ -116,7 +100,9 @@ describe('choosing the reply channel in the console', () => {
     // Not also on the conversation's own channel.
     expect(h.callbackTexts().some((t) => t.includes('replacement is on its way'))).toBe(false);
 
-    await customerTexts('Thank you, when will it arrive?');
+    expect(
+      await customerTexts(h.http, SMS, CUSTOMER_PHONE, 'Thank you, when will it arrive?'),
+    ).toBe(200);
     const messages = await waitFor(async () => {
       const list = await h.gateway.pool.listMessages(card.ticketId);
       return list.some((m) => m.text.includes('when will it arrive')) ? list : undefined;

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadIntentModel, trainIntentModel } from '../../intents/index.ts';
+import { chooseThreshold, DEFAULT_CRITERION } from '../../intents/calibrate.ts';
+import { OOS_INTENT, loadIntentModel, trainIntentModel } from '../../intents/index.ts';
 import type { IntentModel } from '../../intents/index.ts';
+import { fit, folds, resolve } from '../../intents/train.ts';
 import { EN_OUT_OF_SCOPE, EN_TRAIN } from './fixture.ts';
 
 const PROBES = [
@@ -102,6 +104,24 @@ describe('trainIntentModel', () => {
       expect(calibration.answerRate).toBeGreaterThan(0);
       expect(model.clarifyThreshold).toBeLessThanOrEqual(model.threshold);
       expect(model.toJSON().clarifyThreshold).toBe(model.clarifyThreshold);
+    });
+  });
+
+  describe('when its fold models are rebuilt from folds, resolve and fit', () => {
+    // bench/nlu-calibration.ts diagnoses the k-fold calibration with these exports: they must
+    // rebuild the very held-out predictions trainIntentModel chose its threshold on.
+    it('their held-out predictions give the threshold and precision the model stored', () => {
+      const data = [...EN_TRAIN, ...EN_OUT_OF_SCOPE.map((text) => ({ text, intent: OOS_INTENT }))];
+      const settings = resolve({}, data.length);
+      const parts = folds(data, 3, settings.seed);
+      const samples = parts.flatMap((part, i) => {
+        const foldModel = fit('en', parts.filter((_, j) => j !== i).flat(), settings);
+        return part.map((u) => ({ gold: u.intent, ranking: foldModel.rank(u.text) }));
+      });
+      expect(samples).toHaveLength(data.length);
+      const choice = chooseThreshold(samples, DEFAULT_CRITERION);
+      expect(choice.threshold).toBe(model.threshold);
+      expect(choice.precision).toBe(model.calibration.expectedPrecision);
     });
   });
 

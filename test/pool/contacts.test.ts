@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Types } from 'mongoose';
-import { resolveContactId } from '../../src/pool/contacts.ts';
+import { linkContact, resolveContactId } from '../../src/pool/contacts.ts';
 import { TicketPool } from '../../src/pool/pool.ts';
 import { uniqueName } from '../support/gateway.ts';
 
@@ -23,6 +23,10 @@ afterAll(async () => {
   await pool.models.Ticket.db.dropDatabase();
   await pool.close();
 });
+
+/** The merge suggestions naming a contact. */
+const suggestionsOf = (contactId: Types.ObjectId) =>
+  pool.models.MergeSuggestion.find({ contactIds: contactId }).lean();
 
 const email = () => ({ kind: 'email' as const, value: `${uniqueName('c')}@example.com` });
 
@@ -75,16 +79,96 @@ describe('pool/contacts', () => {
     });
   });
 
-  describe('when another identity given is owned by someone else', () => {
-    it('leaves it with its owner', async () => {
+  describe('when a vouched identity is owned verified by a contact', () => {
+    it('is that contact: the new sender identity joins it', async () => {
       const shared = email();
       const owner = await resolveContactId(pool.models, { identity: shared });
+      const slackMember = { kind: 'slack' as const, value: uniqueName('U') };
+      const linked = await linkContact(pool.models, {
+        identity: slackMember,
+        otherIdentities: [shared],
+      });
+      expect(linked).toEqual({ contactId: owner, isNew: false });
+      expect(await resolveContactId(pool.models, { identity: slackMember })).toEqual(owner);
+      const contact = await pool.models.Contact.findById(owner).lean();
+      expect(contact?.identities.map((i) => i.value)).toEqual([shared.value, slackMember.value]);
+      expect(await suggestionsOf(owner)).toEqual([]);
+    });
+  });
+
+  describe('when a vouched identity is owned only through unverified sightings', () => {
+    it('leaves it with its owner and suggests a merge', async () => {
+      const shared = email();
+      const owner = await resolveContactId(pool.models, {
+        identity: shared,
+        identityVerified: false,
+      });
       const other = await resolveContactId(pool.models, {
         identity: email(),
         otherIdentities: [shared],
       });
       expect(other).not.toEqual(owner);
       expect(await resolveContactId(pool.models, { identity: shared })).toEqual(owner);
+      expect(await suggestionsOf(owner)).toEqual([
+        expect.objectContaining({ reason: 'vouched-identity', identity: shared, status: 'open' }),
+      ]);
+    });
+  });
+
+  describe('when a customer claims an identity another contact owns', () => {
+    it('leaves it with its owner and suggests a merge, once per pair', async () => {
+      const shared = email();
+      const owner = await resolveContactId(pool.models, { identity: shared });
+      const visitor = { kind: 'webchat' as const, value: uniqueName('visitor') };
+      const other = await resolveContactId(pool.models, {
+        identity: visitor,
+        claimedIdentities: [shared],
+      });
+      expect(other).not.toEqual(owner);
+      const [suggestion] = await suggestionsOf(owner);
+      expect(suggestion).toMatchObject({ reason: 'claimed-identity', seen: 1 });
+      expect(suggestion?.contactIds.map(String).sort()).toEqual([owner, other].map(String).sort());
+    });
+
+    it('keeps a free claimed identity on the contact, unverified', async () => {
+      const claimed = email();
+      const id = await resolveContactId(pool.models, {
+        identity: { kind: 'webchat', value: uniqueName('visitor') },
+        claimedIdentities: [claimed],
+      });
+      const contact = await pool.models.Contact.findById(id).lean();
+      expect(contact?.identities[1]).toMatchObject({ ...claimed, verified: false });
+    });
+  });
+
+  describe('when an unverified sighting meets an identity owned verified', () => {
+    it('gets a contact of its own, the same on every later sighting, and a suggestion', async () => {
+      const address = email();
+      const owner = await resolveContactId(pool.models, { identity: address });
+      const spoof = await linkContact(pool.models, { identity: address, identityVerified: false });
+      expect(spoof.contactId).not.toEqual(owner);
+      expect(spoof.isNew).toBe(true);
+      const again = await linkContact(pool.models, { identity: address, identityVerified: false });
+      expect(again).toEqual({ contactId: spoof.contactId, isNew: false });
+      expect(await resolveContactId(pool.models, { identity: address })).toEqual(owner);
+      expect(await suggestionsOf(owner)).toEqual([
+        expect.objectContaining({ reason: 'unverified-sighting', seen: 1 }),
+      ]);
+    });
+  });
+
+  describe('when a verified sighting meets an identity only unverified ones linked', () => {
+    it('is that contact, and the identity becomes verified', async () => {
+      const address = email();
+      const first = await resolveContactId(pool.models, {
+        identity: address,
+        identityVerified: false,
+      });
+      expect(await resolveContactId(pool.models, { identity: address })).toEqual(first);
+      const contact = await pool.models.Contact.findById(first).lean();
+      expect(contact?.identities[0]).toMatchObject({ ...address, verified: true });
+      const link = await pool.models.ContactIdentity.findById(`email:${address.value}`).lean();
+      expect(link?.verified).toBe(true);
     });
   });
 

@@ -45,7 +45,7 @@ describe('TicketPool', () => {
       expect(result.ticket.status).toBe('bot');
       expect(result.ticket.threadKey).toBe(threadKey);
       const contact = await pool.models.Contact.findById(result.contactId).lean();
-      expect(contact?.identities).toEqual([{ kind: 'api', value: 'int/u1' }]);
+      expect(contact?.identities).toEqual([{ kind: 'api', value: 'int/u1', verified: true }]);
       expect(result.message.direction).toBe('in');
       expect(result.ticket.lastCustomerMessageAt).toBeInstanceOf(Date);
     });

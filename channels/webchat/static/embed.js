@@ -55,10 +55,19 @@
   }
   showIcon(CHAT_ICON);
 
+  // The signed user the page sets before the first open (`window.switchboardChatSettings.user`:
+  // id, email, name and hash, or a jwt; docs/identity.md), in the fragment, which is never sent
+  // to a server. An empty `user` says nobody is signed in (not the last signed user's chat).
+  function chatUrl() {
+    var settings = window.switchboardChatSettings || {};
+    var user = settings.user ? encodeURIComponent(JSON.stringify(settings.user)) : '';
+    return origin + '/chat?embed=1#user=' + user;
+  }
+
   button.addEventListener('click', function () {
     var open = panel.style.display === 'none';
     // The conversation starts on the first open, not on every page view.
-    if (open && !panel.src) panel.src = origin + '/chat?embed=1';
+    if (open && !panel.src) panel.src = chatUrl();
     panel.style.display = open ? 'block' : 'none';
     button.setAttribute('aria-expanded', String(open));
     showIcon(open ? CLOSE_ICON : CHAT_ICON);
