@@ -2,7 +2,7 @@
  * Issue 19, item 2, in Chromium: a supervisor opens a customer's contact page from the contacts
  * search, merges the contact the same person made by SMS, sees both channels' tickets on one
  * timeline (each opening its ticket), unmerges from the merged contact's page; an agent sees the
- * page without the merge controls.
+ * page without the merge controls; merge suggestions are dismissed in Merges and accepted on the page.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,14 @@ import type { Gateway } from '../../src/app.ts';
 import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { listenGateway, startTestGateway, testConfig } from '../support/gateway.ts';
-import { makeAccount, postApiMessage, signInPage, smsArrives, stopGateway } from './support.ts';
+import {
+  makeAccount,
+  postApiMessage,
+  signInPage,
+  smsArrives,
+  stopGateway,
+  unverifiedEmailArrives,
+} from './support.ts';
 
 const EMAIL = 'mary.jackson@example.test';
 const PHONE = '+15550106060';
@@ -21,6 +28,7 @@ let browser: Browser;
 let webId: string;
 let smsId: string;
 let smsTicket: { id: string; number: number };
+let integration: { apiKey: string; id: string };
 
 beforeAll(async () => {
   gateway = await startTestGateway({
@@ -28,16 +36,13 @@ beforeAll(async () => {
     responder: new EscalateAllResponder(),
   });
   const created = await gateway.pool.createIntegration({ name: 'console-contact-shop' });
-  const viaApi = await postApiMessage(
-    gateway,
-    { apiKey: created.apiKey, id: String(created.integration._id) },
-    {
-      messageId: 'mj-1',
-      conversationId: 'conv-mj',
-      from: { id: 'cust-mj', name: 'Mary Jackson', email: EMAIL },
-      text: 'My wind tunnel booking is wrong',
-    },
-  );
+  integration = { apiKey: created.apiKey, id: String(created.integration._id) };
+  const viaApi = await postApiMessage(gateway, integration, {
+    messageId: 'mj-1',
+    conversationId: 'conv-mj',
+    from: { id: 'cust-mj', name: 'Mary Jackson', email: EMAIL },
+    text: 'My wind tunnel booking is wrong',
+  });
   webId = String(viaApi.contactId);
   const viaSms = await smsArrives(gateway, {
     sid: 'SM0000000000000000000000000000mj01',
@@ -141,5 +146,48 @@ describe('the contact page (issue 19 item 2)', () => {
     expect(await page.$('#contact-merge')).toBeNull();
     expect(await page.$('button.unmerge')).toBeNull();
     await context.close();
+  });
+
+  it('dismisses a merge suggestion in Merges and accepts one on the contact page', async () => {
+    // Mary's address, and another customer's, arrive by email with nothing verifying the sender.
+    const unverified = await unverifiedEmailArrives(gateway, { id: 'mj-mail', email: EMAIL });
+    await postApiMessage(gateway, integration, {
+      messageId: 'kc-1',
+      conversationId: 'conv-kc',
+      from: { id: 'cust-kc', name: 'Katherine C.', email: 'kc@example.test' },
+      text: 'Where is my order?',
+    });
+    const other = await unverifiedEmailArrives(gateway, {
+      id: 'kc-mail',
+      email: 'kc@example.test',
+    });
+    const page = await browser.newPage();
+    await signIn(page, 'supervisor@example.test');
+    await page.goto(`${served.url}/admin/#/merges`);
+    const rows = page.locator('#suggestion-rows tr');
+    await rows.nth(1).waitFor();
+    expect(await rows.count()).toBe(2);
+    const otherRow = page.locator('#suggestion-rows tr', {
+      has: page.locator(`a[href="#/contact/${String(other.contactId)}"]`),
+    });
+    await otherRow.locator('button.dismiss').click();
+    await page.locator('#notice.ok', { hasText: 'Dismissed' }).waitFor();
+    await otherRow.waitFor({ state: 'detached' });
+    expect(await rows.count()).toBe(1);
+
+    await page.goto(`${served.url}/admin/#/contact/${webId}`);
+    const suggestion = page.locator('#contact-suggestions tr');
+    await suggestion.waitFor();
+    expect(await suggestion.textContent()).toContain(`email: ${EMAIL}`);
+    const dialogs: string[] = [];
+    acceptDialog(page, dialogs);
+    await suggestion.locator('button.accept').click();
+    await page.locator('#notice.ok', { hasText: 'Merged' }).waitFor();
+    await page.waitForSelector(
+      `#contact-timeline tr[data-ticket="${String(unverified.ticket._id)}"]`,
+    );
+    expect(await page.$('#contact-suggestions')).toBeNull();
+    expect(dialogs).toEqual([expect.stringContaining('Mary Jackson')]);
+    await page.close();
   });
 });

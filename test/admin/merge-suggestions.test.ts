@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.ts';
 import { startTestGateway, testConfig } from '../support/gateway.ts';
-import { API, makeAccount, postApiMessage, signIn, stopGateway, type Session } from './support.ts';
+import {
+  API,
+  makeAccount,
+  postApiMessage,
+  signIn,
+  stopGateway,
+  unverifiedEmailArrives,
+  type Session,
+} from './support.ts';
 
 type Suggestion = { id: string; status: string; contacts: Array<{ id: string }> };
 
@@ -28,16 +36,7 @@ async function seenTwice(
     from: { id: `cust-sg-${n}`, name: `Customer ${n}`, email },
     text: `Question ${n} through the shop`,
   });
-  const viaEmail = await gateway.pool.ingest({
-    channel: 'email',
-    channelMessageId: `<sg-${n}@mail.example.test>`,
-    threadKey: `<sg-${n}@mail.example.test>`,
-    from: { identity: { kind: 'email', value: email }, identityVerified: false },
-    text: `Question ${n} by email`,
-    attachments: [],
-    receivedAt: new Date(),
-    channelData: {},
-  });
+  const viaEmail = await unverifiedEmailArrives(gateway, { id: `sg-${n}`, email });
   expect(String(viaEmail.contactId)).not.toBe(String(viaApi.contactId));
   pairs.push({
     verified: String(viaApi.contactId),

@@ -272,3 +272,21 @@ export async function stopGateway(gateway: Gateway): Promise<void> {
   await gateway.queues.outbound.obliterate({ force: true });
   await gateway.stop();
 }
+
+/**
+ * An email from `email` whose sender nothing verified (no DKIM or DMARC pass), stored as the email
+ * channel stores it: when another contact owns the address verified, a contact of its own and a
+ * merge suggestion.
+ */
+export function unverifiedEmailArrives(gateway: Gateway, input: { id: string; email: string }) {
+  return gateway.pool.ingest({
+    channel: 'email',
+    channelMessageId: `<${input.id}@mail.example.test>`,
+    threadKey: `<${input.id}@mail.example.test>`,
+    from: { identity: { kind: 'email', value: input.email }, identityVerified: false },
+    text: `Writing by email (${input.id})`,
+    attachments: [],
+    receivedAt: new Date(),
+    channelData: {},
+  });
+}
