@@ -195,6 +195,23 @@ describe('contact merge (admin API)', () => {
     });
   });
 
+  describe('when the request names nothing or is malformed', () => {
+    it('answers 404 for an unknown contact or suggestion and 400 for a bad `from`', async () => {
+      const unknown = '0123456789abcdef01234567';
+      expect((await supervisor.agent.get(`${API}/contacts/${unknown}`)).status).toBe(404);
+      const a = await customerWrites({ id: 'fay', email: 'fay@example.test' }, 'hello from fay');
+      const bad = await post(supervisor, `/contacts/${a.contactId}/merge`, { from: 'not-an-id' });
+      expect(bad.status).toBe(400);
+      const extra = await post(supervisor, `/contacts/${a.contactId}/merge`, {
+        from: unknown,
+        also: 'x',
+      });
+      expect(extra.status).toBe(400);
+      const missing = await post(supervisor, `/merge-suggestions/${unknown}.${unknown}/dismiss`);
+      expect(missing.status).toBe(404);
+    });
+  });
+
   describe('when an agent tries', () => {
     it('lets them open a contact page but refuses merge and unmerge with 403, changing nothing', async () => {
       const agent = await signIn(gateway, 'agent@example.test');
