@@ -31,7 +31,11 @@ export const PERMISSIONS = {
   'deliveries.resend': ['supervisor', 'admin'],
   /** Set a customer's tier, plan, company and custom fields. */
   'contacts.edit': ['supervisor', 'admin'],
-  /** Find a contact, export all their data, erase it (GDPR). */
+  /** Find contacts, open a contact's page (identities, tickets on every channel), list merge suggestions. */
+  'contacts.read': ['agent', 'supervisor', 'admin'],
+  /** Merge and unmerge contacts; accept or dismiss merge suggestions. */
+  'contacts.merge': ['supervisor', 'admin'],
+  /** Export all of a contact's data, erase it (GDPR). */
   'contacts.gdpr': ['admin'],
 } as const satisfies Record<string, readonly AdminRole[]>;
 

@@ -268,38 +268,3 @@ async function followMerges(models: PoolModels, id: Types.ObjectId): Promise<Con
   if (!current) throw new Error(`contact ${String(id)} vanished`);
   return current;
 }
-
-/**
- * Merges `loser` into `survivor`: identities move over, tickets and messages are re-pointed, and
- * the loser keeps a `mergedInto` link so late lookups land on the survivor. Each step is an
- * idempotent single-document or multi-document-by-filter update; re-running a half-done merge
- * finishes it.
- */
-export async function mergeContacts(
-  models: PoolModels,
-  survivorId: Types.ObjectId,
-  loserId: Types.ObjectId,
-): Promise<ContactDoc> {
-  if (survivorId.equals(loserId)) throw new Error('cannot merge a contact into itself');
-  const loser = await models.Contact.findById(loserId).lean();
-  const survivor = await models.Contact.findById(survivorId).lean();
-  if (!loser || !survivor) throw new Error('both contacts must exist to merge');
-  await models.Contact.updateOne({ _id: loserId }, { $set: { mergedInto: survivorId } });
-  await models.ContactIdentity.updateMany(
-    { contactId: loserId },
-    { $set: { contactId: survivorId } },
-  );
-  const known = new Set(survivor.identities.map((i) => `${i.kind}:${i.value}`));
-  const moved = loser.identities.filter((i) => !known.has(`${i.kind}:${i.value}`));
-  await models.Contact.updateOne(
-    { _id: survivorId },
-    {
-      $push: { identities: { $each: moved.map((i) => ({ kind: i.kind, value: i.value })) } },
-      ...(survivor.name ? {} : loser.name ? { $set: { name: loser.name } } : {}),
-    },
-  );
-  await models.Ticket.updateMany({ contactId: loserId }, { $set: { contactId: survivorId } });
-  await models.Message.updateMany({ contactId: loserId }, { $set: { contactId: survivorId } });
-  const merged = await models.Contact.findById(survivorId).lean();
-  return merged as ContactDoc;
-}

@@ -27,11 +27,36 @@ const contactSchema = new Schema(
     identities: { type: [identitySchema], default: [] },
     /** Set when this contact was merged into another; lookups follow it. */
     mergedInto: { type: Schema.Types.ObjectId, ref: 'Contact' },
+    /**
+     * On a merged contact: what its merge moved to the survivor (contact-merge.ts), so an unmerge
+     * gives back exactly that. Removed by the unmerge; erased with the contact.
+     */
+    merge: {
+      type: new Schema(
+        {
+          into: { type: Schema.Types.ObjectId, required: true },
+          by: { type: String },
+          at: { type: Date },
+          /** `<kind>:<value>` of the identity links re-pointed to the survivor. */
+          identityLinks: { type: [String], default: [] },
+          /** Identities listed on the survivor by this merge (it did not list them before). */
+          addedIdentities: { type: [identitySchema], default: [] },
+          ticketIds: { type: [Schema.Types.ObjectId], default: [] },
+          /** The survivor had no name and took this contact's. */
+          nameCopied: { type: Boolean },
+          completedAt: { type: Date },
+        },
+        { _id: false },
+      ),
+    },
     undeliverable: { type: [String], default: [] },
     attributes: { type: Schema.Types.Mixed, default: {} },
   },
   { timestamps: true },
 );
+
+// The contact page's "merged into this one" (footprint.ts and contact-page.ts read it).
+contactSchema.index({ mergedInto: 1 }, { sparse: true });
 
 /**
  * One document per channel identity, `_id` = `<kind>:<value>`: the unique _id makes "find or create

@@ -4,7 +4,8 @@ import type { Types } from 'mongoose';
 import type { ChannelId, Identity, InboundMessage } from '../domain/message.ts';
 import type { TicketStatus } from '../domain/ticket.ts';
 import { recordAudit } from './audit.ts';
-import { linkContact, mergeContacts, resolveContact } from './contacts.ts';
+import { mergeContacts, unmergeContact, type MergeOutcome } from './contact-merge.ts';
+import { linkContact, resolveContact } from './contacts.ts';
 import { connectPool, type PoolConnection } from './connection.ts';
 import { createIntegration, findIntegrationById, findIntegrationByKey } from './integrations.ts';
 import {
@@ -308,14 +309,18 @@ export class TicketPool {
     return resolveContact(this.models, input);
   }
 
-  mergeContacts(survivorId: Types.ObjectId, loserId: Types.ObjectId): Promise<ContactDoc> {
-    // Always lock in the same order, so two merges of the same pair cannot deadlock.
-    const [first, second] = [String(survivorId), String(loserId)].sort();
-    return this.locks.withLock(`contact.${first}`, () =>
-      this.locks.withLock(`contact.${second}`, () =>
-        mergeContacts(this.models, survivorId, loserId),
-      ),
-    );
+  /** Merges `mergedId` into `survivorId`, recorded so unmergeContact can undo it (contact-merge.ts). */
+  mergeContacts(
+    survivorId: Types.ObjectId,
+    mergedId: Types.ObjectId,
+    by = 'system',
+  ): Promise<MergeOutcome> {
+    return mergeContacts({ models: this.models, locks: this.locks }, { survivorId, mergedId, by });
+  }
+
+  /** Gives a merged contact back what its merge moved. */
+  unmergeContact(mergedId: Types.ObjectId, by = 'system'): Promise<MergeOutcome> {
+    return unmergeContact({ models: this.models, locks: this.locks }, { mergedId, by });
   }
 
   audit(event: Parameters<typeof recordAudit>[1]): Promise<void> {

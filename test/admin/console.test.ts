@@ -338,19 +338,25 @@ describe('admin console in a real browser', () => {
     await page.close();
   });
 
-  it.each(['agent', 'supervisor'])('keeps Contacts from the %s role', async (role) => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await signIn(page, `${role}@example.test`);
-    expect(await page.isHidden('#nav a[href="#/contacts"]')).toBe(true);
-    await page.goto(`${base}/admin/#/contacts`);
-    await page.waitForSelector('#contacts-refused');
-    expect(await page.$('#contact-q')).toBeNull();
-    const status = await page.evaluate(async () => {
-      const res = await fetch('/api/v1/admin/contacts?q=example');
-      return res.status;
-    });
-    expect(status).toBe(403);
-    await context.close();
-  });
+  it.each(['agent', 'supervisor'])(
+    'shows the %s role Contacts without the GDPR export and erase',
+    async (role) => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await signIn(page, `${role}@example.test`);
+      expect(await page.isVisible('#nav a[href="#/contacts"]')).toBe(true);
+      await page.goto(`${base}/admin/#/contacts`);
+      await page.waitForSelector('#contact-q');
+      await page.waitForSelector('#contact-rows[data-loaded=""]', { state: 'attached' });
+      expect(await page.$$('#contact-rows tr')).not.toHaveLength(0);
+      expect(await page.$('#contact-rows a.export')).toBeNull();
+      expect(await page.$('#contact-rows button.erase')).toBeNull();
+      const status = await page.evaluate(async (id) => {
+        const res = await fetch(`/api/v1/admin/contacts/${id}/export`);
+        return res.status;
+      }, graceId);
+      expect(status).toBe(403);
+      await context.close();
+    },
+  );
 });

@@ -5,10 +5,13 @@ import { enrolSlackAgent } from '../../src/pool/enrolment.ts';
  * pool, and signed-in supertest agents (which keep the session cookie) with their CSRF token.
  */
 import type { Express } from 'express';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import type { Gateway } from '../../src/app.ts';
 import { createAccount, createApiToken } from '../../src/pool/accounts.ts';
 import type { AdminRole } from '../../src/pool/admin-models.ts';
+import type { MessageDoc } from '../../src/pool/models.ts';
+import { waitFor } from '../support/gateway.ts';
 
 export const API = '/api/v1/admin';
 export const PASSWORD = 'correct horse battery staple';
@@ -190,4 +193,100 @@ export function concrete(path: string, base: string = API): string {
     .replace(':key', 'no-such-article.en')
     .replace(':revision', '1')
     .replace(':chart', 'volume')}`;
+}
+
+/**
+ * Posts a customer message through the API channel (as an integration would) and waits until the
+ * pipeline handled it and the inbound queue is idle, so the test goes on with no job locked.
+ */
+export async function postApiMessage(
+  gateway: Gateway,
+  integration: { apiKey: string; id: string },
+  input: {
+    messageId: string;
+    conversationId: string;
+    from: { id: string; name?: string; email?: string; phone?: string };
+    text: string;
+  },
+): Promise<MessageDoc> {
+  const res = await request(httpOf(gateway))
+    .post('/api/v1/messages')
+    .set('authorization', `Bearer ${integration.apiKey}`)
+    .send(input);
+  if (res.status !== 202)
+    throw new Error(`message refused: ${res.status} ${JSON.stringify(res.body)}`);
+  const message = await waitFor(
+    () =>
+      gateway.pool.models.Message.findOne({
+        channelMessageId: `${integration.id}/${input.messageId}`,
+        handled: true,
+      }).lean() as Promise<MessageDoc | null>,
+    { what: `message ${input.messageId} handled` },
+  );
+  await waitFor(async () => {
+    const counts = await gateway.queues.inbound.getJobCounts('active', 'waiting');
+    return counts['active'] === 0 && counts['waiting'] === 0;
+  });
+  return message;
+}
+
+/** Every document of every collection of the gateway's database, as one lower-case JSON text. */
+export async function dumpDatabase(gateway: Gateway): Promise<string> {
+  const db = gateway.pool.models.Ticket.db.db;
+  if (!db) throw new Error('no database');
+  const parts: string[] = [];
+  for (const { name } of await db.listCollections().toArray()) {
+    const docs = await db.collection(name).find({}).toArray();
+    parts.push(`${name}: ${JSON.stringify(docs)}`);
+  }
+  return parts.join('\n').toLowerCase();
+}
+
+/** Signs a Chromium page in to the console at `base` (the gateway's URL) with the test password. */
+export async function signInPage(page: Page, base: string, email: string): Promise<void> {
+  await page.goto(`${base}/admin/`);
+  await page.fill('#login-email', email);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#nav:not([hidden])');
+}
+
+/** A customer's text from `phone` to the shop's number, stored as the SMS channel stores it. */
+export function smsArrives(gateway: Gateway, input: { sid: string; phone: string; text: string }) {
+  return gateway.pool.ingest({
+    channel: 'sms',
+    channelMessageId: input.sid,
+    threadKey: `${input.phone}/+15550009999`,
+    from: { identity: { kind: 'phone', value: input.phone } },
+    text: input.text,
+    attachments: [],
+    receivedAt: new Date(),
+    channelData: { smsTo: '+15550009999' },
+  });
+}
+
+/** Ends a test file's gateway: its database, its pipeline queues, then the gateway itself. */
+export async function stopGateway(gateway: Gateway): Promise<void> {
+  await dropDatabase(gateway);
+  await gateway.queues.inbound.obliterate({ force: true });
+  await gateway.queues.outbound.obliterate({ force: true });
+  await gateway.stop();
+}
+
+/**
+ * An email from `email` whose sender nothing verified (no DKIM or DMARC pass), stored as the email
+ * channel stores it: when another contact owns the address verified, a contact of its own and a
+ * merge suggestion.
+ */
+export function unverifiedEmailArrives(gateway: Gateway, input: { id: string; email: string }) {
+  return gateway.pool.ingest({
+    channel: 'email',
+    channelMessageId: `<${input.id}@mail.example.test>`,
+    threadKey: `<${input.id}@mail.example.test>`,
+    from: { identity: { kind: 'email', value: input.email }, identityVerified: false },
+    text: `Writing by email (${input.id})`,
+    attachments: [],
+    receivedAt: new Date(),
+    channelData: {},
+  });
 }

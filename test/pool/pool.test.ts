@@ -171,7 +171,8 @@ describe('TicketPool', () => {
         identity: { kind: 'phone', value: '+14155550100' },
         name: 'Ada L.',
       });
-      const merged = await pool.mergeContacts(a.contactId, phoneContact._id);
+      await pool.mergeContacts(a.contactId, phoneContact._id);
+      const merged = await pool.resolveContact({ identity: { kind: 'email', value: email } });
       expect(merged.identities.map((i) => i.kind).sort()).toEqual(['api', 'email', 'phone']);
       const viaPhone = await pool.resolveContact({
         identity: { kind: 'phone', value: '+14155550100' },

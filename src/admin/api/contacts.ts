@@ -1,6 +1,7 @@
 /**
- * GDPR tools of the console, for admins: find a contact, export everything stored about them as
- * a JSON download, and erase their personal data (recorded in the audit log).
+ * Contacts in the admin API: find a contact; for admins, the GDPR tools (export everything stored
+ * about them as a JSON download, erase their personal data, recorded in the audit log); the
+ * contact page, merges and merge suggestions (contact-merge.ts).
  */
 import { Router } from 'express';
 import type { Queue } from 'bullmq';
@@ -14,6 +15,7 @@ import { principalOf } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { Contact } from '../openapi/schemas.ts';
 import { json, routes, type AdminOperation } from '../routes.ts';
+import { MERGES, mountMergeRoutes } from './contact-merge.ts';
 import { ObjectIdParams, pathParams } from './params.ts';
 
 /** `GET /contacts?q=`. */
@@ -31,7 +33,7 @@ const CONTACTS = {
     summary: 'Find contacts',
     description:
       'At most 25: exact identity matches first, then names or identities containing `q`. Without `q`, the newest.',
-    permission: 'contacts.gdpr',
+    permission: 'contacts.read',
     query: ContactSearchQuery,
     response: json(z.object({ contacts: z.array(Contact) }), 'The contacts.'),
   },
@@ -78,7 +80,10 @@ const CONTACTS = {
 } satisfies Record<string, AdminOperation>;
 
 /** The contacts API's operations, in the document's order. */
-export const CONTACT_OPERATIONS: readonly AdminOperation[] = Object.values(CONTACTS);
+export const CONTACT_OPERATIONS: readonly AdminOperation[] = [
+  ...Object.values(CONTACTS),
+  ...Object.values(MERGES),
+];
 
 export function contactsRouter(
   deps: AdminDeps,
@@ -93,6 +98,7 @@ export function contactsRouter(
     const { q } = ContactSearchQuery.parse(req.query);
     res.json({ contacts: await searchContacts(deps.models, q) });
   });
+  mountMergeRoutes(route, deps);
 
   route(CONTACTS.export, async (req, res) => {
     const { id } = pathParams(ContactParams, req.params, 'contact');

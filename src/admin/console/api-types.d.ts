@@ -222,3 +222,52 @@ export interface ApiToken {
   revokedAt: string | null;
   lastUsedAt: string | null;
 }
+
+/** An identity as the contact page shows it: verified or not (null: recorded before it was said). */
+export interface ContactIdentity {
+  kind: string;
+  value: string;
+  verified: boolean | null;
+}
+
+/** `GET /merge-suggestions` and the contact page: two contacts that may be one person. */
+export interface MergeSuggestion {
+  id: string;
+  reason: string;
+  status: 'open' | 'merged' | 'dismissed';
+  identity: { kind: string; value: string };
+  seen: number;
+  contacts: Array<ContactHead & { mergedInto: string | null }>;
+  updatedAt: string | null;
+}
+
+/** A contact as the contact page and the suggestions name one. */
+export interface ContactHead {
+  id: string;
+  name: string | null;
+  identities: ContactIdentity[];
+}
+
+/** `GET /contacts/:id`. */
+export interface ContactPage {
+  contact: ContactHead & {
+    attributes: Record<string, unknown>;
+    mergedInto: string | null;
+    createdAt: string | null;
+  };
+  mergedFrom: Array<
+    ContactHead & { mergedAt: string | null; mergedBy: string | null; canUnmerge: boolean }
+  >;
+  tickets: Array<{
+    id: string;
+    number: number;
+    channel: string;
+    status: string;
+    subject: string | null;
+    preview: string | null;
+    createdAt: string | null;
+    mergedFrom: string | null;
+  }>;
+  ticketsTruncated: boolean;
+  suggestions: MergeSuggestion[];
+}

@@ -13,10 +13,12 @@ import { viewAccounts } from './views/accounts.js';
 import { viewAgents } from './views/agents.js';
 import { viewArticle } from './views/article.js';
 import { viewAudit } from './views/audit.js';
+import { viewContact } from './views/contact.js';
 import { viewContacts } from './views/contacts.js';
 import { viewDashboard } from './views/dashboard.js';
 import { viewKnowledge } from './views/knowledge.js';
 import { viewLearning } from './views/learning.js';
+import { viewMergeSuggestions } from './views/merge-suggestions.js';
 import { viewTicket } from './views/ticket.js';
 import { viewTickets } from './views/tickets.js';
 
@@ -30,6 +32,8 @@ setViews(
     dashboard: viewDashboard,
     audit: viewAudit,
     contacts: viewContacts,
+    contact: viewContact,
+    merges: viewMergeSuggestions,
     accounts: viewAccounts,
     agents: viewAgents,
   },

@@ -11,6 +11,7 @@ import type { Types } from 'mongoose';
 import { SwitchboardError } from '../../domain/errors.ts';
 import type { PersonalDataHolder } from '../../domain/personal-data.ts';
 import { recordAudit } from '../audit.ts';
+import { survivorIdOf } from '../contact-merge.ts';
 import type { DocumentLocks } from '../locks.ts';
 import type { PoolModels } from '../models.ts';
 import {
@@ -164,7 +165,9 @@ export async function eraseContact(
   actor: string,
 ): Promise<ErasureCounts> {
   const { models } = deps;
-  return deps.locks.withLock(`contact.${String(id)}`, async () => {
+  // A merged contact's data is its survivor's now (footprint.ts): the survivor's lock guards it.
+  const survivorId = await survivorIdOf(models, id);
+  return deps.locks.withLock(`contact.${String(survivorId)}`, async () => {
     const fp = await footprint(models, id);
     const { needles } = fp;
     const db = models.Ticket.db;
@@ -273,7 +276,8 @@ export async function eraseContact(
         { _id: contactId },
         {
           $set: { identities: [], undeliverable: [], attributes: { gdprErasedAt: erasedAt } },
-          $unset: { name: 1 },
+          // A merge's record names the identities it moved: the merge cannot be undone after this.
+          $unset: { name: 1, merge: 1 },
         },
       );
     }

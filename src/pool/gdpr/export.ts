@@ -29,7 +29,8 @@ export async function exportContact(
   return {
     exportedAt: new Date(),
     contact: fp.contact,
-    mergedContacts: fp.contactIds.slice(1).map(String),
+    /** Contacts merged into this one: their own names and identities, and what the merge moved. */
+    mergedContacts: fp.merged,
     identities: identityLinks,
     tickets: fp.tickets,
     messages: fp.messages.map((m) => ({

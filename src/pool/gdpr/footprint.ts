@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { SwitchboardError } from '../../domain/errors.ts';
 import { escapeRegex } from '../../domain/regex.ts';
 import type { PersonalDataSubject } from '../../domain/personal-data.ts';
+import { mergedFamily, survivorIdOf } from '../contact-merge.ts';
 import type { ContactDoc, MessageDoc, PoolModels, TicketDoc } from '../models.ts';
 
 /** What replaces erased text. */
@@ -11,7 +12,10 @@ export const GDPR_AUDIT_SCAN_MAX = 100_000;
 
 /** Everything the erasure and the export need to know about one contact. */
 export interface ContactFootprint {
+  /** The survivor: the contact asked for, or the one it was merged into. */
   contact: ContactDoc;
+  /** Contacts merged into it. */
+  merged: ContactDoc[];
   /** The contact and the contacts merged into it. */
   contactIds: Types.ObjectId[];
   identities: Array<{ kind: string; value: string }>;
@@ -23,11 +27,17 @@ export interface ContactFootprint {
   phones: string[];
 }
 
+/**
+ * The person's footprint. A contact merged into another is the same person as its survivor, and
+ * its tickets and links live there now: the footprint is the survivor's, with every contact merged
+ * into it (through chains of merges too).
+ */
 export async function footprint(models: PoolModels, id: Types.ObjectId): Promise<ContactFootprint> {
-  const contact = (await models.Contact.findById(id).lean()) as ContactDoc | null;
+  if (!(await models.Contact.exists({ _id: id })))
+    throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such contact');
+  const [contact, ...merged] = await mergedFamily(models, await survivorIdOf(models, id));
   if (!contact) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such contact');
-  const merged = (await models.Contact.find({ mergedInto: id }).lean()) as ContactDoc[];
-  const contactIds = [id, ...merged.map((c) => c._id)];
+  const contactIds = [contact._id, ...merged.map((c) => c._id)];
   const links = (await models.ContactIdentity.find({ contactId: { $in: contactIds } }).lean()) as
     Array<{ _id: string }> | [];
   const tickets = (await models.Ticket.find({ contactId: { $in: contactIds } })
@@ -80,6 +90,7 @@ export async function footprint(models: PoolModels, id: Types.ObjectId): Promise
   const all = [...identities.values()];
   return {
     contact,
+    merged,
     contactIds,
     identities: all,
     tickets,

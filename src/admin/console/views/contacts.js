@@ -1,6 +1,7 @@
 // @ts-check
 /* global window */
-// Contacts (GDPR, admins only): find a contact by email, phone or name; export or erase their data.
+// Contacts: find a contact by email, phone or name and open its page (contact.js); for admins, the
+// GDPR tools: export or erase their data.
 
 import { API, api, attempt, may, show } from '../api.js';
 import { h, main } from '../dom.js';
@@ -9,15 +10,16 @@ import { table } from '../table.js';
 
 /** @typedef {import('../api-types.js').Contact} Contact */
 
-/** The contacts view (admins only). */
+/** The contacts view. */
 export async function viewContacts() {
-  if (!may('contacts.gdpr')) {
+  if (!may('contacts.read')) {
     // The API refuses it too (403); say so instead of an empty table.
     main.replaceChildren(
-      h('div.card#contacts-refused', {}, h('h2', {}, 'Contacts'), h('p', {}, 'Admins only.')),
+      h('div.card#contacts-refused', {}, h('h2', {}, 'Contacts'), h('p', {}, 'Not for your role.')),
     );
     return;
   }
+  const gdpr = may('contacts.gdpr');
   const q = h('input#contact-q', { type: 'search', placeholder: 'email, phone or name' });
   const body = h('tbody#contact-rows');
   /** @param {Contact} c */
@@ -38,24 +40,26 @@ export async function viewContacts() {
         h(
           'tr',
           { dataset: { contact: c.id } },
-          h('td', {}, c.name ?? ''),
+          h('td', {}, h('a.contact-page', { href: `#/contact/${c.id}` }, c.name ?? '(no name)')),
           h('td', {}, c.identities.map((i) => `${i.kind}: ${i.value}`).join(', ')),
           h('td.muted', {}, c.erasedAt ? `erased ${fmtDate(c.erasedAt)}` : ''),
-          h(
-            'td',
-            {},
-            h(
-              'a.export',
-              { href: `${API}/contacts/${c.id}/export`, download: `contact-${c.id}.json` },
-              'Export',
-            ),
-            ' ',
-            h(
-              'button.danger.erase',
-              { type: 'button', on: { click: () => void erase(c) } },
-              'Erase',
-            ),
-          ),
+          gdpr
+            ? h(
+                'td',
+                {},
+                h(
+                  'a.export',
+                  { href: `${API}/contacts/${c.id}/export`, download: `contact-${c.id}.json` },
+                  'Export',
+                ),
+                ' ',
+                h(
+                  'button.danger.erase',
+                  { type: 'button', on: { click: () => void erase(c) } },
+                  'Erase',
+                ),
+              )
+            : h('td'),
         ),
       ),
     );

@@ -146,7 +146,18 @@ export async function viewTicket(id) {
           {},
           h('h3', {}, 'Details'),
           h('p', {}, `Channel ${t.channel} · priority ${t.priority} · SLA ${t.slaState ?? '—'}`),
-          h('p', {}, `Contact: ${out.contact?.name ?? '—'}`),
+          h(
+            'p',
+            {},
+            'Contact: ',
+            out.contact && may('contacts.read')
+              ? h(
+                  'a#ticket-contact',
+                  { href: `#/contact/${out.contact.id}` },
+                  out.contact.name ?? 'open',
+                )
+              : (out.contact?.name ?? '—'),
+          ),
           h('p', {}, `Escalated: ${t.escalationReason ?? '—'}`),
           h('h3', {}, `Urgency ${t.urgency}`),
           h(
