@@ -110,7 +110,7 @@ export function createWebchatChannel(deps: {
     now,
   });
 
-  const presence = new VisitorPresence(deps.redis, deps.prefix);
+  const presence = new VisitorPresence(deps.redis, deps.prefix, config.WEBCHAT_PRESENCE_SECONDS);
   const router = Router();
   router.use(directLineRouter({ config, service: directLine, files: deps.files, presence }));
   router.use(chatPageRouter(config));

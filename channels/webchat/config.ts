@@ -83,6 +83,11 @@ export const WebchatConfigSchema = z.object({
     .min(60)
     .max(7 * 86_400)
     .default(86_400),
+  /**
+   * How long a visitor counts as still on the page after their last poll or open stream, in
+   * seconds (presence.ts): an agent's answer after that is also emailed ("continue by email").
+   */
+  WEBCHAT_PRESENCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(90),
   /** Ask visitors without a signed user for their name and email before the chat (unverified). */
   WEBCHAT_PRECHAT_FORM: flag,
   /** Microsoft App ID of an Azure Bot resource: turns on /api/messages with Bot Framework auth. */

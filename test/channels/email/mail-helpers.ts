@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type { LocalDovecot } from '../../../src/local/dovecot.ts';
 import type { Gateway } from '../../../src/app.ts';
 import type { MessageDoc, TicketDoc } from '../../../src/pool/models.ts';
@@ -11,6 +12,44 @@ export const PASSWORD = 'secret-pw';
 
 export function newMessageId(): string {
   return `${randomBytes(8).toString('hex')}@mail.example.test`;
+}
+
+type DovecotAddress = Pick<LocalDovecot, 'host' | 'imapPort' | 'lmtpPort'>;
+
+/**
+ * The email channel's variables for a mailbox of a test Dovecot: read over IMAP (as `user`, with
+ * PASSWORD), answers sent over LMTP into the same Dovecot (the customer's own mailbox), polled
+ * quickly.
+ */
+export function dovecotMailEnv(
+  dovecot: DovecotAddress,
+  options: { address: string; user?: string },
+): Record<string, string> {
+  return {
+    EMAIL_IMAP_HOST: dovecot.host,
+    EMAIL_IMAP_PORT: String(dovecot.imapPort),
+    EMAIL_IMAP_TLS: 'none',
+    EMAIL_IMAP_USER: options.user ?? 'support',
+    EMAIL_IMAP_PASSWORD: PASSWORD,
+    EMAIL_SMTP_HOST: dovecot.host,
+    EMAIL_SMTP_PORT: String(dovecot.lmtpPort),
+    EMAIL_SMTP_TLS: 'none',
+    EMAIL_SMTP_PROTOCOL: 'lmtp',
+    EMAIL_ADDRESS: options.address,
+    EMAIL_IDLE_DELAY_MS: '200',
+    EMAIL_POLL_INTERVAL_MS: '2000',
+  };
+}
+
+/** Delivers a customer's mail straight into a test Dovecot's mailboxes (LMTP, no TLS). */
+export function lmtpTransport(dovecot: DovecotAddress): Transporter {
+  return nodemailer.createTransport({
+    host: dovecot.host,
+    port: dovecot.lmtpPort,
+    lmtp: true,
+    secure: false,
+    ignoreTLS: true,
+  });
 }
 
 /** An RFC 5322 plain-text message with CRLF line ends. */

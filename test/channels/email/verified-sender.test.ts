@@ -5,7 +5,7 @@
  * hands the pipeline are what is checked.
  */
 import { Redis } from 'ioredis';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEmailChannel, type EmailChannel } from '../../../channels/email/adapter.ts';
 import { PoolEmailStore } from '../../../channels/email/store.ts';
@@ -16,7 +16,7 @@ import { startLocalDovecot, type LocalDovecot } from '../../../src/local/dovecot
 import { redisDocumentLocks } from '../../../src/pool/locks.ts';
 import { channelStoreDeps } from '../../support/channel-stores.ts';
 import { startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
-import { PASSWORD, plainMail } from './mail-helpers.ts';
+import { dovecotMailEnv, lmtpTransport, PASSWORD, plainMail } from './mail-helpers.ts';
 
 const SUPPORT = 'support@example.test';
 const AUTHSERV_ID = 'mx.support.example.test';
@@ -51,31 +51,14 @@ beforeAll(async () => {
     redis,
     keyPrefix: config.QUEUE_PREFIX,
     env: {
-      EMAIL_IMAP_HOST: dovecot.host,
-      EMAIL_IMAP_PORT: String(dovecot.imapPort),
-      EMAIL_IMAP_TLS: 'none',
-      EMAIL_IMAP_USER: 'support',
-      EMAIL_IMAP_PASSWORD: PASSWORD,
-      EMAIL_SMTP_HOST: dovecot.host,
-      EMAIL_SMTP_PORT: String(dovecot.lmtpPort),
-      EMAIL_SMTP_TLS: 'none',
-      EMAIL_SMTP_PROTOCOL: 'lmtp',
-      EMAIL_ADDRESS: SUPPORT,
-      EMAIL_IDLE_DELAY_MS: '200',
-      EMAIL_POLL_INTERVAL_MS: '2000',
+      ...dovecotMailEnv(dovecot, { address: SUPPORT }),
       EMAIL_AUTHSERV_ID: AUTHSERV_ID,
     },
   });
   if (!created) throw new Error('the email channel is not configured');
   email = created;
   await email.start();
-  lmtp = nodemailer.createTransport({
-    host: dovecot.host,
-    port: dovecot.lmtpPort,
-    lmtp: true,
-    secure: false,
-    ignoreTLS: true,
-  });
+  lmtp = lmtpTransport(dovecot);
 });
 
 afterAll(async () => {
