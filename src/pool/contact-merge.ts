@@ -56,7 +56,10 @@ export async function survivorIdOf(
   return current;
 }
 
-/** Runs `work` holding both contacts' locks, always taken in the same order (no deadlock). */
+/**
+ * Runs `work` holding both contacts' locks, always taken in the same order (no deadlock), and
+ * their ticket-opening locks (tickets.ts): no ticket is opened for either while tickets move.
+ */
 function withBothLocks<T>(
   locks: DocumentLocks,
   a: Types.ObjectId,
@@ -64,7 +67,11 @@ function withBothLocks<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const [first, second] = [String(a), String(b)].sort();
-  return locks.withLock(`contact.${first}`, () => locks.withLock(`contact.${second}`, work));
+  const opening = () =>
+    locks.withLock(`contact-tickets.${first}`, () =>
+      locks.withLock(`contact-tickets.${second}`, work),
+    );
+  return locks.withLock(`contact.${first}`, () => locks.withLock(`contact.${second}`, opening));
 }
 
 /**
