@@ -35,7 +35,11 @@ beforeAll(async () => {
     config: testConfig({ KB_SEED_ON_START: 'false' }),
     responder: new EscalateAllResponder(),
   });
-  const created = await gateway.pool.createIntegration({ name: 'console-contact-shop' });
+  // The shop's customers sign in: the addresses it passes are verified (--verifies-identities).
+  const created = await gateway.pool.createIntegration({
+    name: 'console-contact-shop',
+    verifiesIdentities: true,
+  });
   integration = { apiKey: created.apiKey, id: String(created.integration._id) };
   const viaApi = await postApiMessage(gateway, integration, {
     messageId: 'mj-1',

@@ -62,7 +62,11 @@ beforeAll(async () => {
     config: testConfig({ KB_SEED_ON_START: 'false' }),
     responder: new EscalateAllResponder(),
   });
-  const created = await gateway.pool.createIntegration({ name: 'suggestions-shop' });
+  // The shop's customers sign in: the addresses it passes are verified (--verifies-identities).
+  const created = await gateway.pool.createIntegration({
+    name: 'suggestions-shop',
+    verifiesIdentities: true,
+  });
   const integration = { apiKey: created.apiKey, id: String(created.integration._id) };
   for (const role of ['supervisor', 'agent'] as const) await makeAccount(gateway, role);
   supervisor = await signIn(gateway, 'supervisor@example.test');

@@ -10,7 +10,7 @@ export const CONTACT_SEARCH_LIMIT = 25;
 export interface ContactSummary {
   id: string;
   name: string | null;
-  identities: Array<{ kind: string; value: string }>;
+  identities: Array<{ kind: string; value: string; verified: boolean }>;
   erasedAt: Date | null;
   createdAt: Date | null;
 }
@@ -20,7 +20,11 @@ function summary(c: ContactDoc): ContactSummary {
   return {
     id: String(c._id),
     name: c.name ?? null,
-    identities: c.identities.map((i) => ({ kind: i.kind, value: i.value })),
+    identities: c.identities.map((i) => ({
+      kind: i.kind,
+      value: i.value,
+      verified: i.verified !== false,
+    })),
     erasedAt: attributes.gdprErasedAt instanceof Date ? attributes.gdprErasedAt : null,
     createdAt: (c as { createdAt?: Date }).createdAt ?? null,
   };

@@ -97,7 +97,10 @@ async function say(chat: Frame, text: string): Promise<void> {
   await box.press('Enter');
 }
 
-/** The contact of the ticket of the frame's conversation, once its message is stored. */
+/**
+ * The contact of the ticket of the frame's conversation, once its message is stored: through the
+ * conversation's thread, since a known contact's new conversation joins their open ticket.
+ */
 async function contactOfChat(chat: Frame) {
   const conversationId = await waitFor(
     () =>
@@ -109,11 +112,10 @@ async function contactOfChat(chat: Frame) {
     { what: 'the conversation id', timeoutMs: PATIENCE_MS },
   );
   const ticket = await waitFor(
-    async () =>
-      (await gateway.pool.models.Ticket.findOne({
-        channel: 'webchat',
-        threadKey: conversationId,
-      }).lean()) ?? undefined,
+    async () => {
+      const thread = await gateway.pool.models.Thread.findById(`webchat.${conversationId}`).lean();
+      return (thread && (await gateway.pool.getTicket(thread.ticketId))) ?? undefined;
+    },
     { what: 'the ticket of the conversation', timeoutMs: PATIENCE_MS },
   );
   return { conversationId, contactId: String(ticket.contactId) };
@@ -138,8 +140,8 @@ describe('a signed user in the web chat', () => {
     expect(contact?.name).toBe('Jane Doe');
     expect(contact?.identities).toEqual(
       expect.arrayContaining([
-        { kind: 'webchat', value: 'user:user-42' },
-        { kind: 'email', value: EMAIL },
+        { kind: 'webchat', value: 'user:user-42', verified: true },
+        { kind: 'email', value: EMAIL, verified: true },
       ]),
     );
 
@@ -194,7 +196,7 @@ describe('a signed user in the web chat', () => {
 });
 
 describe('the pre-chat form', () => {
-  it('asks a visitor the site does not sign for name and email; the email is not linked', async () => {
+  it('asks a visitor the site does not sign for name and email; the email stays unverified', async () => {
     settingsFor.set('/anonymous', {});
     const visitor = await openChat('/anonymous');
     try {
@@ -211,9 +213,14 @@ describe('the pre-chat form', () => {
       const { contactId } = await contactOfChat(visitor.chat);
       const [contact] = await searchContacts(gateway.pool.models, 'Pat Visitor');
       expect(contact?.id).toBe(contactId);
-      // Claimed, not vouched for: the email is no identity of the contact.
-      expect(contact?.identities.map((i) => i.kind)).toEqual(['webchat']);
-      expect(await searchContacts(gateway.pool.models, 'pat@example.com')).toEqual([]);
+      // Claimed, not vouched for: kept on the contact as unverified, which links no one else.
+      expect(contact?.identities).toEqual([
+        expect.objectContaining({ kind: 'webchat' }),
+        expect.objectContaining({ kind: 'email', value: 'pat@example.com', verified: false }),
+      ]);
+      const link =
+        await gateway.pool.models.ContactIdentity.findById('email:pat@example.com').lean();
+      expect(link?.verified).toBe(false);
     } finally {
       await visitor.close();
     }
