@@ -2,7 +2,8 @@ import type { ChannelFactory } from '../module.ts';
 import { smsPersonalData } from './personal-data.ts';
 import { createSmsChannel } from './adapter.ts';
 import { loadSmsConfig, SmsConfigSchema } from './config.ts';
-import { SmsMediaQueue } from './media.ts';
+import { FilesFirstQueue } from '../files/files-queue.ts';
+import { keepMedia, SMS_MEDIA_QUEUE } from './media.ts';
 import { INBOUND_PATH } from './send.ts';
 import { PoolSmsStore } from './store.ts';
 
@@ -14,7 +15,7 @@ export const channel: ChannelFactory = {
   create(ctx) {
     const config = loadSmsConfig(ctx.env);
     if (config === undefined) return Promise.resolve(undefined);
-    const media = new SmsMediaQueue(ctx.redis, ctx.config.QUEUE_PREFIX);
+    const media = new FilesFirstQueue(ctx.redis, ctx.config.QUEUE_PREFIX, SMS_MEDIA_QUEUE);
     const sms = createSmsChannel({
       sink: ctx.sink,
       store: new PoolSmsStore({
@@ -27,28 +28,17 @@ export const channel: ChannelFactory = {
       media,
     });
     if (!sms) return Promise.resolve(undefined);
-    let worker: { close(): Promise<void> } | undefined;
     return Promise.resolve({
       id: 'sms',
       adapter: sms.adapter,
       // Twilio's webhooks are /channels/sms/twilio and …/status.
       http: { router: sms.router, limits: [{ path: INBOUND_PATH, kind: 'webhook' }] },
       // MMS media are downloaded in the worker role, then the message goes on (media.ts).
-      workerRole: {
-        start() {
-          worker = media.startWorker({
-            config,
-            files: ctx.files,
-            sink: ctx.sink,
-            logger: ctx.logger,
-          });
-          return Promise.resolve();
-        },
-        async stop() {
-          await worker?.close();
-          worker = undefined;
-        },
-      },
+      workerRole: media.workerRole({
+        sink: ctx.sink,
+        prepare: (message, lastTry) => keepMedia(message, { config, files: ctx.files }, lastTry),
+        logger: ctx.logger,
+      }),
       stop: () => media.close(),
     });
   },

@@ -4,7 +4,7 @@ import type { InboundMessageInput } from '../../src/domain/message.ts';
 import { complianceKeyword, type ComplianceKeyword } from './compliance.ts';
 import type { SmsConfig } from './config.ts';
 import { normalizeTwilioMessage, TwilioStatusSchema } from './normalize.ts';
-import { hasMedia } from './media.ts';
+import { hasFileLinks } from '../files/keep-files.ts';
 import type { SmsStore } from './ports.ts';
 import { INBOUND_PATH, STATUS_CALLBACK_PATH } from './send.ts';
 import { verifyTwilioRequest } from './verify.ts';
@@ -99,7 +99,7 @@ export function smsChannelRouter(deps: SmsRouterDeps): Router {
     if (keyword !== undefined && (!isOptIn || optedOut))
       await handleKeyword(deps, message, keyword);
     // Media are downloaded by a job that retries, not while Twilio waits for this answer.
-    else if (deps.media !== undefined && hasMedia(message)) await deps.media.enqueue(message);
+    else if (deps.media !== undefined && hasFileLinks(message)) await deps.media.enqueue(message);
     else await deps.sink.accept(message);
     res.status(200).type('text/xml').send(EMPTY_TWIML);
   });
