@@ -35,9 +35,19 @@ export function registerCustomerListeners(app: App, deps: CustomerListenerDeps):
       return;
     }
     if (await deps.isDeskConversation(outcome.place)) return;
-    const name = await deps.names.nameOf(outcome.place.user);
+    const { name, email } = await deps.names.profileOf(outcome.place.user);
     const message = outcome.message;
-    const named = name === undefined ? message : { ...message, from: { ...message.from, name } };
+    const named = {
+      ...message,
+      from: {
+        ...message.from,
+        ...(name === undefined ? {} : { name }),
+        // The member's account email: vouched for by Slack, so linked to the contact by the core.
+        ...(email === undefined
+          ? {}
+          : { otherIdentities: [{ kind: 'email' as const, value: email }] }),
+      },
+    };
     // Files are downloaded by a job that retries, not while Slack waits for our 200.
     if (deps.filesFirst !== undefined && hasFileLinks(named)) await deps.filesFirst.enqueue(named);
     else await deps.sink.accept(named);
