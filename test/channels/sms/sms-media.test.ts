@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../src/app.ts';
 import { EscalateAllResponder } from '../../../src/pipeline/escalate-all-responder.ts';
 import type { SavedFile } from '../../../channels/files/saved.ts';
+import type { FileView } from '../../../src/http/file-views.ts';
 import type { MessageDoc } from '../../../src/pool/models.ts';
 import { binaryBody } from '../../support/binary-body.ts';
 import { startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
@@ -131,6 +132,30 @@ describe('SMS channel: MMS media', () => {
       );
       expect(media?.status).toBe(307);
       expect(cdn?.status).toBe(200);
+    });
+  });
+
+  describe('when an agent opens the ticket in the console', () => {
+    it('lists the file with a signed link that downloads it, and refuses a tampered link', async () => {
+      const message = await mms([{ body: PDF, contentType: 'application/pdf' }]);
+      const http = request(gateway.http!);
+      const view = await http
+        .get(`/api/v1/admin/tickets/${String(message.ticketId)}`)
+        .set('authorization', `Bearer ${ADMIN_TOKEN}`);
+      expect(view.status).toBe(200);
+      const inbound = (
+        view.body as { transcript: Array<{ id: string; attachments: FileView[] }> }
+      ).transcript.find((m) => m.id === String(message._id));
+      const [file] = inbound?.attachments ?? [];
+      expect(file).toMatchObject({ contentType: 'application/pdf', size: PDF.length });
+      const link = new URL(file!.link!, 'http://gateway.invalid');
+      const res = await http.get(`${link.pathname}${link.search}`).buffer(true).parse(binaryBody);
+      expect(res.status).toBe(200);
+      expect((res.body as Buffer).equals(PDF)).toBe(true);
+      expect(res.headers['content-disposition']).toMatch(/^attachment;/);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      link.searchParams.set('exp', String(Number(link.searchParams.get('exp')) + 86_400));
+      expect((await http.get(`${link.pathname}${link.search}`)).status).toBe(403);
     });
   });
 
