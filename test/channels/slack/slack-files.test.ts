@@ -82,6 +82,17 @@ describe('Slack customer channel: shared files', () => {
         .parse(binaryBody);
       expect(res.status).toBe(200);
       expect((res.body as Buffer).equals(PDF)).toBe(true);
+      // The agents' card lists it (no PUBLIC_URL here: no link Slack could open, a pointer instead).
+      const card = await waitFor(
+        () =>
+          h.slack
+            .callsOf('chat.postMessage')
+            .find((c) => JSON.stringify(c.args['blocks'] ?? []).includes('invoice.pdf')),
+        { what: 'the card listing the file' },
+      );
+      expect(JSON.stringify(card.args['blocks'])).toContain(
+        `:paperclip: invoice.pdf (application/pdf, ${PDF.length} B): open the ticket in the console`,
+      );
     });
   });
 
