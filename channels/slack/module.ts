@@ -2,6 +2,7 @@ import type { ChannelFactory } from '../module.ts';
 import { createSlackChannel } from './adapter.ts';
 import { isSet } from '../../src/domain/environment.ts';
 import { FilesFirstQueue } from '../files/files-queue.ts';
+import { filesQueuePersonalData } from '../files/personal-data.ts';
 import { loadSlackChannelConfig, SlackChannelConfigSchema } from './config.ts';
 import { keepSlackFiles, SLACK_FILES_QUEUE } from './files.ts';
 
@@ -11,6 +12,7 @@ import { keepSlackFiles, SLACK_FILES_QUEUE } from './files.ts';
  */
 export const channel: ChannelFactory = {
   configSchema: SlackChannelConfigSchema,
+  personalData: (context) => [filesQueuePersonalData(SLACK_FILES_QUEUE, context)],
   // It rides on the desk's app: read only when the desk is on (SLACK_BOT_TOKEN).
   checkConfig: (env) => {
     if (isSet(env, 'SLACK_BOT_TOKEN')) loadSlackChannelConfig(env);

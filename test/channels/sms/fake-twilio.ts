@@ -43,6 +43,8 @@ export interface ServedMedium {
   contentLength?: number | null;
   /** Where the Media URL redirects instead of the stand-in's own `/cdn/` path. */
   redirectTo?: string;
+  /** The Media URL answers this status instead (e.g. 503: Twilio busy, the job retries). */
+  status?: number;
 }
 
 /**
@@ -86,6 +88,12 @@ export class FakeTwilio {
         record(401);
         res.writeHead(401, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+        return true;
+      }
+      if (medium.status !== undefined) {
+        record(medium.status);
+        res.writeHead(medium.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: medium.status }));
         return true;
       }
       record(307);

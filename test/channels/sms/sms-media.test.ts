@@ -53,24 +53,19 @@ afterAll(async () => {
 });
 
 let seq = 0;
-/** An MMS as Twilio posts it (signed), media served by the stand-in: the stored message. */
-async function mms(
-  media: Array<{
-    body: Buffer;
-    contentType: string;
-    declared?: string;
-    url?: string;
-    redirectTo?: string;
-  }>,
-): Promise<MessageDoc> {
-  seq += 1;
-  const sid = `MM${randomBytes(16).toString('hex')}`;
+
+/** Posts an MMS as Twilio does (signed) with these Media URLs and declared types. */
+async function postMms(
+  sid: string,
+  from: string,
+  media: Array<{ url: string; contentType: string }>,
+): Promise<void> {
   const fixture = JSON.parse(
     readFileSync(new URL('../../fixtures/sms/inbound-mms.json', import.meta.url), 'utf8'),
   ) as Record<string, string>;
   const form: Record<string, string> = {
     ...fixture,
-    From: `+1415555${String(2000 + seq)}`,
+    From: from,
     Body: 'Here is the invoice',
     MessageSid: sid,
     SmsSid: sid,
@@ -79,16 +74,8 @@ async function mms(
   };
   for (const key of Object.keys(form)) if (/^Media(Url|ContentType)\d$/.test(key)) delete form[key];
   media.forEach((medium, i) => {
-    const path = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}/Media/ME${randomBytes(16).toString('hex')}`;
-    form[`MediaUrl${i}`] =
-      medium.url ??
-      fake.serveMedia(path, {
-        body: medium.body,
-        contentType: medium.contentType,
-        auth: `${ACCOUNT_SID}:${AUTH_TOKEN}`,
-        ...(medium.redirectTo === undefined ? {} : { redirectTo: medium.redirectTo }),
-      });
-    form[`MediaContentType${i}`] = medium.declared ?? medium.contentType;
+    form[`MediaUrl${i}`] = medium.url;
+    form[`MediaContentType${i}`] = medium.contentType;
   });
   const res = await request(gateway.http!)
     .post('/channels/sms/twilio')
@@ -96,6 +83,36 @@ async function mms(
     .set('X-Twilio-Signature', twilio.getExpectedTwilioSignature(AUTH_TOKEN, INBOUND_URL, form))
     .send(form);
   expect(res.status).toBe(200);
+}
+
+/** An MMS whose media the stand-in serves (unless `url` points elsewhere): the stored message. */
+async function mms(
+  media: Array<{
+    body: Buffer;
+    contentType: string;
+    declared?: string;
+    url?: string;
+    redirectTo?: string;
+  }>,
+  options: { from?: string } = {},
+): Promise<MessageDoc> {
+  seq += 1;
+  const sid = `MM${randomBytes(16).toString('hex')}`;
+  const urls = media.map((medium) => ({
+    url:
+      medium.url ??
+      fake.serveMedia(
+        `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}/Media/ME${randomBytes(16).toString('hex')}`,
+        {
+          body: medium.body,
+          contentType: medium.contentType,
+          auth: `${ACCOUNT_SID}:${AUTH_TOKEN}`,
+          ...(medium.redirectTo === undefined ? {} : { redirectTo: medium.redirectTo }),
+        },
+      ),
+    contentType: medium.declared ?? medium.contentType,
+  }));
+  await postMms(sid, options.from ?? `+1415555${String(2000 + seq)}`, urls);
   return waitFor(() => gateway.pool.getMessage(`sms.${sid}`), { what: `message ${sid}` });
 }
 
@@ -156,6 +173,33 @@ describe('SMS channel: MMS media', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       link.searchParams.set('exp', String(Number(link.searchParams.get('exp')) + 86_400));
       expect((await http.get(`${link.pathname}${link.search}`)).status).toBe(403);
+    });
+  });
+
+  describe('when the contact is erased while an MMS waits for its media', () => {
+    it('removes the waiting message with the contact', async () => {
+      seq += 1;
+      const from = `+1415555${String(2000 + seq)}`;
+      const first = await mms([{ body: PDF, contentType: 'application/pdf' }], { from });
+      const sid = `MM${randomBytes(16).toString('hex')}`;
+      const path = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}/Media/ME0`;
+      const url = fake.serveMedia(path, {
+        body: PDF,
+        contentType: 'application/pdf',
+        auth: `${ACCOUNT_SID}:${AUTH_TOKEN}`,
+        status: 503,
+      });
+      await postMms(sid, from, [{ url, contentType: 'application/pdf' }]);
+      await waitFor(() => fake.mediaRequests.some((r) => r.path === path && r.status === 503), {
+        what: 'a first, failed download',
+      });
+      const res = await request(gateway.http!)
+        .post(`/api/v1/admin/contacts/${String(first.contactId)}/erase`)
+        .set('authorization', `Bearer ${ADMIN_TOKEN}`)
+        .send({});
+      expect(res.status).toBe(200);
+      // The job (retrying after Twilio's 503) is gone: its message will never be ingested.
+      expect(res.body.counts).toMatchObject({ 'sms-mediaPending': 1 });
     });
   });
 
