@@ -93,6 +93,34 @@ describe('Slack customer channel: shared files', () => {
       expect(JSON.stringify(card.args['blocks'])).toContain(
         `:paperclip: invoice.pdf (application/pdf, ${PDF.length} B): open the ticket in the console`,
       );
+
+      // A second file in the same conversation is relayed into the card's thread with its file.
+      const text = Buffer.from('order 1234\nshipped late\n');
+      const url2 = h.slack.serveFile({
+        id: 'F0TXT001',
+        name: 'notes.txt',
+        body: text,
+        mimetype: 'text/plain',
+        token: TOKEN,
+      });
+      const reply = fileShare('Ev0FILE0003', '1700020000.000200', 'and my notes', [
+        { id: 'F0TXT001', name: 'notes.txt', mimetype: 'text/plain', size: text.length, url: url2 },
+      ]);
+      const parsed = JSON.parse(reply) as { event: Record<string, unknown> };
+      parsed.event['thread_ts'] = '1700020000.000100';
+      expect((await h.post(JSON.stringify(parsed), 'json')).status).toBe(200);
+      const relayed = await waitFor(
+        () =>
+          h.slack
+            .callsOf('chat.postMessage')
+            .find(
+              (c) => c.args['thread_ts'] === card.ts && String(c.args['text']).includes('notes'),
+            ),
+        { what: 'the relayed message in the card thread' },
+      );
+      expect(String(relayed.args['text'])).toContain(
+        `:paperclip: notes.txt (text/plain, ${text.length} B): open the ticket in the console`,
+      );
     });
   });
 
