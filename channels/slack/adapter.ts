@@ -2,14 +2,15 @@ import { webApi, type App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src/domain/ports.ts';
 import { loadSlackChannelConfig, type SlackChannelConfig } from './config.ts';
-import { registerCustomerListeners } from './listeners.ts';
+import { registerCustomerListeners, type CustomerListenerDeps } from './listeners.ts';
 import { SlackNames } from './names.ts';
 import type { SlackPlace } from './normalize.ts';
 import { SLACK_MAX_TEXT, confirmSlack, sendSlack } from './send.ts';
 
 export const SLACK_CAPABILITIES: ChannelCapabilities = {
   threads: true,
-  attachments: { inbound: false, outbound: false },
+  // Inbound: files customers share are fetched and stored (files.ts); none are sent out yet.
+  attachments: { inbound: true, outbound: false },
   maxTextLength: SLACK_MAX_TEXT,
   // The pipeline hands markdown; send.ts turns it into Slack's mrkdwn.
   format: 'markdown',
@@ -33,6 +34,8 @@ export function createSlackChannel(deps: {
   apiUrl?: string | undefined;
   isDeskConversation(place: SlackPlace): Promise<boolean>;
   env?: NodeJS.ProcessEnv;
+  /** Where messages with files wait for their download (without it, files are links only). */
+  filesFirst?: CustomerListenerDeps['filesFirst'];
   logger?: Logger | undefined;
   sleep?: (ms: number) => Promise<void>;
 }): SlackChannel | undefined {
@@ -71,6 +74,7 @@ export function createSlackChannel(deps: {
         sink: deps.sink,
         names,
         isDeskConversation: (place) => deps.isDeskConversation(place),
+        filesFirst: deps.filesFirst,
         logger: deps.logger,
       }),
   };

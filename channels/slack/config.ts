@@ -16,6 +16,15 @@ export const SlackChannelConfigSchema = z.object({
    * again; a longer one fails the attempt, and the outbound queue retries with its backoff.
    */
   SLACK_RETRY_AFTER_MAX_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  /**
+   * Largest file a customer shares that is kept, in bytes; a larger one is recorded as not stored
+   * (`too-large`).
+   */
+  SLACK_FILE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
   /** Time allowed for users.info (the customer's name) while Slack waits; 0: never asked. */
   SLACK_NAME_LOOKUP_MS: z.coerce.number().int().min(0).max(2000).default(800),
 });

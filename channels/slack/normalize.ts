@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { InboundMessageInput } from '../../src/domain/message.ts';
+import type { Attachment, InboundMessageInput } from '../../src/domain/message.ts';
 import { mrkdwnToPlain } from './mrkdwn.ts';
 
 /**
@@ -13,7 +13,22 @@ const EnvelopeSchema = z.object({
   event: z.object({ type: z.string() }).passthrough(),
 });
 
-/** A person's message: no subtype (edits, joins, bot posts have one), no bot_id. */
+/**
+ * A file a customer shared (https://docs.slack.dev/reference/objects/file-object): only what the
+ * download needs. Names and types are cut, not refused: a long file name must not drop the message.
+ */
+const SlackFileSchema = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().optional(),
+  mimetype: z.string().optional(),
+  size: z.number().int().nonnegative().optional(),
+  url_private_download: z.string().max(2048).optional(),
+});
+
+/**
+ * A person's message: no subtype (edits, joins, bot posts have one) but `file_share` (a message
+ * with files), no bot_id.
+ */
 const PersonMessageSchema = z.object({
   // Ids and timestamps are bounded so the identity (320) and thread key (512) always fit.
   user: z
@@ -35,7 +50,9 @@ const PersonMessageSchema = z.object({
     .regex(/^\d+\.\d+$/)
     .optional(),
   team: z.string().max(64).optional(),
-  subtype: z.undefined({ message: 'not a person message' }).optional(),
+  subtype: z.literal('file_share', { message: 'not a person message' }).optional(),
+  // Slack caps a message's files at 10; more is not a message Slack sent.
+  files: z.array(SlackFileSchema).max(10).optional(),
   bot_id: z.undefined({ message: 'a bot message' }).optional(),
 });
 
@@ -53,6 +70,24 @@ export type SlackEventOutcome =
 /** The conversation: `<channel>:<thread ts>`, the top message's ts for a message not in a thread. */
 export function slackThreadKey(channel: string, threadTs: string): string {
   return `${channel}:${threadTs}`;
+}
+
+/**
+ * A shared file as an attachment to fetch (channels/slack/files.ts): its private download link,
+ * which needs the bot token. A file without one (an external file, one hidden by the workspace's
+ * plan) is left out.
+ */
+function fileAttachment(file: z.infer<typeof SlackFileSchema>): Attachment[] {
+  const url = file.url_private_download;
+  if (url === undefined || !URL.canParse(url)) return [];
+  return [
+    {
+      name: (file.name || file.id).slice(0, 255),
+      contentType: (file.mimetype || 'application/octet-stream').slice(0, 255),
+      size: file.size ?? 0,
+      url,
+    },
+  ];
 }
 
 /** Removes the mention of our app that starts a mention message (`<@U0BOT> where is…`). */
@@ -90,6 +125,7 @@ export function normalizeSlackEvent(
   const team = message.team ?? envelope.data.team_id;
   if (!team) return { kind: 'ignored', reason: 'no team id' };
   const threadTs = message.thread_ts ?? message.ts;
+  const attachments = (message.files ?? []).flatMap(fileAttachment);
   const text = mrkdwnToPlain(
     isDirect ? message.text : withoutOurMention(message.text, options.botUserId),
   );
@@ -102,6 +138,7 @@ export function normalizeSlackEvent(
       threadKey: slackThreadKey(message.channel, threadTs),
       from: { identity: { kind: 'slack', value: `${team}/${message.user}` } },
       text,
+      ...(attachments.length === 0 ? {} : { attachments }),
       receivedAt: options.receivedAt,
       // Where replies go (send.ts): the thread under the customer's message.
       channelData: { slackTeam: team, slackChannel: message.channel, slackThreadTs: threadTs },

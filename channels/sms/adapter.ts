@@ -5,7 +5,7 @@ import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src
 import type { Identity } from '../../src/domain/message.ts';
 import { loadSmsConfig, type SmsConfig } from './config.ts';
 import type { SmsStore } from './ports.ts';
-import { smsChannelRouter } from './routes.ts';
+import { smsChannelRouter, type SmsRouterDeps } from './routes.ts';
 import { confirmSms, createTwilioClient, sendSms } from './send.ts';
 
 export const SMS_CAPABILITIES: ChannelCapabilities = {
@@ -34,6 +34,8 @@ export function createSmsChannel(deps: {
   env?: NodeJS.ProcessEnv;
   config?: SmsConfig;
   client?: twilio.Twilio;
+  /** Where messages with media wait for their downloads (without it, media stay Twilio URLs). */
+  media?: SmsRouterDeps['media'];
   now?: () => Date;
 }): SmsChannel | undefined {
   const config = deps.config ?? loadSmsConfig(deps.env ?? process.env);
@@ -58,6 +60,7 @@ export function createSmsChannel(deps: {
     config,
     sink: deps.sink,
     store: deps.store,
+    media: deps.media,
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
   return { adapter, router, config };

@@ -65,7 +65,16 @@ export const SmsConfigSchema = z
       .int()
       .min(1024)
       .default(64 * 1024),
-    /** Timeout of one Twilio REST call, in milliseconds. */
+    /**
+     * Largest MMS medium kept, in bytes (Twilio's own limit is 5 MB per message); a larger one is
+     * recorded as not stored (`too-large`).
+     */
+    SMS_MEDIA_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(5 * 1024 * 1024),
+    /** Timeout of one Twilio REST call (and of one media download), in milliseconds. */
     TWILIO_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
     /** Tests only: send REST calls to this base URL instead of https://api.twilio.com. */
     TWILIO_API_BASE_URL: z.string().url().optional(),

@@ -1,4 +1,6 @@
 import type { PersonalDataContext, PersonalDataHolder } from '../../src/domain/personal-data.ts';
+import { filesQueuePersonalData } from '../files/personal-data.ts';
+import { SMS_MEDIA_QUEUE } from './media.ts';
 import { eraseOptOuts, registerSmsModels } from './store.ts';
 
 /**
@@ -8,19 +10,28 @@ import { eraseOptOuts, registerSmsModels } from './store.ts';
  */
 export function smsPersonalData(context: PersonalDataContext): PersonalDataHolder {
   const models = registerSmsModels(context.db);
+  // MMS waiting for their media (media.ts) hold the number and the text too.
+  const pending = filesQueuePersonalData(SMS_MEDIA_QUEUE, context);
   return {
     name: 'sms',
     // sms_sends and sms_deliveries map provider ids to message ids: no person in them.
     collections: ['sms_opt_outs', 'sms_suppressions'],
     async export(subject) {
-      return { smsOptOuts: await models.SmsOptOut.find({ _id: { $in: subject.phones } }).lean() };
+      return {
+        smsOptOuts: await models.SmsOptOut.find({ _id: { $in: subject.phones } }).lean(),
+        ...(await pending.export(subject)),
+      };
     },
     async erase(subject) {
       const optOuts = await eraseOptOuts(
         { connection: context.db, locks: context.locks },
         subject.phones,
       );
-      return { smsOptOuts: optOuts.removed, smsSuppressed: optOuts.suppressed };
+      return {
+        smsOptOuts: optOuts.removed,
+        smsSuppressed: optOuts.suppressed,
+        ...(await pending.erase(subject)),
+      };
     },
   };
 }

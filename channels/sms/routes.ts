@@ -4,6 +4,7 @@ import type { InboundMessageInput } from '../../src/domain/message.ts';
 import { complianceKeyword, type ComplianceKeyword } from './compliance.ts';
 import type { SmsConfig } from './config.ts';
 import { normalizeTwilioMessage, TwilioStatusSchema } from './normalize.ts';
+import { hasFileLinks } from '../files/keep-files.ts';
 import type { SmsStore } from './ports.ts';
 import { INBOUND_PATH, STATUS_CALLBACK_PATH } from './send.ts';
 import { verifyTwilioRequest } from './verify.ts';
@@ -15,6 +16,8 @@ export interface SmsRouterDeps {
   config: SmsConfig;
   sink: InboundSink;
   store: SmsStore;
+  /** Where a message with media waits for its downloads (channels/sms/media.ts). */
+  media?: { enqueue(message: InboundMessageInput): Promise<void> } | undefined;
   now?: () => Date;
 }
 
@@ -95,6 +98,8 @@ export function smsChannelRouter(deps: SmsRouterDeps): Router {
       : false;
     if (keyword !== undefined && (!isOptIn || optedOut))
       await handleKeyword(deps, message, keyword);
+    // Media are downloaded by a job that retries, not while Twilio waits for this answer.
+    else if (deps.media !== undefined && hasFileLinks(message)) await deps.media.enqueue(message);
     else await deps.sink.accept(message);
     res.status(200).type('text/xml').send(EMPTY_TWIML);
   });

@@ -13,6 +13,7 @@ import { HELP_PATH } from '../help/links.ts';
 import { helpCentreRouter } from '../help/router.ts';
 import { API_DOCS_PATH, apiDocsRouter } from '../http/api-docs.ts';
 import { createHttpApp } from '../http/app.ts';
+import { FILE_LINKS_PATH, fileLinksRouter, lazyFileLinks } from '../http/file-links.ts';
 import { ATTACHMENTS_API_PATH, attachmentsApiRouter } from '../http/attachments-api.ts';
 import type { HttpRateLimits } from '../http/rate-limit.ts';
 import { TICKETS_API_PATH, ticketsApiRouter } from '../http/tickets-api.ts';
@@ -100,6 +101,19 @@ export async function buildHttp(deps: {
         threadKeyFor: (channel, address) => channels.adapters.get(channel)?.threadKeyFor?.(address),
         onAgentStatus: (agentId, status) => dispatcher.onAgentStatus(agentId, status),
       })),
+      // Agents' signed links to stored files: the signature is the credential (file-links.ts).
+      {
+        path: FILE_LINKS_PATH,
+        router: fileLinksRouter({
+          links: lazyFileLinks({
+            redis: deps.redis,
+            prefix: config.QUEUE_PREFIX,
+            sessionSecret: config.ADMIN_SESSION_SECRET,
+            publicUrl: config.PUBLIC_URL,
+          }),
+          attachments: deps.attachments,
+        }),
+      },
       // The API's shape only, no data: readable without signing in.
       { path: API_DOCS_PATH, router: apiDocsRouter() },
       // Published articles as pages, public like the bot's answers: every answer has an address.

@@ -12,6 +12,7 @@ import type { TicketPool } from '../pool/pool.ts';
 import type { DeskConfig } from './config.ts';
 import type { SlackUserRef } from './jobs.ts';
 import type { DeskPostDoc } from './posts.ts';
+import type { DeskFiles } from './files.ts';
 
 /** Called by the desk so dispatch (src/dispatch) can route the next ticket. */
 export interface DeskCallbacks {
@@ -34,6 +35,8 @@ export interface DeskServiceDeps {
   now?: () => Date;
   /** What the customer's channel can do (files out?); unknown channels: nothing. */
   capabilitiesOf?: ((channel: ChannelId) => ChannelCapabilities | undefined) | undefined;
+  /** Customers' files, listed with signed links on the card and under relayed messages. */
+  files?: DeskFiles | undefined;
   /** Members of the allowed Slack user groups are agents (SLACK_AGENT_USERGROUPS). */
   groups?: { has(userId: string): Promise<boolean> } | undefined;
 }

@@ -24,6 +24,8 @@ import { registerDeskPosts } from './posts.ts';
 import { DeskService, type DeskServiceDeps } from './service.ts';
 import { slackLogger } from './slack-logger.ts';
 import { startDeskWorker } from './worker.ts';
+import { Redis } from 'ioredis';
+import { deskFiles } from './files.ts';
 
 export { SLASH_COMMAND } from './listeners.ts';
 
@@ -33,7 +35,13 @@ export interface SlackDeskDeps extends DeskCallbacks {
   /** QUEUE_PREFIX, KEEP_COMPLETED_JOBS, JOB_LOCK_MS are shared with the other queues. */
   config: Pick<
     Config,
-    'QUEUE_PREFIX' | 'KEEP_COMPLETED_JOBS' | 'KEEP_FAILED_JOBS_DAYS' | 'JOB_LOCK_MS'
+    | 'QUEUE_PREFIX'
+    | 'KEEP_COMPLETED_JOBS'
+    | 'KEEP_FAILED_JOBS_DAYS'
+    | 'JOB_LOCK_MS'
+    // The signed links to customers' files (files.ts).
+    | 'ADMIN_SESSION_SECRET'
+    | 'PUBLIC_URL'
   >;
   pool: TicketPool;
   locks: DocumentLocks;
@@ -130,6 +138,11 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
     client,
     groups: new SlackAgentGroups(client, config.SLACK_AGENT_USERGROUPS),
     capabilitiesOf: deps.capabilitiesOf,
+    // The link key may live in Redis: read through the producer connection when it is one.
+    files:
+      deps.connection instanceof Redis
+        ? deskFiles({ db: connection, redis: deps.connection as Redis, config: deps.config })
+        : undefined,
     callbacks: { onTicketReleased: deps.onTicketReleased, onAgentStatus: deps.onAgentStatus },
     logger: deps.logger,
   });

@@ -3,7 +3,9 @@ import { listTeams, teamView } from '../pool/teams.ts';
 import { recordAudit } from '../pool/audit.ts';
 import type { AgentDoc } from '../pool/models.ts';
 import { escalate, release, resolve, take } from './actions.ts';
+import type { FileView } from '../http/file-views.ts';
 import { cardBlocks, cardText, escapeMrkdwn } from './blocks.ts';
+import { cardFilesBlock, fileLines } from './files.ts';
 import type { DeskServiceDeps, DeskTools } from './context.ts';
 import type { DeskJobData, SlackUserRef } from './jobs.ts';
 import { NOT_ENROLLED_TEXT, NotEnrolledError, isNotEnrolled } from './enrolment.ts';
@@ -94,7 +96,12 @@ export class DeskService implements DeskTools {
     return this.deps.locks.withLock(`desk.card.${ticketId}`, async () => {
       const view = await readCardView(this.deps.pool, ticketId, this.now());
       if (!view) return 'no-ticket';
-      const content = { text: cardText(view), blocks: cardBlocks(view) };
+      const filesBlock = cardFilesBlock(await this.ticketFiles(ticketId));
+      const blocks = cardBlocks(view);
+      // The files go below the customer's words, above the status line and the buttons.
+      const status = blocks.findIndex((block) => block.type === 'context');
+      if (filesBlock) blocks.splice(status < 0 ? blocks.length : status, 0, filesBlock);
+      const content = { text: cardText(view), blocks };
       const card = await models.DeskCard.findById(ticketId).lean();
       if (card) {
         await client.chat.update({ channel: card.channel, ts: card.ts, ...content });
@@ -138,6 +145,16 @@ export class DeskService implements DeskTools {
     return teamFor(requiredSkills, teams)?.slackChannel;
   }
 
+  /** The files of the ticket's customer messages, oldest first (none without a file reader). */
+  private async ticketFiles(ticketId: string): Promise<FileView[]> {
+    if (!this.deps.files) return [];
+    const inbound = (await this.deps.pool.listMessages(ticketId))
+      .filter((m) => m.direction === 'in')
+      .map((m) => String(m._id));
+    const files = await this.deps.files.ofMessages(inbound);
+    return inbound.flatMap((id) => files.get(id) ?? []);
+  }
+
   /** A customer message on a ticket agents hold or await, posted into the card's thread. */
   async relay(ticketId: string, messageId: string): Promise<string> {
     const { models } = this.deps;
@@ -155,10 +172,14 @@ export class DeskService implements DeskTools {
     const name = message.authorName ?? 'Customer';
     // A conversation that continued on another channel: say where this message came from.
     const via = ticket && message.channel !== ticket.channel ? ` _(by ${message.channel})_` : '';
+    const files = (await this.deps.files?.ofMessages([messageId]))?.get(messageId) ?? [];
     await this.deps.client.chat.postMessage({
       channel: card.channel,
       thread_ts: card.ts,
-      text: `*${escapeMrkdwn(name)}:*${via} ${escapeMrkdwn(message.text)}`,
+      text: [
+        `*${escapeMrkdwn(name)}:*${via} ${escapeMrkdwn(message.text)}`,
+        ...fileLines(files),
+      ].join('\n'),
       unfurl_links: false,
     });
     return 'relayed';

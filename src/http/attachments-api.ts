@@ -21,7 +21,7 @@ export const AttachmentIdParams = z.object({
 });
 
 /** `filename*` of RFC 6266 / 5987: any name, UTF-8, percent-encoded. */
-function contentDisposition(name: string): string {
+export function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

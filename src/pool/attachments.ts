@@ -161,6 +161,20 @@ export class PoolAttachments implements InboundFiles {
     return { meta: toMeta(doc), content: doc.stored ? toBuffer(doc.content) : undefined };
   }
 
+  /** Metadata of several messages' attachments, by message _id, each in order; no content. */
+  async listForMessages(messageKeys: readonly string[]): Promise<Map<string, AttachmentMeta[]>> {
+    const byMessage = new Map<string, AttachmentMeta[]>();
+    if (messageKeys.length === 0) return byMessage;
+    const docs = (await this.model
+      .find({ messageKey: { $in: [...messageKeys] } })
+      .select({ content: 0 })
+      .lean()) as RawAttachment[];
+    for (const meta of docs.map(toMeta).sort((a, b) => a.index - b.index)) {
+      byMessage.set(meta.messageKey, [...(byMessage.get(meta.messageKey) ?? []), meta]);
+    }
+    return byMessage;
+  }
+
   /** Metadata of a message's attachments (by the message's _id), in order; no content. */
   async listFor(messageKey: string): Promise<AttachmentMeta[]> {
     const docs = (await this.model

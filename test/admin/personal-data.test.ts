@@ -81,6 +81,7 @@ describe('personal data', () => {
     expect(gateway.personalData.map((holder) => holder.name).sort()).toEqual([
       'email',
       'learning',
+      'slack-files',
       'sms',
       'webchat',
     ]);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer } from '../support/close-server.ts';
 
@@ -41,6 +41,11 @@ export class FakeSlack {
   readonly limitedAt: number[] = [];
   /** chat.postMessage to these channels answers `{ ok: false, error }`, as Slack does. */
   readonly failingChannels = new Map<string, string>();
+  /** Profile emails users.info answers (`users:read.email`), by user id. */
+  readonly emails = new Map<string, string>();
+  /** Downloads of shared files: the path, the bearer token sent, and the answer's status. */
+  readonly fileRequests: Array<{ path: string; token: string | undefined; status: number }> = [];
+  private readonly files = new Map<string, { body: Buffer; mimetype: string; token: string }>();
   private readonly pendingLimits = new Map<string, number>();
   private server: Server | undefined;
   private seq = 0;
@@ -54,6 +59,41 @@ export class FakeSlack {
     this.pendingLimits.set(method, retryAfterSeconds);
   }
 
+  /**
+   * Serves a shared file as Slack does at its `url_private_download`: the bytes to a request with
+   * the bot token, Slack's sign-in page (200, text/html) to anything else. Returns the URL.
+   */
+  serveFile(file: {
+    id: string;
+    name: string;
+    body: Buffer;
+    mimetype: string;
+    token: string;
+  }): string {
+    const path = `/files-pri/T0001-${file.id}/download/${encodeURIComponent(file.name)}`;
+    this.files.set(path, file);
+    return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  private answerFile(path: string, token: string | undefined, res: ServerResponse): void {
+    const file = this.files.get(path);
+    const status = file === undefined ? 404 : 200;
+    this.fileRequests.push({ path, token, status });
+    if (file === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('file not found');
+    } else if (token !== file.token) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!DOCTYPE html><html><title>Sign in | Slack</title></html>');
+    } else {
+      res.writeHead(200, {
+        'content-type': file.mimetype,
+        'content-length': String(file.body.length),
+      });
+      res.end(file.body);
+    }
+  }
+
   callsOf(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -63,6 +103,11 @@ export class FakeSlack {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        if ((req.url ?? '').startsWith('/files-pri/')) {
+          const path = (req.url ?? '').split('?')[0] ?? '';
+          this.answerFile(path, req.headers.authorization?.replace(/^Bearer /, ''), res);
+          return;
+        }
         const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
         const raw = Buffer.concat(chunks).toString('utf8');
         const args: Record<string, unknown> = {};
@@ -150,9 +195,15 @@ export class FakeSlack {
       case 'users.info': {
         const id = String(args['user']);
         const name = `Agent ${id}`;
+        const email = this.emails.get(id);
         return {
           ok: true,
-          user: { id, name: id.toLowerCase(), real_name: name, profile: { display_name: name } },
+          user: {
+            id,
+            name: id.toLowerCase(),
+            real_name: name,
+            profile: { display_name: name, ...(email === undefined ? {} : { email }) },
+          },
         };
       }
       case 'usergroups.users.list': {

@@ -31,6 +31,7 @@ import {
   takeFromConsole,
 } from '../ticket-work.ts';
 import type { AdminDeps } from '../deps.ts';
+import { transcriptFiles } from './ticket-files.ts';
 import { ObjectIdParams, ObjectIdText, pathParams } from './params.ts';
 import { TicketSummary, StoredTicket, TicketResult, Note, TicketView } from '../openapi/schemas.ts';
 import { json, routes, type AdminOperation } from '../routes.ts';
@@ -286,7 +287,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
     const view = await ticketView(deps.models, id);
     if (!view) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
     const { ticket, messages, contact, assignee } = view;
-    const [notes, earlier] = await Promise.all([
+    const [notes, earlier, files] = await Promise.all([
       listNotes(deps.models.TicketNote, id),
       deps.models.Ticket.find(
         { contactId: ticket.contactId, _id: { $ne: ticket._id } },
@@ -295,6 +296,7 @@ export function ticketsRouter(deps: AdminDeps): Router {
         .sort({ createdAt: -1 })
         .limit(10)
         .lean(),
+      transcriptFiles(deps, messages),
     ]);
     res.json({
       ticket,
@@ -345,6 +347,8 @@ export function ticketsRouter(deps: AdminDeps): Router {
         // The agent sees why an answer did not reach the customer (e.g. an address our mail
         // server cannot send to).
         deliveryError: m.deliveryStatus === 'failed' ? (m.deliveryError ?? null) : null,
+        // The customer's files, each with a short-lived signed link (or why it was not kept).
+        attachments: files.get(String(m._id)) ?? [],
       })),
     });
   });

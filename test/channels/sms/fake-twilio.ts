@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer } from '../../support/close-server.ts';
 import {
@@ -27,8 +33,22 @@ export interface TwilioRequest {
  */
 type Planned = { status: number; body?: Record<string, unknown>; drop?: boolean; queued?: boolean };
 
+/** A medium the stand-in serves, as Twilio does: behind Basic auth, then on a presigned CDN URL. */
+export interface ServedMedium {
+  body: Buffer;
+  contentType: string;
+  /** `user:password` the Media URL requires (account SID and auth token). */
+  auth: string;
+  /** Sent as Content-Length (default: the body's length); `null` sends none (chunked). */
+  contentLength?: number | null;
+  /** Where the Media URL redirects instead of the stand-in's own `/cdn/` path. */
+  redirectTo?: string;
+  /** The Media URL answers this status instead (e.g. 503: Twilio busy, the job retries). */
+  status?: number;
+}
+
 /**
- * A local HTTP server standing in for Twilio's REST API (Messages.json only). Answers a create
+ * A local HTTP server standing in for Twilio's REST API (Messages.json, and media: `serveMedia`). Answers a create
  * (POST) with 201 and a message resource by default; `plan(to, ...)` queues other answers for one
  * recipient. Answers a read (GET) as Twilio does: filtered by `To`, `From` and `DateSent`/
  * `DateSent<`/`DateSent>` (by date), newest first, one page of `PageSize` (default 50) with the
@@ -39,6 +59,57 @@ export class FakeTwilio {
   /** The messages Twilio took, oldest first. */
   readonly messages: TwilioMessage[] = [];
   private readonly plans = new Map<string, Planned[]>();
+  private readonly media = new Map<string, ServedMedium>();
+  /** Media fetches (the Media URL and the CDN hop), with their headers and the answer. */
+  readonly mediaRequests: Array<{ path: string; headers: IncomingHttpHeaders; status: number }> =
+    [];
+
+  /**
+   * Serves a medium at its Media URL path (`/2010-04-01/Accounts/AC…/Messages/MM…/Media/ME…`):
+   * 401 without the right Basic auth, else a 307 to `/cdn/<path>` (no auth there), which answers
+   * the bytes. Returns the Media URL.
+   */
+  serveMedia(path: string, medium: ServedMedium): string {
+    this.media.set(path, medium);
+    return `${this.url}${path}`;
+  }
+
+  /** Answers a media request, or returns false when the path is not one. */
+  private answerMedia(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = new URL(req.url ?? '/', 'http://twilio.invalid').pathname;
+    const cdn = path.startsWith('/cdn/');
+    const medium = this.media.get(cdn ? path.slice('/cdn'.length) : path);
+    if (req.method !== 'GET' || medium === undefined) return false;
+    const record = (status: number) =>
+      this.mediaRequests.push({ path, headers: req.headers, status });
+    if (!cdn) {
+      const expected = `Basic ${Buffer.from(medium.auth).toString('base64')}`;
+      if (req.headers.authorization !== expected) {
+        record(401);
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+        return true;
+      }
+      if (medium.status !== undefined) {
+        record(medium.status);
+        res.writeHead(medium.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: medium.status }));
+        return true;
+      }
+      record(307);
+      res.writeHead(307, { location: medium.redirectTo ?? `/cdn${path}` });
+      res.end();
+      return true;
+    }
+    record(200);
+    const length = medium.contentLength === undefined ? medium.body.length : medium.contentLength;
+    res.writeHead(200, {
+      'content-type': medium.contentType,
+      ...(length === null ? {} : { 'content-length': String(length) }),
+    });
+    res.end(medium.body);
+    return true;
+  }
   private server: Server | undefined;
 
   get url(): string {
@@ -66,6 +137,7 @@ export class FakeTwilio {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        if (this.answerMedia(req, res)) return;
         const url = new URL(req.url ?? '/', 'http://twilio.invalid');
         if (req.method === 'GET') {
           const query = Object.fromEntries(url.searchParams);

@@ -196,22 +196,6 @@ describe('sms channel', () => {
       expect(recorded.providerMessageId).toBe(sent!.sid);
     });
 
-    it('records MMS media as attachments', async () => {
-      const from = customer();
-      const sid = `MM${randomBytes(16).toString('hex')}`;
-      const form: Record<string, string> = {
-        ...fixture('inbound-mms.json'),
-        From: from,
-        MessageSid: sid,
-        SmsSid: sid,
-        SmsMessageSid: sid,
-      };
-      expect((await postSigned(form)).status).toBe(200);
-      const message = await stored(sid);
-      expect(message.attachments.map((a) => a.contentType)).toEqual(['image/jpeg', 'image/png']);
-      expect(message.attachments[0]?.url).toBe(form['MediaUrl0']);
-    });
-
     it('ignores a redelivery of the same MessageSid', async () => {
       const from = customer();
       const form = inbound(from, 'Where is my order?');

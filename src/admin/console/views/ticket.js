@@ -12,6 +12,45 @@ import { ticketWork } from './ticket-work.js';
 /** @typedef {import('../api-types.js').TicketDetail} TicketDetail */
 
 /**
+ * @typedef {{ id: string, name: string, contentType: string, size: number,
+ *   link: string | null, notStoredReason: string | null }} FileView
+ */
+
+/**
+ * A message's files: a download link (signed, short-lived, made by the server on this view) for
+ * each kept one, and why the others were not kept.
+ * @param {TicketDetail['transcript'][number]} message
+ */
+function messageFiles(message) {
+  const files = /** @type {typeof message & { attachments?: FileView[] }} */ (message).attachments;
+  if (!files || files.length === 0) return null;
+  return h(
+    'ul.files',
+    {},
+    ...files.map((f) =>
+      h(
+        'li',
+        {},
+        f.link
+          ? h('a', { href: f.link, download: f.name, rel: 'noopener' }, f.name)
+          : h('span', {}, f.name),
+        ` · ${f.contentType} · ${fmtSize(f.size)}`,
+        f.link ? null : h('span.muted', {}, ` · not kept: ${f.notStoredReason ?? 'unknown'}`),
+      ),
+    ),
+  );
+}
+
+/**
+ * @param {number} bytes
+ */
+function fmtSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
  * One ticket, by id.
  * @param {string} id
  */
@@ -135,6 +174,7 @@ export async function viewTicket(id) {
             m.deliveryError
               ? h('p.error.delivery-error', {}, `Not delivered: ${m.deliveryError}`)
               : null,
+            messageFiles(m),
           ),
         ),
       ),
