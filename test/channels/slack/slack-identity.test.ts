@@ -58,8 +58,9 @@ describe('Slack customer channel: the member profile email', () => {
       const contact = await dmThenContact(1, 'U0MAIL01', 'mia.example@example.test');
       expect(contact.identities).toEqual(
         expect.arrayContaining([
-          { kind: 'slack', value: 'T0001/U0MAIL01' },
-          { kind: 'email', value: 'mia.example@example.test' },
+          { kind: 'slack', value: 'T0001/U0MAIL01', verified: true },
+          // Slack vouches for its members' profile emails.
+          { kind: 'email', value: 'mia.example@example.test', verified: true },
         ]),
       );
     });
