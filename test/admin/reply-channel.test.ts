@@ -15,7 +15,6 @@ const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 const OUR_NUMBER = '+14155550100';
 const CUSTOMER_PHONE = '+14155550177';
 const PUBLIC_URL = 'https://support.example.test';
-const OPERATOR = 'Bearer test-admin-token-0123456789';
 
 let h: DeskHarness;
 let fake: FakeTwilio;
@@ -60,22 +59,7 @@ describe('choosing the reply channel in the console', () => {
     const card = await h.cardFor('Pat Phone');
 
     // An agent account, made by the operator and signed in as the console does.
-    const made = await request(h.http)
-      .post('/api/v1/admin/accounts')
-      .set('authorization', OPERATOR)
-      .send({
-        email: 'rae@example.test',
-        password: 'rae-console-password-1',
-        displayName: 'Rae',
-        role: 'agent',
-      });
-    expect(made.status).toBe(201);
-    const rae = request.agent(h.http);
-    const login = await rae
-      .post('/api/v1/admin/auth/login')
-      .send({ email: 'rae@example.test', password: 'rae-console-password-1' });
-    expect(login.status).toBe(200);
-    const csrf = login.body.csrfToken as string;
+    const { agent: rae, csrf } = await h.consoleAgent('rae', 'Rae');
 
     const shown = await rae.get(`/api/v1/admin/tickets/${card.ticketId}`);
     expect(shown.body.replyChannels).toEqual([

@@ -19,7 +19,6 @@ const SMS: SmsSettings = {
   publicUrl: 'https://support.example.test',
 };
 const PHONE = '+14155550188';
-const OPERATOR = 'Bearer test-admin-token-0123456789';
 
 let h: DeskHarness;
 let fake: FakeTwilio;
@@ -42,38 +41,23 @@ afterAll(async () => {
   await fake.stop();
 });
 
-/** An agent account made by the operator, signed in as the console does. */
-async function signedInAgent() {
-  const made = await request(h.http)
-    .post('/api/v1/admin/accounts')
-    .set('authorization', OPERATOR)
+/** Cora writes on the API channel; her shop passes her phone number. */
+async function coraWrites(messageId: string, text: string) {
+  const wrote = await request(h.http)
+    .post('/api/v1/messages')
+    .set('authorization', `Bearer ${h.apiKey}`)
     .send({
-      email: 'cy@example.test',
-      password: 'cy-console-password-1',
-      displayName: 'Cy',
-      role: 'agent',
+      messageId,
+      conversationId: 'cont-conv',
+      from: { id: 'cust-cont', name: 'Cora Cont', phone: PHONE },
+      text,
     });
-  expect(made.status).toBe(201);
-  const agent = request.agent(h.http);
-  const login = await agent
-    .post('/api/v1/admin/auth/login')
-    .send({ email: 'cy@example.test', password: 'cy-console-password-1' });
-  expect(login.status).toBe(200);
-  return { agent, csrf: login.body.csrfToken as string };
+  expect(wrote.status).toBe(202);
 }
 
 describe('a conversation that continues on another channel', () => {
   it('joins the open ticket, answers where the customer last wrote, and follows them back', async () => {
-    const wrote = await request(h.http)
-      .post('/api/v1/messages')
-      .set('authorization', `Bearer ${h.apiKey}`)
-      .send({
-        messageId: 'cont-1',
-        conversationId: 'cont-conv',
-        from: { id: 'cust-cont', name: 'Cora Cont', phone: PHONE },
-        text: 'My parcel never came',
-      });
-    expect(wrote.status).toBe(202);
+    await coraWrites('cont-1', 'My parcel never came');
     const card = await h.cardFor('Cora Cont');
 
     expect(await customerTexts(h.http, SMS, PHONE, 'Any news on my parcel?')).toBe(200);
@@ -101,7 +85,7 @@ describe('a conversation that continues on another channel', () => {
     );
     expect(JSON.stringify(updated.args['blocks'])).toContain('(by sms) Any news on my parcel?');
 
-    const { agent, csrf } = await signedInAgent();
+    const { agent, csrf } = await h.consoleAgent('cy', 'Cy');
     const shown = await agent.get(`/api/v1/admin/tickets/${card.ticketId}`);
     expect(shown.body.replyChannels[0]).toEqual({
       channel: 'sms',
@@ -117,16 +101,7 @@ describe('a conversation that continues on another channel', () => {
     expect(h.callbackTexts().some((t) => t.includes('at the depot'))).toBe(false);
 
     // Back on the API channel: the replies follow.
-    const again = await request(h.http)
-      .post('/api/v1/messages')
-      .set('authorization', `Bearer ${h.apiKey}`)
-      .send({
-        messageId: 'cont-2',
-        conversationId: 'cont-conv',
-        from: { id: 'cust-cont', name: 'Cora Cont', phone: PHONE },
-        text: 'Can it go to my neighbour?',
-      });
-    expect(again.status).toBe(202);
+    await coraWrites('cont-2', 'Can it go to my neighbour?');
     await waitFor(async () => {
       const list = await h.gateway.pool.listMessages(card.ticketId);
       return list.some((m) => m.text.includes('neighbour')) || undefined;

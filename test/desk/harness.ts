@@ -219,6 +219,24 @@ export class DeskHarness {
     return this.slack.callsOf('chat.update').filter((c) => c.args['ts'] === ts);
   }
 
+  /**
+   * A console account with the agent role, made by the operator (ADMIN_TOKEN, as testConfig sets
+   * it) and signed in as the console does: the session and its CSRF token.
+   */
+  async consoleAgent(login: string, displayName: string) {
+    const email = `${login}@example.test`;
+    const password = `${login}-console-password-1`;
+    const made = await request(this.http)
+      .post('/api/v1/admin/accounts')
+      .set('authorization', 'Bearer test-admin-token-0123456789')
+      .send({ email, password, displayName, role: 'agent' });
+    expect(made.status).toBe(201);
+    const agent = request.agent(this.http);
+    const signedIn = await agent.post('/api/v1/admin/auth/login').send({ email, password });
+    expect(signedIn.status).toBe(200);
+    return { agent, csrf: signedIn.body.csrfToken as string };
+  }
+
   /** What the API channel delivered to customers, optionally of one conversation only. */
   callbackTexts(conversationId?: string): string[] {
     return this.receiver.received
