@@ -9,40 +9,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTwilio } from '../channels/sms/fake-twilio.ts';
 import { DeskHarness } from '../desk/harness.ts';
 import { waitFor } from '../support/gateway.ts';
-import { customerTexts, type SmsSettings } from '../support/twilio-webhook.ts';
+import { customerTexts, smsEnv, TEST_SMS } from '../support/twilio-webhook.ts';
 
-const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
-const OUR_NUMBER = '+14155550100';
 const CUSTOMER_PHONE = '+14155550177';
-const PUBLIC_URL = 'https://support.example.test';
 
 let h: DeskHarness;
 let fake: FakeTwilio;
 
 beforeAll(async () => {
   fake = await new FakeTwilio().start();
-  h = await DeskHarness.start({
-    env: {
-      TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      TWILIO_FROM_NUMBER: OUR_NUMBER,
-      SMS_PUBLIC_URL: PUBLIC_URL,
-      TWILIO_API_BASE_URL: fake.url,
-    },
-  });
+  h = await DeskHarness.start({ env: smsEnv(TEST_SMS, fake.url) });
 });
 
 afterAll(async () => {
   await h.stop();
   await fake.stop();
 });
-
-const SMS: SmsSettings = {
-  accountSid: 'AC0123456789abcdef0123456789abcdef',
-  authToken: AUTH_TOKEN,
-  ourNumber: OUR_NUMBER,
-  publicUrl: PUBLIC_URL,
-};
 
 describe('choosing the reply channel in the console', () => {
   it('answers an API customer by SMS on the phone their integration gave, and their text back continues the ticket', async () => {
@@ -85,7 +67,7 @@ describe('choosing the reply channel in the console', () => {
     expect(h.callbackTexts().some((t) => t.includes('replacement is on its way'))).toBe(false);
 
     expect(
-      await customerTexts(h.http, SMS, CUSTOMER_PHONE, 'Thank you, when will it arrive?'),
+      await customerTexts(h.http, TEST_SMS, CUSTOMER_PHONE, 'Thank you, when will it arrive?'),
     ).toBe(200);
     const messages = await waitFor(async () => {
       const list = await h.gateway.pool.listMessages(card.ticketId);

@@ -10,14 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTwilio } from '../channels/sms/fake-twilio.ts';
 import { DeskHarness } from './harness.ts';
 import { waitFor } from '../support/gateway.ts';
-import { customerTexts, type SmsSettings } from '../support/twilio-webhook.ts';
+import { customerTexts, smsEnv, TEST_SMS } from '../support/twilio-webhook.ts';
 
-const SMS: SmsSettings = {
-  accountSid: 'AC0123456789abcdef0123456789abcdef',
-  authToken: 'test-auth-token-0123456789abcdef',
-  ourNumber: '+14155550100',
-  publicUrl: 'https://support.example.test',
-};
 const PHONE = '+14155550188';
 
 let h: DeskHarness;
@@ -25,15 +19,7 @@ let fake: FakeTwilio;
 
 beforeAll(async () => {
   fake = await new FakeTwilio().start();
-  h = await DeskHarness.start({
-    env: {
-      TWILIO_ACCOUNT_SID: SMS.accountSid,
-      TWILIO_AUTH_TOKEN: SMS.authToken,
-      TWILIO_FROM_NUMBER: SMS.ourNumber,
-      SMS_PUBLIC_URL: SMS.publicUrl,
-      TWILIO_API_BASE_URL: fake.url,
-    },
-  });
+  h = await DeskHarness.start({ env: smsEnv(TEST_SMS, fake.url) });
 });
 
 afterAll(async () => {
@@ -60,7 +46,7 @@ describe('a conversation that continues on another channel', () => {
     await coraWrites('cont-1', 'My parcel never came');
     const card = await h.cardFor('Cora Cont');
 
-    expect(await customerTexts(h.http, SMS, PHONE, 'Any news on my parcel?')).toBe(200);
+    expect(await customerTexts(h.http, TEST_SMS, PHONE, 'Any news on my parcel?')).toBe(200);
     const joined = await waitFor(async () => {
       const list = await h.gateway.pool.listMessages(card.ticketId);
       return list.some((m) => m.text.includes('Any news')) ? list : undefined;
