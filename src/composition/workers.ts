@@ -116,7 +116,7 @@ export async function startWorkerRole(deps: {
       metrics: deps.metrics,
       // An agent's answer meets the response target and stops the clock until the customer;
       // an answer to a question the bot handed over as uncovered goes to the review queue.
-      onAgentReplySent: async (ticketId, messageId) => {
+      onAgentReplySent: async (ticketId, messageId, channel) => {
         // An email copy for a customer who left the page is not an answer of its own.
         if (isContinuationCopy(messageId)) return;
         try {
@@ -124,6 +124,7 @@ export async function startWorkerRole(deps: {
             { pool, outbound: queues.outbound, adapters: channels.adapters },
             ticketId,
             messageId,
+            channel,
           );
         } catch (error) {
           // Best effort: the answer reached the channel; the copy is not retried for this.

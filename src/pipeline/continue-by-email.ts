@@ -32,13 +32,15 @@ export async function continueByEmail(
   },
   ticketId: string,
   messageId: string,
+  /** The channel the answer went by: one that cannot tell whether the customer left costs no read. */
+  channel: ChannelId,
 ): Promise<ContinueOutcome> {
+  const adapter = deps.adapters.get(channel);
+  if (channel === 'email' || !adapter?.customerAway || !deps.adapters.has('email'))
+    return 'no-email-channel';
   const message = await deps.pool.getMessage(messageId);
   if (!message || message.authorKind !== 'agent' || isContinuationCopy(messageId))
     return 'not-an-agent-answer';
-  const adapter = deps.adapters.get(message.channel);
-  if (message.channel === 'email' || !adapter?.customerAway || !deps.adapters.has('email'))
-    return 'no-email-channel';
   const ticket = await deps.pool.getTicket(ticketId);
   if (!ticket) return 'not-an-agent-answer';
   if (!(await adapter.customerAway(message.via?.threadKey ?? ticket.threadKey)))

@@ -24,7 +24,7 @@ export interface OutboundDeps {
    * knowledge base's learning: an answer to a question it does not cover). Not called again once
    * the message is recorded as sent, so it must not throw for what it may skip.
    */
-  onAgentReplySent?(ticketId: string, messageId: string): Promise<void>;
+  onAgentReplySent?(ticketId: string, messageId: string, channel: ChannelId): Promise<void>;
   /** The public page of a knowledge-base article (the help centre), when the gateway has one. */
   articleUrl?: (articleId: string, locale: string) => string | undefined;
 }
@@ -264,6 +264,6 @@ async function recordFailure(messageId: string, error: unknown, deps: OutboundDe
 async function afterSent(message: MessageDoc, ticket: TicketDoc, deps: OutboundDeps) {
   if (!ticket.firstResponseAt) await deps.pool.noteFirstResponse(ticket._id, new Date());
   if (message.authorKind === 'agent')
-    await deps.onAgentReplySent?.(String(ticket._id), String(message._id));
+    await deps.onAgentReplySent?.(String(ticket._id), String(message._id), message.channel);
   deps.metrics?.messages.inc({ channel: message.channel, direction: 'out' });
 }
