@@ -91,9 +91,9 @@ describe('web chat token requests with a signed user', () => {
     expect(contact?.id).toBe(contactId);
     expect(contact?.identities).toEqual(
       expect.arrayContaining([
-        { kind: 'webchat', value: 'user:crm-7' },
-        { kind: 'email', value: 'ana@example.com' },
-        { kind: 'phone', value: '+442079460958' },
+        { kind: 'webchat', value: 'user:crm-7', verified: true },
+        { kind: 'email', value: 'ana@example.com', verified: true },
+        { kind: 'phone', value: '+442079460958', verified: true },
       ]),
     );
 
@@ -148,6 +148,8 @@ describe('web chat token requests with a signed user', () => {
     expect(await searchContacts(gateway.pool.models, 'ceo@example.com')).toEqual([]);
     const [contact] = await searchContacts(gateway.pool.models, conversation.userId);
     expect(contact?.id).toBe(contactId);
-    expect(contact?.identities).toEqual([{ kind: 'webchat', value: conversation.userId }]);
+    expect(contact?.identities).toEqual([
+      { kind: 'webchat', value: conversation.userId, verified: true },
+    ]);
   });
 });
