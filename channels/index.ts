@@ -6,11 +6,24 @@
  */
 import type { ChannelEntry } from './module.ts';
 
-// `urgency`: dispatch's default points for a waiting ticket of the channel (module.ts).
+// `urgency`: dispatch's default points for a waiting ticket of the channel; `writesFirst`: it can
+// start a conversation with an address of its kind (module.ts).
 export const CHANNELS = [
   { id: 'api', urgency: 2, identityKind: 'api', load: () => import('./api/module.ts') },
-  { id: 'email', urgency: 0, identityKind: 'email', load: () => import('./email/module.ts') },
-  { id: 'sms', urgency: 6, identityKind: 'phone', load: () => import('./sms/module.ts') },
+  {
+    id: 'email',
+    urgency: 0,
+    writesFirst: true,
+    identityKind: 'email',
+    load: () => import('./email/module.ts'),
+  },
+  {
+    id: 'sms',
+    urgency: 6,
+    writesFirst: true,
+    identityKind: 'phone',
+    load: () => import('./sms/module.ts'),
+  },
   { id: 'slack', urgency: 4, identityKind: 'slack', load: () => import('./slack/module.ts') },
   { id: 'webchat', urgency: 5, identityKind: 'webchat', load: () => import('./webchat/module.ts') },
   {

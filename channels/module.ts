@@ -133,5 +133,10 @@ export interface ChannelEntry {
    * Operators override them in the dispatch settings.
    */
   readonly urgency: number;
+  /**
+   * Can the channel write first to an address of its identity kind (an email, a phone number)?
+   * An agent may then answer a customer there from another channel's ticket (reply-channels.ts).
+   */
+  readonly writesFirst?: boolean;
   load(): Promise<{ channel: ChannelFactory }>;
 }

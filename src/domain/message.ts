@@ -12,6 +12,17 @@ export const CHANNEL_URGENCY: Readonly<Record<ChannelId, number>> = Object.fromE
   CHANNELS.map((entry) => [entry.id, entry.urgency]),
 ) as Record<ChannelId, number>;
 
+/**
+ * The channel that writes first to an identity of each kind (email → email, phone → sms): the
+ * registry lines marked `writesFirst`.
+ */
+export const CHANNEL_OF_KIND: Readonly<Partial<Record<string, ChannelId>>> = Object.fromEntries(
+  CHANNELS.filter((entry) => 'writesFirst' in entry && entry.writesFirst).map((entry) => [
+    entry.identityKind,
+    entry.id,
+  ]),
+);
+
 export type IdentityKind = (typeof CHANNELS)[number]['identityKind'];
 export const IDENTITY_KINDS = [...new Set(CHANNELS.map((entry) => entry.identityKind))] as [
   IdentityKind,

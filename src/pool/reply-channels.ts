@@ -5,7 +5,7 @@
  * ticket's own on that channel, so the customer's answer there continues the same ticket.
  */
 import type { Types } from 'mongoose';
-import type { ChannelId, IdentityKind } from '../domain/message.ts';
+import { CHANNEL_OF_KIND, type ChannelId, type IdentityKind } from '../domain/message.ts';
 import { defaultVia } from './messages.ts';
 import type { PoolModels, TicketDoc } from './models.ts';
 
@@ -15,9 +15,6 @@ export interface ReplyChannel {
   /** The ticket's own channel (the default). */
   current: boolean;
 }
-
-/** Which channel reaches an identity of each kind (the others are reached only on their own). */
-const CHANNEL_OF_KIND: Partial<Record<IdentityKind, ChannelId>> = { email: 'email', phone: 'sms' };
 
 /** The ticket's own channel first, then each other address of the contact a channel here sends to. */
 export function replyChannelsOf(
@@ -38,7 +35,7 @@ export function replyChannelsOf(
     ? [{ channel: last.channel, to: { kind: last.kind, value: last.value }, current: true }]
     : [];
   for (const identity of identities) {
-    const channel = CHANNEL_OF_KIND[identity.kind as IdentityKind];
+    const channel = identity.kind ? CHANNEL_OF_KIND[identity.kind] : undefined;
     if (!channel || !identity.value || !sendsTo.has(channel) || channel === own.channel) continue;
     if (channel === last?.channel) continue;
     if (others.some((o) => o.channel === channel && o.to.value === identity.value)) continue;
