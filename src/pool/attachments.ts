@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { perConnection } from '../domain/per-connection.ts';
 import { Schema, type Connection } from 'mongoose';
-import type { InboundFileRecord, InboundFiles } from '../domain/ports.ts';
+import type { InboundFileRecord, InboundFiles, OutboundFiles } from '../domain/ports.ts';
 import { inboundMessageKey } from './messages.ts';
 
 // Attachments of inbound messages, one document each: `_id` = the message's idempotency key
@@ -104,7 +104,7 @@ function toBuffer(value: unknown): Buffer | undefined {
 }
 
 /** The attachments collection on the pool's database. */
-export class PoolAttachments implements InboundFiles {
+export class PoolAttachments implements InboundFiles, OutboundFiles {
   private constructor(private readonly model: AttachmentModel) {}
 
   /** Registers the collection on the connection (once) and builds its index. */
@@ -212,6 +212,11 @@ export class PoolAttachments implements InboundFiles {
       metas.push(toMeta(doc));
     }
     return metas;
+  }
+
+  /** The stored bytes of a file (OutboundFiles), undefined when it is not kept. */
+  async read(id: string): Promise<Buffer | undefined> {
+    return (await this.get(id))?.content;
   }
 
   /** Metadata of several messages' attachments, by message _id, each in order; no content. */

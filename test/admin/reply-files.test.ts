@@ -1,11 +1,13 @@
 /**
  * Issue 19 item 4, files out: an agent uploads a file for an answer from the console
  * (`POST /tickets/:id/files`) and names it in the answer (`files` of `POST /tickets/:id/reply`).
- * Hostile inputs are refused: too large (413), a wrong or lying type (415), another ticket's file
+ * A channel that cannot carry files (the API channel) gets each file's name and a signed link in
+ * the text, and a sentence saying so. Hostile inputs are refused: too large (413), a wrong or lying type (415), another ticket's file
  * and too many files (400). State comes only through the API channel and the admin API.
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FILES_AS_LINKS_NOTE } from '../../src/pipeline/outbound.ts';
 import { DeskHarness } from '../desk/harness.ts';
 import { waitFor } from '../support/gateway.ts';
 
@@ -20,7 +22,9 @@ let agent: ReturnType<typeof request.agent>;
 let csrf = '';
 
 beforeAll(async () => {
-  h = await DeskHarness.start({ config: { ADMIN_UPLOAD_MAX_BYTES: '4096' } });
+  h = await DeskHarness.start({
+    config: { ADMIN_UPLOAD_MAX_BYTES: '4096', PUBLIC_URL: 'https://support.example.test' },
+  });
   ({ agent, csrf } = await h.consoleAgent('fay', 'Fay'));
 });
 
@@ -84,6 +88,28 @@ describe('files on an answer from the console', () => {
         size: PDF.length,
       }),
     ]);
+
+    // The API channel cannot carry files: its callback's text has the link, and says so.
+    const text = await waitFor(() =>
+      h.callbackTexts('conv-files-1').find((t) => t.startsWith('Here is your invoice.')),
+    );
+    expect(text).toContain(FILES_AS_LINKS_NOTE);
+    const link = /- invoice\.pdf: (https:\/\/support\.example\.test(\/files\/\S+))/.exec(text);
+    expect(link).not.toBeNull();
+    const url = new URL(link![1]!);
+    // Signed for days (OUTBOUND_FILE_LINK_SECONDS, a week by default).
+    const expires = Number(url.searchParams.get('exp')) * 1000;
+    expect(expires - Date.now()).toBeGreaterThan(6 * 24 * 3600 * 1000);
+    const download = await request(h.http)
+      .get(link![2]!)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(download.status).toBe(200);
+    expect(Buffer.compare(download.body as Buffer, PDF)).toBe(0);
   });
 
   it('refuses a file over ADMIN_UPLOAD_MAX_BYTES (413)', async () => {
