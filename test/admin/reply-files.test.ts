@@ -9,6 +9,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILES_AS_LINKS_NOTE } from '../../src/pipeline/outbound.ts';
 import { DeskHarness } from '../desk/harness.ts';
+import { fetchFileLink, replyWithFiles, uploadForReply } from '../support/file-link.ts';
 import { waitFor } from '../support/gateway.ts';
 
 const PDF = Buffer.concat([
@@ -46,13 +47,8 @@ async function ticketOf(conversationId: string, name: string): Promise<string> {
   return (await h.cardFor(name)).ticketId;
 }
 
-function upload(ticketId: string, body: Buffer, type: string, name = 'invoice.pdf') {
-  return agent
-    .post(`/api/v1/admin/tickets/${ticketId}/files`)
-    .query({ name })
-    .set('x-csrf-token', csrf)
-    .set('content-type', type)
-    .send(body);
+function upload(ticketId: string, bytes: Buffer, type: string, name = 'invoice.pdf') {
+  return uploadForReply({ agent, csrf }, ticketId, { name, type, bytes });
 }
 
 describe('files on an answer from the console', () => {
@@ -72,10 +68,9 @@ describe('files on an answer from the console', () => {
       contentType: 'application/pdf',
       size: PDF.length,
     });
-    const sent = await agent
-      .post(`/api/v1/admin/tickets/${ticketId}/reply`)
-      .set('x-csrf-token', csrf)
-      .send({ text: 'Here is your invoice.', files: [up.body.file.id] });
+    const sent = await replyWithFiles({ agent, csrf }, ticketId, 'Here is your invoice.', [
+      up.body.file.id,
+    ]);
     expect(sent.status).toBe(202);
     const message = await waitFor(async () =>
       (await h.gateway.pool.listMessages(ticketId)).find((m) => m.authorKind === 'agent'),
@@ -100,16 +95,9 @@ describe('files on an answer from the console', () => {
     // Signed for days (OUTBOUND_FILE_LINK_SECONDS, a week by default).
     const expires = Number(url.searchParams.get('exp')) * 1000;
     expect(expires - Date.now()).toBeGreaterThan(6 * 24 * 3600 * 1000);
-    const download = await request(h.http)
-      .get(link![2]!)
-      .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+    const download = await fetchFileLink(h.http, link![2]!);
     expect(download.status).toBe(200);
-    expect(Buffer.compare(download.body as Buffer, PDF)).toBe(0);
+    expect(Buffer.compare(download.body, PDF)).toBe(0);
   });
 
   it('refuses a file over ADMIN_UPLOAD_MAX_BYTES (413)', async () => {
@@ -130,15 +118,16 @@ describe('files on an answer from the console', () => {
   it("refuses another ticket's file, and too many files (400)", async () => {
     const theirs = await upload(otherTicketId, PDF, 'application/pdf');
     expect(theirs.status).toBe(201);
-    const refused = await agent
-      .post(`/api/v1/admin/tickets/${ticketId}/reply`)
-      .set('x-csrf-token', csrf)
-      .send({ text: 'Wrong file', files: [theirs.body.file.id] });
+    const refused = await replyWithFiles({ agent, csrf }, ticketId, 'Wrong file', [
+      theirs.body.file.id,
+    ]);
     expect(refused.status).toBe(400);
-    const tooMany = await agent
-      .post(`/api/v1/admin/tickets/${ticketId}/reply`)
-      .set('x-csrf-token', csrf)
-      .send({ text: 'Many files', files: Array.from({ length: 11 }, (_, i) => `upload.x.${i}`) });
+    const tooMany = await replyWithFiles(
+      { agent, csrf },
+      ticketId,
+      'Many files',
+      Array.from({ length: 11 }, (_, i) => `upload.x.${i}`),
+    );
     expect(tooMany.status).toBe(400);
     const texts = (await h.gateway.pool.listMessages(ticketId)).map((m) => m.text);
     expect(texts).not.toContain('Wrong file');
@@ -162,10 +151,7 @@ describe('files on an answer from the console', () => {
       .send({});
     expect(erased.status).toBe(200);
     // Nothing left to attach: the file is gone.
-    const after = await agent
-      .post(`/api/v1/admin/tickets/${ticketId}/reply`)
-      .set('x-csrf-token', csrf)
-      .send({ text: 'Again', files: [fileId] });
+    const after = await replyWithFiles({ agent, csrf }, ticketId, 'Again', [fileId]);
     expect(after.status).toBe(400);
   });
 });

@@ -9,6 +9,7 @@ import type { Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDovecot, type LocalDovecot } from '../../../src/local/dovecot.ts';
 import { DeskHarness } from '../../desk/harness.ts';
+import { answerWithFile } from '../../support/file-link.ts';
 import { waitFor } from '../../support/gateway.ts';
 import {
   dovecotMailEnv,
@@ -61,19 +62,12 @@ describe('an agent answers by email with a file', () => {
     const ticketId = String(ticket._id);
     await h.cardFor('Customer');
 
-    const { agent, csrf } = await h.consoleAgent('eve', 'Eve');
-    const up = await agent
-      .post(`/api/v1/admin/tickets/${ticketId}/files`)
-      .query({ name: 'Rechnung März.pdf' })
-      .set('x-csrf-token', csrf)
-      .set('content-type', 'application/pdf')
-      .send(PDF);
-    expect(up.status).toBe(201);
-    const sent = await agent
-      .post(`/api/v1/admin/tickets/${ticketId}/reply`)
-      .set('x-csrf-token', csrf)
-      .send({ text: ANSWER, files: [up.body.file.id] });
-    expect(sent.status).toBe(202);
+    const eve = await h.consoleAgent('eve', 'Eve');
+    await answerWithFile(eve, ticketId, ANSWER, {
+      name: 'Rechnung März.pdf',
+      type: 'application/pdf',
+      bytes: PDF,
+    });
 
     const received = await waitFor(
       async () => (await inboxOf(dovecot, 'kim')).find((m) => m.text?.includes(ANSWER)),
