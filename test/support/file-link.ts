@@ -64,3 +64,19 @@ export async function answerWithFile(
   const sent = await replyWithFiles(console, ticketId, text, [String(up.body.file.id)]);
   expect(sent.status).toBe(202);
 }
+
+/** A new console agent (`login`) answers on the ticket with one file. */
+export async function newAgentAnswersWithFile(
+  harness: {
+    consoleAgent(
+      login: string,
+      displayName: string,
+    ): Promise<{ agent: ReturnType<typeof request.agent>; csrf: string }>;
+  },
+  login: string,
+  ticketId: string,
+  text: string,
+  file: { name: string; type: string; bytes: Buffer },
+): Promise<void> {
+  await answerWithFile(await harness.consoleAgent(login, login), ticketId, text, file);
+}

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILES_AS_LINKS_NOTE } from '../../../src/pipeline/outbound.ts';
 import { DeskHarness } from '../../desk/harness.ts';
-import { answerWithFile, fetchFileLink } from '../../support/file-link.ts';
+import { fetchFileLink, newAgentAnswersWithFile } from '../../support/file-link.ts';
 import { waitFor } from '../../support/gateway.ts';
 import { customerTexts, smsEnv, TEST_SMS } from '../../support/twilio-webhook.ts';
 import { FakeTwilio } from './fake-twilio.ts';
@@ -18,6 +18,7 @@ const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
   'base64',
 );
+const LABEL = { name: 'label.png', type: 'image/png', bytes: PNG };
 
 let h: DeskHarness;
 let fake: FakeTwilio;
@@ -43,12 +44,7 @@ describe('an agent answers by SMS with a file', () => {
         : null;
       return ticket ? String(ticket._id) : undefined;
     });
-    const sam = await h.consoleAgent('sam', 'Sam');
-    await answerWithFile(sam, ticketId, 'Here is your return label.', {
-      name: 'label.png',
-      type: 'image/png',
-      bytes: PNG,
-    });
+    await newAgentAnswersWithFile(h, 'sam', ticketId, 'Here is your return label.', LABEL);
 
     const mms = await waitFor(() =>
       fake.to(PHONE).find((r) => r.form['Body']?.includes('return label')),
