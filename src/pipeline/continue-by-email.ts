@@ -60,6 +60,19 @@ export async function continueByEmail(
     text: message.text,
     markdown: message.markdown ?? undefined,
     html: message.html ?? undefined,
+    // The answer's files go along, as attachments of the email.
+    files: (message.attachments ?? []).flatMap((a) =>
+      a.fileId
+        ? [
+            {
+              fileId: a.fileId,
+              name: a.name ?? 'file',
+              contentType: a.contentType ?? 'application/octet-stream',
+              size: a.size ?? 0,
+            },
+          ]
+        : [],
+    ),
     via: { channel: 'email', kind: 'email', value: address.value, threadKey },
   });
   await enqueueDelivery(deps.outbound, copy);

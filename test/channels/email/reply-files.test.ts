@@ -9,11 +9,11 @@ import type { Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDovecot, type LocalDovecot } from '../../../src/local/dovecot.ts';
 import { DeskHarness } from '../../desk/harness.ts';
-import { answerWithFile } from '../../support/file-link.ts';
+import { newAgentAnswersWithFile } from '../../support/file-link.ts';
 import { waitFor } from '../../support/gateway.ts';
 import {
   dovecotMailEnv,
-  inboxOf,
+  mailContaining,
   lmtpTransport,
   PASSWORD,
   plainMail,
@@ -30,6 +30,7 @@ const PDF = Buffer.concat([
   randomBytes(2048),
   Buffer.from('\n%%EOF\n'),
 ]);
+const INVOICE = { name: 'Rechnung März.pdf', type: 'application/pdf', bytes: PDF };
 
 let h: DeskHarness;
 let dovecot: LocalDovecot;
@@ -62,17 +63,9 @@ describe('an agent answers by email with a file', () => {
     const ticketId = String(ticket._id);
     await h.cardFor('Customer');
 
-    const eve = await h.consoleAgent('eve', 'Eve');
-    await answerWithFile(eve, ticketId, ANSWER, {
-      name: 'Rechnung März.pdf',
-      type: 'application/pdf',
-      bytes: PDF,
-    });
+    await newAgentAnswersWithFile(h, 'eve', ticketId, ANSWER, INVOICE);
 
-    const received = await waitFor(
-      async () => (await inboxOf(dovecot, 'kim')).find((m) => m.text?.includes(ANSWER)),
-      { what: 'the answer in the customer mailbox', timeoutMs: 30_000 },
-    );
+    const received = await mailContaining(dovecot, 'kim', ANSWER);
     expect(received.attachments).toHaveLength(1);
     const [file] = received.attachments;
     expect(file?.filename).toBe('Rechnung März.pdf');
