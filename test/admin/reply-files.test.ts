@@ -98,6 +98,25 @@ describe('files on an answer from the console', () => {
     const download = await fetchFileLink(h.http, link![2]!);
     expect(download.status).toBe(200);
     expect(Buffer.compare(download.body, PDF)).toBe(0);
+
+    // The console's transcript shows the file on the agent's answer, with a short-lived link.
+    const view = await agent.get(`/api/v1/admin/tickets/${ticketId}`);
+    const answer = (
+      view.body.transcript as Array<{ authorKind: string; attachments: Array<{ link: string }> }>
+    ).find((m) => m.authorKind === 'agent');
+    expect(answer?.attachments).toEqual([
+      expect.objectContaining({
+        id: up.body.file.id,
+        name: 'invoice.pdf',
+        link: expect.any(String),
+      }),
+    ]);
+    const shown = await fetchFileLink(
+      h.http,
+      answer!.attachments[0]!.link,
+      'https://support.example.test',
+    );
+    expect(Buffer.compare(shown.body, PDF)).toBe(0);
   });
 
   it('refuses a file over ADMIN_UPLOAD_MAX_BYTES (413)', async () => {

@@ -23,16 +23,50 @@ function linksFor(deps: AdminDeps): Promise<FileLinks> {
   return links();
 }
 
-/** The files of the inbound messages, by message _id. */
+/** A stored message's file, as the message records it (an agent's upload has a fileId). */
+interface MessageFile {
+  fileId?: string | null | undefined;
+  name?: string | null | undefined;
+  contentType?: string | null | undefined;
+  size?: number | null | undefined;
+}
+
+/**
+ * The files of the messages, by message _id: the customers' (inbound) from the attachment store,
+ * and those agents sent with their answers (uploads the message names).
+ */
 export async function transcriptFiles(
   deps: AdminDeps,
-  messages: ReadonlyArray<{ _id: unknown; direction: string }>,
+  messages: ReadonlyArray<{ _id: unknown; direction: string; attachments?: MessageFile[] }>,
 ): Promise<Map<string, FileView[]>> {
   const inbound = messages.filter((m) => m.direction === 'in').map((m) => String(m._id));
-  if (inbound.length === 0) return new Map();
+  const sent = messages.filter(
+    (m) => m.direction === 'out' && (m.attachments ?? []).some((a) => a.fileId),
+  );
+  if (inbound.length === 0 && sent.length === 0) return new Map();
   const [attachments, links] = await Promise.all([
     attachmentsOn(deps.models.Ticket.db),
     linksFor(deps),
   ]);
-  return fileViews(attachments, links, inbound, CONSOLE_LINK_SECONDS);
+  const views = await fileViews(attachments, links, inbound, CONSOLE_LINK_SECONDS);
+  for (const m of sent) {
+    views.set(
+      String(m._id),
+      (m.attachments ?? []).flatMap((a) =>
+        a.fileId
+          ? [
+              {
+                id: a.fileId,
+                name: a.name ?? 'file',
+                contentType: a.contentType ?? 'application/octet-stream',
+                size: a.size ?? 0,
+                link: links.linkFor(a.fileId, CONSOLE_LINK_SECONDS),
+                notStoredReason: null,
+              },
+            ]
+          : [],
+      ),
+    );
+  }
+  return views;
 }
