@@ -11,6 +11,7 @@ import {
 } from '../domain/message.ts';
 import type { ChannelAdapter, ChannelCapabilities, DeliveryConfirmation } from '../domain/ports.ts';
 import type { MessageDoc, TicketDoc } from '../pool/models.ts';
+import { sentFilesOf } from '../pool/messages.ts';
 import { viaThreadKey } from '../pool/reply-channels.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
@@ -44,16 +45,9 @@ async function filesOf(
   fileLink: OutboundDeps['fileLink'],
 ): Promise<OutboundAttachment[]> {
   const out: OutboundAttachment[] = [];
-  for (const file of message.attachments ?? []) {
-    if (!file.fileId || fileLink === undefined) continue;
-    out.push({
-      fileId: file.fileId,
-      name: file.name ?? 'file',
-      contentType: file.contentType ?? 'application/octet-stream',
-      size: file.size ?? 0,
-      url: await fileLink(file.fileId),
-    });
-  }
+  if (fileLink === undefined) return out;
+  for (const file of sentFilesOf(message.attachments))
+    out.push({ ...file, url: await fileLink(file.fileId) });
   return out;
 }
 

@@ -88,6 +88,32 @@ export interface OutboundFile {
   size: number;
 }
 
+/** The files an agent sent with a stored message (the attachments that name an upload). */
+export function sentFilesOf(
+  attachments:
+    | ReadonlyArray<{
+        fileId?: string | null | undefined;
+        name?: string | null | undefined;
+        contentType?: string | null | undefined;
+        size?: number | null | undefined;
+      }>
+    | null
+    | undefined,
+): OutboundFile[] {
+  return (attachments ?? []).flatMap((a) =>
+    a.fileId
+      ? [
+          {
+            fileId: a.fileId,
+            name: a.name ?? 'file',
+            contentType: a.contentType ?? 'application/octet-stream',
+            size: a.size ?? 0,
+          },
+        ]
+      : [],
+  );
+}
+
 export interface OutboundVia {
   channel: ChannelId;
   kind: IdentityKind;

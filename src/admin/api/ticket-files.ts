@@ -5,6 +5,7 @@
 import { CONSOLE_LINK_SECONDS, lazyFileLinks, type FileLinks } from '../../http/file-links.ts';
 import { attachmentsOn, fileViews, type FileView } from '../../http/file-views.ts';
 import type { AdminDeps } from '../deps.ts';
+import { sentFilesOf } from '../../pool/messages.ts';
 
 const linksOf = new WeakMap<AdminDeps, () => Promise<FileLinks>>();
 
@@ -52,20 +53,14 @@ export async function transcriptFiles(
   for (const m of sent) {
     views.set(
       String(m._id),
-      (m.attachments ?? []).flatMap((a) =>
-        a.fileId
-          ? [
-              {
-                id: a.fileId,
-                name: a.name ?? 'file',
-                contentType: a.contentType ?? 'application/octet-stream',
-                size: a.size ?? 0,
-                link: links.linkFor(a.fileId, CONSOLE_LINK_SECONDS),
-                notStoredReason: null,
-              },
-            ]
-          : [],
-      ),
+      sentFilesOf(m.attachments).map((f) => ({
+        id: f.fileId,
+        name: f.name,
+        contentType: f.contentType,
+        size: f.size,
+        link: links.linkFor(f.fileId, CONSOLE_LINK_SECONDS),
+        notStoredReason: null,
+      })),
     );
   }
   return views;
