@@ -16,6 +16,7 @@ import type {
   ChannelPool,
   InboundFiles,
   InboundSink,
+  OutboundFiles,
 } from '../src/domain/ports.ts';
 import type { PersonalDataContext, PersonalDataHolder } from '../src/domain/personal-data.ts';
 import type { RateLimitKind } from '../src/http/rate-limit.ts';
@@ -45,6 +46,8 @@ export interface ChannelContext {
   pool: ChannelPool;
   /** Where inbound attachments are kept (served to agents by the attachments API). */
   files: InboundFiles;
+  /** The bytes of the files agents send (OutboundMessage.attachments), for channels that carry them. */
+  outboundFiles: OutboundFiles;
   /** The API integrations (their keys, callback URLs and secrets), kept by the admin side. */
   integrations: IntegrationDirectory;
   /** Counts one request against a rate-limit bucket; throws 429 when it is spent. */

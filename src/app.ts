@@ -151,6 +151,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     locks,
     pool: channelPool(pool, (message) => enqueueDelivery(queues.outbound, message)),
     files: attachments,
+    outboundFiles: attachments,
     integrations: integrationDirectory(pool),
     consumeRateLimit: (kind, bucket, key, reason) => rateLimits.consume(kind, bucket, key, reason),
     slackApp: desk && {

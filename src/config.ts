@@ -69,6 +69,10 @@ export const ConfigSchema = z.object({
   /** Failed sign-ins per email and address (ten times as many per address) within the window. */
   ADMIN_LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   ADMIN_LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  /** How long the link to a file sent to a customer lives (seconds; channels that send links). */
+  OUTBOUND_FILE_LINK_SECONDS: z.coerce.number().int().positive().default(604_800),
+  /** Largest file an agent may upload for a reply (bytes). */
+  ADMIN_UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10_485_760),
   INGEST_CONCURRENCY: int(16),
   OUTBOUND_CONCURRENCY: int(16),
   OUTBOUND_ATTEMPTS: int(10),

@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src/domain/ports.ts';
+import type {
+  ChannelAdapter,
+  ChannelCapabilities,
+  InboundSink,
+  OutboundFiles,
+} from '../../src/domain/ports.ts';
 import {
   loadEmailConfig,
   withMailboxes,
@@ -15,7 +20,7 @@ import { createSmtpTransport, sendEmail, type MailTransport, type SendingMailbox
 
 export const EMAIL_CAPABILITIES: ChannelCapabilities = {
   threads: true,
-  attachments: { inbound: true, outbound: false },
+  attachments: { inbound: true, outbound: true },
   maxTextLength: 100_000,
   format: 'html',
   canEdit: false,
@@ -64,6 +69,8 @@ export function createEmailChannel(deps: {
   /** A parsed configuration; without `mailboxes` it is the one (EMAIL_*) mailbox. */
   config?: EmailConfig | EmailChannelConfig;
   transport?: MailTransport;
+  /** The bytes of the files agents send, attached to their replies. */
+  files?: OutboundFiles;
   logger?: Logger;
   hooks?: PollerHooks;
 }): EmailChannel | undefined {
@@ -111,7 +118,13 @@ export function createEmailChannel(deps: {
     capabilities: EMAIL_CAPABILITIES,
     send: (message) =>
       sendEmail(
-        { mailboxes: sending, store: deps.store, redis: deps.redis, keyPrefix: deps.keyPrefix },
+        {
+          mailboxes: sending,
+          store: deps.store,
+          redis: deps.redis,
+          keyPrefix: deps.keyPrefix,
+          files: deps.files,
+        },
         message,
       ),
   };

@@ -27,6 +27,7 @@ export const channel: ChannelFactory = {
       store,
       redis: ctx.redis,
       keyPrefix: ctx.config.QUEUE_PREFIX,
+      files: ctx.outboundFiles,
       ...(ctx.logger ? { logger: ctx.logger } : {}),
     });
     if (!email) return undefined;

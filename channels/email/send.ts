@@ -9,6 +9,7 @@ import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
 import { ourDomain, type EmailConfig } from './config.ts';
 import { DEFAULT_MAILBOX } from './keys.ts';
 import type { EmailStore } from './ports.ts';
+import type { OutboundFiles } from '../../src/domain/ports.ts';
 
 /** What the channel needs of a nodemailer transport (tests may pass their own). */
 export interface MailTransport {
@@ -113,6 +114,30 @@ export interface EmailSendDeps {
   /** For the per-sender rate limit of bot answers. */
   redis: Redis;
   keyPrefix: string;
+  /** The bytes of the files agents send (sent as real attachments). */
+  files?: OutboundFiles | undefined;
+}
+
+/**
+ * The message's files as nodemailer attachments, with their bytes. A file no longer kept (erased)
+ * or no store to read it from is a permanent rejection: the customer must not get a reply that
+ * says "attached" without it.
+ */
+async function mailAttachments(
+  files: OutboundFiles | undefined,
+  message: OutboundMessage,
+): Promise<NonNullable<Mail.Options['attachments']>> {
+  const out: NonNullable<Mail.Options['attachments']> = [];
+  for (const file of message.attachments ?? []) {
+    const content = await files?.read(file.fileId);
+    if (content === undefined)
+      throw new SwitchboardError(
+        'SB_ERR_DELIVERY_REJECTED',
+        `the file ${file.name} of this reply is no longer kept`,
+      );
+    out.push({ filename: file.name, contentType: file.contentType, content });
+  }
+  return out;
 }
 
 /**
@@ -189,6 +214,7 @@ export async function sendEmail(
   const references = context.messageIds.filter((id) => id !== messageId);
   const inReplyTo = context.lastInboundId ?? references[references.length - 1];
   const html = message.html ?? `<div>${escapeHtml(message.text).replace(/\r?\n/g, '<br>\n')}</div>`;
+  const attachments = await mailAttachments(deps.files, message);
   try {
     await transport.sendMail({
       from: { name: config.EMAIL_FROM_NAME, address: config.EMAIL_ADDRESS },
@@ -199,6 +225,7 @@ export async function sendEmail(
       ...(references.length === 0 ? {} : { references: references.map((id) => `<${id}>`) }),
       text: message.text,
       html,
+      ...(attachments.length === 0 ? {} : { attachments }),
       headers: {
         ...(bot ? { 'Auto-Submitted': 'auto-replied' } : {}),
         // Ask vacation responders not to answer our answers.

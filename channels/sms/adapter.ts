@@ -34,6 +34,11 @@ export function createSmsChannel(deps: {
   env?: NodeJS.ProcessEnv;
   config?: SmsConfig;
   client?: twilio.Twilio;
+  /**
+   * Whether the gateway's file links are absolute (PUBLIC_URL set): then an agent's files go as
+   * MMS media (`MediaUrl`, which Twilio fetches), else as links in the text (the pipeline's).
+   */
+  mediaOut?: boolean;
   /** Where messages with media wait for their downloads (without it, media stay Twilio URLs). */
   media?: SmsRouterDeps['media'];
   now?: () => Date;
@@ -43,7 +48,9 @@ export function createSmsChannel(deps: {
   const client = deps.client ?? createTwilioClient(config);
   const adapter: ChannelAdapter = {
     id: 'sms',
-    capabilities: SMS_CAPABILITIES,
+    capabilities: deps.mediaOut
+      ? { ...SMS_CAPABILITIES, attachments: { inbound: true, outbound: true } }
+      : SMS_CAPABILITIES,
     send: (message) => sendSms({ config, client, store: deps.store }, message),
     confirmDelivery: (message, since) =>
       confirmSms({ config, client, store: deps.store }, message, since),

@@ -26,6 +26,8 @@ export const channel: ChannelFactory = {
       }),
       config,
       media,
+      // MMS media must be fetchable by Twilio: only absolute file links will do.
+      mediaOut: ctx.config.PUBLIC_URL !== undefined,
     });
     if (!sms) return Promise.resolve(undefined);
     return Promise.resolve({

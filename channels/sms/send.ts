@@ -133,6 +133,8 @@ export async function sendSms(
     const created = await deps.client.messages.create({
       to: message.to.value,
       body: smsBodyFor(message, config.SMS_MAX_SEGMENTS),
+      // An agent's files as MMS media: Twilio fetches each signed link (absolute: mediaOut).
+      ...(message.attachments?.length ? { mediaUrl: message.attachments.map((a) => a.url) } : {}),
       statusCallback: `${config.SMS_PUBLIC_URL}${STATUS_CALLBACK_PATH}`,
       ...senderFor(config, message),
     });

@@ -143,7 +143,12 @@ export function createWebchatChannel(deps: {
 
   const adapter: ChannelAdapter = {
     id: 'webchat',
-    capabilities: WEBCHAT_CAPABILITIES,
+    // An agent's files go as attachments whose `contentUrl` is the signed link: absolute only with
+    // the gateway's PUBLIC_URL (a chat bubble on another site must reach it); else links in text.
+    capabilities:
+      deps.publicUrl === undefined
+        ? WEBCHAT_CAPABILITIES
+        : { ...WEBCHAT_CAPABILITIES, attachments: { inbound: true, outbound: true } },
     send: (message) => sendWebchat(botAdapter, message),
     confirmDelivery: (message) => confirmWebchat(transcript, message),
     // Only this gateway's own conversations have a page to be on (the thread key is their id).

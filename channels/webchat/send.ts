@@ -69,6 +69,16 @@ export function activityFor(message: OutboundMessage, visitorId?: string): Parti
     // Web Chat localizes its own labels by it (chat.js switches when a reply says zh-CN).
     ...(message.language ? { locale: webchatLocale(message.language) } : {}),
     channelData: { switchboard },
+    // An agent's files: Web Chat shows each as a download (images inline) from its signed link.
+    ...(message.attachments?.length
+      ? {
+          attachments: message.attachments.map((a) => ({
+            contentType: a.contentType,
+            contentUrl: a.url,
+            name: a.name,
+          })),
+        }
+      : {}),
     ...(message.choices === undefined || message.choices.length === 0
       ? {}
       : {

@@ -12,7 +12,8 @@ import { sendAgentReply } from '../pipeline/replies.ts';
 import type { ChannelId } from '../domain/message.ts';
 import { recordAudit } from '../pool/audit.ts';
 import { linkViaThread, replyChannelsOf, viaThreadKey } from '../pool/reply-channels.ts';
-import { defaultVia, type OutboundVia } from '../pool/messages.ts';
+import { defaultVia, type OutboundFile, type OutboundVia } from '../pool/messages.ts';
+import { attachmentsOn } from '../http/file-views.ts';
 import { claimTicket, holds } from '../pool/claim.ts';
 import type { AgentDoc, TicketDoc } from '../pool/models.ts';
 import type { Principal } from './auth.ts';
@@ -179,6 +180,31 @@ async function chosenChannel(
 }
 
 /**
+ * The files `ids` an agent uploaded for a reply on this ticket (POST /tickets/:id/files); a file
+ * that is not one of this ticket's uploads is refused (400), whoever's it is.
+ */
+async function uploadsFor(
+  deps: AdminDeps,
+  ticketId: string,
+  ids: readonly string[],
+): Promise<OutboundFile[]> {
+  if (ids.length === 0) return [];
+  const attachments = await attachmentsOn(deps.models.Ticket.db);
+  const metas = await attachments.uploadsOf(ticketId, ids);
+  if (metas === undefined)
+    throw new SwitchboardError(
+      'SB_ERR_VALIDATION',
+      'files: each must be a file uploaded for this ticket (POST /tickets/:id/files)',
+    );
+  return metas.map((m) => ({
+    fileId: m.id,
+    name: m.name,
+    contentType: m.contentType,
+    size: m.size,
+  }));
+}
+
+/**
  * An agent's answer from the console, on the customer's own channel: from the assignee, or it
  * takes the waiting ticket first; anyone else is refused (409) and may write a note instead.
  */
@@ -187,13 +213,14 @@ export async function replyFromConsole(
   ticketId: string,
   principal: Principal,
   text: string,
-  options: { channel?: ChannelId; requestKey?: string } = {},
+  options: { channel?: ChannelId; requestKey?: string; files?: readonly string[] } = {},
 ): Promise<{ messageId: string; ticket: TicketDoc }> {
   const requestKey = options.requestKey ?? randomUUID();
   if (!deps.outbound) throw new SwitchboardError('SB_ERR_UNAVAILABLE', 'no outbound queue here');
   const agent = await agentOfPrincipal(deps, principal);
   let ticket = await deps.pool.getTicket(ticketId);
   if (!ticket) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
+  const files = await uploadsFor(deps, ticketId, options.files ?? []);
   const mine =
     String(ticket.assigneeId) === String(agent._id) &&
     (ticket.status === 'assigned' || ticket.status === 'resolved');
@@ -217,6 +244,7 @@ export async function replyFromConsole(
       agentId: String(agent._id),
       agentName: agent.displayName,
       text,
+      ...(files.length === 0 ? {} : { files }),
       ...(via === undefined ? {} : { via }),
     },
   );

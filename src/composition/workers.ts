@@ -22,6 +22,7 @@ import type { Trainer } from '../nlu/trainer.ts';
 import type { TrainingSources } from '../nlu/training-set.ts';
 import { EscalateAllResponder } from '../pipeline/escalate-all-responder.ts';
 import { createQueues } from '../pipeline/queues.ts';
+import { lazyFileLinks } from '../http/file-links.ts';
 import type { IngestDeps } from '../pipeline/ingest.ts';
 import { startWorkers } from '../pipeline/workers.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
@@ -106,6 +107,12 @@ export async function startWorkerRole(deps: {
       learningListener({ pool, ...learning, fallbackLocale }),
     ],
   };
+  const fileLinks = lazyFileLinks({
+    redis: deps.redis,
+    prefix: config.QUEUE_PREFIX,
+    sessionSecret: config.ADMIN_SESSION_SECRET,
+    publicUrl: config.PUBLIC_URL,
+  });
   const pipeline = startWorkers({
     connection: deps.redis,
     config,
@@ -144,6 +151,9 @@ export async function startWorkerRole(deps: {
         await dispatcher.onAgentReply(ticketId);
       },
       articleUrl: (articleId, locale) => helpArticleUrl(config.PUBLIC_URL, articleId, locale),
+      // Files agents send: links a customer opens for days (file-links.ts).
+      fileLink: async (fileId) =>
+        (await fileLinks()).linkFor(fileId, config.OUTBOUND_FILE_LINK_SECONDS),
       ...(logger ? { logger } : {}),
     },
     metrics: deps.metrics,

@@ -68,8 +68,9 @@ export async function replyInThread(tools: DeskTools, job: ReplyJob): Promise<Re
 }
 
 /**
- * Files from Slack reach no customer yet: no channel sends files (capabilities say so), and a
- * message that says "here is your invoice" without the invoice must not go either.
+ * Files shared in Slack reach no customer yet (only the console's uploads are carried, by
+ * sendAgentReply's `files`), and a message that says "here is your invoice" without the invoice
+ * must not go either.
  */
 function filesRefused(
   tools: DeskTools,
@@ -78,8 +79,8 @@ function filesRefused(
 ): string | undefined {
   if (files === 0) return undefined;
   if (!ticket) return 'This ticket no longer exists.';
-  // A channel that declares files out must have them carried by sendAgentReply too.
-  if (tools.deps.capabilitiesOf?.(ticket.channel)?.attachments.outbound) return undefined;
+  if (tools.deps.capabilitiesOf?.(ticket.channel)?.attachments.outbound)
+    return `Files shared in Slack are not sent to customers yet, so nothing was sent: attach the file to an answer in the console instead.`;
   return `Files cannot be sent to ${ticket.channel} customers yet, so nothing was sent: share a link to the file instead.`;
 }
 

@@ -99,6 +99,20 @@ export const MAX_CHOICES = 10;
 export const MAX_CHOICE_LENGTH = 200;
 
 /**
+ * A file an outbound message carries: a signed link anyone holding it may download it by until it
+ * expires (OUTBOUND_FILE_LINK_SECONDS), and the id a channel that sends the bytes reads them by
+ * (OutboundFiles in ports.ts).
+ */
+export const OutboundAttachmentSchema = z.object({
+  fileId: z.string().min(1).max(600),
+  name: z.string().max(255),
+  contentType: z.string().max(255),
+  size: z.number().int().nonnegative(),
+  url: z.string().min(1).max(2048),
+});
+export type OutboundAttachment = z.infer<typeof OutboundAttachmentSchema>;
+
+/**
  * What the pipeline hands a channel adapter to send: the stored message's id (the idempotency key
  * receivers may use), where it goes (the ticket's channel address) and what it says.
  */
@@ -124,6 +138,11 @@ export const OutboundMessageSchema = z.object({
   /** The conversation's language as the bot detected it (`en`, `zh`): chat clients localize by it. */
   language: z.string().max(20).optional(),
   inReplyTo: z.string().optional(),
+  /**
+   * Files an agent attached. A channel whose capabilities say `attachments.outbound` sends them;
+   * for any other, the pipeline has put each name and link into `text` already.
+   */
+  attachments: z.array(OutboundAttachmentSchema).max(10).optional(),
   channelData: z.record(z.string(), z.unknown()).default({}),
 });
 export type OutboundMessage = z.infer<typeof OutboundMessageSchema>;

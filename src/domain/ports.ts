@@ -230,6 +230,14 @@ export interface InboundFileRecord {
   notStored?: { reason: string; detail: string } | undefined;
 }
 
+/**
+ * The bytes of the files an outbound message carries (`OutboundMessage.attachments`), for a
+ * channel that sends files themselves (email): undefined when the file is gone (erased).
+ */
+export interface OutboundFiles {
+  read(fileId: string): Promise<Buffer | undefined>;
+}
+
 /** Where channels keep inbound attachments, once per message (served by the attachments API). */
 export interface InboundFiles {
   /** Saves a message's attachments in order, once (a retry stores nothing twice); their ids. */

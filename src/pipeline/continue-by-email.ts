@@ -5,6 +5,7 @@ import type { TicketPool } from '../pool/pool.ts';
 import { linkViaThread, viaThreadKey } from '../pool/reply-channels.ts';
 import { enqueueDelivery } from './ingest.ts';
 import type { OutboundJobData } from './queues.ts';
+import { sentFilesOf } from '../pool/messages.ts';
 
 /** The key prefix of the email copies this makes (their ids are `sb.continue.<message id>`). */
 const COPY_KEY = 'continue';
@@ -62,6 +63,8 @@ export async function continueByEmail(
     text: message.text,
     markdown: message.markdown ?? undefined,
     html: message.html ?? undefined,
+    // The answer's files go along, as attachments of the email.
+    files: sentFilesOf(message.attachments),
     via: { channel: 'email', kind: 'email', value: address.value, threadKey },
   });
   await enqueueDelivery(deps.outbound, copy);

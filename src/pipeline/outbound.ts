@@ -5,11 +5,13 @@ import { SwitchboardError, isSwitchboardError } from '../domain/errors.ts';
 import {
   OutboundMessageSchema,
   type ChannelId,
+  type OutboundAttachment,
   type OutboundMessage,
   type SendResult,
 } from '../domain/message.ts';
-import type { ChannelAdapter, DeliveryConfirmation } from '../domain/ports.ts';
+import type { ChannelAdapter, ChannelCapabilities, DeliveryConfirmation } from '../domain/ports.ts';
 import type { MessageDoc, TicketDoc } from '../pool/models.ts';
+import { sentFilesOf } from '../pool/messages.ts';
 import { viaThreadKey } from '../pool/reply-channels.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
@@ -27,6 +29,63 @@ export interface OutboundDeps {
   onAgentReplySent?(ticketId: string, messageId: string, channel: ChannelId): Promise<void>;
   /** The public page of a knowledge-base article (the help centre), when the gateway has one. */
   articleUrl?: (articleId: string, locale: string) => string | undefined;
+  /**
+   * A signed link to a file an agent sent, that the customer may open for days
+   * (OUTBOUND_FILE_LINK_SECONDS; src/http/file-links.ts). Without it, a message's files are not sent.
+   */
+  fileLink?: (fileId: string) => Promise<string>;
+}
+
+/** What a channel that cannot carry files says before their links. */
+export const FILES_AS_LINKS_NOTE = 'This channel cannot carry files, so here are links to them:';
+
+/** The message's files with a signed link each (none when the message has none). */
+async function filesOf(
+  message: MessageDoc,
+  fileLink: OutboundDeps['fileLink'],
+): Promise<OutboundAttachment[]> {
+  const out: OutboundAttachment[] = [];
+  if (fileLink === undefined) return out;
+  for (const file of sentFilesOf(message.attachments))
+    out.push({ ...file, url: await fileLink(file.fileId) });
+  return out;
+}
+
+/**
+ * The one place a channel that cannot carry files gets them: each file's name and link after the
+ * text, and a sentence saying why. A channel that carries files gets the message unchanged.
+ */
+export function withFileLinks(
+  outbound: OutboundMessage,
+  capabilities: ChannelCapabilities,
+): OutboundMessage {
+  const files = outbound.attachments ?? [];
+  if (files.length === 0 || capabilities.attachments.outbound) return outbound;
+  const lines = files.map((f) => `- ${f.name}: ${f.url}`);
+  const text = `${outbound.text}\n\n${FILES_AS_LINKS_NOTE}\n${lines.join('\n')}`;
+  const { attachments: _sent, ...rest } = outbound;
+  return {
+    ...rest,
+    text,
+    // A channel that renders markdown or HTML shows the same lines.
+    ...(outbound.markdown === undefined
+      ? {}
+      : { markdown: `${outbound.markdown}\n\n${FILES_AS_LINKS_NOTE}\n${lines.join('\n')}` }),
+    ...(outbound.html === undefined
+      ? {}
+      : {
+          html: `${outbound.html}<p>${escapeHtml(FILES_AS_LINKS_NOTE)}</p><ul>${files
+            .map((f) => `<li><a href="${escapeHtml(f.url)}">${escapeHtml(f.name)}</a></li>`)
+            .join('')}</ul>`,
+        }),
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 /**
@@ -55,6 +114,7 @@ export function toOutboundMessage(
   message: MessageDoc,
   ticket: TicketDoc,
   articleUrl?: OutboundDeps['articleUrl'],
+  files: readonly OutboundAttachment[] = [],
 ): OutboundMessage {
   const link = articleLinkOf(message, articleUrl);
   // An agent chose another of the contact's channels: that address, a thread of the ticket's own
@@ -78,6 +138,7 @@ export function toOutboundMessage(
     ...(message.choices && message.choices.length > 0 ? { choices: message.choices } : {}),
     ...(link !== undefined ? { articleUrl: link } : {}),
     ...(languageOf(message, ticket) ? { language: languageOf(message, ticket) } : {}),
+    ...(files.length > 0 ? { attachments: files } : {}),
     channelData: via
       ? ((via.channelData ?? {}) as Record<string, unknown>)
       : ((ticket.channelData ?? {}) as Record<string, unknown>),
@@ -120,7 +181,10 @@ async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<
   if (!adapter) {
     throw new SwitchboardError('SB_ERR_UNKNOWN_CHANNEL', `no adapter for channel ${channel}`);
   }
-  const outbound = toOutboundMessage(message, ticket, deps.articleUrl);
+  const outbound = withFileLinks(
+    toOutboundMessage(message, ticket, deps.articleUrl, await filesOf(message, deps.fileLink)),
+    adapter.capabilities,
+  );
 
   const reopen = message.deliveryStatus === 'sending';
   if (reopen) {

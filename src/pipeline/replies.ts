@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { SwitchboardError } from '../domain/errors.ts';
-import type { OutboundDraft } from '../pool/messages.ts';
+import type { OutboundDraft, OutboundFile } from '../pool/messages.ts';
 import type { MessageDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import { enqueueDelivery } from './ingest.ts';
@@ -19,6 +19,8 @@ export async function sendAgentReply(
     agentId: string;
     agentName: string;
     text: string;
+    /** Files uploaded for this reply (checked by the caller: this ticket's uploads). */
+    files?: OutboundFile[];
     /** Another of the contact's channels, chosen by the agent (src/pool/reply-channels.ts). */
     via?: OutboundDraft['via'];
   },
@@ -35,6 +37,7 @@ export async function sendAgentReply(
     authorId: input.agentId,
     authorName: input.agentName,
     text: input.text,
+    ...(input.files === undefined ? {} : { files: input.files }),
     ...(input.via === undefined ? {} : { via: input.via }),
   });
   await enqueueDelivery(deps.outbound, message);

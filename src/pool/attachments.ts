@@ -1,6 +1,7 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { perConnection } from '../domain/per-connection.ts';
 import { Schema, type Connection } from 'mongoose';
-import type { InboundFileRecord, InboundFiles } from '../domain/ports.ts';
+import type { InboundFileRecord, InboundFiles, OutboundFiles } from '../domain/ports.ts';
 import { inboundMessageKey } from './messages.ts';
 
 // Attachments of inbound messages, one document each: `_id` = the message's idempotency key
@@ -24,10 +25,13 @@ const attachmentSchema = new Schema(
     notStoredReason: { type: String },
     notStoredDetail: { type: String },
     content: { type: Buffer },
+    /** A file an agent uploaded for a reply (`messageKey` `upload.<ticket id>`): the ticket's id. */
+    ticketId: { type: String },
   },
   { timestamps: true },
 );
 attachmentSchema.index({ messageKey: 1 });
+attachmentSchema.index({ ticketId: 1 });
 
 /** An attachment's metadata, as stored. */
 export interface AttachmentMeta {
@@ -100,7 +104,7 @@ function toBuffer(value: unknown): Buffer | undefined {
 }
 
 /** The attachments collection on the pool's database. */
-export class PoolAttachments implements InboundFiles {
+export class PoolAttachments implements InboundFiles, OutboundFiles {
   private constructor(private readonly model: AttachmentModel) {}
 
   /** Registers the collection on the connection (once) and builds its index. */
@@ -159,6 +163,60 @@ export class PoolAttachments implements InboundFiles {
     const doc = (await this.model.findById(id).lean()) as RawAttachment | null;
     if (!doc) return null;
     return { meta: toMeta(doc), content: doc.stored ? toBuffer(doc.content) : undefined };
+  }
+
+  /** The `messageKey` of the files agents upload for replies on a ticket. */
+  static uploadKeyOf(ticketId: string): string {
+    return `upload.${ticketId}`;
+  }
+
+  /**
+   * Stores a file an agent uploaded for a reply on ticket `ticketId` (checked by the caller: size,
+   * type). Returns its id (`upload.<ticket id>.<random>`), which the reply names.
+   */
+  async saveUpload(
+    ticketId: string,
+    file: { name: string; contentType: string; content: Buffer },
+  ): Promise<AttachmentMeta> {
+    const messageKey = PoolAttachments.uploadKeyOf(ticketId);
+    const created = await this.model.create({
+      _id: `${messageKey}.${randomUUID()}`,
+      messageKey,
+      index: 0,
+      name: file.name,
+      contentType: file.contentType,
+      size: file.content.length,
+      sha256: createHash('sha256').update(file.content).digest('hex'),
+      stored: true,
+      content: file.content,
+      ticketId,
+    });
+    return toMeta(created.toObject() as RawAttachment);
+  }
+
+  /**
+   * The metadata of uploaded files `ids`, in that order, each of which must be an upload for
+   * ticket `ticketId`: undefined when any is not (unknown, or another ticket's).
+   */
+  async uploadsOf(ticketId: string, ids: readonly string[]): Promise<AttachmentMeta[] | undefined> {
+    if (ids.length === 0) return [];
+    const docs = (await this.model
+      .find({ _id: { $in: [...ids] } })
+      .select({ content: 0 })
+      .lean()) as Array<RawAttachment & { ticketId?: string | null }>;
+    const byId = new Map(docs.map((d) => [d._id, d]));
+    const metas: AttachmentMeta[] = [];
+    for (const id of ids) {
+      const doc = byId.get(id);
+      if (doc === undefined || doc.ticketId !== ticketId || !doc.stored) return undefined;
+      metas.push(toMeta(doc));
+    }
+    return metas;
+  }
+
+  /** The stored bytes of a file (OutboundFiles), undefined when it is not kept. */
+  async read(id: string): Promise<Buffer | undefined> {
+    return (await this.get(id))?.content;
   }
 
   /** Metadata of several messages' attachments, by message _id, each in order; no content. */

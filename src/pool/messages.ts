@@ -66,6 +66,8 @@ export interface OutboundDraft {
   html?: string | undefined;
   /** Choices to offer as buttons, on channels that can. */
   choices?: string[] | undefined;
+  /** Files an agent uploaded for this message (src/pool/attachments.ts `saveUpload`). */
+  files?: OutboundFile[] | undefined;
   /**
    * Another channel and address than the ticket's (an agent's choice; see reply-channels.ts).
    * Unset: where the customer last wrote (the ticket's `lastInbound`, else its own channel);
@@ -76,6 +78,40 @@ export interface OutboundDraft {
   score?: number | undefined;
   /** A bot message: the rest of the decision it carries out (see the `decision` field). */
   decision?: Record<string, unknown> | undefined;
+}
+
+/** A file sent with an outbound message: the stored upload's id and what it is. */
+export interface OutboundFile {
+  fileId: string;
+  name: string;
+  contentType: string;
+  size: number;
+}
+
+/** The files an agent sent with a stored message (the attachments that name an upload). */
+export function sentFilesOf(
+  attachments:
+    | ReadonlyArray<{
+        fileId?: string | null | undefined;
+        name?: string | null | undefined;
+        contentType?: string | null | undefined;
+        size?: number | null | undefined;
+      }>
+    | null
+    | undefined,
+): OutboundFile[] {
+  return (attachments ?? []).flatMap((a) =>
+    a.fileId
+      ? [
+          {
+            fileId: a.fileId,
+            name: a.name ?? 'file',
+            contentType: a.contentType ?? 'application/octet-stream',
+            size: a.size ?? 0,
+          },
+        ]
+      : [],
+  );
 }
 
 export interface OutboundVia {
@@ -148,6 +184,16 @@ export async function createOutbound(
       ...(draft.markdown === undefined ? {} : { markdown: draft.markdown }),
       ...(draft.html === undefined ? {} : { html: draft.html }),
       ...(draft.choices === undefined ? {} : { choices: draft.choices }),
+      ...(draft.files === undefined || draft.files.length === 0
+        ? {}
+        : {
+            attachments: draft.files.map((f) => ({
+              fileId: f.fileId,
+              name: f.name,
+              contentType: f.contentType,
+              size: f.size,
+            })),
+          }),
       ...(draft.via === undefined ? {} : { via: draft.via }),
       ...(draft.intent === undefined ? {} : { intent: draft.intent }),
       ...(draft.score === undefined ? {} : { score: draft.score }),

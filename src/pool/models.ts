@@ -191,7 +191,14 @@ const threadSchema = new Schema(
 const counterSchema = new Schema({ _id: { type: String }, seq: { type: Number, default: 0 } });
 
 const attachmentSchema = new Schema(
-  { name: String, contentType: String, size: Number, url: String },
+  {
+    name: String,
+    contentType: String,
+    size: Number,
+    url: String,
+    /** An outbound message's file: the stored upload's id (src/pool/attachments.ts). */
+    fileId: String,
+  },
   { _id: false },
 );
 

@@ -71,6 +71,7 @@ const ENDPOINTS: Array<
   ['post', '/tickets/:id/take', 'tickets.write'],
   ['post', '/tickets/:id/release', 'tickets.write'],
   ['post', '/tickets/:id/reply', 'tickets.write'],
+  ['post', '/tickets/:id/files', 'tickets.write'],
   ['get', '/learning/negatives', 'learning.read'],
   ['post', '/learning/negatives/:id/keep', 'learning.write'],
   ['post', '/learning/negatives/:id/drop', 'learning.write'],

@@ -169,6 +169,21 @@ describe('working a ticket in the console', () => {
     await page.locator('#ticket-notes', { hasText: 'Billing address was changed' }).waitFor();
     expect(delivered().some((t) => t.includes('Billing address'))).toBe(false);
 
+    // An answer with a file: "Attach" uploads it; the API channel gets its link (no files there).
+    await page.setInputFiles('#ticket-reply-files', {
+      name: 'invoice.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n'),
+    });
+    await page.fill('#ticket-reply', 'Here is the corrected invoice.');
+    await page.click('#ticket-send');
+    const withFile = await waitFor(
+      () => delivered().find((t) => t.startsWith('Here is the corrected invoice.')),
+      { what: 'the answer with its file at the customer' },
+    );
+    expect(withFile).toMatch(/cannot carry files[\s\S]*- invoice\.pdf: \/files\//);
+    await page.locator('.transcript ul.files a', { hasText: 'invoice.pdf' }).waitFor();
+
     // The customer writes again: the open view shows it without a reload.
     await customerWrites('Thanks, and can you send it by post too?');
     await page

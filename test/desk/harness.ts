@@ -69,7 +69,12 @@ export class DeskHarness {
   private seq = 0;
 
   static async start(
-    options: { env?: Record<string, string>; responder?: Responder } = {},
+    options: {
+      env?: Record<string, string>;
+      /** Settings of the core (testConfig overrides). */
+      config?: Record<string, string>;
+      responder?: Responder;
+    } = {},
   ): Promise<DeskHarness> {
     const harness = new DeskHarness();
     harness.slack = await new FakeSlack().start();
@@ -77,7 +82,7 @@ export class DeskHarness {
     harness.slack.usergroups.set(AGENT_GROUP, new Set(GROUP_AGENTS));
     harness.receiver = await new CallbackReceiver().start();
     harness.gateway = await startTestGateway({
-      config: testConfig(),
+      config: testConfig(options.config),
       role: 'all',
       responder: options.responder ?? new EscalateAllResponder(),
       env: {

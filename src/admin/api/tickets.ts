@@ -3,7 +3,15 @@
  * scores, urgency parts), reassign, tag, resolve (the agents to assign to are in agents.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import express, { Router } from 'express';
+import {
+  ALLOWED_FILE_TYPES,
+  baseType,
+  isAllowedType,
+  matchesType,
+  SNIFF_BYTES,
+} from '../../../channels/files/sniff.ts';
+import { attachmentsOn } from '../../http/file-views.ts';
 import { markdownToSafeHtml } from '../../../knowledge/format.ts';
 import { askSatisfaction } from '../../desk/satisfaction.ts';
 import { recordAudit } from '../../pool/audit.ts';
@@ -68,6 +76,9 @@ export const TagsSchema = z
 /** `POST /tickets/:id/priority`: a priority, or `null` to give it back to dispatch's score. */
 export const PrioritySchema = z.object({ priority: z.enum(PRIORITIES).nullable() }).strict();
 
+/** How many files one answer may carry. */
+export const MAX_REPLY_FILES = 10;
+
 /**
  * `POST /tickets/:id/reply`: an answer to the customer, on their own channel or on another one
  * `replyChannels` of `GET /tickets/:id` lists (e.g. `email` to an API-channel customer).
@@ -76,8 +87,27 @@ export const ReplySchema = z
   .object({
     text: z.string().trim().min(1).max(20_000),
     channel: z.enum(CHANNEL_IDS).optional(),
+    /** Files uploaded for this ticket (`POST /tickets/:id/files`), sent with the answer. */
+    files: z.array(z.string().min(1).max(600)).max(MAX_REPLY_FILES).optional(),
   })
   .strict();
+
+/** `POST /tickets/:id/files?name=…`: the body is the file's bytes, `Content-Type` its type. */
+export const UploadQuery = z.object({
+  name: z.string().trim().min(1).max(255).meta({
+    description: 'The file name the customer sees.',
+    example: 'invoice-2031.pdf',
+  }),
+});
+
+/** An uploaded file, as `POST /tickets/:id/files` answers it. */
+const UploadedFile = z.object({
+  id: z.string().meta({ description: 'Name it in `files` of `POST /tickets/:id/reply`.' }),
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  sha256: z.string(),
+});
 
 /** `POST /tickets/:id/notes`: an internal note, never sent to the customer. */
 export const NoteSchema = z.object({ text: z.string().trim().min(1).max(MAX_NOTE_CHARS) }).strict();
@@ -219,6 +249,18 @@ const TICKETS = {
       202,
     ),
     also: [409],
+  },
+  upload: {
+    method: 'post',
+    path: '/tickets/:id/files',
+    tag: 'tickets',
+    summary: 'Upload a file for an answer',
+    description:
+      "The body is the file's bytes and `Content-Type` its type: PDF, PNG, JPEG, GIF, WebP or plain text, checked against the first bytes (415 otherwise); at most `ADMIN_UPLOAD_MAX_BYTES` (413). Stored once, for this ticket only; name its id in `files` of the answer.",
+    permission: 'tickets.write',
+    params: TicketParams,
+    query: UploadQuery,
+    response: json(z.object({ file: UploadedFile }), 'The stored file.', 201),
   },
   notes: {
     method: 'post',
@@ -448,8 +490,31 @@ export function ticketsRouter(deps: AdminDeps): Router {
     const body = ReplySchema.parse(req.body);
     const sent = await replyFromConsole(deps, String(id), principalOf(res), body.text, {
       ...(body.channel ? { channel: body.channel } : {}),
+      ...(body.files ? { files: body.files } : {}),
     });
     res.status(202).json(sent);
+  });
+
+  // The bytes as they come, up to the cap (413 past it); JSON bodies were parsed before.
+  const rawFile = express.raw({ limit: deps.config.ADMIN_UPLOAD_MAX_BYTES, type: () => true });
+  route(TICKETS.upload, rawFile, async (req, res) => {
+    const { id } = pathParams(TicketParams, req.params, 'ticket');
+    const { name } = UploadQuery.parse(req.query);
+    const ticket = await deps.pool.getTicket(String(id));
+    if (!ticket) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
+    const content: unknown = req.body;
+    if (!Buffer.isBuffer(content) || content.length === 0)
+      throw new SwitchboardError('SB_ERR_VALIDATION', 'the body must be the file, not empty');
+    const type = baseType(req.get('content-type') ?? '');
+    if (!isAllowedType(type) || !matchesType(type, content.subarray(0, SNIFF_BYTES)))
+      throw new SwitchboardError(
+        'SB_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `a ${type || 'file without a type'} whose bytes match it is needed: one of ${ALLOWED_FILE_TYPES.join(', ')}`,
+      );
+    const attachments = await attachmentsOn(deps.models.Ticket.db);
+    const meta = await attachments.saveUpload(String(id), { name, contentType: type, content });
+    const { id: fileId, contentType, size, sha256 } = meta;
+    res.status(201).json({ file: { id: fileId, name: meta.name, contentType, size, sha256 } });
   });
 
   route(TICKETS.notes, async (req, res) => {

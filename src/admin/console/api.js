@@ -1,5 +1,5 @@
 // @ts-check
-/* global fetch */
+/* global Blob, fetch */
 // The client of the documented REST API under /api/v1/admin (docs/admin-api.md): a session cookie
 // plus the CSRF token from /auth/me on every write, errors shown in the notice bar, and who is
 // signed in (their permissions, and the roles and channels the server knows, from /auth/me).
@@ -57,7 +57,8 @@ export function whenSignedOut(fn) {
 }
 
 /**
- * Calls the API; answers its JSON (untyped: each view reads the fields the API documents).
+ * Calls the API; answers its JSON (untyped: each view reads the fields the API documents). A
+ * file (a Blob) is sent as the raw body, in its own type (`POST /tickets/:id/files`).
  * @param {'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} method
  * @param {string} path
  * @param {unknown} [body]
@@ -66,11 +67,13 @@ export function whenSignedOut(fn) {
 export async function api(method, path, body) {
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  const file = body instanceof Blob ? body : undefined;
+  if (body !== undefined)
+    headers['content-type'] = file ? file.type || 'application/octet-stream' : 'application/json';
   if (method !== 'GET' && session.csrf) headers['x-csrf-token'] = session.csrf;
   /** @type {RequestInit} */
   const init = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) init.body = JSON.stringify(body);
+  if (body !== undefined) init.body = file ?? JSON.stringify(body);
   const res = await fetch(`${API}${path}`, init);
   const json = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
   if (!res.ok) {

@@ -207,8 +207,9 @@ export async function eraseContact(
         set['deliveryError'] = scrub(m.deliveryError, needles);
       await models.Message.updateOne({ _id: m._id }, { $set: set });
     }
+    // The customers' files, and the files agents uploaded for replies on their tickets.
     const attachments = await db.collection('attachments').deleteMany({
-      messageKey: { $in: messageIds },
+      $or: [{ messageKey: { $in: messageIds } }, { ticketId: { $in: ticketIds.map(String) } }],
     });
 
     for (const t of fp.tickets) {

@@ -17,7 +17,15 @@ export async function exportContact(
     await Promise.all([
       models.Ticket.db
         .collection('attachments')
-        .find({ messageKey: { $in: messageIds } }, { projection: { content: 0 } })
+        .find(
+          {
+            $or: [
+              { messageKey: { $in: messageIds } },
+              { ticketId: { $in: ticketIds.map(String) } },
+            ],
+          },
+          { projection: { content: 0 } },
+        )
         .toArray(),
       models.ContactIdentity.find({ contactId: { $in: fp.contactIds } }).lean(),
       models.Suggestion.find({ ticketId: { $in: ticketIds } }).lean(),
@@ -47,6 +55,8 @@ export async function exportContact(
         at: t.csatAt ?? null,
       })),
     suggestions,
+    /** Files agents uploaded for replies on the tickets (without their bytes). */
+    replyFiles: attachments.filter((a) => typeof a['ticketId'] === 'string'),
     // What the channels and features keep (email threads, SMS opt-outs, web chat files, the
     // learning loop's questions), each under its own keys.
     ...(Object.assign({}, ...held) as Record<string, unknown>),

@@ -170,3 +170,15 @@ export function headerIds(mail: ParsedMail, name: 'inReplyTo' | 'references'): s
   const list = Array.isArray(value) ? value : value ? value.split(/\s+/) : [];
   return list.map((id) => id.replace(/^<|>$/g, ''));
 }
+
+/** Waits until a user's INBOX holds a mail whose text contains `text`; that mail, parsed. */
+export function mailContaining(
+  dovecot: LocalDovecot,
+  user: string,
+  text: string,
+): Promise<ParsedMail> {
+  return waitFor(async () => (await inboxOf(dovecot, user)).find((m) => m.text?.includes(text)), {
+    what: `a mail with "${text}" in ${user}'s INBOX`,
+    timeoutMs: 30_000,
+  });
+}

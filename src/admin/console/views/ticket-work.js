@@ -24,6 +24,12 @@ export function ticketWork(id, out) {
   const t = out.ticket;
   const canWrite = may('tickets.write');
   const reply = h('textarea#ticket-reply', { placeholder: 'Answer the customer (markdown)' });
+  // Files sent with the answer: each uploaded for this ticket first, then named in the reply.
+  const files = h('input#ticket-reply-files', {
+    type: 'file',
+    multiple: true,
+    accept: 'application/pdf,image/png,image/jpeg,image/gif,image/webp,text/plain',
+  });
   const note = h('textarea#ticket-note', { placeholder: 'Internal note: never sent' });
   // Where the answer goes: the ticket's own channel, or another address of the contact's.
   const channels = out.replyChannels ?? [];
@@ -80,17 +86,29 @@ export function ticketWork(id, out) {
         h(
           'p',
           {},
+          h('label', {}, 'Attach ', files, ' '),
           via ? h('label', {}, 'Send on ', via, ' ') : null,
           button('button#ticket-send', via ? 'Send' : `Send on ${t.channel}`, () => {
             const text = reply.value.trim();
             if (!text) return;
             const channel = via && via.value !== t.channel ? { channel: via.value } : {};
+            const chosen = [...(files.files ?? [])];
             then(
-              attempt(
-                () => api('POST', `/tickets/${id}/reply`, { text, ...channel }),
-                'Sent to the customer',
-              ).then((ok) => {
-                if (ok) reply.value = '';
+              attempt(async () => {
+                /** @type {string[]} */
+                const ids = [];
+                for (const file of chosen) {
+                  const name = encodeURIComponent(file.name || 'file');
+                  const up = await api('POST', `/tickets/${id}/files?name=${name}`, file);
+                  ids.push(String(up.file.id));
+                }
+                const attached = ids.length > 0 ? { files: ids } : {};
+                return api('POST', `/tickets/${id}/reply`, { text, ...channel, ...attached });
+              }, 'Sent to the customer').then((ok) => {
+                if (ok) {
+                  reply.value = '';
+                  files.value = '';
+                }
                 return ok;
               }),
             );
