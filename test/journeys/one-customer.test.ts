@@ -1,20 +1,18 @@
 /**
  * Issue 19's scripted journey: one customer on every channel, through the real parts only. A
  * signed user of the site chats in Chromium and is handed to a person; they leave the page, and
- * the agent's answer (from Slack) reaches their Dovecot mailbox as well as the chat; they reply by
- * email (DKIM passing, per the receiving server's Authentication-Results), then text from the
- * phone the site signed. Everything is one ticket, one Slack card and one SLA, and the contact
- * holds the web chat user, the email and the phone, all verified. State is set only through
- * user-facing paths: the browser, LMTP, Twilio's signed webhook, Slack's signed requests, the
- * admin API.
+ * the agent's answer from the console, with a PDF, reaches their Dovecot mailbox (the PDF byte
+ * for byte) as well as the chat; they reply by email (DKIM passing, per the receiving server's
+ * Authentication-Results), then text from the phone the site signed. Everything is one ticket,
+ * one Slack card and one SLA, and the contact holds the web chat user, the email and the phone,
+ * all verified. State is set only through user-facing paths: the browser, LMTP, Twilio's signed
+ * webhook, the admin API.
  */
 import { SignJWT } from 'jose';
 import type { Transporter } from 'nodemailer';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS } from '../../src/desk/blocks.ts';
-import { deskJobId } from '../../src/desk/jobs.ts';
 import { startLocalDovecot, type LocalDovecot } from '../../src/local/dovecot.ts';
 import {
   dovecotMailEnv,
@@ -26,8 +24,8 @@ import {
 } from '../channels/email/mail-helpers.ts';
 import { FakeTwilio } from '../channels/sms/fake-twilio.ts';
 import { AGENTS, DeskHarness } from '../desk/harness.ts';
-import { threadMessageEvent } from '../desk/slack-requests.ts';
 import { launchBrowser } from '../support/browser.ts';
+import { answerWithFile, replyWithFiles } from '../support/file-link.ts';
 import { listenGateway, waitFor } from '../support/gateway.ts';
 import { customerTexts, type SmsSettings } from '../support/twilio-webhook.ts';
 
@@ -50,14 +48,23 @@ const SMS: SmsSettings = {
   publicUrl: 'https://support.example.test',
 };
 const ADMIN = 'Bearer test-admin-token-0123456789';
-const ADA = { id: 'U0AGENT1', name: 'ada' };
 /** Waits in the browser and for the pipeline, generous for two shared cores. */
 const PATIENCE_MS = 40_000;
 /** The visitor counts as gone this long after the page closed (WEBCHAT_PRESENCE_SECONDS). */
 const PRESENCE_SECONDS = 2;
 
 const FIRST_QUESTION = 'My order 4471 arrived without the charger';
-const FIRST_ANSWER = 'Sorry Jane, a charger is on its way to you today.';
+const FIRST_ANSWER = 'Sorry Jane, a charger is on its way to you today: here is the receipt.';
+/** The receipt the agent attaches: every byte value in it, so any re-encoding shows. */
+const RECEIPT = {
+  name: 'receipt-4471.pdf',
+  type: 'application/pdf',
+  bytes: Buffer.concat([
+    Buffer.from('%PDF-1.7\n'),
+    Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+    Buffer.from('\n%%EOF\n'),
+  ]),
+};
 const BY_EMAIL = 'Thanks, will it need a signature on delivery?';
 const BY_SMS = 'Texting from the bus: can it go to my office instead?';
 const SECOND_ANSWER = 'Yes, we changed the address to your office.';
@@ -133,14 +140,13 @@ interface TicketView {
   ticket: Record<string, unknown> & { _id: string; status: string };
   contact: { id: string; identities: Array<{ kind: string; value: string; verified?: boolean }> };
   earlierTickets: unknown[];
-  transcript: Array<{ channel: string; direction: string; authorKind: string; text: string }>;
-}
-
-/** The agent answers in the card's Slack thread (the desk takes the reply and sends it). */
-async function agentAnswers(cardTs: string, ts: string, text: string): Promise<void> {
-  const event = threadMessageEvent({ channel: AGENTS, threadTs: cardTs, ts, user: ADA.id, text });
-  expect((await h.post(event, 'json')).status).toBe(200);
-  expect(await h.finishedJob(deskJobId('reply', AGENTS, ts))).toBe('sent');
+  transcript: Array<{
+    channel: string;
+    direction: string;
+    authorKind: string;
+    text: string;
+    attachments?: Array<{ name: string; link?: string }>;
+  }>;
 }
 
 /** The customer's transcript once it holds a message with `text`. */
@@ -188,14 +194,11 @@ describe('one customer on every channel', () => {
       resolutionDueAt: queued.ticket['resolutionDueAt'],
     };
 
-    // 2. The customer leaves; an agent takes the ticket and answers in Slack.
+    // 2. The customer leaves; an agent answers from the console with a PDF (taking the ticket).
     await chat.close();
     await new Promise((resolve) => setTimeout(resolve, (PRESENCE_SECONDS + 1) * 1000));
-    expect((await h.click(card, ACTIONS.take, ADA, '1700900000.000001')).status).toBe(200);
-    expect(await h.finishedJob(deskJobId('take', card.ticketId, ADA.id, '1700900000.000001'))).toBe(
-      'taken',
-    );
-    await agentAnswers(card.ts, '1700900001.000001', FIRST_ANSWER);
+    const desk = await h.consoleAgent('ada', 'Ada');
+    await answerWithFile(desk, card.ticketId, FIRST_ANSWER, RECEIPT);
     // Continue by email: the answer is in her mailbox, read back over IMAP.
     const emailed = await waitFor(
       async () =>
@@ -203,6 +206,11 @@ describe('one customer on every channel', () => {
       { what: 'the answer in the customer mailbox', timeoutMs: PATIENCE_MS },
     );
     expect(emailed.from?.value[0]?.address).toBe(SUPPORT);
+    // With the PDF attached, byte for byte.
+    expect(emailed.attachments.map((a) => [a.filename, a.contentType])).toEqual([
+      [RECEIPT.name, RECEIPT.type],
+    ]);
+    expect(emailed.attachments[0]?.content.equals(RECEIPT.bytes)).toBe(true);
     expect(emailed.to && !Array.isArray(emailed.to) ? emailed.to.value[0]?.address : '').toBe(
       CUSTOMER.email,
     );
@@ -234,7 +242,7 @@ describe('one customer on every channel', () => {
     // 4. She texts from the phone the site signed: the same ticket; the answer goes by SMS.
     expect(await customerTexts(h.http, SMS, CUSTOMER.phone, BY_SMS)).toBe(200);
     await transcriptWith(card.ticketId, BY_SMS);
-    await agentAnswers(card.ts, '1700900002.000001', SECOND_ANSWER);
+    expect((await replyWithFiles(desk, card.ticketId, SECOND_ANSWER, [])).status).toBe(202);
     await waitFor(
       () => twilio.to(CUSTOMER.phone).some((r) => r.form['Body']?.includes(SECOND_ANSWER)),
       { what: 'the answer by SMS', timeoutMs: PATIENCE_MS },
@@ -254,6 +262,11 @@ describe('one customer on every channel', () => {
     const agents = view.transcript.filter((m) => m.authorKind === 'agent');
     expect(agents.map((m) => m.channel)).toEqual(expect.arrayContaining(['webchat', 'sms']));
     expect(agents.find((m) => m.text.includes(SECOND_ANSWER))?.channel).toBe('sms');
+    // The agent sees the file in the console's timeline, behind a signed link.
+    const withFile = agents.find((m) => m.text.includes(FIRST_ANSWER));
+    expect(withFile?.attachments).toEqual([
+      expect.objectContaining({ name: RECEIPT.name, link: expect.stringContaining('sig=') }),
+    ]);
     const cards = h.slack
       .callsOf('chat.postMessage')
       .filter((c) => c.args['channel'] === AGENTS && !c.args['thread_ts']);
