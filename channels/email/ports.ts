@@ -1,3 +1,5 @@
+import type { SavedFile } from '../files/saved.ts';
+
 /** Why an inbound mail was not handed to the pipeline as an answerable customer message. */
 export type RejectionReason =
   | 'auto-submitted'
@@ -53,15 +55,7 @@ export interface AttachmentInput {
 }
 
 /** What the message records of a saved attachment (in `channelData.attachments`). */
-export interface SavedAttachment {
-  /** Where its content (or metadata) is read back: the pool's attachment id. */
-  id: string;
-  name: string;
-  contentType: string;
-  size: number;
-  stored: boolean;
-  notStoredReason?: string;
-}
+export type SavedAttachment = SavedFile;
 
 /**
  * The email channel's storage (implemented in src/pool/email-store.ts). Message-IDs are passed

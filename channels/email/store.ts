@@ -1,3 +1,4 @@
+import { savedFiles } from '../files/saved.ts';
 import { perConnection } from '../../src/domain/per-connection.ts';
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 import type { ChannelPool, InboundFiles } from '../../src/domain/ports.ts';
@@ -214,15 +215,7 @@ export class PoolEmailStore implements EmailStore {
     channelMessageId: string,
     files: AttachmentInput[],
   ): Promise<SavedAttachment[]> {
-    const ids = await this.files.save('email', channelMessageId, files);
-    return files.map((file, i) => ({
-      id: ids[i] ?? '',
-      name: file.name,
-      contentType: file.contentType,
-      size: file.size,
-      stored: file.content !== undefined,
-      ...(file.notStored ? { notStoredReason: file.notStored.reason } : {}),
-    }));
+    return savedFiles(files, await this.files.save('email', channelMessageId, files));
   }
 
   async markUndeliverable(address: string): Promise<void> {
