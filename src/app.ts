@@ -15,7 +15,9 @@ import { silentNotifier } from './dispatch/ports.ts';
 import type { ChannelId } from './domain/message.ts';
 import type { PersonalDataHolder } from './domain/personal-data.ts';
 import type { ChannelAdapter, Responder } from './domain/ports.ts';
+import { loadBrand } from './help/brand.ts';
 import { HttpRateLimits, rateLimitSettings } from './http/rate-limit.ts';
+import { lazyConfirmationLinks } from './identity/confirmation-links.ts';
 import { TicketLifecycle } from './lifecycle/lifecycle.ts';
 import { Metrics } from './metrics.ts';
 import { registerConfirmed } from './nlu/confirmed.ts';
@@ -126,6 +128,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     perMinute: rateLimitSettings(config),
   });
   const attachments = await PoolAttachments.create(db);
+  // Links confirming claimed emails: absolute, so only with PUBLIC_URL (none are sent without).
+  const confirmationLinks =
+    config.PUBLIC_URL === undefined
+      ? undefined
+      : lazyConfirmationLinks({
+          redis: producerRedis,
+          prefix: config.QUEUE_PREFIX,
+          sessionSecret: config.ADMIN_SESSION_SECRET,
+          publicUrl: config.PUBLIC_URL,
+          seconds: config.EMAIL_CONFIRM_LINK_SECONDS,
+        });
+  const brandName = loadBrand(env).name;
 
   // The Slack agent desk (on when SLACK_BOT_TOKEN is set) and dispatch tell each other: the desk
   // is built first and calls dispatch only on later events, once both exist.
@@ -203,6 +217,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       : await buildHttp({
           ...{ config, env, pool, locks, queues, channels, attachments, knowledge, dispatcher },
           ...{ forecastSettings, desk, rateLimits, personalData, metrics, logger },
+          ...{ confirmationLinks, brandName },
           redis: producerRedis,
         });
   // Socket Mode (SLACK_SOCKET_MODE): the receiving role opens the desk's WebSocket.
@@ -213,7 +228,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ? undefined
       : await startWorkerRole({
           ...{ config, pool, locks, channels, dispatcher, lifecycle, desk, learning, sources },
-          ...{ metrics, logger, redisUrl: options.redisUrl },
+          ...{ metrics, logger, redisUrl: options.redisUrl, confirmationLinks, brandName },
           redis: stores.workerRedis,
           publisher: producerRedis,
           responder: options.responder,

@@ -71,6 +71,16 @@ export const ConfigSchema = z.object({
   ADMIN_LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
   /** How long the link to a file sent to a customer lives (seconds; channels that send links). */
   OUTBOUND_FILE_LINK_SECONDS: z.coerce.number().int().positive().default(604_800),
+  /**
+   * How long the link that confirms a claimed email (the web chat's pre-chat form) lives, in
+   * seconds (src/identity/confirmation-links.ts).
+   */
+  EMAIL_CONFIRM_LINK_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
+  /**
+   * Confirmation emails a day, per contact and per address (hostile visitors must not use us to
+   * mail someone else's address); 0: none are sent and pre-chat emails stay claimed.
+   */
+  EMAIL_CONFIRM_MAX_PER_DAY: int(3),
   /** Largest file an agent may upload for a reply (bytes). */
   ADMIN_UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10_485_760),
   INGEST_CONCURRENCY: int(16),

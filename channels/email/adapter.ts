@@ -16,6 +16,7 @@ import { DEFAULT_MAILBOX } from './keys.ts';
 import { leaseKey, MailboxLease } from './lease.ts';
 import { EmailPoller, type PollerHooks } from './poller.ts';
 import type { EmailStore } from './ports.ts';
+import { sendNotice } from './notice.ts';
 import { createSmtpTransport, sendEmail, type MailTransport, type SendingMailbox } from './send.ts';
 
 export const EMAIL_CAPABILITIES: ChannelCapabilities = {
@@ -127,6 +128,7 @@ export function createEmailChannel(deps: {
         },
         message,
       ),
+    sendNotice: (notice) => sendNotice(sending, notice),
   };
   const primary = pollers.get(DEFAULT_MAILBOX);
   if (!primary) throw new Error('the EMAIL_* mailbox is missing from the configuration');

@@ -13,6 +13,8 @@ import { HELP_PATH } from '../help/links.ts';
 import { helpCentreRouter } from '../help/router.ts';
 import { API_DOCS_PATH, apiDocsRouter } from '../http/api-docs.ts';
 import { createHttpApp } from '../http/app.ts';
+import { emailConfirmationRouter } from '../http/email-confirmation.ts';
+import { CONFIRM_EMAIL_PATH, type ConfirmationLinks } from '../identity/confirmation-links.ts';
 import { FILE_LINKS_PATH, fileLinksRouter, lazyFileLinks } from '../http/file-links.ts';
 import { ATTACHMENTS_API_PATH, attachmentsApiRouter } from '../http/attachments-api.ts';
 import type { HttpRateLimits } from '../http/rate-limit.ts';
@@ -48,6 +50,9 @@ export async function buildHttp(deps: {
   personalData: readonly PersonalDataHolder[];
   metrics: Metrics;
   logger: Logger | undefined;
+  /** Links confirming claimed emails; undefined without PUBLIC_URL (none are sent). */
+  confirmationLinks: (() => Promise<ConfirmationLinks>) | undefined;
+  brandName: string;
 }): Promise<Express> {
   const { config, pool, queues, channels, desk, dispatcher } = deps;
   const watched = [
@@ -114,6 +119,21 @@ export async function buildHttp(deps: {
           attachments: deps.attachments,
         }),
       },
+      // Email confirmation links: the link is the credential (src/identity/confirmation-links.ts).
+      ...(deps.confirmationLinks === undefined
+        ? []
+        : [
+            {
+              path: CONFIRM_EMAIL_PATH,
+              router: emailConfirmationRouter({
+                links: deps.confirmationLinks,
+                models: pool.models,
+                locks: deps.locks,
+                brandName: deps.brandName,
+                logger: deps.logger,
+              }),
+            },
+          ]),
       // The API's shape only, no data: readable without signing in.
       { path: API_DOCS_PATH, router: apiDocsRouter() },
       // Published articles as pages, public like the bot's answers: every answer has an address.

@@ -6,7 +6,7 @@ import type { SlackDesk } from '../desk/desk.ts';
 import { satisfactionHook } from '../desk/satisfaction.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import { dispatchListener } from '../dispatch/listener.ts';
-import type { Responder } from '../domain/ports.ts';
+import type { Notice, Responder } from '../domain/ports.ts';
 import { helpArticleUrl } from '../help/links.ts';
 import type { TicketLifecycle } from '../lifecycle/lifecycle.ts';
 import type { Metrics } from '../metrics.ts';
@@ -28,6 +28,8 @@ import { startWorkers } from '../pipeline/workers.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { ChannelSet } from './channels.ts';
+import type { ConfirmationLinks } from '../identity/confirmation-links.ts';
+import { confirmationListener } from '../identity/confirmation-sender.ts';
 
 /** The learning loop's collections: what customers and agents teach the bot. */
 export interface LearningStores {
@@ -59,6 +61,10 @@ export async function startWorkerRole(deps: {
   learning: LearningStores;
   metrics: Metrics;
   logger: Logger | undefined;
+  /** Links confirming claimed emails; undefined without PUBLIC_URL (none are sent). */
+  confirmationLinks: (() => Promise<ConfirmationLinks>) | undefined;
+  /** The name customers know us by (WEBCHAT_BRAND_NAME), in the emails sent. */
+  brandName: string;
 }): Promise<{ intents: IntentLayer | undefined; close(): Promise<void> }> {
   const { config, pool, dispatcher, desk, learning, logger, channels } = deps;
   // Models are loaded or trained here, before the workers consume a single message.
@@ -105,6 +111,18 @@ export async function startWorkerRole(deps: {
       // The card, and the customer's later messages in its thread.
       ...(desk ? [desk.listener] : []),
       learningListener({ pool, ...learning, fallbackLocale }),
+      // A pre-chat email stays claimed until its owner opens the link this sends.
+      confirmationListener({
+        models: pool.models,
+        redis: deps.redis,
+        prefix: config.QUEUE_PREFIX,
+        links: deps.confirmationLinks,
+        sendNotice: emailNotices(channels),
+        maxPerDay: config.EMAIL_CONFIRM_MAX_PER_DAY,
+        linkSeconds: config.EMAIL_CONFIRM_LINK_SECONDS,
+        brandName: deps.brandName,
+        logger,
+      }),
     ],
   };
   const fileLinks = lazyFileLinks({
@@ -178,4 +196,10 @@ export async function startWorkerRole(deps: {
       await queues.close();
     },
   };
+}
+
+/** The email channel's notices, when the channel is on (and sends them). */
+function emailNotices(channels: ChannelSet): ((notice: Notice) => Promise<unknown>) | undefined {
+  const email = channels.adapters.get('email');
+  return email?.sendNotice?.bind(email);
 }

@@ -45,6 +45,12 @@ export const ERROR_CATALOGUE = {
     retryable: false,
     description: 'The web chat (Direct Line) token has expired; start or refresh a conversation.',
   },
+  SB_ERR_CONFIRMATION_INVALID: {
+    httpStatus: 400,
+    retryable: false,
+    description:
+      'An email confirmation link that was altered, has expired, or was used already; the message says which.',
+  },
   SB_ERR_RATE_LIMITED: {
     httpStatus: 429,
     retryable: true,

@@ -57,6 +57,21 @@ export interface ChannelAdapter {
    * Channels that thread by message ids (email) leave it out.
    */
   threadKeyFor?(address: Identity): string;
+  /**
+   * Sends a short message of the gateway's own to an address of the channel's kind, outside any
+   * ticket (the link confirming a pre-chat email: src/identity/). Channels that cannot write to
+   * an address first leave it out.
+   */
+  sendNotice?(notice: Notice): Promise<SendResult>;
+}
+
+/** A message of the gateway's own, outside any ticket: plain text, no customer content. */
+export interface Notice {
+  to: Identity;
+  subject: string;
+  text: string;
+  /** Unique per notice: the channel's message id is made from it. */
+  key: string;
 }
 
 /** What a channel knows of an earlier attempt to send a message: see `confirmDelivery`. */

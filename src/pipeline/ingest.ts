@@ -39,9 +39,10 @@ export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<Ing
   const listeners = deps.listeners ?? [];
   for (const listener of listeners)
     if ((await listener.beforeIngest?.(inbound)) === 'consumed') return 'consumed';
-  const { ticket, message, created } = await deps.pool.ingest(inbound);
+  const { contactId, ticket, message, created } = await deps.pool.ingest(inbound);
   if (created) deps.metrics?.messages.inc({ channel: inbound.channel, direction: 'in' });
   if (message.handled) return 'duplicate';
+  await notifyListeners(listeners, 'stored', inbound, String(contactId));
   if (ticket.status !== 'bot') {
     // A human holds or awaits the ticket: the bot stays out of it (the desk relays the message).
     if (ticket.status === 'queued' || ticket.status === 'assigned') {

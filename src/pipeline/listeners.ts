@@ -25,6 +25,11 @@ export interface PipelineListener {
    */
   beforeIngest?(message: InboundMessage): Promise<'consumed' | 'continue'>;
   /**
+   * The message is stored (first try or a retry) on the contact `contactId`: what its sender
+   * claimed can be followed up (an email confirmation).
+   */
+  stored?(message: InboundMessage, contactId: string): Promise<void>;
+  /**
    * The ticket was just queued for agents: score it, set its priority and SLA. Returns the ticket
    * as stored, so the next listener (and the card) sees the score.
    */

@@ -143,8 +143,11 @@ async function shadowContact(
   return { contactId, isNew: true };
 }
 
-/** A verified sighting of an identity only unverified sightings had linked: now it is verified. */
-async function markVerified(
+/**
+ * A verified sighting of an identity only unverified sightings had linked (or its owner proved
+ * it: an email confirmation, src/identity/confirm-email.ts): now it is verified.
+ */
+export async function markVerified(
   models: PoolModels,
   key: string,
   contactId: Types.ObjectId,
