@@ -1,0 +1,234 @@
+/**
+ * Issue 19: a pre-chat email stays claimed until confirmed. A web chat visitor fills in the form
+ * in Chromium; the confirmation mail reaches their Dovecot mailbox through the email channel's
+ * nodemailer transport (LMTP); the link, opened in the browser, shows a page whose button
+ * confirms; the admin API then shows the email verified. When a customer owns the address
+ * verified already (their DKIM-passing mail), confirming merges the visitor into them. State is
+ * set only through user-facing paths: the browser, LMTP, the admin API.
+ */
+import type { Server } from 'node:http';
+import type { ParsedMail } from 'mailparser';
+import type { Transporter } from 'nodemailer';
+import type { Browser, Page } from 'playwright-core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Gateway } from '../../src/app.ts';
+import type { Responder } from '../../src/domain/ports.ts';
+import { startLocalDovecot, type LocalDovecot } from '../../src/local/dovecot.ts';
+import { findFreePort } from '../../src/local/free-port.ts';
+import {
+  dovecotMailEnv,
+  inboxOf,
+  lmtpTransport,
+  PASSWORD,
+  plainMail,
+} from '../channels/email/mail-helpers.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
+
+const SUPPORT = 'support@example.test';
+const AUTHSERV_ID = 'mx.support.example.test';
+const ADMIN = 'Bearer test-admin-token-0123456789';
+const BRAND = 'Acme Support';
+/** Generous for two shared cores: the browser, the pipeline and the mail poller all wait. */
+const PATIENCE_MS = 40_000;
+
+const responder: Responder = {
+  respond: () =>
+    Promise.resolve({ action: 'reply', text: 'Thanks!', counted: 'answer', intent: 'thanks' }),
+};
+
+let dovecot: LocalDovecot;
+let gateway: Gateway;
+let server: Server;
+let publicUrl: string;
+let browser: Browser;
+let lmtp: Transporter;
+
+beforeAll(async () => {
+  dovecot = await startLocalDovecot({
+    users: ['support', 'pat', 'jane'].map((name) => ({ name, password: PASSWORD })),
+  });
+  // PUBLIC_URL is the address the browser reaches: the port is chosen before the gateway starts.
+  const port = await findFreePort();
+  publicUrl = `http://127.0.0.1:${port}`;
+  gateway = await startTestGateway({
+    config: testConfig({ PUBLIC_URL: publicUrl }),
+    responder,
+    env: {
+      WEBCHAT_TOKEN_SECRET: 'confirmation-directline-token-secret-0123456789',
+      WEBCHAT_PRECHAT_FORM: 'true',
+      WEBCHAT_BRAND_NAME: BRAND,
+      ...dovecotMailEnv(dovecot, { address: SUPPORT }),
+      EMAIL_AUTHSERV_ID: AUTHSERV_ID,
+    },
+  });
+  const app = gateway.http;
+  if (!app) throw new Error('no HTTP app');
+  server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(port, '127.0.0.1', () => resolve(listening));
+  });
+  gateway.attachServer(server);
+  browser = await launchBrowser();
+  lmtp = lmtpTransport(dovecot);
+});
+
+afterAll(async () => {
+  lmtp?.close();
+  await browser?.close();
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await gateway?.pool.models.Ticket.db.dropDatabase();
+  await gateway?.stop();
+  await dovecot?.stop();
+});
+
+/** An admin API GET, as the operator's token. */
+async function admin<T>(path: string): Promise<T> {
+  const res = await request(gateway.http).get(`/api/v1/admin${path}`).set('authorization', ADMIN);
+  expect(res.status).toBe(200);
+  return res.body as T;
+}
+
+interface ContactView {
+  id: string;
+  name: string | null;
+  identities: Array<{ kind: string; value: string; verified: boolean | null }>;
+}
+interface ContactPage {
+  contact: ContactView & { mergedInto: string | null };
+  mergedFrom: Array<ContactView & { mergedBy: string | null }>;
+  tickets: Array<{ id: string; channel: string }>;
+}
+
+/** The one contact the admin search finds by name. */
+async function contactNamed(name: string): Promise<ContactView> {
+  return waitFor(
+    async () => {
+      const { contacts } = await admin<{ contacts: ContactView[] }>(
+        `/contacts?q=${encodeURIComponent(name)}`,
+      );
+      return contacts.find((c) => c.name === name);
+    },
+    { what: `the contact ${name}`, timeoutMs: PATIENCE_MS },
+  );
+}
+
+/** A visitor in a fresh browser profile: the pre-chat form, then a first message. */
+async function chatAs(visitor: { name: string; email: string }, text: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(PATIENCE_MS);
+  await page.goto(`${publicUrl}/chat`);
+  const form = page.locator('#switchboard-prechat');
+  await form.locator('input[name="name"]').fill(visitor.name);
+  await form.locator('input[name="email"]').fill(visitor.email);
+  await form.locator('button[type="submit"]').click();
+  const box = page.locator('[data-id="webchat-sendbox-input"]');
+  await box.fill(text);
+  await box.press('Enter');
+  await page.locator('.webchat__basic-transcript__activity', { hasText: 'Thanks!' }).waitFor();
+  return page;
+}
+
+/** The confirmation mail in a Dovecot user's inbox, and the link in it. */
+async function confirmationMail(user: string): Promise<{ mail: ParsedMail; link: string }> {
+  const mail = await waitFor(
+    async () =>
+      (await inboxOf(dovecot, user)).find((m) => m.subject?.startsWith('Confirm your email')),
+    { what: `the confirmation mail to ${user}`, timeoutMs: PATIENCE_MS, intervalMs: 500 },
+  );
+  const link = new RegExp(`${publicUrl}/confirm-email/\\S+`).exec(mail.text ?? '')?.[0];
+  if (link === undefined) throw new Error(`no link in: ${mail.text ?? ''}`);
+  return { mail, link };
+}
+
+describe('confirming a pre-chat email', () => {
+  it('mails a link whose page confirms on its button: the email is then verified', async () => {
+    const chat = await chatAs({ name: 'Pat Visitor', email: 'pat@example.test' }, 'Hi there');
+    const { mail, link } = await confirmationMail('pat');
+    expect(mail.from?.value[0]?.address).toBe(SUPPORT);
+    expect(mail.subject).toBe(`Confirm your email address for ${BRAND}`);
+    // Personal-data light: neither the visitor's name nor their words.
+    expect(mail.text).not.toContain('Pat');
+    expect(mail.text).not.toContain('Hi there');
+    expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
+
+    // Opening the link (what a mail scanner does) confirms nothing.
+    const page = chat;
+    const shown = await page.goto(link);
+    expect(shown?.status()).toBe(200);
+    expect(shown?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    await page.getByRole('heading', { name: 'Confirm your email address' }).waitFor();
+    const before = await contactNamed('Pat Visitor');
+    expect(before.identities).toContainEqual({
+      kind: 'email',
+      value: 'pat@example.test',
+      verified: false,
+    });
+
+    await page.getByRole('button', { name: 'Confirm my email address' }).click();
+    await page.getByRole('heading', { name: 'Your email address is confirmed' }).waitFor();
+    const after = await admin<ContactPage>(`/contacts/${before.id}`);
+    expect(after.contact.identities).toContainEqual({
+      kind: 'email',
+      value: 'pat@example.test',
+      verified: true,
+    });
+
+    // The link is single-use: opened again, a clear page with the error code.
+    const again = await page.goto(link);
+    expect(again?.status()).toBe(400);
+    await page.getByText('This confirmation link was used already').waitFor();
+    await page.getByText('SB_ERR_CONFIRMATION_INVALID').waitFor();
+    // A tampered link: the same page, saying it is not valid.
+    const tampered = await page.goto(`${link.slice(0, -3)}AAA`);
+    expect(tampered?.status()).toBe(400);
+    await page.getByText('This confirmation link is not valid').waitFor();
+    await page.context().close();
+  });
+
+  it('merges the visitor into the customer who owns the address verified', async () => {
+    // Jane is a customer already: her mail passed DKIM, so her address is verified on her contact.
+    const first = plainMail({
+      from: 'jane@example.test',
+      to: SUPPORT,
+      subject: 'Where is my parcel?',
+      extra: {
+        From: 'Jane Customer <jane@example.test>',
+        'Authentication-Results': `${AUTHSERV_ID}; dkim=pass header.d=example.test header.s=sel`,
+      },
+    });
+    await lmtp.sendMail({ envelope: { from: 'jane@example.test', to: [SUPPORT] }, raw: first.raw });
+    const jane = await contactNamed('Jane Customer');
+    expect(jane.identities).toContainEqual({
+      kind: 'email',
+      value: 'jane@example.test',
+      verified: true,
+    });
+
+    // She chats without signing in and types her address: a contact of its own, a claim only.
+    const chat = await chatAs({ name: 'Jane Visitor', email: 'jane@example.test' }, 'Any news?');
+    const visitor = await contactNamed('Jane Visitor');
+    expect(visitor.id).not.toBe(jane.id);
+    const { link } = await confirmationMail('jane');
+
+    await chat.goto(link);
+    await chat.getByRole('button', { name: 'Confirm my email address' }).click();
+    await chat.getByRole('heading', { name: 'Your email address is confirmed' }).waitFor();
+
+    const page = await admin<ContactPage>(`/contacts/${jane.id}`);
+    expect(page.mergedFrom).toEqual([
+      expect.objectContaining({ id: visitor.id, mergedBy: 'email-confirmation' }),
+    ]);
+    // The chat joined her history: her email ticket and the web chat's.
+    expect(page.tickets.map((t) => t.channel).sort()).toEqual(['email', 'webchat']);
+    const { events } = await admin<{ events: Array<{ action: string; subject: string }> }>(
+      '/audit?actor=email-confirmation',
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({ action: 'contact.merged', subject: `contact:${jane.id}` }),
+    );
+    await chat.context().close();
+  });
+});
