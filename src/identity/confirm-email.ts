@@ -3,6 +3,7 @@ import { recordAudit } from '../pool/audit.ts';
 import { mergeContacts } from '../pool/contact-merge.ts';
 import { markVerified } from '../pool/contacts.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
+import { takeOverClaimedIdentity } from '../pool/identity-takeover.ts';
 import type { PoolModels } from '../pool/models.ts';
 import { emailStanding } from './email-standing.ts';
 
@@ -16,7 +17,8 @@ export type ConfirmOutcome =
  * The holder of a confirmation link proved the address: it becomes verified on their contact, so
  * from now on it links automatically (contacts.ts). When another contact owns it verified, the
  * visitor is that customer: their contact is merged into it with the audited merge, and the chat
- * joins their history. Confirming again changes nothing.
+ * joins their history; when another contact holds it only on a claim, the link moves to the
+ * visitor (identity-takeover.ts). Confirming again changes nothing.
  */
 export async function confirmEmail(
   deps: { models: PoolModels; locks: DocumentLocks },
@@ -51,11 +53,27 @@ export async function confirmEmail(
       });
       return { kind: 'merged', contactId: moved.survivorId, mergedId: moved.mergedId };
     }
+    case 'claimed-elsewhere': {
+      const taken = await takeOverClaimedIdentity(deps, {
+        identity: { kind: 'email', value: input.address },
+        from: standing.ownerId,
+        to: standing.contactId,
+      });
+      if (!taken) break;
+      await recordAudit(models, {
+        actor: CONFIRMATION_ACTOR,
+        action: 'contact.identity-verified',
+        subject: `contact:${String(standing.contactId)}`,
+        after: { identity: key, verified: true, claimedBy: String(standing.ownerId) },
+      });
+      return { kind: 'verified', contactId: String(standing.contactId) };
+    }
     default:
-      // Sent only for the cases above; an agent's merge or an erasure since changed the picture.
-      throw new SwitchboardError(
-        'SB_ERR_CONFLICT',
-        'this address cannot be confirmed automatically any more; our team will link it for you',
-      );
+      break;
   }
+  // Nobody holds it (erased since), or a concurrent change won: left to an agent.
+  throw new SwitchboardError(
+    'SB_ERR_CONFLICT',
+    'this address cannot be confirmed automatically any more; our team will link it for you',
+  );
 }

@@ -33,12 +33,7 @@ export interface ConfirmationSenderDeps {
 }
 
 export type SendOutcome =
-  | 'sent'
-  | 'not-configured'
-  | 'verified-already'
-  | 'claimed-elsewhere'
-  | 'sent-already'
-  | 'rate-limited';
+  'sent' | 'not-configured' | 'verified-already' | 'not-linked' | 'sent-already' | 'rate-limited';
 
 /**
  * The email: who it is from, the link and how long it lives, what to do if it was not you.
@@ -67,9 +62,8 @@ export async function sendConfirmation(
   if (!deps.links || !deps.sendNotice || deps.maxPerDay === 0) return 'not-configured';
   const standing = await emailStanding(deps.models, input.contactId, input.address);
   if (standing.kind === 'verified-here') return 'verified-already';
-  // Held on a claim by someone else too: neither proved it, an agent decides (merge suggestion).
-  if (standing.kind === 'claimed-elsewhere' || standing.kind === 'unlinked')
-    return 'claimed-elsewhere';
+  // Nobody holds it (erased meanwhile): nothing to confirm it for.
+  if (standing.kind === 'unlinked') return 'not-linked';
   const contactId = String(standing.contactId);
   // Once while a link lives: every message of the conversation claims the address again.
   const once = `${deps.prefix}:email-confirm:sent:${contactId}:${addressDigest(input.address)}`;

@@ -8,8 +8,8 @@ import type { PoolModels } from '../pool/models.ts';
  * - `verified-here`: the contact owns it verified; nothing to confirm;
  * - `claimed-here`: the contact owns it unverified; confirming verifies it;
  * - `verified-elsewhere`: another contact owns it verified; confirming merges this one into it;
- * - `claimed-elsewhere`: another contact holds it on a claim too (an unauthenticated mail's From,
- *   another visitor's form); neither proved it, so an agent decides (the merge suggestion);
+ * - `claimed-elsewhere`: another contact holds it only on a claim (an unauthenticated mail's
+ *   From, another visitor's form); confirming takes it over (pool/identity-takeover.ts);
  * - `unlinked`: nobody holds it (erased since).
  */
 export type EmailStanding =

@@ -23,6 +23,7 @@ import {
   PASSWORD,
   plainMail,
 } from '../channels/email/mail-helpers.ts';
+import { DirectLineClient, freshIp } from '../channels/webchat/directline-client.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
 
@@ -47,7 +48,10 @@ let lmtp: Transporter;
 
 beforeAll(async () => {
   dovecot = await startLocalDovecot({
-    users: ['support', 'pat', 'jane'].map((name) => ({ name, password: PASSWORD })),
+    users: ['support', 'pat', 'jane', 'victim', 'olive'].map((name) => ({
+      name,
+      password: PASSWORD,
+    })),
   });
   // PUBLIC_URL is the address the browser reaches: the port is chosen before the gateway starts.
   const port = await findFreePort();
@@ -85,7 +89,7 @@ afterAll(async () => {
 
 /** An admin API GET, as the operator's token. */
 async function admin<T>(path: string): Promise<T> {
-  const res = await request(gateway.http).get(`/api/v1/admin${path}`).set('authorization', ADMIN);
+  const res = await request(server).get(`/api/v1/admin${path}`).set('authorization', ADMIN);
   expect(res.status).toBe(200);
   return res.body as T;
 }
@@ -131,11 +135,16 @@ async function chatAs(visitor: { name: string; email: string }, text: string): P
   return page;
 }
 
-/** The confirmation mail in a Dovecot user's inbox, and the link in it. */
-async function confirmationMail(user: string): Promise<{ mail: ParsedMail; link: string }> {
+/** The `nth` confirmation mail (in order of arrival) in a Dovecot user's inbox, and its link. */
+async function confirmationMail(
+  user: string,
+  nth = 1,
+): Promise<{ mail: ParsedMail; link: string }> {
   const mail = await waitFor(
     async () =>
-      (await inboxOf(dovecot, user)).find((m) => m.subject?.startsWith('Confirm your email')),
+      (await inboxOf(dovecot, user)).filter((m) => m.subject?.startsWith('Confirm your email'))[
+        nth - 1
+      ],
     { what: `the confirmation mail to ${user}`, timeoutMs: PATIENCE_MS, intervalMs: 500 },
   );
   const link = new RegExp(`${publicUrl}/confirm-email/\\S+`).exec(mail.text ?? '')?.[0];
@@ -230,5 +239,73 @@ describe('confirming a pre-chat email', () => {
       expect.objectContaining({ action: 'contact.merged', subject: `contact:${jane.id}` }),
     );
     await chat.context().close();
+  });
+
+  it('mails an address a hostile visitor types from many browsers at most 3 times a day', async () => {
+    const client = new DirectLineClient(publicUrl);
+    // Five browsers (five visitors, five contacts), each typing the same victim's address.
+    for (let i = 1; i <= 5; i += 1) {
+      const started = await request(publicUrl)
+        .post('/v3/directline/tokens/generate')
+        .set('x-forwarded-for', freshIp())
+        .send({ prechat: { name: `Mallory ${i}`, email: 'victim@example.test' } });
+      expect(started.status).toBe(201);
+      const conversation = started.body as {
+        conversationId: string;
+        token: string;
+        userId: string;
+      };
+      expect((await client.say(conversation, `Spam ${i}`)).status).toBe(200);
+      // The answer comes after the message's confirmation was sent (or refused).
+      await client.pollFor(
+        conversation.conversationId,
+        conversation.token,
+        '',
+        (a) => a.text === 'Thanks!',
+        `the answer to visitor ${i}`,
+      );
+    }
+    const mails = await waitFor(
+      async () => {
+        const found = (await inboxOf(dovecot, 'victim')).filter((m) =>
+          m.subject?.startsWith('Confirm your email'),
+        );
+        return found.length >= 3 ? found : undefined;
+      },
+      { what: 'the confirmation mails to the victim', timeoutMs: PATIENCE_MS, intervalMs: 500 },
+    );
+    expect(mails).toHaveLength(3);
+    // Every visitor's address stays a claim.
+    for (let i = 1; i <= 5; i += 1)
+      expect((await contactNamed(`Mallory ${i}`)).identities).not.toContainEqual(
+        expect.objectContaining({ kind: 'email', verified: true }),
+      );
+  });
+
+  it('lets the owner confirm an address another visitor typed first', async () => {
+    const mallory = await chatAs({ name: 'Mallory First', email: 'olive@example.test' }, 'Hello');
+    await mallory.context().close();
+    await confirmationMail('olive', 1);
+    const olive = await chatAs({ name: 'Olive Owner', email: 'olive@example.test' }, 'Hi, Olive');
+    // The second mail is Olive's (the first went out for Mallory's chat).
+    const { link } = await confirmationMail('olive', 2);
+    await olive.goto(link);
+    await olive.getByRole('button', { name: 'Confirm my email address' }).click();
+    await olive.getByRole('heading', { name: 'Your email address is confirmed' }).waitFor();
+    await olive.context().close();
+
+    const owner = await contactNamed('Olive Owner');
+    expect(owner.identities).toContainEqual({
+      kind: 'email',
+      value: 'olive@example.test',
+      verified: true,
+    });
+    // The one who only typed it no longer lists it; an agent still sees the pair.
+    const claimant = await contactNamed('Mallory First');
+    expect(claimant.identities.map((i) => i.kind)).toEqual(['webchat']);
+    const page = await admin<{ suggestions: Array<{ contacts: Array<{ id: string }> }> }>(
+      `/contacts/${owner.id}`,
+    );
+    expect(page.suggestions.flatMap((x) => x.contacts.map((c) => c.id))).toContain(claimant.id);
   });
 });
