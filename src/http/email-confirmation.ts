@@ -60,7 +60,7 @@ export function emailConfirmationRouter(deps: {
       res,
       status,
       'This link cannot confirm your email',
-      `<p>${escapeHtml(message[0]?.toUpperCase() + message.slice(1))}.</p><p><code>${code}</code></p>`,
+      `<p>${escapeHtml(message.charAt(0).toUpperCase() + message.slice(1))}.</p><p><code>${code}</code></p>`,
     );
   };
 
