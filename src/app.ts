@@ -18,6 +18,7 @@ import type { ChannelAdapter, Responder } from './domain/ports.ts';
 import { loadBrand } from './help/brand.ts';
 import { HttpRateLimits, rateLimitSettings } from './http/rate-limit.ts';
 import { lazyConfirmationLinks } from './identity/confirmation-links.ts';
+import { confirmationPersonalData } from './identity/personal-data.ts';
 import { TicketLifecycle } from './lifecycle/lifecycle.ts';
 import { Metrics } from './metrics.ts';
 import { registerConfirmed } from './nlu/confirmed.ts';
@@ -209,7 +210,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const knowledge = { pool, training, ...sources };
   if (options.seedKnowledgeDir !== undefined)
     await seedKnowledgeIfEmpty(knowledge, options.seedKnowledgeDir, logger);
-  const personalData = [...channels.personalData, learningPersonalData(learning)];
+  const personalData = [
+    ...channels.personalData,
+    learningPersonalData(learning),
+    confirmationPersonalData({ redis: producerRedis, prefix: config.QUEUE_PREFIX }),
+  ];
   const forecastSettings = dispatchConfig.settings.forecast;
   const http =
     role === 'worker'

@@ -8,6 +8,11 @@ export function addressDigest(address: string): string {
   return createHash('sha256').update(address).digest('hex').slice(0, 32);
 }
 
+/** The mark that a contact was sent a link for an address (once while a link lives). */
+export function sentMarkKey(prefix: string, contactId: string, address: string): string {
+  return `${prefix}:email-confirm:sent:${contactId}:${addressDigest(address)}`;
+}
+
 /**
  * The daily budget of confirmation emails, per contact and per address (fixed windows in Redis,
  * shared by every worker). The address is what a hostile visitor would aim at: typing someone

@@ -51,6 +51,16 @@ export interface PendingConfirmation {
   expires: number;
 }
 
+/** Where a link's record (the contact id and the address) waits, under its nonce. */
+export function linkRecordKey(prefix: string, nonce: string): string {
+  return `${prefix}:email-confirm:link:${nonce}`;
+}
+
+/** The nonces of a contact's links. */
+export function pendingListKey(prefix: string, contactId: string): string {
+  return `${prefix}:email-confirm:contact:${contactId}`;
+}
+
 export class ConfirmationLinks {
   constructor(
     private readonly deps: {
@@ -78,7 +88,7 @@ export class ConfirmationLinks {
   }
 
   private recordKey(nonce: string): string {
-    return `${this.deps.prefix}:email-confirm:link:${nonce}`;
+    return linkRecordKey(this.deps.prefix, nonce);
   }
 
   private usedKey(nonce: string): string {
@@ -95,12 +105,15 @@ export class ConfirmationLinks {
   async issue(record: { contactId: string; address: string }, now = new Date()): Promise<string> {
     const nonce = randomBytes(16).toString('base64url');
     const expires = Math.floor(now.getTime() / 1000) + this.deps.seconds;
-    await this.deps.redis.set(
-      this.recordKey(nonce),
-      JSON.stringify(record),
-      'EX',
-      this.deps.seconds + GRACE_SECONDS,
-    );
+    const ttl = this.deps.seconds + GRACE_SECONDS;
+    // The contact's list of its links, so that erasing the contact finds them (personal-data.ts).
+    const listed = pendingListKey(this.deps.prefix, record.contactId);
+    await this.deps.redis
+      .multi()
+      .set(this.recordKey(nonce), JSON.stringify(record), 'EX', ttl)
+      .sadd(listed, nonce)
+      .expire(listed, ttl)
+      .exec();
     const token = `${nonce}.${expires}.${this.signature(record, expires, nonce)}`;
     return `${this.deps.publicUrl}${CONFIRM_EMAIL_PATH}/${token}`;
   }

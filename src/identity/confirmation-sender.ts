@@ -11,7 +11,7 @@ import type { Notice } from '../domain/ports.ts';
 import type { PipelineListener } from '../pipeline/listeners.ts';
 import type { PoolModels } from '../pool/models.ts';
 import type { ConfirmationLinks } from './confirmation-links.ts';
-import { addressDigest, takeConfirmationSlot } from './confirmation-limits.ts';
+import { sentMarkKey, takeConfirmationSlot } from './confirmation-limits.ts';
 import { emailStanding } from './email-standing.ts';
 
 /** How long after a failed send a later message may try again. */
@@ -66,7 +66,7 @@ export async function sendConfirmation(
   if (standing.kind === 'unlinked') return 'not-linked';
   const contactId = String(standing.contactId);
   // Once while a link lives: every message of the conversation claims the address again.
-  const once = `${deps.prefix}:email-confirm:sent:${contactId}:${addressDigest(input.address)}`;
+  const once = sentMarkKey(deps.prefix, contactId, input.address);
   if ((await deps.redis.set(once, '1', 'EX', deps.linkSeconds, 'NX')) !== 'OK')
     return 'sent-already';
   try {

@@ -80,6 +80,7 @@ describe('personal data', () => {
     expect(gateway.adapters.has('email')).toBe(false);
     expect(gateway.personalData.map((holder) => holder.name).sort()).toEqual([
       'email',
+      'email-confirmation',
       'learning',
       'slack-files',
       'sms',

@@ -276,10 +276,26 @@ describe('confirming a pre-chat email', () => {
     );
     expect(mails).toHaveLength(3);
     // Every visitor's address stays a claim.
-    for (let i = 1; i <= 5; i += 1)
-      expect((await contactNamed(`Mallory ${i}`)).identities).not.toContainEqual(
+    const visitors: ContactView[] = [];
+    for (let i = 1; i <= 5; i += 1) visitors.push(await contactNamed(`Mallory ${i}`));
+    for (const visitor of visitors)
+      expect(visitor.identities).not.toContainEqual(
         expect.objectContaining({ kind: 'email', verified: true }),
       );
+
+    // Erasing the first visitor (GDPR) deletes the link waiting for them: it no longer works.
+    const link = new RegExp(`${publicUrl}/confirm-email/\\S+`).exec(mails[0]?.text ?? '')?.[0];
+    expect(link).toBeDefined();
+    const erased = await request(server)
+      .post(`/api/v1/admin/contacts/${visitors[0]?.id ?? ''}/erase`)
+      .set('authorization', ADMIN);
+    expect(erased.status).toBe(200);
+    expect((erased.body as { counts: Record<string, unknown> }).counts).toMatchObject({
+      emailConfirmations: 1,
+    });
+    const page = await request(server).get(link?.slice(publicUrl.length) ?? '');
+    expect(page.status).toBe(400);
+    expect(page.text).toContain('SB_ERR_CONFIRMATION_INVALID');
   });
 
   it('lets the owner confirm an address another visitor typed first', async () => {
