@@ -42,12 +42,14 @@ export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<Ing
   const { contactId, ticket, message, created } = await deps.pool.ingest(inbound);
   if (created) deps.metrics?.messages.inc({ channel: inbound.channel, direction: 'in' });
   if (message.handled) return 'duplicate';
-  await notifyListeners(listeners, 'stored', inbound, String(contactId));
+  // Before the message is marked handled (a retry runs it again), after any answer is queued.
+  const stored = () => notifyListeners(listeners, 'stored', inbound, String(contactId));
   if (ticket.status !== 'bot') {
     // A human holds or awaits the ticket: the bot stays out of it (the desk relays the message).
     if (ticket.status === 'queued' || ticket.status === 'assigned') {
       await notifyListeners(listeners, 'customerMessage', ticket, message);
     }
+    await stored();
     await deps.pool.markHandled(message._id, {});
     return 'waiting-for-agent';
   }
@@ -82,6 +84,7 @@ export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<Ing
   // Answers go back by the channel and thread the message came by (a conversation may go on
   // on several).
   const outcome = await carryOut(decision, ticket, message, deps, answerVia(inbound, ticket));
+  await stored();
   await deps.pool.markHandled(message._id, {
     intent: decision.intent,
     score: decision.score,

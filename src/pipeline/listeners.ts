@@ -25,8 +25,9 @@ export interface PipelineListener {
    */
   beforeIngest?(message: InboundMessage): Promise<'consumed' | 'continue'>;
   /**
-   * The message is stored (first try or a retry) on the contact `contactId`: what its sender
-   * claimed can be followed up (an email confirmation).
+   * The message is stored on the contact `contactId` and its answer, if any, queued (so nothing
+   * here delays it); called on every try until the message is handled. What its sender claimed
+   * can be followed up here (an email confirmation).
    */
   stored?(message: InboundMessage, contactId: string): Promise<void>;
   /**

@@ -118,6 +118,26 @@ async function contactNamed(name: string): Promise<ContactView> {
   );
 }
 
+/**
+ * Waits until the first message of the contact's ticket is handled (the transcript shows its
+ * intent): the ingest step, confirmation included, is over.
+ */
+async function handled(name: string): Promise<void> {
+  const contact = await contactNamed(name);
+  await waitFor(
+    async () => {
+      const page = await admin<ContactPage>(`/contacts/${contact.id}`);
+      const ticketId = page.tickets[0]?.id;
+      if (ticketId === undefined) return undefined;
+      const view = await admin<{ transcript: Array<{ authorKind: string; intent: unknown }> }>(
+        `/tickets/${ticketId}`,
+      );
+      return view.transcript.some((m) => m.authorKind === 'customer' && m.intent !== null);
+    },
+    { what: `the message of ${name} handled`, timeoutMs: PATIENCE_MS, intervalMs: 200 },
+  );
+}
+
 /** A visitor in a fresh browser profile: the pre-chat form, then a first message. */
 async function chatAs(visitor: { name: string; email: string }, text: string): Promise<Page> {
   const context = await browser.newContext();
@@ -256,7 +276,6 @@ describe('confirming a pre-chat email', () => {
         userId: string;
       };
       expect((await client.say(conversation, `Spam ${i}`)).status).toBe(200);
-      // The answer comes after the message's confirmation was sent (or refused).
       await client.pollFor(
         conversation.conversationId,
         conversation.token,
@@ -265,6 +284,8 @@ describe('confirming a pre-chat email', () => {
         `the answer to visitor ${i}`,
       );
     }
+    // Every message handled: its confirmation was sent (or refused) before that.
+    for (let i = 1; i <= 5; i += 1) await handled(`Mallory ${i}`);
     const mails = await waitFor(
       async () => {
         const found = (await inboxOf(dovecot, 'victim')).filter((m) =>
