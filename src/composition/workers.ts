@@ -113,6 +113,7 @@ export async function startWorkerRole(deps: {
       learningListener({ pool, ...learning, fallbackLocale }),
       // A pre-chat email stays claimed until its owner opens the link this sends.
       confirmationListener({
+        channels: new Set(['webchat']),
         models: pool.models,
         redis: deps.redis,
         prefix: config.QUEUE_PREFIX,

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { InboundMessage } from '../domain/message.ts';
+import type { ChannelId, InboundMessage } from '../domain/message.ts';
 import type { Notice } from '../domain/ports.ts';
 import type { PipelineListener } from '../pipeline/listeners.ts';
 import type { PoolModels } from '../pool/models.ts';
@@ -18,6 +18,11 @@ import { emailStanding } from './email-standing.ts';
 const RETRY_AFTER_SECONDS = 300;
 
 export interface ConfirmationSenderDeps {
+  /**
+   * The channels whose claimed emails are confirmed: the web chat's pre-chat form. An API
+   * integration's customers did not ask us to write to them (its unverified emails stay claims).
+   */
+  channels: ReadonlySet<ChannelId>;
   models: PoolModels;
   redis: Redis;
   prefix: string;
@@ -99,6 +104,7 @@ export function confirmationListener(deps: ConfirmationSenderDeps): PipelineList
   return {
     name: 'email-confirmation',
     async stored(inbound: InboundMessage, contactId: string) {
+      if (!deps.channels.has(inbound.channel)) return;
       for (const claimed of inbound.from.claimedIdentities ?? []) {
         if (claimed.kind !== 'email') continue;
         try {

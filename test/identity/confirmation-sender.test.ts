@@ -1,8 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { InboundMessageSchema } from '../../src/domain/message.ts';
 import type { Notice } from '../../src/domain/ports.ts';
 import { ConfirmationLinks } from '../../src/identity/confirmation-links.ts';
 import {
+  confirmationListener,
   confirmationText,
   sendConfirmation,
   type ConfirmationSenderDeps,
@@ -20,9 +22,11 @@ const links = new ConfirmationLinks({
   publicUrl: 'https://support.example.test',
   seconds: 3600,
 });
-/** The pool, which a sender that is not configured must not even read. */
+/** What the sender read of the pool: nothing, when nothing may be sent. */
+const touched: string[] = [];
 const untouchedModels = new Proxy({} as PoolModels, {
   get(_target, name) {
+    touched.push(String(name));
     throw new Error(`the pool was read (${String(name)}) though nothing may be sent`);
   },
 });
@@ -36,6 +40,7 @@ describe('the confirmation sender', () => {
     it('sends nothing and reads nothing: the email stays claimed', async () => {
       const sent: Notice[] = [];
       const base: ConfirmationSenderDeps = {
+        channels: new Set(['webchat']),
         models: untouchedModels,
         redis,
         prefix,
@@ -53,6 +58,38 @@ describe('the confirmation sender', () => {
       ])
         expect(await sendConfirmation(deps, input)).toBe('not-configured');
       expect(sent).toEqual([]);
+      expect(touched).toEqual([]);
+    });
+  });
+
+  describe('when an API integration passes an email it does not vouch for', () => {
+    it('sends nothing: only the web chat pre-chat form asks for confirmation', async () => {
+      const sent: Notice[] = [];
+      const listener = confirmationListener({
+        channels: new Set(['webchat']),
+        models: untouchedModels,
+        redis,
+        prefix,
+        links: () => Promise.resolve(links),
+        sendNotice: (notice) => Promise.resolve(void sent.push(notice)),
+        maxPerDay: 3,
+        linkSeconds: 3600,
+        brandName: 'Acme',
+      });
+      const inbound = InboundMessageSchema.parse({
+        channel: 'api',
+        channelMessageId: 'shop/m1',
+        threadKey: 'shop/c1',
+        from: {
+          identity: { kind: 'api', value: 'shop/u1' },
+          claimedIdentities: [{ kind: 'email', value: 'pat@example.com' }],
+        },
+        text: 'Hello',
+        receivedAt: new Date(),
+      });
+      await listener.stored?.(inbound, '665f1c0e8b3e4a0012345678');
+      expect(sent).toEqual([]);
+      expect(touched).toEqual([]);
     });
   });
 
