@@ -381,6 +381,7 @@ export class EmailPoller {
         threadKey,
         direction: 'in',
         subject: mail.subject,
+        startsThread: threadKey === key,
       });
     }
     const received =

@@ -642,6 +642,11 @@ describe('email channel', () => {
         logger: pino({ level: 'debug' }, sink),
       });
       if (!counted) throw new Error('the email channel is not configured');
+      // The email store's writes: each new thread is one insert, without the lock's read.
+      const storeOps: string[] = [];
+      gateway.pool.models.Ticket.db.set('debug', (collection: string, method: string) => {
+        if (collection.startsWith('email_')) storeOps.push(`${collection}.${method}`);
+      });
       await counted.start();
       try {
         await waitFor(async () => {
@@ -651,8 +656,11 @@ describe('email channel', () => {
         await counted.scanned();
       } finally {
         await counted.stop();
+        gateway.pool.models.Ticket.db.set('debug', false);
       }
       expect(counted.poller.counts.get('accepted')).toBe(5);
+      expect(storeOps.filter((op) => op === 'email_threads.insertOne')).toHaveLength(5);
+      expect(storeOps.filter((op) => op === 'email_message_ids.insertOne')).toHaveLength(5);
       const verb = (name: string) =>
         commands.filter((c) => new RegExp(`^\\S+ UID ${name} `).test(c));
       // One FETCH of the five envelopes, one of their sources, one STORE of their flags.
