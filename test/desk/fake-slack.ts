@@ -45,7 +45,10 @@ export class FakeSlack {
   readonly emails = new Map<string, string>();
   /** Downloads of shared files: the path, the bearer token sent, and the answer's status. */
   readonly fileRequests: Array<{ path: string; token: string | undefined; status: number }> = [];
-  private readonly files = new Map<string, { body: Buffer; mimetype: string; token: string }>();
+  private readonly files = new Map<
+    string,
+    { body: Buffer; mimetype: string; token: string; failures?: number | undefined }
+  >();
   /**
    * Files the bot uploaded (files.uploadV2's three steps): what files.getUploadURLExternal was
    * told, the bytes POSTed to the upload URL (multipart field `body`, as the SDK sends them), and
@@ -70,7 +73,8 @@ export class FakeSlack {
 
   /**
    * Serves a shared file as Slack does at its `url_private_download`: the bytes to a request with
-   * the bot token, Slack's sign-in page (200, text/html) to anything else. Returns the URL.
+   * the bot token, Slack's sign-in page (200, text/html) to anything else. `failures`: how many
+   * requests first get 503, as a file server having a bad moment. Returns the URL.
    */
   serveFile(file: {
     id: string;
@@ -78,6 +82,7 @@ export class FakeSlack {
     body: Buffer;
     mimetype: string;
     token: string;
+    failures?: number | undefined;
   }): string {
     const path = `/files-pri/T0001-${file.id}/download/${encodeURIComponent(file.name)}`;
     this.files.set(path, file);
@@ -86,9 +91,14 @@ export class FakeSlack {
 
   private answerFile(path: string, token: string | undefined, res: ServerResponse): void {
     const file = this.files.get(path);
-    const status = file === undefined ? 404 : 200;
+    const failing = (file?.failures ?? 0) > 0;
+    const status = file === undefined ? 404 : failing ? 503 : 200;
     this.fileRequests.push({ path, token, status });
-    if (file === undefined) {
+    if (file !== undefined && failing) {
+      file.failures = (file.failures ?? 0) - 1;
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('try again');
+    } else if (file === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('file not found');
     } else if (token !== file.token) {
