@@ -3,6 +3,7 @@
  * from the ticket's assignee, or (DESK_THREAD_REPLY=take-if-free) from an agent whose reply takes
  * the waiting ticket. A `//` note, and every reply that may not be sent, is stored on the ticket as
  * an internal note (shown in the console too); the author of a reply that was not sent is told why.
+ * Files shared with a reply go with it (reply-files.ts), or the reply does not go at all.
  */
 import { mrkdwnToPlain } from '../../channels/slack/mrkdwn.ts';
 import { sendAgentReply } from '../pipeline/replies.ts';
@@ -49,7 +50,7 @@ export async function replyInThread(
   const text = mrkdwnToPlain(job.text);
   // A retried job whose first run kept this reply as a note: it stays one.
   if (await pool.models.TicketNote.exists({ _id: key })) return 'noted';
-  // One read of the ticket serves both checks.
+  // One read of the ticket serves the checks.
   const ticket = await pool.getTicket(ticketId);
   // Whether the files may be read at all, then who may answer: files are downloaded only for a
   // reply that may go, and a refused one leaves the reply unsent (not sent without its file).
