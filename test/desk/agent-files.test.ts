@@ -94,6 +94,8 @@ const downloadsOf = (file: { id: string }) =>
 describe('files an agent shares in a card thread', () => {
   describe('when the customer wrote by Slack', () => {
     it('uploads them into the customer thread byte for byte, and the card thread links them', async () => {
+      // The Slack channel claims to carry files out because it now does.
+      expect(h.gateway.adapters.get('slack')?.capabilities.attachments.outbound).toBe(true);
       const dmTs = '1700030000.000001';
       const dm = directMessageEvent({
         eventId: 'Ev0AGFILE01',
