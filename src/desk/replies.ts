@@ -85,7 +85,8 @@ export async function replyInThread(
     key,
     ticketId: new Types.ObjectId(ticketId),
     agent,
-    text,
+    // Files shared without words: the note still says what the agent tried to send.
+    text: text || filesNamed(shared),
     notSentBecause: refusal,
   });
   await tools.tell(
@@ -109,6 +110,11 @@ function filesRefused(shared: readonly SharedFile[] | number): string | undefine
   if (shared.length > MAX_SHARED_FILES)
     return `An answer carries at most ${MAX_SHARED_FILES} files, so nothing was sent.`;
   return undefined;
+}
+
+function filesNamed(shared: readonly SharedFile[] | number): string {
+  if (typeof shared === 'number') return `Files: ${shared}`;
+  return `Files: ${shared.map((f) => f.name).join(', ')}`;
 }
 
 /**

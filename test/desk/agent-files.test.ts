@@ -212,6 +212,16 @@ describe('files an agent shares in a card thread', () => {
       expect(h.callbackTexts('conv-agent-files').length).toBe(before);
     });
 
+    it('keeps a refused file shared without words as a note naming it', async () => {
+      const file = slackFile('tool.exe', PDF, 'application/x-msdownload');
+      expect(await shares(card, ADA, '', [file])).toBe('noted');
+      expect(ephemeralTo(ADA).at(-1)).toContain('tool.exe is a application/x-msdownload');
+      const notes = await h.gateway.pool.models.TicketNote.find({
+        ticketId: card.ticketId,
+      }).lean();
+      expect(notes.map((n) => n.text)).toContain('Files: tool.exe');
+    });
+
     it('refuses more files than an answer carries, downloading none', async () => {
       const files = Array.from({ length: 11 }, (_, i) =>
         slackFile(`p${i}.pdf`, PDF, 'application/pdf'),
