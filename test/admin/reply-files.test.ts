@@ -1,8 +1,8 @@
 /**
  * Issue 19 item 4, files out: an agent uploads a file for an answer from the console
  * (`POST /tickets/:id/files`) and names it in the answer (`files` of `POST /tickets/:id/reply`).
- * A channel that cannot carry files (the API channel) gets each file's name and a signed link in
- * the text, and a sentence saying so. Hostile inputs are refused: too large (413), a wrong or lying type (415), another ticket's file
+ * With PUBLIC_URL set, the API channel's callback carries each file's name, type, size and an
+ * absolute signed link in `files` (the integration fetches it). Hostile inputs are refused: too large (413), a wrong or lying type (415), another ticket's file
  * and too many files (400). State comes only through the API channel and the admin API.
  */
 import request from 'supertest';
@@ -84,12 +84,22 @@ describe('files on an answer from the console', () => {
       }),
     ]);
 
-    // The API channel cannot carry files: its callback's text has the link, and says so.
-    const text = await waitFor(() =>
-      h.callbackTexts('conv-files-1').find((t) => t.startsWith('Here is your invoice.')),
+    // The API channel's callback carries the file (PUBLIC_URL makes its link absolute); the text
+    // stays the agent's.
+    const callback = await waitFor(() =>
+      h.callbacks('conv-files-1').find((c) => c.text.startsWith('Here is your invoice.')),
     );
-    expect(text).toContain(FILES_AS_LINKS_NOTE);
-    const link = /- invoice\.pdf: (https:\/\/support\.example\.test(\/files\/\S+))/.exec(text);
+    expect(callback.text).toBe('Here is your invoice.');
+    expect(callback.text).not.toContain(FILES_AS_LINKS_NOTE);
+    expect(callback.files).toEqual([
+      {
+        name: 'invoice.pdf',
+        contentType: 'application/pdf',
+        size: PDF.length,
+        url: expect.any(String),
+      },
+    ]);
+    const link = /^(https:\/\/support\.example\.test(\/files\/\S+))$/.exec(callback.files![0]!.url);
     expect(link).not.toBeNull();
     const url = new URL(link![1]!);
     // Signed for days (OUTBOUND_FILE_LINK_SECONDS, a week by default).
