@@ -28,8 +28,8 @@ export function startDeskWorker(options: {
         // An agent's reply is a Message now, and a notice went out: the finished job keeps no text
         // and no file names (the files are the ticket's now, or were refused).
         if (job.data.kind === 'reply') {
-          const { files: _files, ...reply } = job.data;
-          if (reply.text !== '' || _files !== undefined)
+          const { files, ...reply } = job.data;
+          if (reply.text !== '' || files !== undefined)
             await job.updateData({ ...reply, text: '' });
         } else if (job.data.kind === 'notify' && job.data.text !== '')
           await job.updateData({ ...job.data, text: '' });
