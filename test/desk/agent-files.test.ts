@@ -28,6 +28,8 @@ const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), randomBytes(7
 let h: DeskHarness;
 let seq = 0;
 let fileSeq = 0;
+/** The desk job of the last message `shares` sent. */
+let lastJobId = '';
 
 beforeAll(async () => {
   h = await DeskHarness.start({
@@ -79,7 +81,8 @@ async function shares(
   body.event['subtype'] = 'file_share';
   body.event['files'] = files;
   expect((await h.post(JSON.stringify(body), 'json')).status).toBe(200);
-  return h.finishedJob(deskJobId('reply', AGENTS, ts));
+  lastJobId = deskJobId('reply', AGENTS, ts);
+  return h.finishedJob(lastJobId);
 }
 
 const ephemeralTo = (user: string) =>
@@ -111,6 +114,10 @@ describe('files an agent shares in a card thread', () => {
       const png = slackFile('receipt.png', PNG, 'image/png', { failures: 1 });
 
       expect(await shares(card, ADA, 'Here is your invoice', [pdf, png])).toBe('sent');
+      // The finished job keeps neither the words nor the files' names and links.
+      const job = await h.desk.queue.getJob(lastJobId);
+      expect(job?.data).toMatchObject({ kind: 'reply', text: '' });
+      expect(job?.data).not.toHaveProperty('files');
 
       const complete = await waitFor(
         () =>
