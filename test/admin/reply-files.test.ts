@@ -109,6 +109,31 @@ describe('files on an answer from the console', () => {
     expect(download.status).toBe(200);
     expect(Buffer.compare(download.body, PDF)).toBe(0);
 
+    // The card's thread shows the answer as sent, its file behind a signed link (desk/files.ts).
+    const card = await waitFor(() => h.deskCard(ticketId), { what: 'the card' });
+    const inThread = await waitFor(
+      () =>
+        h.slack
+          .callsOf('chat.postMessage')
+          .find(
+            (c) =>
+              c.args['thread_ts'] === card.ts &&
+              String(c.args['text']).includes('(console, sent to the customer)'),
+          ),
+      { what: 'the answer in the card thread' },
+    );
+    const threadLink =
+      /:paperclip: <(https:\/\/support\.example\.test\/files\/[^|>]+)\|invoice\.pdf>/.exec(
+        String(inThread.args['text']),
+      );
+    expect(threadLink).not.toBeNull();
+    const fromSlack = await fetchFileLink(
+      h.http,
+      threadLink![1]!.replace(/&amp;/g, '&'),
+      'https://support.example.test',
+    );
+    expect(Buffer.compare(fromSlack.body, PDF)).toBe(0);
+
     // The console's transcript shows the file on the agent's answer, with a short-lived link.
     const view = await agent.get(`/api/v1/admin/tickets/${ticketId}`);
     const answer = (
