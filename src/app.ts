@@ -148,7 +148,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     env,
     config,
     pool,
-    capabilitiesOf: (channel) => channels.adapters.get(channel)?.capabilities,
     locks,
     outbound: queues.outbound,
     connection: producerRedis,

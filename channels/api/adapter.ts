@@ -18,13 +18,18 @@ export function createApiChannel(deps: {
   allowPrivateCallbacks?: boolean;
   /** The per-integration rate limit (see apiChannelRouter). */
   limitIntegration?: ((integrationId: string) => Promise<void>) | undefined;
+  /**
+   * Whether the gateway's file links are absolute (PUBLIC_URL set): then an agent's files go in
+   * the callback's `files` (the integration fetches them), else as links in the text.
+   */
+  filesOut?: boolean;
 }): { adapter: ChannelAdapter; router: Router } {
   const publicOnly = deps.allowPrivateCallbacks ? undefined : publicOnlyAgent();
   const adapter: ChannelAdapter = {
     id: 'api',
     capabilities: {
       threads: true,
-      attachments: { inbound: true, outbound: false },
+      attachments: { inbound: true, outbound: deps.filesOut === true },
       maxTextLength: 20_000,
       format: 'markdown',
       canEdit: false,

@@ -12,6 +12,8 @@ export const channel: ChannelFactory = {
       maxBodyBytes: config.API_MAX_BODY_BYTES,
       webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS,
       allowPrivateCallbacks: config.API_CALLBACK_ALLOW_PRIVATE,
+      // The integration fetches an agent's files from their links: only absolute ones will do.
+      filesOut: config.PUBLIC_URL !== undefined,
       limitIntegration: (integrationId) =>
         ctx.consumeRateLimit(
           'api',

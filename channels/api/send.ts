@@ -15,7 +15,16 @@ export interface CallbackPayload {
   author: { kind: string; name?: string };
   text: string;
   markdown?: string;
+  /** Files an agent sent: each a signed link the integration may fetch until it expires. */
+  files?: CallbackFile[];
   createdAt: string;
+}
+
+export interface CallbackFile {
+  name: string;
+  contentType: string;
+  size: number;
+  url: string;
 }
 
 // Statuses worth retrying: the receiver is overloaded, timed out or asks us to slow down.
@@ -69,6 +78,16 @@ export async function sendToCallback(
         : { kind: message.author.kind, name: message.author.name },
     text: message.text,
     ...(message.markdown === undefined ? {} : { markdown: message.markdown }),
+    ...(message.attachments?.length
+      ? {
+          files: message.attachments.map(({ name, contentType, size, url }) => ({
+            name,
+            contentType,
+            size,
+            url,
+          })),
+        }
+      : {}),
     createdAt: new Date().toISOString(),
   };
   const body = JSON.stringify(payload);

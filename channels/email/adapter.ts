@@ -21,7 +21,13 @@ import { createSmtpTransport, sendEmail, type MailTransport, type SendingMailbox
 
 export const EMAIL_CAPABILITIES: ChannelCapabilities = {
   threads: true,
-  attachments: { inbound: true, outbound: true },
+  attachments: {
+    inbound: true,
+    outbound: true,
+    // Gmail, Outlook and most servers refuse a message over 20–25 MB, and base64 makes files a
+    // third larger: 15 MB of files stays under the strictest of them.
+    outboundLimits: { maxFiles: 10, maxTotalBytes: 15 * 1024 * 1024 },
+  },
   maxTextLength: 100_000,
   format: 'html',
   canEdit: false,

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { ImapFlow, type FetchMessageObject, type ImapFlowOptions } from 'imapflow';
 import type { Logger } from 'pino';
 import { isSwitchboardError } from '../../src/domain/errors.ts';
 import type { InboundSink } from '../../src/domain/ports.ts';
 import { ourDomain, type EmailConfig } from './config.ts';
+import { BATCH_BYTES, BATCH_MAILS, byteRuns, envelopeKey, fetchByUid } from './fetch-batch.ts';
 import { DEFAULT_MAILBOX, scopedKey } from './keys.ts';
 import { isEmptyMail, normalizeEmail } from './normalize.ts';
 import { parseEmail, ticketTag, type ParsedAttachment, type ParsedEmail } from './parse.ts';
@@ -207,30 +208,79 @@ export class EmailPoller {
     );
     const uids = (found || []).sort((a, b) => a - b);
     this.log('debug', { count: uids.length }, 'IMAP scan');
-    for (const uid of uids) {
+    for (let at = 0; at < uids.length; at += BATCH_MAILS) {
       if (this.stopped || !client.usable) return;
       // The queue or database is away: leave this and later mail for the next scan.
-      if ((await this.processOne(client, uid)) === 'unavailable') return;
+      if ((await this.processBatch(client, uids.slice(at, at + BATCH_MAILS))) === 'unavailable')
+        return;
     }
+  }
+
+  /**
+   * Handles a batch of mails in UID order: their envelopes in one FETCH, their sources in one
+   * FETCH per BATCH_BYTES, and those handled marked processed in one command at the end (a crash
+   * before it leaves them to the next scan, where their keys make them duplicates).
+   */
+  private async processBatch(
+    client: ImapFlow,
+    uids: readonly number[],
+  ): Promise<'done' | 'unavailable'> {
+    const c = this.deps.config;
+    const metas = await fetchByUid(client, uids, {
+      size: true,
+      envelope: true,
+      internalDate: true,
+    });
+    const present = uids.flatMap((uid) => metas.get(uid) ?? []);
+    const downloaded = (meta: FetchMessageObject) =>
+      (meta.size ?? 0) > c.EMAIL_MAX_MESSAGE_BYTES ? 0 : (meta.size ?? 0);
+    const handled: number[] = [];
+    let result: 'done' | 'unavailable' = 'done';
+    try {
+      for (const run of byteRuns(present, downloaded, BATCH_BYTES)) {
+        if (this.stopped || !client.usable) break;
+        const small = run.filter((meta) => (meta.size ?? 0) <= c.EMAIL_MAX_MESSAGE_BYTES);
+        const sources = await fetchByUid(
+          client,
+          small.map((meta) => meta.uid),
+          { source: true },
+        );
+        for (const meta of run) {
+          const outcome = await this.processOne(meta, sources.get(meta.uid)?.source);
+          if (outcome === 'done') handled.push(meta.uid);
+          if (outcome === 'unavailable') {
+            result = 'unavailable';
+            break;
+          }
+        }
+        if (result === 'unavailable') break;
+      }
+    } finally {
+      if (handled.length > 0 && client.usable) await this.markProcessed(client, handled);
+    }
+    return result;
   }
 
   /**
    * Handles one mail. 'retry' and 'unavailable' leave it unflagged for a later scan; a mail that
    * fails MAX_ATTEMPTS times in a row is recorded as a processing error and flagged, so one bad
-   * mail never holds up the others.
+   * mail never holds up the others. 'done': to be marked processed.
    */
   private async processOne(
-    client: ImapFlow,
-    uid: number,
+    meta: FetchMessageObject,
+    source: Buffer | undefined,
   ): Promise<'done' | 'retry' | 'unavailable'> {
+    const uid = meta.uid;
     try {
-      await this.processOrThrow(client, uid);
+      const outcome = await this.outcomeOf(meta, source);
+      if (outcome === undefined) return 'retry';
       this.failures.delete(uid);
+      this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + 1);
       return 'done';
     } catch (error) {
       this.log('warn', { err: error, uid }, 'mail left for the next scan');
       if (isSwitchboardError(error) && error.code === 'SB_ERR_UNAVAILABLE') return 'unavailable';
-      if (!client.usable || this.stopped) return 'retry';
+      if (this.stopped) return 'retry';
       const failures = (this.failures.get(uid) ?? 0) + 1;
       this.failures.set(uid, failures);
       if (failures < MAX_ATTEMPTS) return 'retry';
@@ -242,7 +292,6 @@ export class EmailPoller {
           from: undefined,
           subject: undefined,
         });
-        await this.markProcessed(client, uid);
         this.failures.delete(uid);
         return 'done';
       } catch {
@@ -251,27 +300,17 @@ export class EmailPoller {
     }
   }
 
-  private async processOrThrow(client: ImapFlow, uid: number): Promise<void> {
+  /** What became of one mail; undefined when its source did not come (expunged meanwhile). */
+  private async outcomeOf(
+    meta: FetchMessageObject,
+    source: Buffer | undefined,
+  ): Promise<Outcome | undefined> {
     const c = this.deps.config;
-    const meta = await client.fetchOne(
-      String(uid),
-      { uid: true, size: true, envelope: true, internalDate: true },
-      { uid: true },
-    );
-    if (!meta) return;
+    const uid = meta.uid;
     let outcome: Outcome;
     if ((meta.size ?? 0) > c.EMAIL_MAX_MESSAGE_BYTES) {
       // Not downloaded at all: recorded from the envelope, with a key stable across re-scans.
-      const bare = meta.envelope?.messageId
-        ? meta.envelope.messageId.replace(/^<|>$/g, '')
-        : `h${this.hash(
-            [
-              meta.envelope?.from?.[0]?.address ?? '',
-              meta.envelope?.subject ?? '',
-              String(meta.envelope?.date ?? ''),
-              String(meta.size),
-            ].join('\n'),
-          )}`;
+      const bare = envelopeKey(meta, (text) => this.hash(text));
       outcome = await this.reject(uid, {
         key: this.scoped(bare),
         reason: 'too-large',
@@ -280,15 +319,13 @@ export class EmailPoller {
         subject: meta.envelope?.subject,
       });
     } else {
-      const full = await client.fetchOne(String(uid), { source: true }, { uid: true });
-      if (full === false || !full.source) return;
+      if (!source) return undefined;
       await this.deps.hooks?.afterFetch?.(uid);
-      outcome = await this.handle(full.source, uid, meta.internalDate);
+      outcome = await this.handle(source, uid, meta.internalDate);
     }
     if (outcome === 'accepted' || outcome === 'duplicate')
       await this.deps.hooks?.afterAccept?.(uid);
-    await this.markProcessed(client, uid);
-    this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + 1);
+    return outcome;
   }
 
   private async handle(
@@ -344,6 +381,7 @@ export class EmailPoller {
         threadKey,
         direction: 'in',
         subject: mail.subject,
+        startsThread: threadKey === key,
       });
     }
     const received =
@@ -437,15 +475,15 @@ export class EmailPoller {
     return r.reason;
   }
 
-  private async markProcessed(client: ImapFlow, uid: number): Promise<void> {
+  /** One STORE (flag mode) or MOVE for the whole set. */
+  private async markProcessed(client: ImapFlow, uids: readonly number[]): Promise<void> {
     const c = this.deps.config;
+    const set = uids.join(',');
     const ok =
       c.EMAIL_PROCESSED_MODE === 'flag'
-        ? await client.messageFlagsAdd(String(uid), ['\\Seen', c.EMAIL_PROCESSED_KEYWORD], {
-            uid: true,
-          })
-        : await client.messageMove(String(uid), c.EMAIL_PROCESSED_FOLDER, { uid: true });
-    if (!ok) throw new Error(`could not mark UID ${uid} processed`);
+        ? await client.messageFlagsAdd(set, ['\\Seen', c.EMAIL_PROCESSED_KEYWORD], { uid: true })
+        : await client.messageMove(set, c.EMAIL_PROCESSED_FOLDER, { uid: true });
+    if (!ok) throw new Error(`could not mark UIDs ${set} processed`);
   }
 
   private hash(value: string | Buffer): string {

@@ -80,6 +80,11 @@ export interface EmailStore {
     threadKey: string;
     direction: 'in' | 'out';
     subject?: string | undefined;
+    /**
+     * The mail starts its thread (its own key is the thread key): the thread is written once
+     * with an insert, without the lock a growing thread's chain needs.
+     */
+    startsThread?: boolean | undefined;
   }): Promise<void>;
   /** Is this one of the Message-IDs the mailbox sent? */
   isOwnMessageId(mailboxId: string, messageId: string): Promise<boolean>;

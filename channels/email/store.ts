@@ -71,6 +71,20 @@ export type EmailModels = ReturnType<typeof buildEmailModels>;
 export const registerEmailModels: (connection: Connection) => EmailModels =
   perConnection(buildEmailModels);
 
+/** Inserts the document; false when one with its _id exists. */
+async function insertOnce(
+  model: { create(doc: Record<string, unknown>): Promise<unknown> },
+  doc: Record<string, unknown>,
+): Promise<boolean> {
+  try {
+    await model.create(doc);
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 11000) return false;
+    throw error;
+  }
+}
+
 /** How many Message-IDs a References header carries at most (the oldest and the latest). */
 const MAX_REFERENCES = 20;
 
@@ -129,10 +143,27 @@ export class PoolEmailStore implements EmailStore {
     threadKey: string;
     direction: 'in' | 'out';
     subject?: string | undefined;
+    startsThread?: boolean | undefined;
   }): Promise<void> {
+    const id = scopedKey(input.mailboxId, input.messageId);
+    const fields = { threadKey: input.threadKey, direction: input.direction };
+    if (input.startsThread) {
+      // Two inserts: on FerretDB an insert only probes the unique _id index, while a read or an
+      // update scans. A duplicate is a retry of this mail (or a reply that got here first): the
+      // general path below then brings the thread up to date.
+      const fresh =
+        (await insertOnce(this.models.EmailMessageId, { _id: id, ...fields })) &&
+        (await insertOnce(this.models.EmailThread, {
+          _id: input.threadKey,
+          messageIds: [input.messageId],
+          ...(input.direction === 'in' ? { lastInboundId: input.messageId } : {}),
+          ...(input.subject ? { subject: input.subject } : {}),
+        }));
+      if (fresh) return;
+    }
     await this.models.EmailMessageId.updateOne(
-      { _id: scopedKey(input.mailboxId, input.messageId) },
-      { $setOnInsert: { threadKey: input.threadKey, direction: input.direction } },
+      { _id: id },
+      { $setOnInsert: fields },
       { upsert: true },
     );
     // Read-modify-write of the thread's chain: FerretDB updates are not atomic, so under a lock.

@@ -1,6 +1,11 @@
 import { webApi, type App } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src/domain/ports.ts';
+import type {
+  ChannelAdapter,
+  ChannelCapabilities,
+  InboundSink,
+  OutboundFiles,
+} from '../../src/domain/ports.ts';
 import { loadSlackChannelConfig, type SlackChannelConfig } from './config.ts';
 import { registerCustomerListeners, type CustomerListenerDeps } from './listeners.ts';
 import { SlackNames } from './names.ts';
@@ -9,8 +14,9 @@ import { SLACK_MAX_TEXT, confirmSlack, sendSlack } from './send.ts';
 
 export const SLACK_CAPABILITIES: ChannelCapabilities = {
   threads: true,
-  // Inbound: files customers share are fetched and stored (files.ts); none are sent out yet.
-  attachments: { inbound: true, outbound: false },
+  // In: files customers share are fetched and stored (files.ts). Out: agents' files are uploaded
+  // into the customer's thread (send.ts).
+  attachments: { inbound: true, outbound: true },
   maxTextLength: SLACK_MAX_TEXT,
   // The pipeline hands markdown; send.ts turns it into Slack's mrkdwn.
   format: 'markdown',
@@ -34,6 +40,8 @@ export function createSlackChannel(deps: {
   apiUrl?: string | undefined;
   isDeskConversation(place: SlackPlace): Promise<boolean>;
   env?: NodeJS.ProcessEnv;
+  /** The bytes of the files agents send, uploaded into the customer's thread. */
+  outboundFiles?: OutboundFiles | undefined;
   /** Where messages with files wait for their download (without it, files are links only). */
   filesFirst?: CustomerListenerDeps['filesFirst'];
   logger?: Logger | undefined;
@@ -59,6 +67,7 @@ export function createSlackChannel(deps: {
       sendSlack(
         {
           client,
+          files: deps.outboundFiles,
           maxRetryAfterSeconds: config.SLACK_RETRY_AFTER_MAX_SECONDS,
           ...(deps.sleep ? { sleep: deps.sleep } : {}),
         },

@@ -7,8 +7,8 @@
  * token with its sign-in page (200, text/html): the type check refuses that as a mismatch.
  */
 import type { Attachment, InboundMessageInput } from '../../src/domain/message.ts';
-import type { InboundFiles } from '../../src/domain/ports.ts';
-import type { FetchFileRequest } from '../files/fetch-file.ts';
+import type { InboundFileRecord, InboundFiles } from '../../src/domain/ports.ts';
+import { fetchInboundFile, type FetchFileRequest } from '../files/fetch-file.ts';
 import { keepFiles } from '../files/keep-files.ts';
 
 export const SLACK_FILES_QUEUE = 'slack-files';
@@ -39,7 +39,13 @@ export interface SlackFilesDeps {
   fetch?: typeof fetch;
 }
 
-function fileRequest(deps: SlackFilesDeps, attachment: Attachment): FetchFileRequest {
+/** Where a Slack download goes and how much it may read. */
+export type SlackDownloadDeps = Pick<SlackFilesDeps, 'token' | 'apiUrl' | 'maxBytes' | 'fetch'>;
+
+function fileRequest(
+  deps: SlackDownloadDeps,
+  attachment: Pick<Attachment, 'url' | 'name' | 'contentType'>,
+): FetchFileRequest {
   return {
     url: attachment.url ?? '',
     name: attachment.name,
@@ -50,6 +56,18 @@ function fileRequest(deps: SlackFilesDeps, attachment: Attachment): FetchFileReq
     timeoutMs: DOWNLOAD_TIMEOUT_MS,
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   };
+}
+
+/**
+ * Downloads one shared file within the limits (an agent's, for a reply from the desk): its
+ * record, content set when it passed, else why not. Throws FileFetchRetryable when a later try
+ * may work.
+ */
+export function fetchSlackFile(
+  deps: SlackDownloadDeps,
+  file: { url: string; name: string; contentType: string },
+): Promise<InboundFileRecord> {
+  return fetchInboundFile(fileRequest(deps, file));
 }
 
 /** Downloads and stores a message's files; see keepFiles. */

@@ -28,6 +28,7 @@ export const channel: ChannelFactory = {
       apiUrl: host.apiUrl,
       isDeskConversation: (place) => host.isDeskConversation(place),
       env: ctx.env,
+      outboundFiles: ctx.outboundFiles,
       filesFirst,
       logger: ctx.logger,
     });

@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import { neverConnected } from '../../src/domain/connection-errors.ts';
 import { SwitchboardError } from '../../src/domain/errors.ts';
 import type { OutboundMessage, SendResult } from '../../src/domain/message.ts';
-import type { DeliveryConfirmation } from '../../src/domain/ports.ts';
+import type { DeliveryConfirmation, OutboundFiles } from '../../src/domain/ports.ts';
 import { escapeMrkdwn, markdownToMrkdwn } from './mrkdwn.ts';
 
 /** Slack truncates longer message text (https://docs.slack.dev/reference/methods/chat.postMessage). */
@@ -31,6 +31,8 @@ const PERMANENT = new Set([
 export interface SlackSendDeps {
   /** A client with rejectRateLimitedCalls and no retries of its own (adapter.ts). */
   client: webApi.WebClient;
+  /** The bytes of the files agents send (OutboundMessage.attachments). */
+  files?: OutboundFiles | undefined;
   /** The longest Retry-After waited here; longer ones fail the attempt (queue backoff). */
   maxRetryAfterSeconds: number;
   sleep?: (ms: number) => Promise<void>;
@@ -87,14 +89,14 @@ function uncertain(error: unknown): boolean {
 }
 
 /** A Web API failure as ours: permanent platform errors are not retried, the rest are. */
-function deliveryError(error: unknown): SwitchboardError {
+function deliveryError(error: unknown, method: string): SwitchboardError {
   const code = (error as { code?: unknown }).code;
   if (code === webApi.ErrorCode.PlatformError) {
     const reported = (error as { data?: { error?: unknown } }).data?.error;
     const slackError = typeof reported === 'string' ? reported : 'unknown';
     return new SwitchboardError(
       PERMANENT.has(slackError) ? 'SB_ERR_DELIVERY_REJECTED' : 'SB_ERR_DELIVERY_FAILED',
-      `Slack chat.postMessage: ${slackError}`,
+      `Slack ${method}: ${slackError}`,
       { cause: error },
     );
   }
@@ -112,9 +114,77 @@ function deliveryError(error: unknown): SwitchboardError {
 export const METADATA_EVENT_TYPE = 'switchboard_message';
 
 /**
- * Posts the answer in the customer's thread (chat.postMessage with thread_ts). A 429 is waited out
- * for Slack's Retry-After, then tried once more, when Slack asks for at most maxRetryAfterSeconds
- * (https://docs.slack.dev/apis/web-api/rate-limits); nothing is sent before that time.
+ * One Web API call. A 429 is waited out for Slack's Retry-After, then tried once more, when Slack
+ * asks for at most maxRetryAfterSeconds (https://docs.slack.dev/apis/web-api/rate-limits); nothing
+ * is sent before that time.
+ */
+async function callSlack<T>(
+  deps: SlackSendDeps,
+  method: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  try {
+    return await call();
+  } catch (error) {
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter === undefined) throw deliveryError(error, method);
+    if (retryAfter > deps.maxRetryAfterSeconds) {
+      throw new SwitchboardError(
+        'SB_ERR_DELIVERY_FAILED',
+        `Slack rate limit: retry after ${retryAfter} s`,
+        { cause: error },
+      );
+    }
+    await sleep(retryAfter * 1000);
+    try {
+      return await call();
+    } catch (again) {
+      throw retryAfterOf(again) === undefined
+        ? deliveryError(again, method)
+        : new SwitchboardError('SB_ERR_DELIVERY_FAILED', 'Slack rate limit, again', {
+            cause: again,
+          });
+    }
+  }
+}
+
+/**
+ * The message's files, shared in the customer's thread with files.uploadV2: a
+ * files.getUploadURLExternal per file, its bytes POSTed to the upload_url Slack returned, then one
+ * files.completeUploadExternal naming the channel and thread
+ * (https://docs.slack.dev/messaging/working-with-files#uploading_files). A file no longer kept
+ * (erased) is a permanent rejection: the customer must not get "here is the file" without it.
+ */
+async function uploadFiles(
+  deps: SlackSendDeps,
+  message: OutboundMessage,
+  place: { channel: string; threadTs: string },
+): Promise<void> {
+  const uploads: Array<{ file: Buffer; filename: string; title: string }> = [];
+  for (const file of message.attachments ?? []) {
+    const content = await deps.files?.read(file.fileId);
+    if (content === undefined)
+      throw new SwitchboardError(
+        'SB_ERR_DELIVERY_REJECTED',
+        `the file ${file.name} of this reply is no longer kept`,
+      );
+    uploads.push({ file: content, filename: file.name, title: file.name });
+  }
+  if (uploads.length === 0) return;
+  await callSlack(deps, 'files.uploadV2', () =>
+    deps.client.files.uploadV2({
+      channel_id: place.channel,
+      thread_ts: place.threadTs,
+      file_uploads: uploads,
+    }),
+  );
+}
+
+/**
+ * Posts the answer in the customer's thread (chat.postMessage with thread_ts), after its files.
+ * The text carries the metadata confirmSlack looks for, so an answer found posted had its files
+ * already; an attempt that failed between the two shares the files again, never the text twice.
  */
 export async function sendSlack(
   deps: SlackSendDeps,
@@ -127,8 +197,8 @@ export async function sendSlack(
     );
   }
   const { channel, threadTs } = slackAddress(message);
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const post = () =>
+  await uploadFiles(deps, message, { channel, threadTs });
+  const posted = await callSlack(deps, 'chat.postMessage', () =>
     deps.client.chat.postMessage({
       channel,
       thread_ts: threadTs,
@@ -138,31 +208,8 @@ export async function sendSlack(
         event_type: METADATA_EVENT_TYPE,
         event_payload: { message_id: message.messageId },
       },
-    });
-  let posted;
-  try {
-    posted = await post();
-  } catch (error) {
-    const retryAfter = retryAfterOf(error);
-    if (retryAfter === undefined) throw deliveryError(error);
-    if (retryAfter > deps.maxRetryAfterSeconds) {
-      throw new SwitchboardError(
-        'SB_ERR_DELIVERY_FAILED',
-        `Slack rate limit: retry after ${retryAfter} s`,
-        { cause: error },
-      );
-    }
-    await sleep(retryAfter * 1000);
-    try {
-      posted = await post();
-    } catch (again) {
-      throw retryAfterOf(again) === undefined
-        ? deliveryError(again)
-        : new SwitchboardError('SB_ERR_DELIVERY_FAILED', 'Slack rate limit, again', {
-            cause: again,
-          });
-    }
-  }
+    }),
+  );
   if (!posted.ts)
     throw new SwitchboardError('SB_ERR_DELIVERY_FAILED', 'Slack answered without a ts');
   return { providerMessageId: `${posted.channel ?? channel}:${posted.ts}` };

@@ -1,7 +1,12 @@
 import { smsThreadKey } from './normalize.ts';
 import type { Router } from 'express';
 import type twilio from 'twilio';
-import type { ChannelAdapter, ChannelCapabilities, InboundSink } from '../../src/domain/ports.ts';
+import type {
+  ChannelAdapter,
+  ChannelCapabilities,
+  InboundSink,
+  OutboundFileLimits,
+} from '../../src/domain/ports.ts';
 import type { Identity } from '../../src/domain/message.ts';
 import { loadSmsConfig, type SmsConfig } from './config.ts';
 import type { SmsStore } from './ports.ts';
@@ -15,6 +20,17 @@ export const SMS_CAPABILITIES: ChannelCapabilities = {
   maxTextLength: 1600,
   format: 'plain',
   canEdit: false,
+};
+
+/**
+ * What one MMS may carry (https://www.twilio.com/docs/messaging/guides/accepted-mime-types): at
+ * most 10 media, 5 MB together, and of the types we store only those Twilio accepts for MMS (not
+ * WebP, which is WhatsApp's, nor plain text). Beyond that the pipeline sends links instead.
+ */
+export const MMS_LIMITS: OutboundFileLimits = {
+  maxFiles: 10,
+  maxTotalBytes: 5 * 1024 * 1024,
+  types: ['image/jpeg', 'image/png', 'image/gif', 'application/pdf'],
 };
 
 export interface SmsChannel {
@@ -49,7 +65,10 @@ export function createSmsChannel(deps: {
   const adapter: ChannelAdapter = {
     id: 'sms',
     capabilities: deps.mediaOut
-      ? { ...SMS_CAPABILITIES, attachments: { inbound: true, outbound: true } }
+      ? {
+          ...SMS_CAPABILITIES,
+          attachments: { inbound: true, outbound: true, outboundLimits: MMS_LIMITS },
+        }
       : SMS_CAPABILITIES,
     send: (message) => sendSms({ config, client, store: deps.store }, message),
     confirmDelivery: (message, since) =>

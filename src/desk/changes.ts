@@ -4,10 +4,12 @@
  * dispatch route the next ticket. Each post has its own key (desk_posts), so a retried job posts
  * nothing twice.
  */
+import { sentFilesOf } from '../pool/messages.ts';
 import type { TicketDoc } from '../pool/models.ts';
 import type { TicketNoteDoc } from '../pool/notes.ts';
 import { escapeMrkdwn } from './blocks.ts';
 import type { DeskTools } from './context.ts';
+import { fileLines } from './files.ts';
 import type { ChangeJobData } from './jobs.ts';
 import { notifyAgent } from './notices.ts';
 
@@ -75,16 +77,26 @@ async function postNote(tools: DeskTools, ticketId: string, noteId: string): Pro
   );
 }
 
-/** An agent's answer sent from the console, shown in the card's thread as sent. */
-async function postReply(tools: DeskTools, ticketId: string, messageId: string): Promise<void> {
+/**
+ * An agent's answer, shown in the card's thread as sent with each of its files behind a signed
+ * link (files.ts). From the console: the answer itself, which Slack has not seen. From Slack: the
+ * agent's message is already there, so only the files the customer got, once they had files.
+ */
+export async function postReply(
+  tools: DeskTools,
+  ticketId: string,
+  messageId: string,
+  from: 'console' | 'slack' = 'console',
+): Promise<void> {
   const message = await tools.deps.pool.getMessage(messageId);
   if (!message) return;
-  await postInThread(
-    tools,
-    ticketId,
-    `reply.${messageId}`,
-    `*${escapeMrkdwn(message.authorName ?? 'Agent')}* (console, sent to the customer): ${escapeMrkdwn(message.text)}`,
-  );
+  const files = (await tools.deps.files?.sentFiles(sentFilesOf(message.attachments))) ?? [];
+  const name = escapeMrkdwn(message.authorName ?? 'Agent');
+  const head =
+    from === 'console'
+      ? `*${name}* (console, sent to the customer): ${escapeMrkdwn(message.text)}`
+      : `*${name}*'s answer went to the customer with these files:`;
+  await postInThread(tools, ticketId, `reply.${messageId}`, [head, ...fileLines(files)].join('\n'));
 }
 
 async function postInThread(

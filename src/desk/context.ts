@@ -1,6 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { ChannelId } from '../domain/message.ts';
-import type { ChannelCapabilities } from '../domain/ports.ts';
+import type { SlackDownloadDeps } from '../../channels/slack/files.ts';
 import type { Model } from 'mongoose';
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
@@ -33,8 +32,8 @@ export interface DeskServiceDeps {
   callbacks: DeskCallbacks;
   logger?: Logger | undefined;
   now?: () => Date;
-  /** What the customer's channel can do (files out?); unknown channels: nothing. */
-  capabilitiesOf?: ((channel: ChannelId) => ChannelCapabilities | undefined) | undefined;
+  /** How files agents share in a card's thread are downloaded (bot token, the upload cap). */
+  download: SlackDownloadDeps;
   /** Customers' files, listed with signed links on the card and under relayed messages. */
   files?: DeskFiles | undefined;
   /** Members of the allowed Slack user groups are agents (SLACK_AGENT_USERGROUPS). */

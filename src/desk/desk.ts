@@ -21,7 +21,7 @@ import { DESK_QUEUE, deskJobId, type DeskJobData } from './jobs.ts';
 import { registerDeskListeners } from './listeners.ts';
 import { digest } from './notices.ts';
 import { registerDeskPosts } from './posts.ts';
-import { DeskService, type DeskServiceDeps } from './service.ts';
+import { DeskService } from './service.ts';
 import { slackLogger } from './slack-logger.ts';
 import { startDeskWorker } from './worker.ts';
 import { Redis } from 'ioredis';
@@ -42,6 +42,8 @@ export interface SlackDeskDeps extends DeskCallbacks {
     // The signed links to customers' files (files.ts).
     | 'ADMIN_SESSION_SECRET'
     | 'PUBLIC_URL'
+    // The cap of a file an agent shares in a card's thread, as of a console upload.
+    | 'ADMIN_UPLOAD_MAX_BYTES'
   >;
   pool: TicketPool;
   locks: DocumentLocks;
@@ -50,8 +52,6 @@ export interface SlackDeskDeps extends DeskCallbacks {
   /** Producer connection: the HTTP side and the hooks only add jobs. */
   connection: ConnectionOptions;
   logger?: Logger | undefined;
-  /** What each customer channel can do (an agent's file is refused where it cannot be sent). */
-  capabilitiesOf?: DeskServiceDeps['capabilitiesOf'];
 }
 
 /** A ticket as the hooks need it: its id. */
@@ -137,7 +137,11 @@ export function createSlackDesk(deps: SlackDeskDeps): SlackDesk | undefined {
     outbound: deps.outbound,
     client,
     groups: new SlackAgentGroups(client, config.SLACK_AGENT_USERGROUPS),
-    capabilitiesOf: deps.capabilitiesOf,
+    download: {
+      token: config.SLACK_BOT_TOKEN,
+      apiUrl: config.SLACK_API_URL,
+      maxBytes: deps.config.ADMIN_UPLOAD_MAX_BYTES,
+    },
     // The link key may live in Redis: read through the producer connection when it is one.
     files:
       deps.connection instanceof Redis

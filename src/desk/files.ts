@@ -1,7 +1,7 @@
 /**
- * Customers' files on the Slack desk: each relayed message lists its files under the text, and
- * the card shows the ticket's files, each as a signed download link (src/http/file-links.ts) that
- * lives SLACK_LINK_SECONDS. The card is updated on every change, so its links are made anew then;
+ * Files on the Slack desk: each relayed message lists its files under the text, an agent's answer
+ * posted in the thread lists the files it carried, and the card shows the customers' files, each
+ * as a signed download link (src/http/file-links.ts) that lives SLACK_LINK_SECONDS. The card is updated on every change, so its links are made anew then;
  * an old thread post's link expires, and the console makes a fresh one. Links need PUBLIC_URL
  * (Slack opens them outside the gateway): without it only names and sizes are shown.
  */
@@ -9,6 +9,7 @@ import type { KnownBlock } from '@slack/types';
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Config } from '../config.ts';
+import type { OutboundFile } from '../pool/messages.ts';
 import { lazyFileLinks, SLACK_LINK_SECONDS } from '../http/file-links.ts';
 import { attachmentsOn, fileViews, type FileView } from '../http/file-views.ts';
 import { clip, escapeMrkdwn } from './blocks.ts';
@@ -20,6 +21,8 @@ const CARD_FILES = 10;
 export interface DeskFiles {
   /** The files of these messages (by message _id), with links valid SLACK_LINK_SECONDS. */
   ofMessages(messageIds: readonly string[]): Promise<Map<string, FileView[]>>;
+  /** The files an agent sent with an answer (uploads, always kept), with links as above. */
+  sentFiles(files: readonly OutboundFile[]): Promise<FileView[]>;
 }
 
 /** The desk's file reader on the pool's database and the deployment's link key. */
@@ -39,6 +42,19 @@ export function deskFiles(options: {
       if (messageIds.length === 0) return new Map();
       const [attachments, signer] = await Promise.all([attachmentsOn(options.db), links()]);
       return fileViews(attachments, signer, messageIds, SLACK_LINK_SECONDS);
+    },
+    async sentFiles(files) {
+      if (files.length === 0) return [];
+      const signer = await links();
+      const now = new Date();
+      return files.map((file) => ({
+        id: file.fileId,
+        name: file.name,
+        contentType: file.contentType,
+        size: file.size,
+        link: signer.linkFor(file.fileId, SLACK_LINK_SECONDS, now),
+        notStoredReason: null,
+      }));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TicketChange } from '../domain/ports.ts';
+import type { SharedFile } from './reply-files.ts';
 
 /** The desk queue's name (prefixed by QUEUE_PREFIX like every other queue). */
 export const DESK_QUEUE = 'desk';
@@ -45,8 +46,11 @@ export type DeskJobData =
       ts: string;
       user: string;
       text: string;
-      /** How many files the agent attached (none is sent where the channel cannot). */
-      files?: number;
+      /**
+       * The files the agent shared with it (reply-files.ts). A number: a job queued before the
+       * files' details were carried, whose files cannot be fetched (the reply is kept as a note).
+       */
+      files?: SharedFile[] | number;
     };
 
 /**

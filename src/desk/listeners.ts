@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ACTIONS } from './blocks.ts';
 import type { DeskConfig } from './config.ts';
 import { deskJobId, type DeskJobData } from './jobs.ts';
+import { sharedFileOf } from './reply-files.ts';
 
 /** The slash command the desk answers (declared in slack-app-manifest.yml). */
 export const SLASH_COMMAND = '/switchboard';
@@ -84,7 +85,7 @@ export function registerDeskListeners(app: App, deps: DeskListenerDeps): void {
         ts: message.ts,
         user: message.user,
         text: message.text,
-        ...(message.files?.length ? { files: message.files.length } : {}),
+        ...(message.files?.length ? { files: message.files.map(sharedFileOf) } : {}),
       },
       deskJobId('reply', message.channel, message.ts),
     );

@@ -3,23 +3,31 @@
  * from the ticket's assignee, or (DESK_THREAD_REPLY=take-if-free) from an agent whose reply takes
  * the waiting ticket. A `//` note, and every reply that may not be sent, is stored on the ticket as
  * an internal note (shown in the console too); the author of a reply that was not sent is told why.
+ * Files shared with a reply go with it (reply-files.ts), or the reply does not go at all.
  */
 import { mrkdwnToPlain } from '../../channels/slack/mrkdwn.ts';
 import { sendAgentReply } from '../pipeline/replies.ts';
 import { Types } from 'mongoose';
 import { claimTicket } from '../pool/claim.ts';
+import type { OutboundFile } from '../pool/messages.ts';
 import type { AgentDoc, TicketDoc } from '../pool/models.ts';
 import { addNote } from '../pool/notes.ts';
 import { whyNot } from './actions.ts';
+import { postReply } from './changes.ts';
 import type { DeskTools } from './context.ts';
 import type { DeskJobData } from './jobs.ts';
+import { keepSharedFiles, MAX_SHARED_FILES, type SharedFile } from './reply-files.ts';
 
 type ReplyJob = Extract<DeskJobData, { kind: 'reply' }>;
 
 /** What an agent's thread message did: sent to the customer, or kept as a note (and why). */
 export type ReplyOutcome = 'sent' | 'note' | 'noted' | 'empty' | 'not-a-card-thread';
 
-export async function replyInThread(tools: DeskTools, job: ReplyJob): Promise<ReplyOutcome> {
+export async function replyInThread(
+  tools: DeskTools,
+  job: ReplyJob,
+  lastTry = true,
+): Promise<ReplyOutcome> {
   const { models, pool, config } = tools.deps;
   const thread = await models.DeskThread.findById(`${job.channel}.${job.threadTs}`).lean();
   if (!thread) return 'not-a-card-thread';
@@ -35,28 +43,50 @@ export async function replyInThread(tools: DeskTools, job: ReplyJob): Promise<Re
     await note(tools, { key, ticketId: new Types.ObjectId(ticketId), agent, text });
     return 'note';
   }
-  if (!trimmed && !job.files) return 'empty';
+  const shared = job.files ?? [];
+  const fileCount = typeof shared === 'number' ? shared : shared.length;
+  if (!trimmed && fileCount === 0) return 'empty';
   // Slack sends mrkdwn (&amp; entities, <url|label> links): the customer gets plain text.
   const text = mrkdwnToPlain(job.text);
   // A retried job whose first run kept this reply as a note: it stays one.
   if (await pool.models.TicketNote.exists({ _id: key })) return 'noted';
-  // One read of the ticket serves both checks.
+  // One read of the ticket serves the checks.
   const ticket = await pool.getTicket(ticketId);
-  const refusal =
-    filesRefused(tools, ticket, job.files ?? 0) ??
-    (await whyNotSent(tools, ticket, agent, `slack:${job.user}`));
-  if (refusal === undefined) {
-    await sendAgentReply(
-      { pool, outbound: tools.deps.outbound },
-      { ticketId, key, agentId: String(agent._id), agentName: agent.displayName, text },
+  // Whether the files may be read at all, then who may answer: files are downloaded only for a
+  // reply that may go, and a refused one leaves the reply unsent (not sent without its file).
+  let refusal =
+    filesRefused(shared) ?? (await whyNotSent(tools, ticket, agent, `slack:${job.user}`));
+  let files: OutboundFile[] = [];
+  if (refusal === undefined && typeof shared !== 'number' && shared.length > 0) {
+    const kept = await keepSharedFiles(
+      { db: pool.models.Ticket.db, download: tools.deps.download },
+      { ticketId, key, files: shared, lastTry },
     );
+    if ('refused' in kept) refusal = `${kept.refused}, so nothing was sent.`;
+    else files = kept.files;
+  }
+  if (refusal === undefined) {
+    const message = await sendAgentReply(
+      { pool, outbound: tools.deps.outbound },
+      {
+        ticketId,
+        key,
+        agentId: String(agent._id),
+        agentName: agent.displayName,
+        text,
+        ...(files.length === 0 ? {} : { files }),
+      },
+    );
+    // The thread shows what the customer got: each file behind a signed link.
+    if (files.length > 0) await postReply(tools, ticketId, String(message._id), 'slack');
     return 'sent';
   }
   await note(tools, {
     key,
     ticketId: new Types.ObjectId(ticketId),
     agent,
-    text,
+    // Files shared without words: the note still says what the agent tried to send.
+    text: text || filesNamed(shared),
     notSentBecause: refusal,
   });
   await tools.tell(
@@ -68,20 +98,23 @@ export async function replyInThread(tools: DeskTools, job: ReplyJob): Promise<Re
 }
 
 /**
- * Files shared in Slack reach no customer yet (only the console's uploads are carried, by
- * sendAgentReply's `files`), and a message that says "here is your invoice" without the invoice
- * must not go either.
+ * Files that cannot be fetched at all (before anything is downloaded): too many for one answer, or
+ * a job from before their details were carried. A message that says "here is your invoice"
+ * without the invoice must not go.
  */
-function filesRefused(
-  tools: DeskTools,
-  ticket: TicketDoc | null,
-  files: number,
-): string | undefined {
-  if (files === 0) return undefined;
-  if (!ticket) return 'This ticket no longer exists.';
-  if (tools.deps.capabilitiesOf?.(ticket.channel)?.attachments.outbound)
-    return `Files shared in Slack are not sent to customers yet, so nothing was sent: attach the file to an answer in the console instead.`;
-  return `Files cannot be sent to ${ticket.channel} customers yet, so nothing was sent: share a link to the file instead.`;
+function filesRefused(shared: readonly SharedFile[] | number): string | undefined {
+  if (typeof shared === 'number')
+    return shared === 0
+      ? undefined
+      : 'Your files could not be read, so nothing was sent: share them again.';
+  if (shared.length > MAX_SHARED_FILES)
+    return `An answer carries at most ${MAX_SHARED_FILES} files, so nothing was sent.`;
+  return undefined;
+}
+
+function filesNamed(shared: readonly SharedFile[] | number): string {
+  if (typeof shared === 'number') return `Files: ${shared}`;
+  return `Files: ${shared.map((f) => f.name).join(', ')}`;
 }
 
 /**

@@ -29,9 +29,10 @@ export class DeskService implements DeskTools {
     return this.deps.now?.() ?? new Date();
   }
 
-  async run(job: DeskJobData): Promise<string> {
+  /** `lastTry`: the job's last attempt (a download that fails then is a refusal, not a retry). */
+  async run(job: DeskJobData, lastTry = true): Promise<string> {
     try {
-      return await this.runAsAgent(job);
+      return await this.runAsAgent(job, lastTry);
     } catch (error) {
       if (!isNotEnrolled(error) || !('user' in job)) throw error;
       return this.refuse(job, error);
@@ -57,7 +58,7 @@ export class DeskService implements DeskTools {
     return 'not-enrolled';
   }
 
-  private async runAsAgent(job: DeskJobData): Promise<string> {
+  private async runAsAgent(job: DeskJobData, lastTry: boolean): Promise<string> {
     try {
       switch (job.kind) {
         case 'card':
@@ -73,7 +74,7 @@ export class DeskService implements DeskTools {
         case 'escalate':
           return await escalate(this, job.ticketId, job.user, job.channel);
         case 'reply':
-          return await replyInThread(this, job);
+          return await replyInThread(this, job, lastTry);
         case 'changed':
           return await applyChange(this, job.change);
         case 'alert':

@@ -23,9 +23,15 @@ export function startDeskWorker(options: {
     DESK_QUEUE,
     async (job) => {
       try {
-        const result = await service.run(job.data);
-        // An agent's reply is a Message now, and a notice went out: the finished job keeps no text.
-        if ('text' in job.data && job.data.text !== '')
+        const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        const result = await service.run(job.data, lastTry);
+        // An agent's reply is a Message now, and a notice went out: the finished job keeps no text
+        // and no file names (the files are the ticket's now, or were refused).
+        if (job.data.kind === 'reply') {
+          const { files, ...reply } = job.data;
+          if (reply.text !== '' || files !== undefined)
+            await job.updateData({ ...reply, text: '' });
+        } else if (job.data.kind === 'notify' && job.data.text !== '')
           await job.updateData({ ...job.data, text: '' });
         return result;
       } catch (error) {

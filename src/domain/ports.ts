@@ -8,15 +8,25 @@ import type {
 import type { DialoguePrompt } from './dialogue.ts';
 import type { TicketStatus } from './ticket.ts';
 
+/** The most files, bytes and which types one outbound message of a channel carries. */
+export interface OutboundFileLimits {
+  maxFiles: number;
+  /** All the message's files together (the provider's limit for the whole message). */
+  maxTotalBytes: number;
+  /** Content types the provider carries; absent: any type the gateway stores. */
+  types?: readonly string[];
+}
+
 /** What a channel can do; the responder and the desk shape replies by it. */
 export interface ChannelCapabilities {
   threads: boolean;
   /**
    * Files, each way on its own: `inbound`, the channel records the files customers send (stored,
    * or as the provider's links); `outbound`, it can send a file to the customer. A flag claims
-   * only what the channel's code does.
+   * only what the channel's code does. `outboundLimits`: what one message may carry out (a file
+   * beyond them goes as a link, with a sentence saying why).
    */
-  attachments: { inbound: boolean; outbound: boolean };
+  attachments: { inbound: boolean; outbound: boolean; outboundLimits?: OutboundFileLimits };
   maxTextLength: number;
   /** How the channel shows text: plain (SMS), markdown (Slack, web chat), html (email). */
   format: 'plain' | 'markdown' | 'html';

@@ -38,6 +38,9 @@ export interface OutboundDeps {
 
 /** What a channel that cannot carry files says before their links. */
 export const FILES_AS_LINKS_NOTE = 'This channel cannot carry files, so here are links to them:';
+/** What a channel that carries files says before the links of those beyond its limits. */
+export const FILES_BEYOND_LIMITS_NOTE =
+  'Some files are too large or of a kind this channel cannot carry, so here are links to them:';
 
 /** The message's files with a signed link each (none when the message has none). */
 async function filesOf(
@@ -52,29 +55,58 @@ async function filesOf(
 }
 
 /**
- * The one place a channel that cannot carry files gets them: each file's name and link after the
- * text, and a sentence saying why. A channel that carries files gets the message unchanged.
+ * Splits a message's files into those the channel carries (within its outbound limits, in the
+ * agent's order) and those that go as links.
+ */
+export function carriedFiles(
+  files: readonly OutboundAttachment[],
+  capabilities: ChannelCapabilities,
+): { carried: OutboundAttachment[]; linked: OutboundAttachment[] } {
+  if (!capabilities.attachments.outbound) return { carried: [], linked: [...files] };
+  const limits = capabilities.attachments.outboundLimits;
+  if (limits === undefined) return { carried: [...files], linked: [] };
+  const carried: OutboundAttachment[] = [];
+  const linked: OutboundAttachment[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    const fits =
+      carried.length < limits.maxFiles &&
+      bytes + file.size <= limits.maxTotalBytes &&
+      (limits.types === undefined || limits.types.includes(file.contentType.toLowerCase()));
+    if (fits) {
+      carried.push(file);
+      bytes += file.size;
+    } else linked.push(file);
+  }
+  return { carried, linked };
+}
+
+/**
+ * The one place files a channel cannot carry (any file, or those beyond its limits) are sent:
+ * each one's name and link after the text, with a sentence saying why. The files the channel
+ * carries stay the message's attachments.
  */
 export function withFileLinks(
   outbound: OutboundMessage,
   capabilities: ChannelCapabilities,
 ): OutboundMessage {
-  const files = outbound.attachments ?? [];
-  if (files.length === 0 || capabilities.attachments.outbound) return outbound;
-  const lines = files.map((f) => `- ${f.name}: ${f.url}`);
-  const text = `${outbound.text}\n\n${FILES_AS_LINKS_NOTE}\n${lines.join('\n')}`;
-  const { attachments: _sent, ...rest } = outbound;
+  const { carried, linked } = carriedFiles(outbound.attachments ?? [], capabilities);
+  if (linked.length === 0) return outbound;
+  const note = !capabilities.attachments.outbound ? FILES_AS_LINKS_NOTE : FILES_BEYOND_LIMITS_NOTE;
+  const lines = linked.map((f) => `- ${f.name}: ${f.url}`).join('\n');
+  const { attachments: _all, ...rest } = outbound;
   return {
     ...rest,
-    text,
+    text: `${outbound.text}\n\n${note}\n${lines}`,
+    ...(carried.length > 0 ? { attachments: carried } : {}),
     // A channel that renders markdown or HTML shows the same lines.
     ...(outbound.markdown === undefined
       ? {}
-      : { markdown: `${outbound.markdown}\n\n${FILES_AS_LINKS_NOTE}\n${lines.join('\n')}` }),
+      : { markdown: `${outbound.markdown}\n\n${note}\n${lines}` }),
     ...(outbound.html === undefined
       ? {}
       : {
-          html: `${outbound.html}<p>${escapeHtml(FILES_AS_LINKS_NOTE)}</p><ul>${files
+          html: `${outbound.html}<p>${escapeHtml(note)}</p><ul>${linked
             .map((f) => `<li><a href="${escapeHtml(f.url)}">${escapeHtml(f.name)}</a></li>`)
             .join('')}</ul>`,
         }),

@@ -172,15 +172,35 @@ export class PoolAttachments implements InboundFiles, OutboundFiles {
 
   /**
    * Stores a file an agent uploaded for a reply on ticket `ticketId` (checked by the caller: size,
-   * type). Returns its id (`upload.<ticket id>.<random>`), which the reply names.
+   * type). Returns its id (`upload.<ticket id>.<key>`), which the reply names. `key` names the
+   * agent's action (a file shared in Slack: its message's ts and index), so a retried action
+   * stores nothing twice and gets the first copy back; without it, every upload is a new file.
    */
   async saveUpload(
     ticketId: string,
     file: { name: string; contentType: string; content: Buffer },
+    key: string = randomUUID(),
   ): Promise<AttachmentMeta> {
     const messageKey = PoolAttachments.uploadKeyOf(ticketId);
+    const id = `${messageKey}.${key}`;
+    try {
+      return await this.insertUpload(id, messageKey, ticketId, file);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 11000) throw error;
+      const first = await this.get(id);
+      if (!first) throw error;
+      return first.meta;
+    }
+  }
+
+  private async insertUpload(
+    id: string,
+    messageKey: string,
+    ticketId: string,
+    file: { name: string; contentType: string; content: Buffer },
+  ): Promise<AttachmentMeta> {
     const created = await this.model.create({
-      _id: `${messageKey}.${randomUUID()}`,
+      _id: id,
       messageKey,
       index: 0,
       name: file.name,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Identity } from '../domain/message.ts';
 import { suggestMerge } from './merge-suggestions.ts';
@@ -69,19 +70,25 @@ export async function linkContact(
   if (known?.ready) {
     if (!verified && known.verified !== false) return shadowContact(models, input, known.contactId);
     if (verified && known.verified === false) await markVerified(models, key, known.contactId);
+    const fresh = furtherOf(input).filter((f) => !(known.further ?? []).includes(f.seen));
+    if (fresh.length > 0) await linkFurther(models, key, known.contactId, fresh);
     return { contactId: known.contactId, isNew: false };
   }
+  const further = furtherOf(input);
   let contactId =
-    known?.contactId ?? (await claimIdentity(models, key, new Types.ObjectId(), verified));
+    known?.contactId ??
+    (await claimIdentity(
+      models,
+      key,
+      new Types.ObjectId(),
+      verified,
+      further.map((f) => f.seen),
+    ));
   const owned: LinkedIdentity[] = [{ ...input.identity, verified }];
   const suggestions: Suggestion[] = [];
   let owner: Types.ObjectId | undefined;
   // Further identities are attached only while free: a taken one keeps its owner, and is not
   // listed on this contact either (so exporting or erasing it never reaches the owner's data).
-  const further = [
-    ...(input.otherIdentities ?? []).map((i) => ({ ...i, verified: true })),
-    ...(input.claimedIdentities ?? []).map((i) => ({ ...i, verified: false })),
-  ];
   for (const other of further) {
     const holder = await linkIfFree(models, identityKey(other), contactId, other.verified);
     if (!holder) owned.push(other);
@@ -115,6 +122,81 @@ export async function linkContact(
   );
   for (const suggestion of suggestions) await suggestMerge(models.MergeSuggestion, suggestion);
   return { contactId, isNew: created };
+}
+
+type FurtherIdentity = LinkedIdentity & { seen: string };
+
+/**
+ * What the sender's link records of a further identity: a digest, not the address, so the link
+ * (exported with the sender's data) never lists an identity another contact may own.
+ */
+function seenKey(how: 'v' | 'c', identity: Identity): string {
+  return createHash('sha256')
+    .update(`${how}:${identityKey(identity)}`)
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+/** The further identities a sighting brings: vouched ones verified, typed ones not. */
+function furtherOf(input: ContactSighting): FurtherIdentity[] {
+  return [
+    ...(input.otherIdentities ?? []).map((i) => ({
+      ...i,
+      verified: true,
+      seen: seenKey('v', i),
+    })),
+    ...(input.claimedIdentities ?? []).map((i) => ({
+      ...i,
+      verified: false,
+      seen: seenKey('c', i),
+    })),
+  ];
+}
+
+/**
+ * Further identities a known sender brings for the first time (a signed web-chat user whose
+ * site now signs an email too, a Slack member who added one to the profile, an address typed in
+ * the pre-chat form): linked to the sender's contact while free, upgraded to verified when it is
+ * the contact's own unverified one, and a merge suggestion when another contact holds it. Two
+ * existing contacts are never merged silently: each has its own conversations. The sender's link
+ * records them, so the next messages cost nothing.
+ */
+async function linkFurther(
+  models: PoolModels,
+  senderKey: string,
+  contactId: Types.ObjectId,
+  fresh: readonly FurtherIdentity[],
+): Promise<void> {
+  const owned: LinkedIdentity[] = [];
+  for (const other of fresh) {
+    const key = identityKey(other);
+    const linked = await linkUnlessHeld(models, key, contactId, other.verified);
+    if (linked === undefined) {
+      owned.push(other);
+      continue;
+    }
+    if (linked.contactId.equals(contactId)) {
+      if (other.verified && !linked.verified) await markVerified(models, key, contactId);
+      continue;
+    }
+    await suggestMerge(models.MergeSuggestion, {
+      contactId,
+      otherContactId: linked.contactId,
+      identity: { kind: other.kind, value: other.value },
+      reason: other.verified ? 'vouched-identity' : 'claimed-identity',
+    });
+  }
+  if (owned.length > 0) {
+    await addIdentities(models, contactId, owned);
+    await models.ContactIdentity.updateMany(
+      { _id: { $in: owned.map(identityKey) } },
+      { $set: { ready: true } },
+    );
+  }
+  await models.ContactIdentity.updateOne(
+    { _id: senderKey },
+    { $addToSet: { further: { $each: fresh.map((f) => f.seen) } } },
+  );
 }
 
 /**
@@ -220,14 +302,27 @@ async function linkIfFree(
   contactId: Types.ObjectId,
   verified: boolean,
 ): Promise<{ contactId: Types.ObjectId; verified: boolean } | undefined> {
+  const holder = await linkUnlessHeld(models, id, contactId, verified);
+  return holder?.contactId.equals(contactId) ? undefined : holder;
+}
+
+/**
+ * Links `id` to the contact unless it is linked already: undefined when this call linked it,
+ * else its holder (this contact, by an earlier try, or another) and whether that link is verified.
+ */
+async function linkUnlessHeld(
+  models: PoolModels,
+  id: string,
+  contactId: Types.ObjectId,
+  verified: boolean,
+): Promise<{ contactId: Types.ObjectId; verified: boolean } | undefined> {
   try {
     await models.ContactIdentity.create({ _id: id, contactId, verified });
     return undefined;
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
-    // Ours already (a retried first message), or someone else's.
     const existing = await models.ContactIdentity.findById(id).lean();
-    if (!existing || existing.contactId.equals(contactId)) return undefined;
+    if (!existing) return undefined;
     return {
       contactId: existing.contactId,
       verified: existing.ready && existing.verified !== false,
@@ -248,9 +343,15 @@ async function claimIdentity(
   id: string,
   proposed: Types.ObjectId,
   verified: boolean,
+  further: readonly string[] = [],
 ): Promise<Types.ObjectId> {
   try {
-    await models.ContactIdentity.create({ _id: id, contactId: proposed, verified });
+    await models.ContactIdentity.create({
+      _id: id,
+      contactId: proposed,
+      verified,
+      ...(further.length > 0 ? { further: [...further] } : {}),
+    });
     return proposed;
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;

@@ -72,6 +72,12 @@ const contactIdentitySchema = new Schema(
      * pre-chat form): a verified sighting elsewhere does not link to it blindly (merge-suggestions.ts).
      */
     verified: { type: Boolean },
+    /**
+     * Digests of the further identities (vouched or claimed) this sender's messages brought and
+     * that were linked or suggested already: a known sender's message reads this link anyway, so
+     * a new one costs nothing to notice (contacts.ts `linkFurther`).
+     */
+    further: { type: [String], default: undefined },
   },
   { timestamps: true },
 );

@@ -1,8 +1,8 @@
 /**
  * Issue 19 item 4, files out: an agent uploads a file for an answer from the console
  * (`POST /tickets/:id/files`) and names it in the answer (`files` of `POST /tickets/:id/reply`).
- * A channel that cannot carry files (the API channel) gets each file's name and a signed link in
- * the text, and a sentence saying so. Hostile inputs are refused: too large (413), a wrong or lying type (415), another ticket's file
+ * With PUBLIC_URL set, the API channel's callback carries each file's name, type, size and an
+ * absolute signed link in `files` (the integration fetches it). Hostile inputs are refused: too large (413), a wrong or lying type (415), another ticket's file
  * and too many files (400). State comes only through the API channel and the admin API.
  */
 import request from 'supertest';
@@ -84,12 +84,22 @@ describe('files on an answer from the console', () => {
       }),
     ]);
 
-    // The API channel cannot carry files: its callback's text has the link, and says so.
-    const text = await waitFor(() =>
-      h.callbackTexts('conv-files-1').find((t) => t.startsWith('Here is your invoice.')),
+    // The API channel's callback carries the file (PUBLIC_URL makes its link absolute); the text
+    // stays the agent's.
+    const callback = await waitFor(() =>
+      h.callbacks('conv-files-1').find((c) => c.text.startsWith('Here is your invoice.')),
     );
-    expect(text).toContain(FILES_AS_LINKS_NOTE);
-    const link = /- invoice\.pdf: (https:\/\/support\.example\.test(\/files\/\S+))/.exec(text);
+    expect(callback.text).toBe('Here is your invoice.');
+    expect(callback.text).not.toContain(FILES_AS_LINKS_NOTE);
+    expect(callback.files).toEqual([
+      {
+        name: 'invoice.pdf',
+        contentType: 'application/pdf',
+        size: PDF.length,
+        url: expect.any(String),
+      },
+    ]);
+    const link = /^(https:\/\/support\.example\.test(\/files\/\S+))$/.exec(callback.files![0]!.url);
     expect(link).not.toBeNull();
     const url = new URL(link![1]!);
     // Signed for days (OUTBOUND_FILE_LINK_SECONDS, a week by default).
@@ -98,6 +108,31 @@ describe('files on an answer from the console', () => {
     const download = await fetchFileLink(h.http, link![2]!);
     expect(download.status).toBe(200);
     expect(Buffer.compare(download.body, PDF)).toBe(0);
+
+    // The card's thread shows the answer as sent, its file behind a signed link (desk/files.ts).
+    const card = await waitFor(() => h.deskCard(ticketId), { what: 'the card' });
+    const inThread = await waitFor(
+      () =>
+        h.slack
+          .callsOf('chat.postMessage')
+          .find(
+            (c) =>
+              c.args['thread_ts'] === card.ts &&
+              String(c.args['text']).includes('(console, sent to the customer)'),
+          ),
+      { what: 'the answer in the card thread' },
+    );
+    const threadLink =
+      /:paperclip: <(https:\/\/support\.example\.test\/files\/[^|>]+)\|invoice\.pdf>/.exec(
+        String(inThread.args['text']),
+      );
+    expect(threadLink).not.toBeNull();
+    const fromSlack = await fetchFileLink(
+      h.http,
+      threadLink![1]!.replace(/&amp;/g, '&'),
+      'https://support.example.test',
+    );
+    expect(Buffer.compare(fromSlack.body, PDF)).toBe(0);
 
     // The console's transcript shows the file on the agent's answer, with a short-lived link.
     const view = await agent.get(`/api/v1/admin/tickets/${ticketId}`);

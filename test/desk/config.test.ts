@@ -84,6 +84,10 @@ describe('slack-app-manifest.yml', () => {
         'im:history',
         'users:read',
         'app_mentions:read',
+        // Issue 19: the profile email (a vouched identity), files in and files out.
+        'users:read.email',
+        'files:read',
+        'files:write',
       ]),
     );
     expect(manifest.settings.event_subscriptions.bot_events).toEqual(

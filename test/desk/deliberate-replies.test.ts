@@ -90,10 +90,11 @@ describe('deliberate agent replies, with the default DESK_THREAD_REPLY=take-if-f
     expect(await writes(card, BOB, 'I think it is the VAT.')).toBe('noted');
     expect(ephemeralTo(BOB).at(-1)).toMatch(/already taken by .*internal note/s);
     expect(await writes(card, ADA, '// refund of 12 EUR approved by finance')).toBe('note');
-    // No channel sends files yet (capabilities say so): the assignee's file is refused, not dropped.
+    // A file Slack gives no download link for (an external one) cannot go: the reply is not sent
+    // without it (agent-files.test.ts sends files that can).
     const file = [{ id: 'F0INVOICE', name: 'invoice.pdf' }];
     expect(await writes(card, ADA, 'Here is the corrected invoice.', file)).toBe('noted');
-    expect(ephemeralTo(ADA).at(-1)).toContain('Files cannot be sent to api customers');
+    expect(ephemeralTo(ADA).at(-1)).toContain('invoice.pdf cannot be downloaded from Slack');
 
     current = await view(card.ticketId);
     expect(current.notes.map((n) => [n.source, n.text])).toEqual([

@@ -45,7 +45,19 @@ export class FakeSlack {
   readonly emails = new Map<string, string>();
   /** Downloads of shared files: the path, the bearer token sent, and the answer's status. */
   readonly fileRequests: Array<{ path: string; token: string | undefined; status: number }> = [];
-  private readonly files = new Map<string, { body: Buffer; mimetype: string; token: string }>();
+  private readonly files = new Map<
+    string,
+    { body: Buffer; mimetype: string; token: string; failures?: number | undefined }
+  >();
+  /**
+   * Files the bot uploaded (files.uploadV2's three steps): what files.getUploadURLExternal was
+   * told, the bytes POSTed to the upload URL (multipart field `body`, as the SDK sends them), and
+   * the files.completeUploadExternal call that shared them, by file id.
+   */
+  readonly uploads = new Map<
+    string,
+    { filename: string; length: number; bytes?: Buffer; completed?: Record<string, unknown> }
+  >();
   private readonly pendingLimits = new Map<string, number>();
   private server: Server | undefined;
   private seq = 0;
@@ -61,7 +73,8 @@ export class FakeSlack {
 
   /**
    * Serves a shared file as Slack does at its `url_private_download`: the bytes to a request with
-   * the bot token, Slack's sign-in page (200, text/html) to anything else. Returns the URL.
+   * the bot token, Slack's sign-in page (200, text/html) to anything else. `failures`: how many
+   * requests first get 503, as a file server having a bad moment. Returns the URL.
    */
   serveFile(file: {
     id: string;
@@ -69,6 +82,7 @@ export class FakeSlack {
     body: Buffer;
     mimetype: string;
     token: string;
+    failures?: number | undefined;
   }): string {
     const path = `/files-pri/T0001-${file.id}/download/${encodeURIComponent(file.name)}`;
     this.files.set(path, file);
@@ -77,9 +91,14 @@ export class FakeSlack {
 
   private answerFile(path: string, token: string | undefined, res: ServerResponse): void {
     const file = this.files.get(path);
-    const status = file === undefined ? 404 : 200;
+    const failing = (file?.failures ?? 0) > 0;
+    const status = file === undefined ? 404 : failing ? 503 : 200;
     this.fileRequests.push({ path, token, status });
-    if (file === undefined) {
+    if (file !== undefined && failing) {
+      file.failures = (file.failures ?? 0) - 1;
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('try again');
+    } else if (file === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('file not found');
     } else if (token !== file.token) {
@@ -94,6 +113,30 @@ export class FakeSlack {
     }
   }
 
+  /** The bytes of an upload, as Slack's upload URL takes them: 200 once received. */
+  private async receiveUpload(
+    url: string,
+    contentType: string | undefined,
+    chunks: Buffer[],
+    res: ServerResponse,
+  ): Promise<void> {
+    const upload = this.uploads.get(url.replace(/^\/upload\//, '').split('?')[0] ?? '');
+    const form = await new Response(Buffer.concat(chunks), {
+      headers: { 'content-type': contentType ?? '' },
+    })
+      .formData()
+      .catch(() => undefined);
+    const body = form?.get('body');
+    if (upload === undefined || !(body instanceof Blob)) {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('bad upload');
+      return;
+    }
+    upload.bytes = Buffer.from(await body.arrayBuffer());
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${upload.bytes.length}`);
+  }
+
   callsOf(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -103,6 +146,10 @@ export class FakeSlack {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        if ((req.url ?? '').startsWith('/upload/')) {
+          void this.receiveUpload(req.url ?? '', req.headers['content-type'], chunks, res);
+          return;
+        }
         if ((req.url ?? '').startsWith('/files-pri/')) {
           const path = (req.url ?? '').split('?')[0] ?? '';
           this.answerFile(path, req.headers.authorization?.replace(/^Bearer /, ''), res);
@@ -211,6 +258,36 @@ export class FakeSlack {
         return members === undefined
           ? { ok: false, error: 'no_such_subteam' }
           : { ok: true, users: [...members] };
+      }
+      case 'files.getUploadURLExternal': {
+        const fileId = `F0UP${String(++this.seq).padStart(5, '0')}`;
+        this.uploads.set(fileId, {
+          filename: String(args['filename']),
+          length: Number(args['length']),
+        });
+        return {
+          ok: true,
+          upload_url: `http://127.0.0.1:${this.port}/upload/${fileId}`,
+          file_id: fileId,
+        };
+      }
+      case 'files.completeUploadExternal': {
+        const files = Array.isArray(args['files'])
+          ? (args['files'] as Array<{ id?: unknown; title?: unknown }>)
+          : [];
+        // Slack refuses a file whose bytes never reached its upload URL.
+        const known = files.map((f) => this.uploads.get(String(f.id)));
+        if (known.some((u) => u?.bytes === undefined))
+          return { ok: false, error: 'file_not_found' };
+        for (const upload of known) if (upload) upload.completed = args;
+        const channel = args['channel_id'];
+        const threadTs = args['thread_ts'];
+        if (typeof channel === 'string' && typeof threadTs === 'string') {
+          this.seq += 1;
+          const ts = `1700000${String(this.seq).padStart(3, '0')}.000300`;
+          this.posted.push({ channel, ts, threadTs });
+        }
+        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
       }
       case 'apps.connections.open':
         // Socket Mode's first call: refused like Slack refuses a revoked app-level token.

@@ -1,3 +1,4 @@
+import type { CallbackPayload } from '../../channels/api/send.ts';
 import type { Express } from 'express';
 import request from 'supertest';
 import { expect } from 'vitest';
@@ -244,9 +245,13 @@ export class DeskHarness {
 
   /** What the API channel delivered to customers, optionally of one conversation only. */
   callbackTexts(conversationId?: string): string[] {
+    return this.callbacks(conversationId).map((c) => c.text);
+  }
+
+  /** The API channel's callback payloads, optionally of one conversation only. */
+  callbacks(conversationId?: string): CallbackPayload[] {
     return this.receiver.received
-      .map((r) => JSON.parse(r.body) as { text: string; conversationId?: string })
-      .filter((c) => conversationId === undefined || c.conversationId === conversationId)
-      .map((c) => c.text);
+      .map((r) => JSON.parse(r.body) as CallbackPayload)
+      .filter((c) => conversationId === undefined || c.conversationId === conversationId);
   }
 }

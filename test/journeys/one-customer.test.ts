@@ -271,6 +271,13 @@ describe('one customer on every channel', () => {
       .callsOf('chat.postMessage')
       .filter((c) => c.args['channel'] === AGENTS && !c.args['thread_ts']);
     expect(cards).toHaveLength(1);
+    // ...and in the card's thread in Slack: the answer went out with the PDF (names and sizes;
+    // links need PUBLIC_URL, docs/files.md).
+    const fileInSlack = h.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args['thread_ts'] === card.ts)
+      .find((c) => String(c.args['text']).includes(RECEIPT.name));
+    expect(String(fileInSlack?.args['text'])).toContain(FIRST_ANSWER.slice(0, 20));
     expect({
       slaPolicy: view.ticket['slaPolicy'],
       firstResponseDueAt: view.ticket['firstResponseDueAt'],

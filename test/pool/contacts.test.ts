@@ -64,6 +64,62 @@ describe('pool/contacts', () => {
     });
   });
 
+  describe('when a known sender brings an identity for the first time', () => {
+    it('links a vouched one that is free, once: the next message reads one document again', async () => {
+      const user = { kind: 'webchat' as const, value: uniqueName('wc') };
+      const id = await resolveContactId(pool.models, { identity: user });
+      const vouched = email();
+      expect(
+        await resolveContactId(pool.models, { identity: user, otherIdentities: [vouched] }),
+      ).toEqual(id);
+      // The email now reaches the same contact, verified.
+      expect(await resolveContactId(pool.models, { identity: vouched })).toEqual(id);
+      const contact = await pool.models.Contact.findById(id).lean();
+      expect(contact?.identities).toContainEqual({ ...vouched, verified: true });
+      operations = [];
+      await resolveContactId(pool.models, { identity: user, otherIdentities: [vouched] });
+      expect(operations).toEqual(['contact_identities.findOne']);
+    });
+
+    it('suggests a merge, never merges, when another contact holds it verified', async () => {
+      const owned = email();
+      const owner = await resolveContactId(pool.models, { identity: owned });
+      const user = { kind: 'webchat' as const, value: uniqueName('wc') };
+      const id = await resolveContactId(pool.models, { identity: user });
+      expect(
+        await resolveContactId(pool.models, { identity: user, otherIdentities: [owned] }),
+      ).toEqual(id);
+      expect(await resolveContactId(pool.models, { identity: owned })).toEqual(owner);
+      expect(await suggestionsOf(id)).toEqual([
+        expect.objectContaining({ reason: 'vouched-identity', status: 'open' }),
+      ]);
+    });
+
+    it('upgrades its own unverified identity when a channel now vouches for it', async () => {
+      const user = { kind: 'webchat' as const, value: uniqueName('wc') };
+      const typed = email();
+      const id = await resolveContactId(pool.models, {
+        identity: user,
+        claimedIdentities: [typed],
+      });
+      const before = await pool.models.Contact.findById(id).lean();
+      expect(before?.identities).toContainEqual({ ...typed, verified: false });
+      await resolveContactId(pool.models, { identity: user, otherIdentities: [typed] });
+      const after = await pool.models.Contact.findById(id).lean();
+      expect(after?.identities).toContainEqual({ ...typed, verified: true });
+      expect(after?.identities).not.toContainEqual({ ...typed, verified: false });
+    });
+
+    it('keeps a typed address unverified on the contact', async () => {
+      const user = { kind: 'webchat' as const, value: uniqueName('wc') };
+      const id = await resolveContactId(pool.models, { identity: user });
+      const typed = email();
+      await resolveContactId(pool.models, { identity: user, claimedIdentities: [typed] });
+      const contact = await pool.models.Contact.findById(id).lean();
+      expect(contact?.identities).toContainEqual({ ...typed, verified: false });
+    });
+  });
+
   describe('when a crash came between linking the identity and creating the contact', () => {
     it('creates the contact under the linked id', async () => {
       const identity = email();

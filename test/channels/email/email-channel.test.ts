@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { PASSWORD, withInbox } from './mail-helpers.ts';
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { Redis } from 'ioredis';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -610,6 +612,64 @@ describe('email channel', () => {
       expect(box.map((m) => headerIds(m, 'inReplyTo')[0]).sort()).toEqual(
         [first.messageId, second.messageId].sort(),
       );
+    });
+  });
+
+  describe('when several mails wait (issue 21: IMAP round trips per scan)', () => {
+    it('fetches their envelopes and sources in one command each and flags them in one', async () => {
+      await email.stop();
+      const mails = Array.from({ length: 5 }, (_, i) =>
+        customerMail(`batch-${i}@example.test`, { subject: `Batch ${i}` }),
+      );
+      for (const mail of mails) await deliver(mail.raw);
+      // imapflow logs each command it sends at debug level (`src: 'c'`): count them.
+      const commands: string[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split('\n').filter(Boolean)) {
+            const entry = JSON.parse(line) as { src?: string; msg?: string };
+            if (entry.src === 'c' && entry.msg) commands.push(entry.msg);
+          }
+          done();
+        },
+      });
+      const counted = createEmailChannel({
+        sink: new QueueInboundSink(gateway.queues.inbound),
+        store,
+        redis,
+        keyPrefix: prefix,
+        env: { ...env, EMAIL_DEBUG: 'true' },
+        logger: pino({ level: 'debug' }, sink),
+      });
+      if (!counted) throw new Error('the email channel is not configured');
+      // The email store's writes: each new thread is one insert, without the lock's read.
+      const storeOps: string[] = [];
+      gateway.pool.models.Ticket.db.set('debug', (collection: string, method: string) => {
+        if (collection.startsWith('email_')) storeOps.push(`${collection}.${method}`);
+      });
+      await counted.start();
+      try {
+        await waitFor(async () => {
+          const flags = await Promise.all(mails.map((m) => flagsOf(m.messageId)));
+          return flags.every((f) => f?.has('$SwitchboardProcessed'));
+        });
+        await counted.scanned();
+      } finally {
+        await counted.stop();
+        gateway.pool.models.Ticket.db.set('debug', false);
+      }
+      expect(counted.poller.counts.get('accepted')).toBe(5);
+      expect(storeOps.filter((op) => op === 'email_threads.insertOne')).toHaveLength(5);
+      expect(storeOps.filter((op) => op === 'email_message_ids.insertOne')).toHaveLength(5);
+      const verb = (name: string) =>
+        commands.filter((c) => new RegExp(`^\\S+ UID ${name} `).test(c));
+      // One FETCH of the five envelopes, one of their sources, one STORE of their flags.
+      expect(verb('FETCH')).toHaveLength(2);
+      expect(verb('FETCH')[0]).toMatch(/ UID FETCH \d+(?:[:,]\d+)+ /);
+      expect(verb('STORE')).toHaveLength(1);
+      email = channel();
+      (gateway.adapters as Map<ChannelId, ChannelAdapter>).set('email', email.adapter);
+      await email.start();
     });
   });
 

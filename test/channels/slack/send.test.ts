@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sendSlack } from '../../../channels/slack/send.ts';
 import { isSwitchboardError } from '../../../src/domain/errors.ts';
@@ -78,6 +79,89 @@ describe('sendSlack', () => {
         ),
       );
       expect(isSwitchboardError(error) && error.code).toBe('SB_ERR_DELIVERY_REJECTED');
+    });
+  });
+
+  describe('when the answer carries files', () => {
+    const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(3000)]);
+    const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), randomBytes(500)]);
+    const stored = new Map([
+      ['upload.t1.a', PDF],
+      ['upload.t1.b', PNG],
+    ]);
+    const files = { read: (id: string) => Promise.resolve(stored.get(id)) };
+    const attachment = (fileId: string, name: string, contentType: string, size: number) => ({
+      fileId,
+      name,
+      contentType,
+      size,
+      url: `https://support.example.test/files/${fileId}?exp=1&sig=x`,
+    });
+
+    it('uploads them into the thread with files.uploadV2, byte for byte, before the text', async () => {
+      await sendSlack(
+        { client: fake.client, files, maxRetryAfterSeconds: 30 },
+        outbound({
+          text: 'Here is your invoice',
+          attachments: [
+            attachment('upload.t1.a', 'invoice.pdf', 'application/pdf', PDF.length),
+            attachment('upload.t1.b', 'screen.png', 'image/png', PNG.length),
+          ],
+        }),
+      );
+      const asked = fake.slack.callsOf('files.getUploadURLExternal').slice(-2);
+      expect(asked.map((c) => [c.args['filename'], c.args['length']])).toEqual([
+        ['invoice.pdf', String(PDF.length)],
+        ['screen.png', String(PNG.length)],
+      ]);
+      const complete = fake.slack.callsOf('files.completeUploadExternal').at(-1)!;
+      expect(complete.args).toMatchObject({
+        channel_id: 'D0CUST01',
+        thread_ts: '1700010000.000100',
+      });
+      const shared = complete.args['files'] as Array<{ id: string; title: string }>;
+      expect(shared.map((f) => f.title)).toEqual(['invoice.pdf', 'screen.png']);
+      expect(fake.slack.uploads.get(shared[0]!.id)?.bytes?.equals(PDF)).toBe(true);
+      expect(fake.slack.uploads.get(shared[1]!.id)?.bytes?.equals(PNG)).toBe(true);
+      // The text (with the metadata delivery checks look for) comes after its files.
+      const text = fake.slack
+        .callsOf('chat.postMessage')
+        .find((c) => c.args['text'] === 'Here is your invoice')!;
+      expect(text.at).toBeGreaterThanOrEqual(complete.at);
+    });
+
+    it('is rejected for good, sending nothing, when a file is no longer kept', async () => {
+      const before = fake.slack.calls.length;
+      const error = await failure(
+        sendSlack(
+          { client: fake.client, files, maxRetryAfterSeconds: 30 },
+          outbound({
+            text: 'The erased file',
+            attachments: [attachment('upload.t1.gone', 'gone.pdf', 'application/pdf', 10)],
+          }),
+        ),
+      );
+      expect(isSwitchboardError(error) && error.code).toBe('SB_ERR_DELIVERY_REJECTED');
+      expect(fake.slack.calls.length).toBe(before);
+    });
+
+    it('fails the attempt (retryable), without the text, when Slack refuses the upload', async () => {
+      fake.slack.rateLimitOnce('files.getUploadURLExternal', 120);
+      const error = await failure(
+        sendSlack(
+          { client: fake.client, files, maxRetryAfterSeconds: 30 },
+          outbound({
+            text: 'Not without its file',
+            attachments: [attachment('upload.t1.a', 'invoice.pdf', 'application/pdf', PDF.length)],
+          }),
+        ),
+      );
+      expect(isSwitchboardError(error) && error.retryable).toBe(true);
+      expect(
+        fake.slack
+          .callsOf('chat.postMessage')
+          .some((c) => c.args['text'] === 'Not without its file'),
+      ).toBe(false);
     });
   });
 });
