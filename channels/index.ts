@@ -7,7 +7,8 @@
 import type { ChannelEntry } from './module.ts';
 
 // `urgency`: dispatch's default points for a waiting ticket of the channel; `writesFirst`: it can
-// start a conversation with an address of its kind (module.ts).
+// start a conversation with an address of its kind; `confirmsTypedEmail`: an email its customers
+// type gets a confirmation link (module.ts).
 export const CHANNELS = [
   { id: 'api', urgency: 2, identityKind: 'api', load: () => import('./api/module.ts') },
   {
@@ -25,7 +26,13 @@ export const CHANNELS = [
     load: () => import('./sms/module.ts'),
   },
   { id: 'slack', urgency: 4, identityKind: 'slack', load: () => import('./slack/module.ts') },
-  { id: 'webchat', urgency: 5, identityKind: 'webchat', load: () => import('./webchat/module.ts') },
+  {
+    id: 'webchat',
+    urgency: 5,
+    confirmsTypedEmail: true,
+    identityKind: 'webchat',
+    load: () => import('./webchat/module.ts'),
+  },
   {
     id: 'telegram',
     urgency: 5,

@@ -141,5 +141,11 @@ export interface ChannelEntry {
    * An agent may then answer a customer there from another channel's ticket (reply-channels.ts).
    */
   readonly writesFirst?: boolean;
+  /**
+   * Do its customers type an email the gateway should confirm (a pre-chat form)? Each such claimed
+   * address gets a confirmation link (src/identity/); an integration's claims do not (its customers
+   * did not ask us to write).
+   */
+  readonly confirmsTypedEmail?: boolean;
   load(): Promise<{ channel: ChannelFactory }>;
 }

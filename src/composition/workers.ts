@@ -27,6 +27,8 @@ import type { IngestDeps } from '../pipeline/ingest.ts';
 import { startWorkers } from '../pipeline/workers.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
 import type { TicketPool } from '../pool/pool.ts';
+import { CHANNELS } from '../../channels/index.ts';
+import { CHANNEL_OF_KIND } from '../domain/message.ts';
 import type { ChannelSet } from './channels.ts';
 import type { ConfirmationLinks } from '../identity/confirmation-links.ts';
 import { confirmationListener } from '../identity/confirmation-sender.ts';
@@ -113,7 +115,11 @@ export async function startWorkerRole(deps: {
       learningListener({ pool, ...learning, fallbackLocale }),
       // A pre-chat email stays claimed until its owner opens the link this sends.
       confirmationListener({
-        channels: new Set(['webchat']),
+        channels: new Set(
+          CHANNELS.filter((e) => 'confirmsTypedEmail' in e && e.confirmsTypedEmail).map(
+            (e) => e.id,
+          ),
+        ),
         models: pool.models,
         redis: deps.redis,
         prefix: config.QUEUE_PREFIX,
@@ -201,6 +207,8 @@ export async function startWorkerRole(deps: {
 
 /** The email channel's notices, when the channel is on (and sends them). */
 function emailNotices(channels: ChannelSet): ((notice: Notice) => Promise<unknown>) | undefined {
-  const email = channels.adapters.get('email');
+  // The channel that writes first to an email address (the registry's `writesFirst`).
+  const id = CHANNEL_OF_KIND['email'];
+  const email = id === undefined ? undefined : channels.adapters.get(id);
   return email?.sendNotice?.bind(email);
 }
