@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { CHANNEL_IDS } from '../../domain/message.ts';
 import { SwitchboardError } from '../../domain/errors.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../../domain/ticket.ts';
-import { objectIdOr404 } from '../../pool/accounts.ts';
+import { objectIdOr404 } from '../../accounts/accounts.ts';
 import {
   reassignTicket,
   reopenTicket,
@@ -29,7 +29,7 @@ import {
   searchTickets,
   tagTicket,
   ticketView,
-} from '../../pool/admin-tickets.ts';
+} from '../ticket-store.ts';
 import { principalOf } from '../auth.ts';
 import { replyChannelsOf } from '../../pool/reply-channels.ts';
 import {
