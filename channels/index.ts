@@ -7,13 +7,22 @@
 import type { ChannelEntry } from './module.ts';
 
 // `urgency`: dispatch's default points for a waiting ticket of the channel; `writesFirst`: it can
-// start a conversation with an address of its kind (module.ts).
+// start a conversation with an address of its kind; `scopedIdentity`: its identities read
+// `<scope>/<customer id>`; `continuesAway`: it carries on a conversation the customer left
+// (module.ts).
 export const CHANNELS = [
-  { id: 'api', urgency: 2, identityKind: 'api', load: () => import('./api/module.ts') },
+  {
+    id: 'api',
+    urgency: 2,
+    identityKind: 'api',
+    scopedIdentity: true,
+    load: () => import('./api/module.ts'),
+  },
   {
     id: 'email',
     urgency: 0,
     writesFirst: true,
+    continuesAway: true,
     identityKind: 'email',
     load: () => import('./email/module.ts'),
   },
@@ -25,7 +34,13 @@ export const CHANNELS = [
     load: () => import('./sms/module.ts'),
   },
   { id: 'slack', urgency: 4, identityKind: 'slack', load: () => import('./slack/module.ts') },
-  { id: 'webchat', urgency: 5, identityKind: 'webchat', load: () => import('./webchat/module.ts') },
+  {
+    id: 'webchat',
+    urgency: 5,
+    identityKind: 'webchat',
+    scopedIdentity: true,
+    load: () => import('./webchat/module.ts'),
+  },
   {
     id: 'telegram',
     urgency: 5,

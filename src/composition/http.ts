@@ -59,7 +59,7 @@ export async function buildHttp(deps: {
   ];
   deps.metrics.watchQueues(watched);
   const replyDeps = { pool, outbound: queues.outbound };
-  const chatPath = channels.adapters.has('webchat') ? '/chat' : undefined;
+  const chatPath = channels.modules.find((module) => module.http?.chatPage)?.http?.chatPage;
   return createHttpApp({
     channelRouters: [...channels.routers, ...(desk?.router ? [desk.router] : [])],
     channelLimits: [
