@@ -22,7 +22,8 @@ export default tseslint.config(
   },
   // Layers (docs/architecture.md): nothing imports from a layer above its own. The domain knows
   // only itself and the channel registry; the pool keeps tickets, messages and contacts and knows
-  // no feature; channels reach the core only through the domain's ports.
+  // no feature; the features' stores (accounts, knowledge, integrations) build on the pool and the
+  // domain only; channels reach the core only through the domain's ports.
   {
     files: ['src/domain/**/*.ts'],
     rules: {
@@ -47,8 +48,27 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '/(channels|dispatch|desk|admin|pipeline|nlu|composition|http)/',
+              regex:
+                '/(channels|accounts|knowledge|integrations|dispatch|desk|admin|pipeline|nlu|composition|http)/|^\\.\\./app\\.ts$',
               message: 'The pool knows no channel or feature: depend on src/domain instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/accounts/**/*.ts', 'src/knowledge/**/*.ts', 'src/integrations/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '/(channels|dispatch|desk|admin|pipeline|nlu|composition|http)/|^\\.\\./app\\.ts$',
+              message:
+                "A feature's store builds on src/pool and src/domain, not on the features using it.",
             },
           ],
         },
@@ -63,7 +83,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '/src/(pool|dispatch|desk|admin|pipeline|nlu|composition)/|/src/app\\.ts$',
+              regex:
+                '/src/(pool|accounts|knowledge|integrations|dispatch|desk|admin|pipeline|nlu|composition)/|/src/app\\.ts$',
               message:
                 'Channels reach the core through src/domain/ports.ts and channels/module.ts.',
             },

@@ -20,6 +20,7 @@ import { intFlags, percentile } from './args.ts';
 import { measureRawBullmq } from './raw-bullmq.ts';
 import { StoreOpCounter, monitoredUri } from './store-ops.ts';
 import { measurePaths, measureStoreUpserts } from './store-paths.ts';
+import { createIntegration } from '../src/integrations/store.ts';
 
 /** The operator's token of the bench's gateway (the tickets API, for agent replies). */
 const OPERATOR_TOKEN = 'bench-operator-token-0123456789';
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
       });
     });
     const receiverPort = await listen(receiver);
-    const { apiKey } = await gateway.pool.createIntegration({
+    const { apiKey } = await createIntegration(gateway.pool.models, {
       name: 'bench',
       callbackUrl: `http://127.0.0.1:${receiverPort}/hook`,
     });

@@ -15,8 +15,8 @@
  */
 import { Redis } from 'ioredis';
 import { Types } from 'mongoose';
-import { updateAgentSettings } from '../src/pool/agent-settings.ts';
-import { enrolSlackAgent } from '../src/pool/enrolment.ts';
+import { updateAgentSettings } from '../src/accounts/agent-settings.ts';
+import { enrolSlackAgent } from '../src/accounts/enrolment.ts';
 import { parseDispatchSettings } from '../src/dispatch/config.ts';
 import { Dispatcher } from '../src/dispatch/dispatcher.ts';
 import { forecastDemand, meanAbsolutePercentageError } from '../src/dispatch/forecast.ts';

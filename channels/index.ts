@@ -7,14 +7,22 @@
 import type { ChannelEntry } from './module.ts';
 
 // `urgency`: dispatch's default points for a waiting ticket of the channel; `writesFirst`: it can
-// start a conversation with an address of its kind; `confirmsTypedEmail`: an email its customers
-// type gets a confirmation link (module.ts).
+// start a conversation with an address of its kind; `scopedIdentity`: its identities read
+// `<scope>/<customer id>`; `continuesAway`: it carries on a conversation the customer left;
+// `confirmsTypedEmail`: an email its customers type gets a confirmation link (module.ts).
 export const CHANNELS = [
-  { id: 'api', urgency: 2, identityKind: 'api', load: () => import('./api/module.ts') },
+  {
+    id: 'api',
+    urgency: 2,
+    identityKind: 'api',
+    scopedIdentity: true,
+    load: () => import('./api/module.ts'),
+  },
   {
     id: 'email',
     urgency: 0,
     writesFirst: true,
+    continuesAway: true,
     identityKind: 'email',
     load: () => import('./email/module.ts'),
   },
@@ -31,6 +39,7 @@ export const CHANNELS = [
     urgency: 5,
     confirmsTypedEmail: true,
     identityKind: 'webchat',
+    scopedIdentity: true,
     load: () => import('./webchat/module.ts'),
   },
   {

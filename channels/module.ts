@@ -82,6 +82,8 @@ export interface ChannelHttp {
   limits: RouteLimit[];
   /** Routers behind the operator token (`ADMIN_TOKEN`), e.g. stored files. */
   adminRouters?: Array<{ path: string; router: Router }>;
+  /** A page where a customer starts a conversation in the browser: the help centre links to it. */
+  chatPage?: string;
 }
 
 /** Work a channel does in the worker role (pollers): started after the pipeline's workers. */
@@ -147,5 +149,15 @@ export interface ChannelEntry {
    * did not ask us to write).
    */
   readonly confirmsTypedEmail?: boolean;
+  /**
+   * Its identity values are `<scope>/<the customer's id there>` (an integration's, a site's): GDPR
+   * erasure also scrubs that id on its own from texts.
+   */
+  readonly scopedIdentity?: boolean;
+  /**
+   * The channel that carries on a conversation the customer left (a channel's `customerAway`): an
+   * agent's answer is also sent by it, to the contact's verified address of its identity kind.
+   */
+  readonly continuesAway?: boolean;
   load(): Promise<{ channel: ChannelFactory }>;
 }

@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { Queue } from 'bullmq';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import type { ApiIntegration, IntegrationDirectory } from './domain/integrations.ts';
 import { buildChannels } from './composition/channels.ts';
 import { connectStores } from './composition/stores.ts';
 import { buildHttp } from './composition/http.ts';
@@ -35,7 +34,7 @@ import { QueueInboundSink } from './pipeline/inbound-sink.ts';
 import { enqueueDelivery } from './pipeline/ingest.ts';
 import { createQueues, type Queues } from './pipeline/queues.ts';
 import { PoolAttachments } from './pool/attachments.ts';
-import type { IntegrationDoc } from './pool/models.ts';
+import { integrationDirectory } from './integrations/store.ts';
 import type { TicketPool } from './pool/pool.ts';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -62,19 +61,6 @@ export interface Gateway {
   attachServer(server: Server): () => void;
   /** Stops workers (draining active jobs) and closes every connection. */
   stop(): Promise<void>;
-}
-
-function toApiIntegration(doc: IntegrationDoc | null): ApiIntegration | null {
-  return doc
-    ? {
-        id: String(doc._id),
-        name: doc.name,
-        callbackUrl: doc.callbackUrl ?? undefined,
-        webhookSecret: doc.webhookSecret,
-        disabled: doc.disabled,
-        verifiesIdentities: doc.verifiesIdentities === true,
-      }
-    : null;
 }
 
 /** What a gateway process is built from. */
@@ -166,7 +152,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pool: channelPool(pool, (message) => enqueueDelivery(queues.outbound, message)),
     files: attachments,
     outboundFiles: attachments,
-    integrations: integrationDirectory(pool),
+    integrations: integrationDirectory(pool.models),
     consumeRateLimit: (kind, bucket, key, reason) => rateLimits.consume(kind, bucket, key, reason),
     slackApp: desk && {
       token: desk.config.SLACK_BOT_TOKEN,
@@ -248,13 +234,5 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async stop() {
       for (const close of closers.reverse()) await close();
     },
-  };
-}
-
-/** The API channel's view of the integrations the admin side keeps. */
-function integrationDirectory(pool: TicketPool): IntegrationDirectory {
-  return {
-    findByKey: async (key) => toApiIntegration(await pool.findIntegrationByKey(key)),
-    findById: async (id) => toApiIntegration(await pool.findIntegrationById(id)),
   };
 }

@@ -12,7 +12,7 @@ import {
   listIntegrations,
   rotateIntegrationKey,
   setIntegrationDisabled,
-} from './pool/integrations.ts';
+} from './integrations/store.ts';
 import { resolveInfrastructure } from './runtime.ts';
 import { runServer } from './server.ts';
 import type { Role } from './app.ts';
@@ -20,6 +20,7 @@ import { registerKbCommands } from './nlu/kb-commands.ts';
 import { registerAdminCommands } from './admin/cli.ts';
 import { registerAgentCommands } from './desk/cli.ts';
 import { registerTeamCommands } from './desk/team-cli.ts';
+import { createIntegration } from './integrations/store.ts';
 
 const program = new Command().name('switchboard').description('Omnichannel support gateway');
 
@@ -61,7 +62,7 @@ integration
     const infrastructure = await resolveInfrastructure(config, { announce: false });
     const pool = await TicketPool.connect(infrastructure.mongoUri, { dbName: config.MONGODB_DB });
     try {
-      const created = await pool.createIntegration({
+      const created = await createIntegration(pool.models, {
         name: options.name,
         callbackUrl: options.callbackUrl,
         verifiesIdentities: options.verifiesIdentities === true,

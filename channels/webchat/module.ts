@@ -31,6 +31,7 @@ export const channel: ChannelFactory = {
           // Every Direct Line endpoint, per address, beside its own per-visitor limits.
           { path: '/v3/directline', kind: 'public' },
         ],
+        chatPage: '/chat',
       },
       attachServer: (server) => webchat.attach(server),
       stop: () => {

@@ -15,8 +15,8 @@ import session from 'express-session';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { SwitchboardError } from '../domain/errors.ts';
-import { findApiToken, getAccount, isApiTokenShape } from '../pool/accounts.ts';
-import type { AdminRole } from '../pool/admin-models.ts';
+import { findApiToken, getAccount, isApiTokenShape } from '../accounts/accounts.ts';
+import type { AdminRole } from '../accounts/models.ts';
 import type { PoolModels } from '../pool/models.ts';
 import { roleMay, type Permission } from './permissions.ts';
 

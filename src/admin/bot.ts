@@ -20,7 +20,8 @@ import {
 import type { KnowledgeDeps } from '../nlu/publish.ts';
 import type { TrainingJobData } from '../nlu/training-queue.ts';
 import { localeKnowledgeHash, resolveCorpus } from '../nlu/training-set.ts';
-import { latestIntentModelRecord, modelSummary } from '../pool/article-versions.ts';
+import { latestIntentModelRecord, modelSummary } from '../knowledge/article-versions.ts';
+import { listArticles } from '../knowledge/articles.ts';
 
 /** Where a locale's model stands against what is published. */
 export interface LocaleModelStatus {
@@ -81,9 +82,9 @@ export class BotTester {
   }
 
   private async published(locale: string): Promise<ArticleContent[]> {
-    return (await this.deps.knowledge.pool.listArticles({ locale, status: 'published' })).map(
-      (a) => a.content,
-    );
+    return (
+      await listArticles(this.deps.knowledge.pool.models, { locale, status: 'published' })
+    ).map((a) => a.content);
   }
 
   private async hashOf(locale: string, articles: readonly ArticleContent[]): Promise<string> {

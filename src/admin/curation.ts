@@ -18,11 +18,20 @@ import {
   latestRevision,
   listRevisions,
   type ArticleRevision,
-} from '../pool/article-versions.ts';
-import type { ArticleDraftDoc, DraftContent } from '../pool/article-drafts.ts';
+} from '../knowledge/article-versions.ts';
+import {
+  articleDraftModel,
+  type ArticleDraftDoc,
+  type DraftContent,
+} from '../knowledge/article-drafts.ts';
 import { recordAudit } from '../pool/audit.ts';
-import type { StoredArticle } from '../pool/knowledge.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
+import {
+  getArticle,
+  importArticle,
+  setArticleStatus,
+  type StoredArticle,
+} from '../knowledge/articles.ts';
 
 /** A diff between two revisions: a unified patch and the line changes, for the console to colour. */
 export interface RevisionDiff {
@@ -69,7 +78,7 @@ export class KnowledgeCuration {
   }
 
   private async article(key: string): Promise<StoredArticle> {
-    const article = await this.knowledge.pool.getArticle(key);
+    const article = await getArticle(this.knowledge.pool.models, key);
     if (!article) throw new SwitchboardError('SB_ERR_NOT_FOUND', `no article ${key}`);
     return article;
   }
@@ -119,17 +128,21 @@ export class KnowledgeCuration {
     const clean = canonicalArticle(content);
     const key = articleKey(clean);
     return this.lock(key, async () => {
-      if (await this.knowledge.pool.getArticle(key)) {
+      if (await getArticle(this.knowledge.pool.models, key)) {
         throw new SwitchboardError('SB_ERR_CONFLICT', `article ${key} exists already`, {
           field: 'id',
         });
       }
-      const { article } = await this.knowledge.pool.importArticle({
-        content: clean,
-        contentHash: articleContentHash(clean),
-        by,
-        status: 'draft',
-      });
+      const { article } = await importArticle(
+        this.knowledge.pool.models,
+        this.knowledge.pool.locks,
+        {
+          content: clean,
+          contentHash: articleContentHash(clean),
+          by,
+          status: 'draft',
+        },
+      );
       return appendRevision(this.models, { key, previous: 0, action: 'create', article, by });
     });
   }
@@ -161,7 +174,7 @@ export class KnowledgeCuration {
         id: latest.content.id,
         locale: latest.content.locale,
       });
-      const stored = await this.knowledge.pool.importArticle({
+      const stored = await importArticle(this.knowledge.pool.models, this.knowledge.pool.locks, {
         content: clean,
         contentHash: articleContentHash(clean),
         by,
@@ -185,7 +198,7 @@ export class KnowledgeCuration {
 
   /** The draft of a published article, if one is kept. */
   async draft(key: string): Promise<ArticleDraftDoc | null> {
-    return await this.models.ArticleDraft.findById(key).lean();
+    return await articleDraftModel(this.models).findById(key).lean();
   }
 
   /**
@@ -230,7 +243,7 @@ export class KnowledgeCuration {
         by,
         at: new Date(),
       };
-      await this.models.ArticleDraft.replaceOne({ _id: key }, draft, { upsert: true });
+      await articleDraftModel(this.models).replaceOne({ _id: key }, draft, { upsert: true });
       await recordAudit(this.models, {
         actor: by,
         action: 'article.draft.saved',
@@ -253,13 +266,13 @@ export class KnowledgeCuration {
       action: 'publish-draft',
       note: `draft saved by ${draft.by}`,
     });
-    await this.models.ArticleDraft.deleteOne({ _id: key, at: draft.at });
+    await articleDraftModel(this.models).deleteOne({ _id: key, at: draft.at });
     return result;
   }
 
   /** Drops the draft; the live article is untouched. */
   async discardDraft(key: string, by: string): Promise<void> {
-    const gone = await this.models.ArticleDraft.deleteOne({ _id: key });
+    const gone = await articleDraftModel(this.models).deleteOne({ _id: key });
     if (gone.deletedCount === 0)
       throw new SwitchboardError('SB_ERR_NOT_FOUND', `${key} has no draft`);
     await recordAudit(this.models, {
@@ -278,7 +291,13 @@ export class KnowledgeCuration {
     const current = await this.article(key);
     return this.lock(key, async () => {
       const head = await this.head(key, current);
-      const { changed, article } = await this.knowledge.pool.setArticleStatus(key, status, by);
+      const { changed, article } = await setArticleStatus(
+        this.knowledge.pool.models,
+        this.knowledge.pool.locks,
+        key,
+        status,
+        by,
+      );
       if (!changed) return { changed, revision: head };
       const revision = await appendRevision(this.models, {
         key,

@@ -4,16 +4,17 @@
  * the approved proposals now cover.
  */
 import { KnowledgeSearch, searchTerms } from '../../knowledge/search.ts';
-import type { SuggestionDoc } from '../pool/admin-models.ts';
-import { splitKey } from '../pool/article-versions.ts';
+import type { SuggestionDoc } from '../knowledge/models.ts';
+import { splitKey } from '../knowledge/article-versions.ts';
 import {
   approvedResultKeys,
   escalatedQuestions,
   insertSuggestion,
   unproposedExchanges,
   type EscalatedQuestion,
-} from '../pool/suggestions.ts';
+} from '../knowledge/suggestions.ts';
 import type { AdminDeps } from './deps.ts';
+import { listArticles } from '../knowledge/articles.ts';
 
 /** Two questions belong together when their meaningful words overlap at least this much (Jaccard). */
 export const CLUSTER_SIMILARITY = 0.5;
@@ -139,9 +140,9 @@ export class LearningLoop {
     if (exchanges.length === 0) return 0;
     const searches = new Map<string, KnowledgeSearch>();
     for (const locale of this.locales) {
-      const published = (await this.deps.pool.listArticles({ locale, status: 'published' })).map(
-        (a) => a.content,
-      );
+      const published = (
+        await listArticles(this.deps.pool.models, { locale, status: 'published' })
+      ).map((a) => a.content);
       searches.set(locale, new KnowledgeSearch(locale, published));
     }
     for (const e of exchanges) {

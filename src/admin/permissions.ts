@@ -2,7 +2,7 @@
  * Who may do what in the admin API: one table, read by the routers (`requirePermission`), the
  * documentation and the role tests, so an endpoint cannot exist without a rule.
  */
-import type { AdminRole } from '../pool/admin-models.ts';
+import type { AdminRole } from '../accounts/models.ts';
 
 export const PERMISSIONS = {
   /** Read articles, search them, preview markdown, ask "try the bot", see the model status. */

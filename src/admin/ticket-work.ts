@@ -16,6 +16,7 @@ import { defaultVia, type OutboundFile, type OutboundVia } from '../pool/message
 import { attachmentsOn } from '../http/file-views.ts';
 import { claimTicket, holds } from '../pool/claim.ts';
 import type { AgentDoc, TicketDoc } from '../pool/models.ts';
+import { accountModels } from '../accounts/models.ts';
 import type { Principal } from './auth.ts';
 import type { AdminDeps } from './deps.ts';
 
@@ -69,7 +70,7 @@ export async function agentOfPrincipal(deps: AdminDeps, principal: Principal): P
   }
   const agent = (await models.Agent.findOne({ identity }).lean()) as AgentDoc | null;
   if (!agent) throw new SwitchboardError('SB_ERR_INTERNAL', `agent ${identity} vanished`);
-  await models.Account.updateOne(
+  await accountModels(models).Account.updateOne(
     { _id: principal.id, agentId: { $exists: false } },
     { $set: { agentId: agent._id } },
   );

@@ -26,6 +26,7 @@ import { sendAgentReply } from '../pipeline/replies.ts';
 import type { PoolAttachments } from '../pool/attachments.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { ChannelSet } from './channels.ts';
+import { listArticles } from '../knowledge/articles.ts';
 
 /**
  * The api role's HTTP app: the channels' routers, the operator's tickets and attachments APIs,
@@ -63,7 +64,7 @@ export async function buildHttp(deps: {
   ];
   deps.metrics.watchQueues(watched);
   const replyDeps = { pool, outbound: queues.outbound };
-  const chatPath = channels.adapters.has('webchat') ? '/chat' : undefined;
+  const chatPath = channels.modules.find((module) => module.http?.chatPage)?.http?.chatPage;
   return createHttpApp({
     channelRouters: [...channels.routers, ...(desk?.router ? [desk.router] : [])],
     channelLimits: [
@@ -141,9 +142,9 @@ export async function buildHttp(deps: {
         path: HELP_PATH,
         router: helpCentreRouter({
           published: (locale) =>
-            pool
-              .listArticles({ locale, status: 'published' })
-              .then((articles) => articles.map((a) => a.content)),
+            listArticles(pool.models, { locale, status: 'published' }).then((articles) =>
+              articles.map((a) => a.content),
+            ),
           locales: config.KB_LOCALES,
           brand: loadBrand(deps.env),
           chatPath,

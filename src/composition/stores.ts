@@ -1,7 +1,12 @@
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import { registerAccountModels } from '../accounts/models.ts';
+import { registerTeamModel } from '../accounts/teams.ts';
 import type { Config } from '../config.ts';
+import { registerIntegrationModels } from '../integrations/store.ts';
+import { registerArticleDrafts } from '../knowledge/article-drafts.ts';
+import { registerKnowledgeModels } from '../knowledge/models.ts';
 import { redisDocumentLocks, type DocumentLocks } from '../pool/locks.ts';
 import { TicketPool } from '../pool/pool.ts';
 import { watchRedisErrors } from '../redis-errors.ts';
@@ -39,6 +44,7 @@ export async function connectStores(options: {
     locks,
     joinWindowMs: config.CONVERSATION_JOIN_SECONDS * 1000,
   });
+  await registerFeatureModels(pool.models.Ticket.db);
   return {
     producerRedis,
     workerRedis,
@@ -51,4 +57,19 @@ export async function connectStores(options: {
       await pool.close();
     },
   };
+}
+
+/**
+ * The features' own models (accounts, teams, the knowledge base, integrations), registered on the
+ * pool's database with their indexes before the process serves anything, as the pool does its own.
+ */
+async function registerFeatureModels(db: Connection): Promise<void> {
+  const models = [
+    ...Object.values(registerAccountModels(db)),
+    registerTeamModel(db),
+    ...Object.values(registerKnowledgeModels(db)),
+    registerArticleDrafts(db),
+    ...Object.values(registerIntegrationModels(db)),
+  ];
+  await Promise.all(models.map((model) => model.createIndexes()));
 }

@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { enrolSlackAgent, unenrolSlackAgent } from '../pool/enrolment.ts';
+import { enrolSlackAgent, unenrolSlackAgent } from '../accounts/enrolment.ts';
 import { withCliPool } from '../cli-pool.ts';
-import { AgentSettingsSchema, updateAgentSettings } from '../pool/agent-settings.ts';
+import { AgentSettingsSchema, updateAgentSettings } from '../accounts/agent-settings.ts';
 
 const SLACK_MEMBER_ID = /^[UW][A-Z0-9]{2,}$/;
 

@@ -4,7 +4,7 @@ import type { Model } from 'mongoose';
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { OutboundJobData } from '../pipeline/queues.ts';
-import type { DeskModels } from '../pool/desk-models.ts';
+import type { DeskModels } from './models.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
 import type { AgentDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';

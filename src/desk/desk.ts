@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { TicketChange } from '../domain/ports.ts';
 import type { OutboundJobData } from '../pipeline/queues.ts';
-import { registerDeskModels } from '../pool/desk-models.ts';
+import { registerDeskModels } from './models.ts';
 import type { DocumentLocks } from '../pool/locks.ts';
 import type { MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';

@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Model } from 'mongoose';
-import type { DeskModels } from '../pool/desk-models.ts';
+import type { DeskModels } from './models.ts';
 import type { DeskPostDoc } from './posts.ts';
 
 /** Slack's answer when the message is gone already: nothing left to delete. */

@@ -1,5 +1,5 @@
 import { teamFor } from '../dispatch/teams.ts';
-import { listTeams, teamView } from '../pool/teams.ts';
+import { listTeams, teamView } from '../accounts/teams.ts';
 import { recordAudit } from '../pool/audit.ts';
 import type { AgentDoc } from '../pool/models.ts';
 import { escalate, release, resolve, take } from './actions.ts';

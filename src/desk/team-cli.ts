@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { withCliPool } from '../cli-pool.ts';
-import { listTeams, removeTeam, saveTeam, teamKey, TeamSettingsSchema } from '../pool/teams.ts';
+import { listTeams, removeTeam, saveTeam, teamKey, TeamSettingsSchema } from '../accounts/teams.ts';
 import { list } from './cli.ts';
 
 function describe(team: {

@@ -1,5 +1,5 @@
 import { skillsWithTeams, teamFor, type TeamView } from './teams.ts';
-import { listTeams, teamView } from '../pool/teams.ts';
+import { listTeams, teamView } from '../accounts/teams.ts';
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Types } from 'mongoose';
@@ -16,6 +16,7 @@ import { planOffers, type AgentView, type RoutingState, type WaitingView } from 
 import { assess, assessmentFields, gatherFacts } from './scoring.ts';
 import { SlaTimers } from './sla-timers.ts';
 import { explainUrgency, type UrgencyFacts } from './urgency.ts';
+import { listAgents, listQueuedTickets, updateTicketWhen } from './tickets.ts';
 
 export interface DispatcherDeps {
   pool: TicketPool;
@@ -213,7 +214,7 @@ export class Dispatcher {
     // capacity nothing can be offered, and the waiting tickets — a long list exactly when agents
     // are all busy — are not read at all. Passes run on every escalation, release and lapse.
     const defaults = this.deps.defaultLanguages ?? [];
-    const records = await pool.listAgents();
+    const records = await listAgents(pool.models);
     // Teams are read only when someone is in one: without members they change no plan.
     const teams = records.some((a) => a.teams?.length)
       ? (await listTeams(pool.models)).map(teamView)
@@ -221,7 +222,7 @@ export class Dispatcher {
     const agents = records.map((a) => agentView(a, defaults, teams));
     if (!agents.some((a) => a.status === 'available' && a.active < a.capacity))
       return { offered: 0, lost: 0 };
-    const tickets = queued ?? (await pool.listQueuedTickets());
+    const tickets = queued ?? (await listQueuedTickets(pool.models));
     const waiting = tickets.filter((t) => !t.offer?.agentId).map((t) => waitingView(t, teams));
     const plan = planOffers(
       waiting,
@@ -254,7 +255,9 @@ export class Dispatcher {
     if (reserved !== 'reserved') return false;
     const offerId = randomBytes(6).toString('hex');
     const expiresAt = new Date(this.now().getTime() + config.DISPATCH_OFFER_SECONDS * 1000);
-    const offered = await pool.updateTicketWhen(
+    const offered = await updateTicketWhen(
+      pool.models,
+      pool.locks,
       ticketId,
       (t) => t.status === 'queued' && !t.offer?.agentId,
       () => ({ $set: { offer: { agentId, offerId, expiresAt } } }),
@@ -286,7 +289,9 @@ export class Dispatcher {
     const { pool, notifier } = this.deps;
     const now = this.now();
     let ended: { agentId: Types.ObjectId; offerId: string } | undefined;
-    const updated = await pool.updateTicketWhen(
+    const updated = await updateTicketWhen(
+      pool.models,
+      pool.locks,
       ticketId,
       (t) =>
         Boolean(t.offer?.agentId) &&
@@ -357,7 +362,9 @@ export class Dispatcher {
       let slaStarted = false;
       const planned = (t: TicketDoc) =>
         slaRuns(t) ? this.sla.startFields(t, result.priority) : undefined;
-      const updated = await pool.updateTicketWhen(
+      const updated = await updateTicketWhen(
+        pool.models,
+        pool.locks,
         ticket._id,
         (t) => {
           before = t;
@@ -374,7 +381,9 @@ export class Dispatcher {
     }
     if (slaWanted && slaRuns(current)) await this.sla.schedule(current);
     if (result.tier === 'critical') {
-      const claimed = await pool.updateTicketWhen(
+      const claimed = await updateTicketWhen(
+        pool.models,
+        pool.locks,
         ticket._id,
         (t) => !t.supervisorEscalatedAt,
         () => ({ $set: { supervisorEscalatedAt: now } }),
@@ -398,7 +407,7 @@ export class Dispatcher {
    */
   async tick(): Promise<PassResult> {
     const now = this.now();
-    const tickets = await this.deps.pool.listQueuedTickets();
+    const tickets = await listQueuedTickets(this.deps.pool.models);
     const current: TicketDoc[] = [];
     for (const listed of tickets) {
       let ticket: TicketDoc | null = listed;

@@ -16,6 +16,7 @@ import {
   type SlaKind,
   type SlaStage,
 } from './sla.ts';
+import { updateTicketWhen } from './tickets.ts';
 
 export interface SlaTimerDeps {
   pool: TicketPool;
@@ -65,7 +66,9 @@ export class SlaTimers {
    */
   async start(ticketId: string, priority: Priority): Promise<TicketDoc | null> {
     let before = null as TicketDoc | null;
-    const updated = await this.deps.pool.updateTicketWhen(
+    const updated = await updateTicketWhen(
+      this.deps.pool.models,
+      this.deps.pool.locks,
       ticketId,
       (t) => {
         before = t;
@@ -106,7 +109,9 @@ export class SlaTimers {
    */
   async onAgentResponse(ticketId: string, at: Date): Promise<void> {
     let before = null as TicketDoc | null;
-    const updated = await this.deps.pool.updateTicketWhen(
+    const updated = await updateTicketWhen(
+      this.deps.pool.models,
+      this.deps.pool.locks,
       ticketId,
       (t) => {
         before = t;
@@ -128,7 +133,9 @@ export class SlaTimers {
   async onCustomerMessage(ticketId: string, at: Date): Promise<void> {
     const { settings } = this.deps;
     let before = null as TicketDoc | null;
-    const updated = await this.deps.pool.updateTicketWhen(
+    const updated = await updateTicketWhen(
+      this.deps.pool.models,
+      this.deps.pool.locks,
       ticketId,
       (t) => {
         before = t;
@@ -162,7 +169,9 @@ export class SlaTimers {
   /** Resolved: every target stops; met unless one was breached. */
   async onResolved(ticketId: string): Promise<void> {
     let before = null as TicketDoc | null;
-    await this.deps.pool.updateTicketWhen(
+    await updateTicketWhen(
+      this.deps.pool.models,
+      this.deps.pool.locks,
       ticketId,
       (t) => {
         before = t;
@@ -254,7 +263,9 @@ export class SlaTimers {
           `sla.${eventId}`,
         );
     } else {
-      const breached = await this.deps.pool.updateTicketWhen(
+      const breached = await updateTicketWhen(
+        this.deps.pool.models,
+        this.deps.pool.locks,
         ticketId,
         () => true,
         (t) => ({

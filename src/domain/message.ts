@@ -28,6 +28,17 @@ export const IDENTITY_KINDS = [...new Set(CHANNELS.map((entry) => entry.identity
   IdentityKind,
   ...IdentityKind[],
 ];
+
+/** Identity kinds whose values end in the customer's own id after a '/' (`scopedIdentity`). */
+export const SCOPED_IDENTITY_KINDS: ReadonlySet<string> = new Set(
+  CHANNELS.filter((entry) => 'scopedIdentity' in entry && entry.scopedIdentity).map(
+    (entry) => entry.identityKind,
+  ),
+);
+
+/** The channel that carries on a conversation the customer left (`continuesAway`), if any. */
+export const CONTINUE_CHANNEL: { id: ChannelId; identityKind: IdentityKind } | undefined =
+  CHANNELS.find((entry) => 'continuesAway' in entry && entry.continuesAway);
 export const IdentityKindSchema = z.enum(IDENTITY_KINDS);
 
 export const IdentitySchema = z.object({

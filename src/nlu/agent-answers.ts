@@ -15,6 +15,7 @@ import type { ArticleContent } from '../domain/article.ts';
 import type { MessageDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import { collectAgentAnswered, MAX_AGENT_ANSWER_CHARS, type NegativeDoc } from './negatives.ts';
+import { listArticles } from '../knowledge/articles.ts';
 
 /**
  * The agent's answer is the knowledge base's own when at least this share of its meaningful words
@@ -130,7 +131,10 @@ export async function collectAgentAnswer(
   const messages = await deps.pool.listMessages(ticketId);
   const found = agentAnsweredQuestion(messages, messageId, deps.fallbackLocale);
   if (!found) return 'not-uncovered';
-  const published = await deps.pool.listArticles({ locale: found.locale, status: 'published' });
+  const published = await listArticles(deps.pool.models, {
+    locale: found.locale,
+    status: 'published',
+  });
   const closest = closestArticle(
     found.answer,
     found.locale,

@@ -16,6 +16,7 @@ import type { RetrainReporter } from './retrain-report.ts';
 import type { Trainer } from './trainer.ts';
 import { startTrainingWorker, type TrainingJobData } from './training-queue.ts';
 import { localeKnowledgeHash, resolveCorpus, type TrainingSources } from './training-set.ts';
+import { listArticles } from '../knowledge/articles.ts';
 
 /** A running intent layer. */
 export interface IntentLayer {
@@ -54,7 +55,7 @@ export async function startIntentLayer(options: {
   const publishedHash = async (locale: string) =>
     localeKnowledgeHash(
       locale,
-      (await pool.listArticles({ locale, status: 'published' })).map((a) => a.content),
+      (await listArticles(pool.models, { locale, status: 'published' })).map((a) => a.content),
       await resolveCorpus(locale, sources),
     );
 

@@ -19,6 +19,7 @@ import { createTrainingQueue } from './training-queue.ts';
 import { redisDocumentLocks } from '../pool/locks.ts';
 import { TicketPool } from '../pool/pool.ts';
 import { resolveInfrastructure } from '../runtime.ts';
+import { listArticles } from '../knowledge/articles.ts';
 
 /** Who the audit log names for CLI changes. */
 const CLI_ACTOR = `cli:${process.env['USER'] ?? 'unknown'}`;
@@ -70,7 +71,7 @@ export function registerKbCommands(program: Command): void {
     .description('write every article to a folder in the import format')
     .argument('<folder>', 'the folder (created if missing)')
     .action(async (folder: string) => {
-      const articles = await withKnowledge((deps) => deps.pool.listArticles());
+      const articles = await withKnowledge((deps) => listArticles(deps.pool.models));
       const paths = writeArticleFolder(
         folder,
         articles.map((a) => a.content),

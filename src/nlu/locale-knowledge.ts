@@ -11,7 +11,7 @@ import {
   type SerializedIntentModel,
 } from '../../intents/index.ts';
 import { KnowledgeSearch } from '../../knowledge/search.ts';
-import { latestIntentModelRecord } from '../pool/article-versions.ts';
+import { latestIntentModelRecord } from '../knowledge/article-versions.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { RetrainReporter } from './retrain-report.ts';
 import type { Trainer } from './trainer.ts';
@@ -21,6 +21,11 @@ import {
   resolveCorpus,
   type TrainingSources,
 } from './training-set.ts';
+import {
+  getIntentModelRecord,
+  listArticles,
+  saveIntentModelRecord,
+} from '../knowledge/articles.ts';
 
 /** A locale's model with the articles it names. */
 export interface LocaleKnowledge {
@@ -82,7 +87,7 @@ export async function loadLocaleKnowledge(
   locale: string,
   hash: string,
 ): Promise<LocaleKnowledge | null> {
-  const record = await pool.getIntentModelRecord(modelRecordId(locale, hash));
+  const record = await getIntentModelRecord(pool.models, modelRecordId(locale, hash));
   if (!record) return null;
   const model = loadIntentModel(JSON.parse(record.model) as SerializedIntentModel);
   const articles = ArticlesSchema.parse(JSON.parse(record.articles));
@@ -99,7 +104,9 @@ export async function ensureLocaleKnowledge(
   locale: string,
   options: KnowledgeBuildOptions & { whenEmpty: 'skip' | 'train' },
 ): Promise<LocaleKnowledge | null> {
-  const articles = (await pool.listArticles({ locale, status: 'published' })).map((a) => a.content);
+  const articles = (await listArticles(pool.models, { locale, status: 'published' })).map(
+    (a) => a.content,
+  );
   if (articles.length === 0 && options.whenEmpty === 'skip') return null;
   const corpus = await resolveCorpus(locale, options);
   const hash = localeKnowledgeHash(locale, articles, corpus);
@@ -120,7 +127,7 @@ export async function ensureLocaleKnowledge(
   });
   const trainSeconds = (Date.now() - started) / 1000;
   const trainedAt = new Date();
-  await pool.saveIntentModelRecord({
+  await saveIntentModelRecord(pool.models, {
     _id: modelRecordId(locale, hash),
     locale,
     knowledgeHash: hash,

@@ -6,10 +6,11 @@ import type { Queue } from 'bullmq';
 import { articleKey, type ArticleContent } from '../domain/article.ts';
 import { articleContentHash, canonicalArticle } from '../../knowledge/hash.ts';
 import type { ArticleFormatError } from '../../knowledge/markdown.ts';
-import type { ImportOutcome, StoredArticle } from '../pool/knowledge.ts';
+import type { ImportOutcome, StoredArticle } from '../knowledge/articles.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import { enqueueTraining, type TrainingJobData } from './training-queue.ts';
 import { localeKnowledgeHash, resolveCorpus, type TrainingSources } from './training-set.ts';
+import { importArticle, listArticles, setArticleStatus } from '../knowledge/articles.ts';
 
 /**
  * What publishing and importing need. `training` unset: store only (nothing retrains). The
@@ -22,7 +23,7 @@ export interface KnowledgeDeps extends TrainingSources {
 
 /** Queues retraining of `locale` for its currently published articles; returns the knowledge hash. */
 export async function requestRetraining(deps: KnowledgeDeps, locale: string): Promise<string> {
-  const published = (await deps.pool.listArticles({ locale, status: 'published' })).map(
+  const published = (await listArticles(deps.pool.models, { locale, status: 'published' })).map(
     (a) => a.content,
   );
   const hash = localeKnowledgeHash(locale, published, await resolveCorpus(locale, deps));
@@ -40,7 +41,7 @@ export async function publishArticle(
   by: string,
 ): Promise<{ outcome: ImportOutcome; article: StoredArticle; hash: string }> {
   const clean = canonicalArticle(content);
-  const stored = await deps.pool.importArticle({
+  const stored = await importArticle(deps.pool.models, deps.pool.locks, {
     content: clean,
     contentHash: articleContentHash(clean),
     by,
@@ -48,7 +49,9 @@ export async function publishArticle(
   });
   let { article } = stored;
   if (article.status !== 'published') {
-    article = (await deps.pool.setArticleStatus(articleKey(clean), 'published', by)).article;
+    article = (
+      await setArticleStatus(deps.pool.models, deps.pool.locks, articleKey(clean), 'published', by)
+    ).article;
   }
   const hash = await requestRetraining(deps, clean.locale);
   return { outcome: stored.outcome, article, hash };
@@ -60,7 +63,7 @@ export async function unpublishArticle(
   id: string,
   by: string,
 ): Promise<StoredArticle> {
-  const { article } = await deps.pool.setArticleStatus(id, 'draft', by);
+  const { article } = await setArticleStatus(deps.pool.models, deps.pool.locks, id, 'draft', by);
   await requestRetraining(deps, article.content.locale);
   return article;
 }
@@ -87,7 +90,7 @@ export async function importArticles(
   const changedLocales = new Set<string>();
   for (const content of articles) {
     const clean = canonicalArticle(content);
-    const { outcome } = await deps.pool.importArticle({
+    const { outcome } = await importArticle(deps.pool.models, deps.pool.locks, {
       content: clean,
       contentHash: articleContentHash(clean),
       by,

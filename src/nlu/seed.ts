@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { readArticleFolder } from '../../knowledge/folder.ts';
 import { importArticles, type ImportReport, type KnowledgeDeps } from './publish.ts';
+import { hasArticles } from '../knowledge/articles.ts';
 
 /** Imports `dir` when the store has no article; returns the report, or null when it was not empty. */
 export async function seedKnowledgeIfEmpty(
@@ -12,7 +13,7 @@ export async function seedKnowledgeIfEmpty(
   dir: string,
   logger?: Logger,
 ): Promise<ImportReport | null> {
-  if (await deps.pool.hasArticles()) return null;
+  if (await hasArticles(deps.pool.models)) return null;
   const folder = readArticleFolder(dir);
   const report = await importArticles(deps, folder.articles, 'system:seed', folder.errors);
   for (const error of report.rejected) logger?.warn({ file: error.file }, error.message);

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { ChannelId } from '../domain/message.ts';
+import { CONTINUE_CHANNEL, type ChannelId } from '../domain/message.ts';
 import type { ChannelAdapter } from '../domain/ports.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import { linkViaThread, viaThreadKey } from '../pool/reply-channels.ts';
@@ -37,7 +37,9 @@ export async function continueByEmail(
   channel: ChannelId,
 ): Promise<ContinueOutcome> {
   const adapter = deps.adapters.get(channel);
-  if (channel === 'email' || !adapter?.customerAway || !deps.adapters.has('email'))
+  // The registry's `continuesAway` channel (email), by its id and identity kind.
+  const email = CONTINUE_CHANNEL;
+  if (!email || channel === email.id || !adapter?.customerAway || !deps.adapters.has(email.id))
     return 'no-email-channel';
   const message = await deps.pool.getMessage(messageId);
   if (!message || message.authorKind !== 'agent' || isContinuationCopy(messageId))
@@ -50,10 +52,12 @@ export async function continueByEmail(
     identities: 1,
   }).lean();
   // Only an address the customer proved (a signed site user, DKIM-passing mail, an integration).
-  const address = contact?.identities.find((i) => i.kind === 'email' && i.verified !== false);
+  const address = contact?.identities.find(
+    (i) => i.kind === email.identityKind && i.verified !== false,
+  );
   if (!address) return 'no-verified-email';
   const threadKey = viaThreadKey(ticket._id);
-  await linkViaThread(deps.pool.models, 'email', threadKey, ticket._id);
+  await linkViaThread(deps.pool.models, email.id, threadKey, ticket._id);
   const copy = await deps.pool.createOutbound({
     ticket,
     key: `${COPY_KEY}.${messageId}`,
@@ -65,7 +69,7 @@ export async function continueByEmail(
     html: message.html ?? undefined,
     // The answer's files go along, as attachments of the email.
     files: sentFilesOf(message.attachments),
-    via: { channel: 'email', kind: 'email', value: address.value, threadKey },
+    via: { channel: email.id, kind: email.identityKind, value: address.value, threadKey },
   });
   await enqueueDelivery(deps.outbound, copy);
   return 'emailed';

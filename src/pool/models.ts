@@ -1,14 +1,11 @@
 import { Schema, type Connection, type InferSchemaType, type Types } from 'mongoose';
 import { CHANNEL_IDS, IDENTITY_KINDS } from '../domain/message.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../domain/ticket.ts';
-import { registerKnowledgeModels } from './knowledge-models.ts';
-import { registerAdminModels } from './admin-models.ts';
-import { registerTeamModel } from './teams.ts';
-import { registerArticleDrafts } from './article-drafts.ts';
 import { registerNoteModel } from './notes.ts';
 import { registerMergeSuggestionModel } from './merge-suggestions.ts';
 
-// Schemas of the ticket pool. Only src/pool touches MongoDB. Every query the pipeline makes has an
+// Schemas of the ticket pool. Features register their own models on the same connection (e.g.
+// src/accounts/models.ts, src/knowledge/models.ts). Every query the pipeline makes has an
 // index here; writes are single-document and idempotent (no transactions: FerretDB has none).
 
 const identitySchema = new Schema(
@@ -332,32 +329,11 @@ const auditEventSchema = new Schema(
 auditEventSchema.index({ subject: 1, at: -1 });
 auditEventSchema.index({ at: -1 });
 
-/** An API-channel integration: its key is stored only as a SHA-256 hash. */
-const integrationSchema = new Schema(
-  {
-    /** The public key id (the middle part of the API key), so key lookups are by _id. */
-    _id: { type: String },
-    name: { type: String, required: true },
-    keyHash: { type: String, required: true },
-    callbackUrl: { type: String },
-    /** Used to sign callbacks (HMAC-SHA256), so it must be kept readable, unlike the API key. */
-    webhookSecret: { type: String, required: true },
-    disabled: { type: Boolean, default: false },
-    /**
-     * The integration proves its customers' emails and phones (they signed in to it): those it
-     * passes link contacts automatically. Off: they are kept as claimed, unverified (issue 19).
-     */
-    verifiesIdentities: { type: Boolean, default: false },
-  },
-  { timestamps: true },
-);
-
 export type ContactDoc = InferSchemaType<typeof contactSchema> & { _id: Types.ObjectId };
 export type TicketDoc = InferSchemaType<typeof ticketSchema> & { _id: Types.ObjectId };
 export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: string };
 export type AgentDoc = InferSchemaType<typeof agentSchema> & { _id: Types.ObjectId };
 export type AuditEventDoc = InferSchemaType<typeof auditEventSchema> & { _id: Types.ObjectId };
-export type IntegrationDoc = InferSchemaType<typeof integrationSchema> & { _id: string };
 
 /** Registers the pool's models on a connection (one per database, so tests can isolate). */
 export function registerModels(connection: Connection) {
@@ -374,13 +350,8 @@ export function registerModels(connection: Connection) {
     Message: connection.model('Message', messageSchema),
     Agent: connection.model('Agent', agentSchema),
     AuditEvent: connection.model('AuditEvent', auditEventSchema, 'audit_events'),
-    Integration: connection.model('Integration', integrationSchema),
     TicketNote: registerNoteModel(connection),
     MergeSuggestion: registerMergeSuggestionModel(connection),
-    Team: registerTeamModel(connection),
-    ArticleDraft: registerArticleDrafts(connection),
-    ...registerKnowledgeModels(connection),
-    ...registerAdminModels(connection),
   };
 }
 

@@ -7,7 +7,6 @@ import { recordAudit } from './audit.ts';
 import { mergeContacts, unmergeContact, type MergeOutcome } from './contact-merge.ts';
 import { linkContact, resolveContact } from './contacts.ts';
 import { connectPool, type PoolConnection } from './connection.ts';
-import { createIntegration, findIntegrationById, findIntegrationByKey } from './integrations.ts';
 import {
   appendInbound,
   createOutbound,
@@ -16,7 +15,7 @@ import {
   recordDelivery,
   type OutboundDraft,
 } from './messages.ts';
-import type { AgentDoc, ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
+import type { ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
 import {
   findOrOpenTicket,
   noteCustomerMessage,
@@ -27,19 +26,6 @@ import {
 } from './tickets.ts';
 import { noDocumentLocks, type DocumentLocks } from './locks.ts';
 import { releaseAgentSlot, reserveAgentSlot, type ReserveOptions } from './agent-load.ts';
-import { listAgents, listQueuedTickets, updateTicketWhen } from './dispatch-tickets.ts';
-import type { ArticleStatus } from '../domain/article.ts';
-import {
-  getArticle,
-  getIntentModelRecord,
-  hasArticles,
-  importArticle,
-  listArticles,
-  saveIntentModelRecord,
-  setArticleStatus,
-  type ArticleImport,
-} from './knowledge.ts';
-import type { IntentModelDoc } from './knowledge-models.ts';
 
 /** Result of storing one inbound message: where it went and whether it was new. */
 export interface IngestResult {
@@ -57,13 +43,15 @@ export interface PoolSettings {
 }
 
 /**
- * The ticket pool: the only code that reads or writes MongoDB. Everything else goes through these
- * operations, each a sequence of idempotent single-document writes.
+ * The ticket pool: tickets, messages and contacts, each operation a sequence of idempotent
+ * single-document writes. Features keep their own models on the same connection (`models.Ticket.db`)
+ * and use the pool's `locks` for their read-modify-writes.
  */
 export class TicketPool {
   constructor(
     readonly models: PoolModels,
-    private readonly locks: DocumentLocks,
+    /** Held by features' stores for their own read-modify-writes (see locks.ts). */
+    readonly locks: DocumentLocks,
     private readonly connection?: PoolConnection,
     private readonly settings: PoolSettings = {},
   ) {}
@@ -158,25 +146,6 @@ export class TicketPool {
   /** Frees the agent's slot for the ticket; a repeat is a no-op. */
   releaseAgentSlot(agentId: Types.ObjectId | string, ticketId: Types.ObjectId | string) {
     return releaseAgentSlot(this.models, this.locks, agentId, ticketId);
-  }
-
-  /** Dispatch: a ticket update applied only if `when` holds, under the ticket's lock. */
-  updateTicketWhen(
-    ticketId: Types.ObjectId | string,
-    when: (ticket: TicketDoc) => boolean,
-    update: (ticket: TicketDoc) => Record<string, unknown>,
-  ): Promise<TicketDoc | null> {
-    return updateTicketWhen(this.models, this.locks, ticketId, when, update);
-  }
-
-  /** Dispatch: the waiting tickets, most urgent first. */
-  listQueuedTickets(limit = 1000): Promise<TicketDoc[]> {
-    return listQueuedTickets(this.models, limit);
-  }
-
-  /** Dispatch: all agent records. */
-  listAgents(): Promise<AgentDoc[]> {
-    return listAgents(this.models);
   }
 
   async getTicket(ticketId: Types.ObjectId | string): Promise<TicketDoc | null> {
@@ -325,47 +294,5 @@ export class TicketPool {
 
   audit(event: Parameters<typeof recordAudit>[1]): Promise<void> {
     return recordAudit(this.models, event);
-  }
-
-  createIntegration(input: Parameters<typeof createIntegration>[1]) {
-    return createIntegration(this.models, input);
-  }
-
-  findIntegrationByKey(apiKey: string) {
-    return findIntegrationByKey(this.models, apiKey);
-  }
-
-  findIntegrationById(id: string) {
-    return findIntegrationById(this.models, id);
-  }
-
-  /** Stores an article idempotently (see knowledge.ts importArticle). */
-  importArticle(input: ArticleImport) {
-    return importArticle(this.models, this.locks, input);
-  }
-
-  /** Publishes or unpublishes the article `<id>.<locale>`. */
-  setArticleStatus(id: string, status: ArticleStatus, by: string) {
-    return setArticleStatus(this.models, this.locks, id, status, by);
-  }
-
-  getArticle(id: string) {
-    return getArticle(this.models, id);
-  }
-
-  listArticles(filter: { locale?: string; status?: ArticleStatus } = {}) {
-    return listArticles(this.models, filter);
-  }
-
-  hasArticles(): Promise<boolean> {
-    return hasArticles(this.models);
-  }
-
-  getIntentModelRecord(id: string) {
-    return getIntentModelRecord(this.models, id);
-  }
-
-  saveIntentModelRecord(record: IntentModelDoc): Promise<void> {
-    return saveIntentModelRecord(this.models, record);
   }
 }

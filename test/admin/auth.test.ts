@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { PERMISSIONS, type Permission } from '../../src/admin/permissions.ts';
-import { ADMIN_ROLES, type AdminRole } from '../../src/pool/admin-models.ts';
+import { ADMIN_ROLES, type AdminRole } from '../../src/accounts/models.ts';
 import { TicketPool } from '../../src/pool/pool.ts';
 import { startTestGateway, testConfig, uniqueName } from '../support/gateway.ts';
 import {
@@ -18,6 +18,7 @@ import {
   signIn,
   tokenFor,
 } from './support.ts';
+import { accountModels } from '../../src/accounts/models.ts';
 
 const OPERATOR = 'test-admin-token-0123456789';
 
@@ -273,7 +274,9 @@ describe('admin auth', () => {
         .set('authorization', `Bearer ${OPERATOR}`)
         .send({ name: 'short-lived', role: 'agent' });
       const token = created.body.token as string;
-      const stored = await gateway.pool.models.ApiToken.findById(created.body.id).lean();
+      const stored = await accountModels(gateway.pool.models)
+        .ApiToken.findById(created.body.id)
+        .lean();
       // The whole secret after `sbt_<id>_`: base64url may itself contain `_`, and a fragment
       // of one character is found in any hash.
       const secret = token.slice(token.indexOf('_', 'sbt_'.length) + 1);
@@ -440,7 +443,7 @@ describe('switchboard admin create', () => {
     expect(result.stdout).toContain('created admin account first@example.test');
     const pool = await TicketPool.connect(inject('mongoUrl'), { dbName });
     try {
-      const stored = await pool.models.Account.findById('first@example.test').lean();
+      const stored = await accountModels(pool.models).Account.findById('first@example.test').lean();
       expect(stored?.role).toBe('admin');
       expect(stored?.passwordHash).toMatch(/^\$argon2id\$/);
       expect(JSON.stringify(stored)).not.toContain(PASSWORD);
@@ -455,7 +458,9 @@ describe('switchboard admin create', () => {
     expect(result.stderr).toContain('password: at least 12 characters');
     const pool = await TicketPool.connect(inject('mongoUrl'), { dbName });
     try {
-      expect(await pool.models.Account.findById('second@example.test').lean()).toBeNull();
+      expect(
+        await accountModels(pool.models).Account.findById('second@example.test').lean(),
+      ).toBeNull();
     } finally {
       await pool.close();
     }

@@ -7,9 +7,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { launchBrowser } from '../support/browser.ts';
-import { ADMIN_ROLES } from '../../src/pool/admin-models.ts';
+import { ADMIN_ROLES } from '../../src/accounts/models.ts';
 import { listenGateway, startTestGateway } from '../support/gateway.ts';
 import { dropDatabase, makeAccount, PASSWORD } from './support.ts';
+import { accountModels } from '../../src/accounts/models.ts';
 
 let gateway: Gateway;
 let served: Awaited<ReturnType<typeof listenGateway>>;
@@ -69,7 +70,9 @@ describe('the console as modules', () => {
     await account.locator('select').selectOption('supervisor');
     await account.locator('button[type=submit]').click();
     await page.waitForSelector('main td:text-is("sam@example.test")');
-    const created = await gateway.pool.models.Account.findById('sam@example.test').lean();
+    const created = await accountModels(gateway.pool.models)
+      .Account.findById('sam@example.test')
+      .lean();
     expect(created?.role).toBe('supervisor');
 
     const token = page.locator('main form.inline').nth(1);

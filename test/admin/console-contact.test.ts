@@ -18,6 +18,7 @@ import {
   stopGateway,
   unverifiedEmailArrives,
 } from './support.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const EMAIL = 'mary.jackson@example.test';
 const PHONE = '+15550106060';
@@ -36,7 +37,7 @@ beforeAll(async () => {
     responder: new EscalateAllResponder(),
   });
   // The shop's customers sign in: the addresses it passes are verified (--verifies-identities).
-  const created = await gateway.pool.createIntegration({
+  const created = await createIntegration(gateway.pool.models, {
     name: 'console-contact-shop',
     verifiesIdentities: true,
   });

@@ -15,6 +15,7 @@ import { HoursResponder } from '../support/hours-responder.ts';
 import { listenGateway, startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
 import { FakeTwilio } from '../channels/sms/fake-twilio.ts';
 import { makeAccount, PASSWORD } from './support.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
@@ -41,8 +42,9 @@ beforeAll(async () => {
       TWILIO_API_BASE_URL: twilioApi.url,
     },
   });
-  apiKey = (await gateway.pool.createIntegration({ name: 'shop', callbackUrl: receiver.url }))
-    .apiKey;
+  apiKey = (
+    await createIntegration(gateway.pool.models, { name: 'shop', callbackUrl: receiver.url })
+  ).apiKey;
   await makeAccount(gateway, 'agent', 'ann@example.test');
   served = await listenGateway(gateway);
   browser = await launchBrowser();

@@ -3,6 +3,7 @@ import type { Gateway } from '../../src/app.ts';
 import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.ts';
 import { startTestGateway, testConfig } from '../support/gateway.ts';
 import { API, makeAccount, postApiMessage, signIn, stopGateway, type Session } from './support.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 type Page = {
   contact: {
@@ -55,7 +56,7 @@ beforeAll(async () => {
     config: testConfig({ KB_SEED_ON_START: 'false' }),
     responder: new EscalateAllResponder(),
   });
-  const created = await gateway.pool.createIntegration({ name: 'merge-shop' });
+  const created = await createIntegration(gateway.pool.models, { name: 'merge-shop' });
   integration = { apiKey: created.apiKey, id: String(created.integration._id) };
   for (const role of ['admin', 'supervisor', 'agent'] as const) await makeAccount(gateway, role);
   supervisor = await signIn(gateway, 'supervisor@example.test');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const OPERATOR = 'Bearer test-admin-token-0123456789';
 let gateway: Gateway;
@@ -15,7 +16,10 @@ beforeAll(async () => {
   gateway = await startTestGateway({
     config: testConfig({ OUTBOUND_ATTEMPTS: '2', OUTBOUND_BACKOFF_MS: '50' }),
   });
-  const created = await gateway.pool.createIntegration({ name: 'shop', callbackUrl: receiver.url });
+  const created = await createIntegration(gateway.pool.models, {
+    name: 'shop',
+    callbackUrl: receiver.url,
+  });
   apiKey = created.apiKey;
   integrationId = String(created.integration._id);
 });

@@ -12,6 +12,7 @@ import {
   smsArrives,
   type Session,
 } from './support.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 // One person as two contacts: an API-channel customer with an email, and an SMS sender.
 const EMAIL = 'katherine.johnson@example.test';
@@ -36,7 +37,7 @@ beforeAll(async () => {
     config: testConfig({ KB_SEED_ON_START: 'false' }),
     responder: new EscalateAllResponder(),
   });
-  const created = await gateway.pool.createIntegration({ name: 'gdpr-merge-shop' });
+  const created = await createIntegration(gateway.pool.models, { name: 'gdpr-merge-shop' });
   const integration = { apiKey: created.apiKey, id: String(created.integration._id) };
   for (const role of ['admin', 'supervisor'] as const) await makeAccount(gateway, role);
   admin = await signIn(gateway, 'admin@example.test');

@@ -6,7 +6,7 @@ import { recordAudit } from '../../src/pool/audit.ts';
 import type { MessageDoc } from '../../src/pool/models.ts';
 import { PoolSmsStore } from '../../channels/sms/store.ts';
 import { channelStoreDeps } from '../support/channel-stores.ts';
-import { insertSuggestion } from '../../src/pool/suggestions.ts';
+import { insertSuggestion } from '../../src/knowledge/suggestions.ts';
 import { startTestGateway, testConfig } from '../support/gateway.ts';
 import {
   API,
@@ -17,6 +17,7 @@ import {
   signIn,
   type Session,
 } from './support.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const EMAIL = 'ada.lovelace@example.test';
 const PHONE = '+15550107777';
@@ -72,7 +73,7 @@ beforeAll(async () => {
     }),
     responder: new EscalateAllResponder(),
   });
-  const created = await gateway.pool.createIntegration({ name: 'gdpr-shop' });
+  const created = await createIntegration(gateway.pool.models, { name: 'gdpr-shop' });
   apiKey = created.apiKey;
   integrationId = String(created.integration._id);
   for (const role of ['admin', 'supervisor', 'agent'] as const) await makeAccount(gateway, role);

@@ -11,6 +11,7 @@ import {
   unverifiedEmailArrives,
   type Session,
 } from './support.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 type Suggestion = { id: string; status: string; contacts: Array<{ id: string }> };
 
@@ -63,7 +64,7 @@ beforeAll(async () => {
     responder: new EscalateAllResponder(),
   });
   // The shop's customers sign in: the addresses it passes are verified (--verifies-identities).
-  const created = await gateway.pool.createIntegration({
+  const created = await createIntegration(gateway.pool.models, {
     name: 'suggestions-shop',
     verifiesIdentities: true,
   });

@@ -19,7 +19,7 @@ import { ATTACHMENTS_API_PATH } from '../../src/http/attachments-api.ts';
 import { errorHandler } from '../../src/http/errors.ts';
 import { TICKETS_API_PATH } from '../../src/http/tickets-api.ts';
 import { launchBrowser } from '../support/browser.ts';
-import { ADMIN_ROLES, type AdminRole } from '../../src/pool/admin-models.ts';
+import { ADMIN_ROLES, type AdminRole } from '../../src/accounts/models.ts';
 import { PoolAttachments } from '../../src/pool/attachments.ts';
 import { closeServer } from '../support/close-server.ts';
 import { startTestGateway, testConfig } from '../support/gateway.ts';

@@ -1,5 +1,5 @@
-import { updateAgentSettings } from '../../src/pool/agent-settings.ts';
-import { enrolSlackAgent } from '../../src/pool/enrolment.ts';
+import { updateAgentSettings } from '../../src/accounts/agent-settings.ts';
+import { enrolSlackAgent } from '../../src/accounts/enrolment.ts';
 /**
  * Helpers of the admin-console tests: a gateway on its own database, accounts made through the
  * pool, and signed-in supertest agents (which keep the session cookie) with their CSRF token.
@@ -8,8 +8,8 @@ import type { Express } from 'express';
 import type { Page } from 'playwright-core';
 import request from 'supertest';
 import type { Gateway } from '../../src/app.ts';
-import { createAccount, createApiToken } from '../../src/pool/accounts.ts';
-import type { AdminRole } from '../../src/pool/admin-models.ts';
+import { createAccount, createApiToken } from '../../src/accounts/accounts.ts';
+import type { AdminRole } from '../../src/accounts/models.ts';
 import type { MessageDoc } from '../../src/pool/models.ts';
 import { waitFor } from '../support/gateway.ts';
 

@@ -10,6 +10,7 @@ import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
 import { FakeSlack, type SlackCall } from './fake-slack.ts';
 import { buttonClick, postToSlackEndpoint, type PostOptions } from './slack-requests.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 export const SECRET = 'test-signing-secret-0123456789abcdef';
 export const AGENTS = 'C0AGENTS';
@@ -98,7 +99,7 @@ export class DeskHarness {
     if (!harness.gateway.desk) throw new Error('the gateway did not wire the desk');
     harness.desk = harness.gateway.desk;
     harness.http = harness.gateway.http!;
-    const integration = await harness.gateway.pool.createIntegration({
+    const integration = await createIntegration(harness.gateway.pool.models, {
       name: 'shop',
       callbackUrl: harness.receiver.url,
     });

@@ -10,6 +10,7 @@ import {
   setAgentStatus,
   type DispatchFixture,
 } from './support.ts';
+import { listAgents } from '../../src/dispatch/tickets.ts';
 
 let fx: DispatchFixture;
 const workers: Worker[] = [];
@@ -98,7 +99,7 @@ describe('dispatcher', () => {
       );
       const id = String(ticket._id);
       // Only these two can take it: make everyone else away for this test.
-      const others = (await fx.pool.listAgents())
+      const others = (await listAgents(fx.pool.models))
         .map((agent) => String(agent._id))
         .filter((agentId) => agentId !== first && agentId !== second);
       await setAgentStatus(fx.pool, 'away', others);

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as dispatchTickets from '../../src/dispatch/tickets.ts';
 import { dispatchFixture, newAgent, queuedTicket, type DispatchFixture } from './support.ts';
 
 // What dispatch reads and writes, not only what it decides: on FerretDB 1.x over PostgreSQL each
@@ -34,7 +35,7 @@ describe('dispatch costs', () => {
       const full = await newAgent(fx.pool, { capacity: 1 });
       const { ticket } = await queuedTicket(fx.pool);
       expect(await fx.pool.reserveAgentSlot(full, ticket._id)).toBe('reserved');
-      const listed = vi.spyOn(fx.pool, 'listQueuedTickets');
+      const listed = vi.spyOn(dispatchTickets, 'listQueuedTickets');
       operations = [];
 
       expect(await dispatcher.runPass()).toEqual({ offered: 0, lost: 0 });
@@ -52,7 +53,7 @@ describe('dispatch costs', () => {
         {},
         { requiredSkills: ['pass-cost'], urgency: 95 },
       );
-      const listed = vi.spyOn(fx.pool, 'listQueuedTickets');
+      const listed = vi.spyOn(dispatchTickets, 'listQueuedTickets');
 
       const result = await dispatcher.tick();
       expect(listed).toHaveBeenCalledTimes(1);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { updateAgentSettings } from '../../src/pool/agent-settings.ts';
-import { enrolSlackAgent } from '../../src/pool/enrolment.ts';
+import { updateAgentSettings } from '../../src/accounts/agent-settings.ts';
+import { enrolSlackAgent } from '../../src/accounts/enrolment.ts';
 import { Redis } from 'ioredis';
 import {
   DEFAULT_DISPATCH_SETTINGS,
@@ -15,6 +15,7 @@ import type { TicketDoc } from '../../src/pool/models.ts';
 import { TicketPool } from '../../src/pool/pool.ts';
 import { uniqueName } from '../support/gateway.ts';
 import { serviceUrl } from '../support/services.ts';
+import { listAgents } from '../../src/dispatch/tickets.ts';
 
 /** Every notifier call, in order, for assertions. */
 export class RecordingNotifier implements DispatchNotifier {
@@ -142,7 +143,7 @@ export async function setAgentStatus(
   status: 'available' | 'away' | 'offline',
   ids?: readonly string[],
 ): Promise<void> {
-  const targets = ids ?? (await pool.listAgents()).map((agent) => String(agent._id));
+  const targets = ids ?? (await listAgents(pool.models)).map((agent) => String(agent._id));
   for (const id of targets)
     await updateAgentSettings(pool.models, { id }, { status }, 'test-supervisor');
 }

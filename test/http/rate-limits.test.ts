@@ -9,6 +9,7 @@ import { HttpRateLimits } from '../../src/http/rate-limit.ts';
 import { Metrics } from '../../src/metrics.ts';
 import { slackSignature } from '../desk/slack-requests.ts';
 import { startTestGateway, testConfig, uniqueName } from '../support/gateway.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const LIMIT = 3;
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -93,8 +94,8 @@ describe('HTTP rate limits', () => {
     });
 
     it('limits each integration key, whatever address it comes from', async () => {
-      const busy = await gateway.pool.createIntegration({ name: 'busy' });
-      const quiet = await gateway.pool.createIntegration({ name: 'quiet' });
+      const busy = await createIntegration(gateway.pool.models, { name: 'busy' });
+      const quiet = await createIntegration(gateway.pool.models, { name: 'quiet' });
       let seq = 0;
       const post = (apiKey: string) => {
         seq += 1;

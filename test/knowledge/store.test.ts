@@ -17,6 +17,7 @@ import { createTrainingQueue } from '../../src/nlu/training-queue.ts';
 import { redisDocumentLocks } from '../../src/pool/locks.ts';
 import { TicketPool } from '../../src/pool/pool.ts';
 import { testConfig } from '../support/gateway.ts';
+import { getArticle, listArticles } from '../../src/knowledge/articles.ts';
 
 const run = promisify(execFile);
 const config = testConfig();
@@ -41,7 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pool.models.Article.db.dropDatabase();
+  await pool.models.Ticket.db.dropDatabase();
   await training.obliterate({ force: true });
   await training.close();
   await pool.close();
@@ -58,9 +59,11 @@ describe('knowledge base store', () => {
       expect(first).toMatchObject({ created: 88, updated: 0, unchanged: 0 });
       const second = await importArticles({ pool, training }, articles, 'test:importer');
       expect(second).toMatchObject({ created: 0, updated: 0, unchanged: 88 });
-      const stored = await pool.getArticle('order-status.zh');
+      const stored = await getArticle(pool.models, 'order-status.zh');
       expect(stored).toMatchObject({ status: 'published', version: 1, updatedBy: 'test:importer' });
-      expect(await pool.listArticles({ locale: 'en', status: 'published' })).toHaveLength(44);
+      expect(await listArticles(pool.models, { locale: 'en', status: 'published' })).toHaveLength(
+        44,
+      );
       expect(await pool.models.AuditEvent.countDocuments({ action: 'article.created' })).toBe(88);
       expect(await pool.models.AuditEvent.countDocuments({ action: 'article.updated' })).toBe(0);
       // Both imports' changes queue one retraining per locale; the unchanged second adds none.
@@ -73,7 +76,7 @@ describe('knowledge base store', () => {
 
   describe('when an article is edited and published', () => {
     it('raises the version, records who, and audits before and after', async () => {
-      const before = await pool.getArticle('gift-cards.en');
+      const before = await getArticle(pool.models, 'gift-cards.en');
       const content = {
         ...before!.content,
         answer: `${before!.content.answer}\n\nGift cards never expire.`,
@@ -103,7 +106,9 @@ describe('knowledge base store', () => {
       const draft = await unpublishArticle({ pool, training }, 'gift-cards.en', 'admin:ada');
       expect(draft.status).toBe('draft');
       expect(
-        (await pool.listArticles({ locale: 'en', status: 'published' })).map((a) => a.content.id),
+        (await listArticles(pool.models, { locale: 'en', status: 'published' })).map(
+          (a) => a.content.id,
+        ),
       ).not.toContain('gift-cards');
       const back = await publishArticle({ pool, training }, draft.content, 'admin:ada');
       expect(back).toMatchObject({
@@ -125,7 +130,7 @@ describe('knowledge base store', () => {
   describe('when the knowledge base is exported and imported again', () => {
     it('writes files that import as all unchanged, with the same content', async () => {
       const dir = tempDir();
-      const stored = await pool.listArticles();
+      const stored = await listArticles(pool.models);
       writeArticleFolder(
         dir,
         stored.map((a) => a.content),
@@ -178,7 +183,9 @@ describe('knowledge base store', () => {
         folder.errors,
       );
       expect(report).toMatchObject({ created: 1, updated: 0, unchanged: 0 });
-      expect(await pool.getArticle('warranty-extended.en')).toMatchObject({ status: 'published' });
+      expect(await getArticle(pool.models, 'warranty-extended.en')).toMatchObject({
+        status: 'published',
+      });
     });
   });
 

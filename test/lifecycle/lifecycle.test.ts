@@ -10,6 +10,7 @@ import type { Gateway } from '../../src/app.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { HoursResponder } from '../support/hours-responder.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const ADMIN = 'Bearer test-admin-token-0123456789';
 
@@ -28,8 +29,9 @@ beforeAll(async () => {
     }),
     responder: new HoursResponder(),
   });
-  apiKey = (await gateway.pool.createIntegration({ name: 'shop', callbackUrl: receiver.url }))
-    .apiKey;
+  apiKey = (
+    await createIntegration(gateway.pool.models, { name: 'shop', callbackUrl: receiver.url })
+  ).apiKey;
 });
 
 afterAll(async () => {

@@ -20,6 +20,7 @@ import { registerNegatives } from '../../src/nlu/negatives.ts';
 import { makeAccount, PASSWORD, signIn } from '../admin/support.ts';
 import { listenGateway, testConfig, waitFor } from '../support/gateway.ts';
 import { ApiCustomer, seedArticle, startKbGateway } from './support.ts';
+import { getArticle } from '../../src/knowledge/articles.ts';
 
 // The whole seed knowledge base: a "did you mean" band needs articles that come close to each other.
 const article = seedArticle;
@@ -288,7 +289,7 @@ describe('questions agents answered with what the knowledge base lacks', () => {
     expect(converted).toEqual([
       expect.objectContaining({ id: queued!.id, articleKey: 'engraving.en' }),
     ]);
-    const created = await gateway.pool.getArticle('engraving.en');
+    const created = await getArticle(gateway.pool.models, 'engraving.en');
     expect(created?.status).toBe('published');
     expect(created?.content.questions).toEqual([ENGRAVE]);
     expect(created?.content.answer).toContain('Personalise');

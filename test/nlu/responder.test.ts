@@ -8,6 +8,7 @@ import { threadTrainer, type Trainer } from '../../src/nlu/trainer.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { testConfig, waitFor } from '../support/gateway.ts';
 import { ApiCustomer, articleFolder, seedArticles, startKbGateway } from './support.ts';
+import { getIntentModelRecord } from '../../src/knowledge/articles.ts';
 
 /** A direct answer as a markdown channel shows it: the article, then the confirmation question. */
 function confirmed(answer: string, locale: string): string {
@@ -183,7 +184,7 @@ describe('intent responder (API channel, end to end)', () => {
       });
       const { reply } = await customer.ask(question);
       expect(reply.text).toBe(confirmed(edited.answer, 'en'));
-      const stored = await gateway.pool.getIntentModelRecord(`en.${newHash}`);
+      const stored = await getIntentModelRecord(gateway.pool.models, `en.${newHash}`);
       expect(stored?.knowledgeHash).toBe(newHash);
     });
   });

@@ -5,6 +5,7 @@ import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { testConfig } from '../support/gateway.ts';
 import { ApiCustomer, seedArticle, seedArticles, startKbGateway } from './support.ts';
 import { botTexts } from '../../src/nlu/texts.ts';
+import { listArticles } from '../../src/knowledge/articles.ts';
 
 /** A direct answer as a markdown channel shows it: the article, then the confirmation question. */
 function confirmed(answer: string, locale: string): string {
@@ -39,7 +40,7 @@ afterAll(async () => {
 describe('intent responder on the seed knowledge base', () => {
   describe('when the gateway starts on an empty store', () => {
     it('imports the seed articles published and serves a model per locale', async () => {
-      expect(await gateway.pool.listArticles({ status: 'published' })).toHaveLength(88);
+      expect(await listArticles(gateway.pool.models, { status: 'published' })).toHaveLength(88);
       expect(gateway.intents?.runtime.current().engine?.locales.sort()).toEqual(['en', 'zh']);
     });
   });

@@ -22,6 +22,7 @@ import {
 import type { CallbackReceiver } from '../support/callback-receiver.ts';
 import { waitFor } from '../support/gateway.ts';
 import { serviceUrl } from '../support/services.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 /** The seed articles with these ids (both locales). */
 export function seedArticles(ids: readonly string[]): ArticleContent[] {
@@ -88,7 +89,7 @@ export class ApiCustomer {
   ) {}
 
   static async create(gateway: Gateway, receiver: CallbackReceiver): Promise<ApiCustomer> {
-    const created = await gateway.pool.createIntegration({
+    const created = await createIntegration(gateway.pool.models, {
       name: 'shop',
       callbackUrl: receiver.url,
     });

@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import type { Gateway } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const MESSAGES = 600;
 const CONVERSATIONS = 100;
@@ -41,7 +42,7 @@ beforeAll(async () => {
   config = testConfig();
   // The API role only: nothing in this process consumes the queues.
   gateway = await startTestGateway({ config, role: 'api' });
-  apiKey = (await gateway.pool.createIntegration({ name: 'durability' })).apiKey;
+  apiKey = (await createIntegration(gateway.pool.models, { name: 'durability' })).apiKey;
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { updateAgentSettings } from '../../src/pool/agent-settings.ts';
-import { enrolSlackAgent } from '../../src/pool/enrolment.ts';
+import { updateAgentSettings } from '../../src/accounts/agent-settings.ts';
+import { enrolSlackAgent } from '../../src/accounts/enrolment.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';

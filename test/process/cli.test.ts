@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { findFreePort } from '../../src/local/free-port.ts';
 import { TicketPool } from '../../src/pool/pool.ts';
 import { uniqueName, waitFor } from '../support/gateway.ts';
+import { findIntegrationById, findIntegrationByKey } from '../../src/integrations/store.ts';
 
 const run = promisify(execFile);
 const dbName = uniqueName('sbcli');
@@ -37,10 +38,12 @@ describe('switchboard CLI', () => {
       expect(printed.apiKey).toMatch(/^sbk_[0-9a-f]{12}_/);
       const pool = await TicketPool.connect(inject('mongoUrl'), { dbName });
       try {
-        const stored = await pool.findIntegrationById(printed.id);
+        const stored = await findIntegrationById(pool.models, printed.id);
         expect(stored?.name).toBe('cli-shop');
         expect(JSON.stringify(stored)).not.toContain(printed.apiKey);
-        expect(String((await pool.findIntegrationByKey(printed.apiKey))?._id)).toBe(printed.id);
+        expect(String((await findIntegrationByKey(pool.models, printed.apiKey))?._id)).toBe(
+          printed.id,
+        );
       } finally {
         await pool.close();
       }
@@ -56,7 +59,7 @@ describe('switchboard CLI', () => {
       expect(printed.verifiesIdentities).toBe(true);
       const pool = await TicketPool.connect(inject('mongoUrl'), { dbName });
       try {
-        expect((await pool.findIntegrationById(printed.id))?.verifiesIdentities).toBe(true);
+        expect((await findIntegrationById(pool.models, printed.id))?.verifiesIdentities).toBe(true);
       } finally {
         await pool.close();
       }

@@ -21,6 +21,7 @@ import {
   PURE_RUNS,
   truncatedJson,
 } from './arbitraries.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const VALID = {
   messageId: 'msg-1',
@@ -178,7 +179,7 @@ describe('api channel over HTTP (properties)', () => {
       config: testConfig({ API_MAX_BODY_BYTES: '4096' }),
       role: 'api',
     });
-    const created = await gateway.pool.createIntegration({
+    const created = await createIntegration(gateway.pool.models, {
       name: 'props',
       callbackUrl: receiver.url,
     });

@@ -41,6 +41,7 @@ import {
 import { directMessageEvent, slackSignature, threadMessageEvent } from '../desk/slack-requests.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { listenGateway, testConfig, waitFor } from '../support/gateway.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 // ---- Configured secrets: distinctive values, each findable in a log line. ----
 const ADMIN_TOKEN = 'admtok-PRIV-5f1c2e9a7b3d';
@@ -606,7 +607,7 @@ beforeAll(async () => {
     },
   });
   served = await listenGateway(gateway);
-  const integration = await gateway.pool.createIntegration({
+  const integration = await createIntegration(gateway.pool.models, {
     name: 'privacy-shop',
     callbackUrl: receiver.url,
   });

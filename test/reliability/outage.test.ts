@@ -21,6 +21,7 @@ import { Metrics } from '../../src/metrics.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { FakeTwilio } from '../channels/sms/fake-twilio.ts';
 import { waitFor } from '../support/gateway.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const ACCOUNT_SID = `AC${'d'.repeat(32)}`;
 const AUTH_TOKEN = 'outage-test-auth-token-0123';
@@ -87,7 +88,10 @@ beforeAll(async () => {
       TWILIO_API_BASE_URL: fakeTwilio.url,
     },
   });
-  ({ apiKey } = await gateway.pool.createIntegration({ name: 'shop', callbackUrl: receiver.url }));
+  ({ apiKey } = await createIntegration(gateway.pool.models, {
+    name: 'shop',
+    callbackUrl: receiver.url,
+  }));
 }, 120_000);
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { EscalateAllResponder } from '../../src/pipeline/escalate-all-responder.
 import { API, dropDatabase, makeAccount, signIn, type Session } from '../admin/support.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const OWNER_EMAIL = 'real.owner@example.com';
 let gateway: Gateway;
@@ -23,7 +24,10 @@ beforeAll(async () => {
     config: testConfig({ KB_SEED_ON_START: 'false' }),
     responder: new EscalateAllResponder(),
   });
-  const created = await gateway.pool.createIntegration({ name: 'shop', callbackUrl: receiver.url });
+  const created = await createIntegration(gateway.pool.models, {
+    name: 'shop',
+    callbackUrl: receiver.url,
+  });
   apiKey = created.apiKey;
   integrationId = String(created.integration._id);
   await makeAccount(gateway, 'admin');

@@ -9,6 +9,7 @@ import type { Responder } from '../../src/domain/ports.ts';
 import { API, dropDatabase, makeAccount, signIn, type Session } from '../admin/support.ts';
 import { CallbackReceiver } from '../support/callback-receiver.ts';
 import { startTestGateway, testConfig, waitFor } from '../support/gateway.ts';
+import { createIntegration } from '../../src/integrations/store.ts';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const answering: Responder = {
@@ -26,7 +27,10 @@ beforeAll(async () => {
     config: testConfig({ KB_SEED_ON_START: 'false', ADMIN_TOKEN }),
     responder: answering,
   });
-  const created = await gateway.pool.createIntegration({ name: 'shop', callbackUrl: receiver.url });
+  const created = await createIntegration(gateway.pool.models, {
+    name: 'shop',
+    callbackUrl: receiver.url,
+  });
   id = String(created.integration._id);
   oldKey = created.apiKey;
   await makeAccount(gateway, 'admin');

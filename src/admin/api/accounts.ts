@@ -6,7 +6,7 @@ import {
   listIntegrations,
   rotateIntegrationKey,
   setIntegrationDisabled,
-} from '../../pool/integrations.ts';
+} from '../../integrations/store.ts';
 import { clientAddressKey } from '../../http/rate-limit.ts';
 import { z } from 'zod';
 import { SwitchboardError } from '../../domain/errors.ts';
@@ -21,8 +21,8 @@ import {
   toAccountView,
   updateAccount,
   verifyLogin,
-} from '../../pool/accounts.ts';
-import { ADMIN_ROLES } from '../../pool/admin-models.ts';
+} from '../../accounts/accounts.ts';
+import { ADMIN_ROLES } from '../../accounts/models.ts';
 import {
   destroySession,
   newCsrfToken,

@@ -4,8 +4,8 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { AgentSettingsSchema, updateAgentSettings } from '../../pool/agent-settings.ts';
-import { listAgents } from '../../pool/admin-tickets.ts';
+import { AgentSettingsSchema, updateAgentSettings } from '../../accounts/agent-settings.ts';
+import { listAgents } from '../ticket-store.ts';
 import type { AgentDoc } from '../../pool/models.ts';
 import { principalOf } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';

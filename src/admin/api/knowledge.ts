@@ -2,7 +2,7 @@
  * Knowledge-base curation endpoints: list and search, create, edit, publish, unpublish, revisions
  * with diffs, rollback, markdown preview, the model status and "try the bot".
  */
-import type { ArticleDraftDoc } from '../../pool/article-drafts.ts';
+import type { ArticleDraftDoc } from '../../knowledge/article-drafts.ts';
 import { Router } from 'express';
 import { z } from 'zod';
 import { markdownToSafeHtml, shapeForChannel } from '../../../knowledge/format.ts';
@@ -22,6 +22,7 @@ import {
   ArticleDraftOut,
 } from '../openapi/schemas.ts';
 import { json, routes, type AdminOperation } from '../routes.ts';
+import { getArticle, listArticles } from '../../knowledge/articles.ts';
 
 const ArticleFields = {
   title: z.string().trim().min(1).max(200),
@@ -327,7 +328,7 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
 
   route(KNOWLEDGE.list, async (req, res) => {
     const query = ArticleListQuery.parse(req.query);
-    let articles = await deps.pool.listArticles({
+    let articles = await listArticles(deps.pool.models, {
       ...(query.locale === undefined ? {} : { locale: query.locale }),
       ...(query.status === undefined ? {} : { status: query.status }),
     });
@@ -386,7 +387,7 @@ export function knowledgeRouter(deps: AdminDeps, curation: KnowledgeCuration): R
 
   route(KNOWLEDGE.read, async (req, res) => {
     const key = keyParam(req.params);
-    const article = await deps.pool.getArticle(key);
+    const article = await getArticle(deps.pool.models, key);
     if (!article) throw new SwitchboardError('SB_ERR_NOT_FOUND', `no article ${key}`);
     const revisions = await curation.revisions(key);
     res.json({

@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { SwitchboardError } from '../../domain/errors.ts';
-import { decideSuggestion, getSuggestion, listSuggestions } from '../../pool/suggestions.ts';
+import { decideSuggestion, getSuggestion, listSuggestions } from '../../knowledge/suggestions.ts';
 import { principalOf } from '../auth.ts';
 import type { KnowledgeCuration } from '../curation.ts';
 import type { AdminDeps } from '../deps.ts';
@@ -13,6 +13,7 @@ import { LearningLoop, suggestionView } from '../learning.ts';
 import { pathParams } from './params.ts';
 import { Timestamp, BotAnswer, Suggestion } from '../openapi/schemas.ts';
 import { json, routes, type AdminOperation } from '../routes.ts';
+import { getArticle } from '../../knowledge/articles.ts';
 
 const DaysQuery = (fallback: number) =>
   z.object({ days: z.coerce.number().int().min(1).max(92).default(fallback) });
@@ -192,7 +193,7 @@ export function learningRouter(deps: AdminDeps, curation: KnowledgeCuration): Ro
       by,
       async (s) => {
         if (body.kind === 'variant') {
-          const article = await deps.pool.getArticle(body.articleKey);
+          const article = await getArticle(deps.pool.models, body.articleKey);
           if (!article) {
             throw new SwitchboardError(
               'SB_ERR_VALIDATION',

@@ -24,6 +24,7 @@ import { ApproveSchema } from './learning.ts';
 import { pathParams } from './params.ts';
 import { Negative } from '../openapi/schemas.ts';
 import { json, routes, type AdminOperation } from '../routes.ts';
+import { getArticle } from '../../knowledge/articles.ts';
 
 /** `GET /learning/negatives?status=&locale=&limit=`. */
 export const NegativesQuery = z.object({
@@ -168,7 +169,7 @@ export function negativesRouter(deps: AdminDeps, curation: KnowledgeCuration): R
     if (!negative) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such question in the queue');
     let key: string;
     if (body.kind === 'variant') {
-      const article = await deps.pool.getArticle(body.articleKey);
+      const article = await getArticle(deps.pool.models, body.articleKey);
       if (!article || article.content.locale !== negative.locale) {
         throw new SwitchboardError(
           'SB_ERR_VALIDATION',

@@ -1,6 +1,6 @@
 /**
  * Teams (issue 16 item 1): list, create or change (`PUT /teams/:key`), remove. Members are set on
- * the agent (`PATCH /agents/:id` with `teams`). Every change is audited (src/pool/teams.ts).
+ * the agent (`PATCH /agents/:id` with `teams`). Every change is audited (src/accounts/teams.ts).
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -12,7 +12,7 @@ import {
   TEAM_KEY,
   TeamSettingsSchema,
   type TeamDoc,
-} from '../../pool/teams.ts';
+} from '../../accounts/teams.ts';
 import { principalOf } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
 import { pathParams } from './params.ts';

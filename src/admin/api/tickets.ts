@@ -1,26 +1,17 @@
 /**
  * Ticket endpoints of the console: search and filter, the ticket view (transcript with intents and
- * scores, urgency parts), reassign, tag, resolve (the agents to assign to are in agents.ts).
+ * scores, urgency parts), reassign, tag, resolve (the agents to assign to are in agents.ts). The
+ * agent's own answers, files and notes are in ticket-answers.ts.
  */
-import { randomUUID } from 'node:crypto';
-import express, { Router } from 'express';
-import {
-  ALLOWED_FILE_TYPES,
-  baseType,
-  isAllowedType,
-  matchesType,
-  SNIFF_BYTES,
-} from '../../../channels/files/sniff.ts';
-import { attachmentsOn } from '../../http/file-views.ts';
+import { Router } from 'express';
 import { markdownToSafeHtml } from '../../../knowledge/format.ts';
 import { askSatisfaction } from '../../desk/satisfaction.ts';
-import { recordAudit } from '../../pool/audit.ts';
-import { addNote, listNotes, MAX_NOTE_CHARS } from '../../pool/notes.ts';
+import { listNotes } from '../../pool/notes.ts';
 import { z } from 'zod';
 import { CHANNEL_IDS } from '../../domain/message.ts';
 import { SwitchboardError } from '../../domain/errors.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../../domain/ticket.ts';
-import { objectIdOr404 } from '../../pool/accounts.ts';
+import { objectIdOr404 } from '../../accounts/accounts.ts';
 import {
   reassignTicket,
   reopenTicket,
@@ -29,19 +20,15 @@ import {
   searchTickets,
   tagTicket,
   ticketView,
-} from '../../pool/admin-tickets.ts';
+} from '../ticket-store.ts';
 import { principalOf } from '../auth.ts';
 import { replyChannelsOf } from '../../pool/reply-channels.ts';
-import {
-  agentIdOf,
-  releaseFromConsole,
-  replyFromConsole,
-  takeFromConsole,
-} from '../ticket-work.ts';
+import { agentIdOf, releaseFromConsole, takeFromConsole } from '../ticket-work.ts';
 import type { AdminDeps } from '../deps.ts';
+import { TICKET_ANSWER_OPERATIONS, ticketAnswerRoutes } from './ticket-answers.ts';
 import { transcriptFiles } from './ticket-files.ts';
 import { ObjectIdParams, ObjectIdText, pathParams } from './params.ts';
-import { TicketSummary, StoredTicket, TicketResult, Note, TicketView } from '../openapi/schemas.ts';
+import { TicketSummary, TicketResult, TicketView } from '../openapi/schemas.ts';
 import { json, routes, type AdminOperation } from '../routes.ts';
 
 /** Filters of `GET /tickets`. */
@@ -75,42 +62,6 @@ export const TagsSchema = z
 
 /** `POST /tickets/:id/priority`: a priority, or `null` to give it back to dispatch's score. */
 export const PrioritySchema = z.object({ priority: z.enum(PRIORITIES).nullable() }).strict();
-
-/** How many files one answer may carry. */
-export const MAX_REPLY_FILES = 10;
-
-/**
- * `POST /tickets/:id/reply`: an answer to the customer, on their own channel or on another one
- * `replyChannels` of `GET /tickets/:id` lists (e.g. `email` to an API-channel customer).
- */
-export const ReplySchema = z
-  .object({
-    text: z.string().trim().min(1).max(20_000),
-    channel: z.enum(CHANNEL_IDS).optional(),
-    /** Files uploaded for this ticket (`POST /tickets/:id/files`), sent with the answer. */
-    files: z.array(z.string().min(1).max(600)).max(MAX_REPLY_FILES).optional(),
-  })
-  .strict();
-
-/** `POST /tickets/:id/files?name=…`: the body is the file's bytes, `Content-Type` its type. */
-export const UploadQuery = z.object({
-  name: z.string().trim().min(1).max(255).meta({
-    description: 'The file name the customer sees.',
-    example: 'invoice-2031.pdf',
-  }),
-});
-
-/** An uploaded file, as `POST /tickets/:id/files` answers it. */
-const UploadedFile = z.object({
-  id: z.string().meta({ description: 'Name it in `files` of `POST /tickets/:id/reply`.' }),
-  name: z.string(),
-  contentType: z.string(),
-  size: z.number().int(),
-  sha256: z.string(),
-});
-
-/** `POST /tickets/:id/notes`: an internal note, never sent to the customer. */
-export const NoteSchema = z.object({ text: z.string().trim().min(1).max(MAX_NOTE_CHARS) }).strict();
 
 /** `POST /tickets/:id/resolve` (the body may be left out). */
 export const ResolveSchema = z
@@ -233,55 +184,13 @@ const TICKETS = {
     response: json(TicketResult, 'The ticket after the change.'),
     also: [409],
   },
-  reply: {
-    method: 'post',
-    path: '/tickets/:id/reply',
-    tag: 'tickets',
-    summary: 'Answer the customer',
-    description:
-      "Sent on the customer's own channel. Only the assignee answers; a reply on a waiting ticket takes it first; otherwise 409 (write a note instead).",
-    permission: 'tickets.write',
-    params: TicketParams,
-    body: ReplySchema,
-    response: json(
-      z.object({ messageId: z.string(), ticket: StoredTicket }),
-      'The message, queued for delivery.',
-      202,
-    ),
-    also: [409],
-  },
-  upload: {
-    method: 'post',
-    path: '/tickets/:id/files',
-    tag: 'tickets',
-    summary: 'Upload a file for an answer',
-    description:
-      "The body is the file's bytes and `Content-Type` its type: PDF, PNG, JPEG, GIF, WebP or plain text, checked against the first bytes (415 otherwise); at most `ADMIN_UPLOAD_MAX_BYTES` (413). Stored once, for this ticket only; name its id in `files` of the answer.",
-    permission: 'tickets.write',
-    params: TicketParams,
-    query: UploadQuery,
-    response: json(z.object({ file: UploadedFile }), 'The stored file.', 201),
-  },
-  notes: {
-    method: 'post',
-    path: '/tickets/:id/notes',
-    tag: 'tickets',
-    summary: 'Add an internal note',
-    description:
-      'Stored on the ticket, never sent to the customer, and posted into the Slack card thread.',
-    permission: 'tickets.write',
-    params: TicketParams,
-    body: NoteSchema,
-    response: json(
-      z.object({ note: Note.omit({ source: true, notSentBecause: true }) }),
-      'The note.',
-      201,
-    ),
-  },
 } satisfies Record<string, AdminOperation>;
 
 /** The tickets API's operations, in the document's order. */
-export const TICKET_OPERATIONS: readonly AdminOperation[] = Object.values(TICKETS);
+export const TICKET_OPERATIONS: readonly AdminOperation[] = [
+  ...Object.values(TICKETS),
+  ...TICKET_ANSWER_OPERATIONS,
+];
 
 export function ticketsRouter(deps: AdminDeps): Router {
   const router = Router();
@@ -485,74 +394,6 @@ export function ticketsRouter(deps: AdminDeps): Router {
     res.json({ ticket: await releaseFromConsole(deps, String(id), principalOf(res)) });
   });
 
-  route(TICKETS.reply, async (req, res) => {
-    const { id } = pathParams(TicketParams, req.params, 'ticket');
-    const body = ReplySchema.parse(req.body);
-    const sent = await replyFromConsole(deps, String(id), principalOf(res), body.text, {
-      ...(body.channel ? { channel: body.channel } : {}),
-      ...(body.files ? { files: body.files } : {}),
-    });
-    res.status(202).json(sent);
-  });
-
-  // The bytes as they come, up to the cap (413 past it); JSON bodies were parsed before.
-  const rawFile = express.raw({ limit: deps.config.ADMIN_UPLOAD_MAX_BYTES, type: () => true });
-  route(TICKETS.upload, rawFile, async (req, res) => {
-    const { id } = pathParams(TicketParams, req.params, 'ticket');
-    const { name } = UploadQuery.parse(req.query);
-    const ticket = await deps.pool.getTicket(String(id));
-    if (!ticket) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
-    const content: unknown = req.body;
-    if (!Buffer.isBuffer(content) || content.length === 0)
-      throw new SwitchboardError('SB_ERR_VALIDATION', 'the body must be the file, not empty');
-    const type = baseType(req.get('content-type') ?? '');
-    if (!isAllowedType(type) || !matchesType(type, content.subarray(0, SNIFF_BYTES)))
-      throw new SwitchboardError(
-        'SB_ERR_UNSUPPORTED_MEDIA_TYPE',
-        `a ${type || 'file without a type'} whose bytes match it is needed: one of ${ALLOWED_FILE_TYPES.join(', ')}`,
-      );
-    const attachments = await attachmentsOn(deps.models.Ticket.db);
-    const meta = await attachments.saveUpload(String(id), { name, contentType: type, content });
-    const { id: fileId, contentType, size, sha256 } = meta;
-    res.status(201).json({ file: { id: fileId, name: meta.name, contentType, size, sha256 } });
-  });
-
-  route(TICKETS.notes, async (req, res) => {
-    const { id } = pathParams(TicketParams, req.params, 'ticket');
-    const body = NoteSchema.parse(req.body);
-    const principal = principalOf(res);
-    const ticket = await deps.pool.getTicket(String(id));
-    if (!ticket) throw new SwitchboardError('SB_ERR_NOT_FOUND', 'no such ticket');
-    const { note } = await addNote(deps.models.TicketNote, {
-      _id: `console.${randomUUID()}`,
-      ticketId: id,
-      authorId: principal.agentId ?? principal.actor,
-      authorName: principal.name,
-      source: 'console',
-      text: body.text,
-    });
-    await recordAudit(deps.models, {
-      actor: principal.actor,
-      action: 'ticket.noted',
-      subject: `ticket:${String(id)}`,
-      after: { noteId: note._id },
-    });
-    await deps.activity?.changed({
-      kind: 'note',
-      ticketId: String(id),
-      noteId: note._id,
-      by: principal.name,
-      at: new Date(),
-    });
-    res.status(201).json({
-      note: {
-        id: note._id,
-        at: note.createdAt ?? null,
-        authorName: note.authorName,
-        text: note.text,
-      },
-    });
-  });
-
+  ticketAnswerRoutes(route, deps);
   return router;
 }

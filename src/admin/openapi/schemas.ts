@@ -9,7 +9,7 @@ import { ERROR_CATALOGUE, type ErrorCode } from '../../domain/errors.ts';
 import { CHANNEL_IDS } from '../../domain/message.ts';
 import { PRIORITIES, TICKET_STATUSES } from '../../domain/ticket.ts';
 import { NEGATIVE_SOURCES, NEGATIVE_STATUSES } from '../../nlu/negatives.ts';
-import { ADMIN_ROLES } from '../../pool/admin-models.ts';
+import { ADMIN_ROLES } from '../../accounts/models.ts';
 import { NOTE_SOURCES } from '../../pool/notes.ts';
 
 export const Timestamp = z.iso.datetime().meta({ description: 'ISO 8601 date and time' });

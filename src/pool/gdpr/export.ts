@@ -28,7 +28,12 @@ export async function exportContact(
         )
         .toArray(),
       models.ContactIdentity.find({ contactId: { $in: fp.contactIds } }).lean(),
-      models.Suggestion.find({ ticketId: { $in: ticketIds } }).lean(),
+      // The learning loop's suggested answers (src/knowledge/models.ts) quote the tickets: read
+      // through the connection, since the pool does not import the feature that owns the model.
+      models.Ticket.db
+        .collection('suggestions')
+        .find({ ticketId: { $in: ticketIds } })
+        .toArray(),
       models.TicketNote.find({ ticketId: { $in: ticketIds } }).lean(),
       models.MergeSuggestion.find({ contactIds: { $in: fp.contactIds } }).lean(),
       ...holders.map((holder) => holder.export(subject)),

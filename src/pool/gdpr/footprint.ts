@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { SwitchboardError } from '../../domain/errors.ts';
+import { SCOPED_IDENTITY_KINDS } from '../../domain/message.ts';
 import { escapeRegex } from '../../domain/regex.ts';
 import type { PersonalDataSubject } from '../../domain/personal-data.ts';
 import { mergedFamily, survivorIdOf } from '../contact-merge.ts';
@@ -78,7 +79,7 @@ export async function footprint(models: PoolModels, id: Types.ObjectId): Promise
   for (const { kind, value } of identities.values()) {
     needles.add(value);
     // API identities are `<integration id>/<the integration's customer id>`.
-    if (kind === 'api' || kind === 'webchat') {
+    if (SCOPED_IDENTITY_KINDS.has(kind)) {
       const tail = value.slice(value.lastIndexOf('/') + 1);
       if (tail.length >= 3) needles.add(tail);
     }

@@ -4,6 +4,7 @@ import type { Gateway } from '../../../src/app.ts';
 import { verifySignature } from '../../../channels/api/signature.ts';
 import { CallbackReceiver } from '../../support/callback-receiver.ts';
 import { startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
+import { createIntegration } from '../../../src/integrations/store.ts';
 
 let gateway: Gateway;
 let receiver: CallbackReceiver;
@@ -14,7 +15,7 @@ let integrationId: string;
 beforeAll(async () => {
   receiver = await new CallbackReceiver().start();
   gateway = await startTestGateway({ config: testConfig({ API_MAX_BODY_BYTES: '4096' }) });
-  const created = await gateway.pool.createIntegration({
+  const created = await createIntegration(gateway.pool.models, {
     name: 'shop-backend',
     callbackUrl: receiver.url,
   });

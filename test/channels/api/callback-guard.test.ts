@@ -9,6 +9,7 @@ import type { Gateway } from '../../../src/app.ts';
 import { isPublicAddress } from '../../../channels/api/callback-guard.ts';
 import { CallbackReceiver } from '../../support/callback-receiver.ts';
 import { startTestGateway, testConfig, waitFor } from '../../support/gateway.ts';
+import { createIntegration } from '../../../src/integrations/store.ts';
 
 describe('isPublicAddress', () => {
   it.each([
@@ -62,7 +63,7 @@ describe('callbacks to non-public addresses', () => {
       'localhost',
     ],
   ])('refuses %s, records why and never calls it', async (_label, urlFor, host) => {
-    const { apiKey } = await gateway.pool.createIntegration({
+    const { apiKey } = await createIntegration(gateway.pool.models, {
       name: `guarded-${host}`,
       callbackUrl: urlFor(receiver.port),
     });

@@ -8,11 +8,11 @@ import type { ChannelId } from '../domain/message.ts';
 import { SwitchboardError } from '../domain/errors.ts';
 import { escapeRegex } from '../domain/regex.ts';
 import type { Priority, TicketStatus } from '../domain/ticket.ts';
-import { releaseAgentSlot, reserveAgentSlot } from './agent-load.ts';
-import { recordAudit } from './audit.ts';
-import type { DocumentLocks } from './locks.ts';
-import type { AgentDoc, ContactDoc, MessageDoc, PoolModels, TicketDoc } from './models.ts';
-import { transitionTicket } from './tickets.ts';
+import { releaseAgentSlot, reserveAgentSlot } from '../pool/agent-load.ts';
+import { recordAudit } from '../pool/audit.ts';
+import type { DocumentLocks } from '../pool/locks.ts';
+import type { AgentDoc, ContactDoc, MessageDoc, PoolModels, TicketDoc } from '../pool/models.ts';
+import { transitionTicket } from '../pool/tickets.ts';
 
 export interface TicketSearch {
   status?: TicketStatus | undefined;

@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
-import { ENROLLED_AGENTS } from './enrolment.ts';
-import type { DocumentLocks } from './locks.ts';
-import type { AgentDoc, PoolModels, TicketDoc } from './models.ts';
+import { ENROLLED_AGENTS } from '../accounts/enrolment.ts';
+import type { DocumentLocks } from '../pool/locks.ts';
+import type { AgentDoc, PoolModels, TicketDoc } from '../pool/models.ts';
 
 /**
  * A conditional update of one ticket for dispatch (the offer, the score, the SLA fields): read by
@@ -28,7 +28,7 @@ export async function updateTicketWhen(
 }
 
 /** Tickets waiting for an agent, most urgent first (the status/urgency/queuedAt index). */
-export async function listQueuedTickets(models: PoolModels, limit: number): Promise<TicketDoc[]> {
+export async function listQueuedTickets(models: PoolModels, limit = 1000): Promise<TicketDoc[]> {
   return (await models.Ticket.find({ status: 'queued' })
     .sort({ urgency: -1, queuedAt: 1 })
     .limit(limit)

@@ -6,6 +6,7 @@
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { ArticleContent } from '../domain/article.ts';
+import type { PoolModels } from '../pool/models.ts';
 
 export type DraftContent = Pick<ArticleContent, 'title' | 'tags' | 'questions' | 'answer'>;
 
@@ -40,4 +41,9 @@ export function registerArticleDrafts(connection: Connection): Model<ArticleDraf
     (connection.models['ArticleDraft'] as Model<ArticleDraftDoc> | undefined) ??
     connection.model<ArticleDraftDoc>('ArticleDraft', draftSchema, 'article_drafts')
   );
+}
+
+/** The drafts collection on the pool's database. */
+export function articleDraftModel(pool: PoolModels): Model<ArticleDraftDoc> {
+  return registerArticleDrafts(pool.Ticket.db);
 }

@@ -7,8 +7,8 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { z } from 'zod';
 import { SwitchboardError } from '../domain/errors.ts';
 import type { TeamView } from '../domain/team.ts';
-import { recordAudit } from './audit.ts';
-import type { PoolModels } from './models.ts';
+import { recordAudit } from '../pool/audit.ts';
+import type { PoolModels } from '../pool/models.ts';
 
 export interface TeamDoc {
   /** The team's key: lower-case letters, digits and dashes. */
@@ -37,6 +37,11 @@ export function registerTeamModel(connection: Connection): Model<TeamDoc> {
     (connection.models['Team'] as Model<TeamDoc> | undefined) ??
     connection.model<TeamDoc>('Team', teamSchema, 'teams')
   );
+}
+
+/** The teams collection on the pool's database. */
+export function teamModel(pool: PoolModels): Model<TeamDoc> {
+  return registerTeamModel(pool.Ticket.db);
 }
 
 export const TEAM_KEY = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -70,7 +75,7 @@ export function teamKey(raw: string): string {
 }
 
 export async function listTeams(models: PoolModels): Promise<TeamDoc[]> {
-  return await models.Team.find({}).sort({ _id: 1 }).lean();
+  return await teamModel(models).find({}).sort({ _id: 1 }).lean();
 }
 
 export function teamView(team: TeamDoc): TeamView {
@@ -84,7 +89,7 @@ export async function saveTeam(
   change: TeamSettings,
   by: string,
 ): Promise<TeamDoc> {
-  const before = (await models.Team.findById(key).lean()) as TeamDoc | null;
+  const before = (await teamModel(models).findById(key).lean()) as TeamDoc | null;
   const set: Record<string, unknown> = {};
   const unset: Record<string, 1> = {};
   if (change.name !== undefined) set['name'] = change.name;
@@ -92,14 +97,16 @@ export async function saveTeam(
   if (change.slackChannel === null) unset['slackChannel'] = 1;
   else if (change.slackChannel !== undefined) set['slackChannel'] = change.slackChannel;
   if (!before && set['name'] === undefined) set['name'] = key;
-  const after = (await models.Team.findOneAndUpdate(
-    { _id: key },
-    {
-      ...(Object.keys(set).length ? { $set: set } : {}),
-      ...(Object.keys(unset).length ? { $unset: unset } : {}),
-    },
-    { upsert: true, returnDocument: 'after' },
-  ).lean()) as TeamDoc;
+  const after = (await teamModel(models)
+    .findOneAndUpdate(
+      { _id: key },
+      {
+        ...(Object.keys(set).length ? { $set: set } : {}),
+        ...(Object.keys(unset).length ? { $unset: unset } : {}),
+      },
+      { upsert: true, returnDocument: 'after' },
+    )
+    .lean()) as TeamDoc;
   await recordAudit(models, {
     actor: by,
     action: before ? 'team.updated' : 'team.created',
@@ -112,10 +119,10 @@ export async function saveTeam(
 
 /** Removes the team and takes it off its members (their own skills stay); audited. */
 export async function removeTeam(models: PoolModels, key: string, by: string): Promise<boolean> {
-  const before = (await models.Team.findById(key).lean()) as TeamDoc | null;
+  const before = (await teamModel(models).findById(key).lean()) as TeamDoc | null;
   if (!before) return false;
   await models.Agent.updateMany({ teams: key }, { $pull: { teams: key } });
-  await models.Team.deleteOne({ _id: key });
+  await teamModel(models).deleteOne({ _id: key });
   await recordAudit(models, {
     actor: by,
     action: 'team.removed',
@@ -129,9 +136,11 @@ export async function removeTeam(models: PoolModels, key: string, by: string): P
 export async function requireTeams(models: PoolModels, keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
   const found = new Set(
-    ((await models.Team.find({ _id: { $in: [...keys] } }, { _id: 1 }).lean()) as TeamDoc[]).map(
-      (t) => t._id,
-    ),
+    (
+      (await teamModel(models)
+        .find({ _id: { $in: [...keys] } }, { _id: 1 })
+        .lean()) as TeamDoc[]
+    ).map((t) => t._id),
   );
   const missing = keys.filter((k) => !found.has(k));
   if (missing.length > 0)

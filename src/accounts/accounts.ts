@@ -8,10 +8,10 @@ import { unenrolSlackAgent } from './enrolment.ts';
 import argon2 from 'argon2';
 import { Types } from 'mongoose';
 import { SwitchboardError } from '../domain/errors.ts';
-import type { AccountDoc, AdminRole, ApiTokenDoc } from './admin-models.ts';
-import { recordAudit } from './audit.ts';
-import type { DocumentLocks } from './locks.ts';
-import type { AgentDoc, PoolModels } from './models.ts';
+import { accountModels, type AccountDoc, type AdminRole, type ApiTokenDoc } from './models.ts';
+import { recordAudit } from '../pool/audit.ts';
+import type { DocumentLocks } from '../pool/locks.ts';
+import type { AgentDoc, PoolModels } from '../pool/models.ts';
 
 /** An account as the API shows it: never the hash. */
 export interface AccountView {
@@ -53,7 +53,7 @@ export async function createAccount(
   const email = normalizeEmail(input.email);
   const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
   try {
-    const created = await models.Account.create({
+    const created = await accountModels(models).Account.create({
       _id: email,
       displayName: input.displayName,
       passwordHash,
@@ -86,7 +86,9 @@ export async function verifyLogin(
   email: string,
   password: string,
 ): Promise<AccountDoc | null> {
-  const doc = (await models.Account.findById(normalizeEmail(email)).lean()) as AccountDoc | null;
+  const doc = (await accountModels(models)
+    .Account.findById(normalizeEmail(email))
+    .lean()) as AccountDoc | null;
   if (!doc) {
     dummyHash ??= argon2.hash(randomBytes(16).toString('hex'));
     await argon2.verify(await dummyHash, password);
@@ -94,21 +96,29 @@ export async function verifyLogin(
   }
   const ok = await argon2.verify(doc.passwordHash, password);
   if (!ok || doc.disabled) return null;
-  await models.Account.updateOne({ _id: doc._id }, { $set: { lastLoginAt: new Date() } });
+  await accountModels(models).Account.updateOne(
+    { _id: doc._id },
+    { $set: { lastLoginAt: new Date() } },
+  );
   return doc;
 }
 
 export async function getAccount(models: PoolModels, email: string): Promise<AccountDoc | null> {
-  return (await models.Account.findById(normalizeEmail(email)).lean()) as AccountDoc | null;
+  return (await accountModels(models)
+    .Account.findById(normalizeEmail(email))
+    .lean()) as AccountDoc | null;
 }
 
 export async function listAccounts(models: PoolModels): Promise<AccountView[]> {
-  const docs = (await models.Account.find({}).sort({ _id: 1 }).lean()) as AccountDoc[];
+  const docs = (await accountModels(models)
+    .Account.find({})
+    .sort({ _id: 1 })
+    .lean()) as AccountDoc[];
   return docs.map(toAccountView);
 }
 
 export async function countAccounts(models: PoolModels): Promise<number> {
-  return models.Account.countDocuments({});
+  return accountModels(models).Account.countDocuments({});
 }
 
 /**
@@ -164,7 +174,9 @@ export async function updateAccount(
 ): Promise<AccountView> {
   const email = normalizeEmail(emailInput);
   return locks.withLock(`account.${email}`, async () => {
-    const current = (await models.Account.findById(email).lean()) as AccountDoc | null;
+    const current = (await accountModels(models)
+      .Account.findById(email)
+      .lean()) as AccountDoc | null;
     if (!current) throw new SwitchboardError('SB_ERR_NOT_FOUND', `no account ${email}`);
     const set: Record<string, unknown> = {};
     const unset: Record<string, ''> = {};
@@ -192,14 +204,14 @@ export async function updateAccount(
       set['slackUserId'] = change.slackUserId;
       set['agentId'] = agent._id;
     }
-    await models.Account.updateOne(
+    await accountModels(models).Account.updateOne(
       { _id: email },
       {
         ...(Object.keys(set).length ? { $set: set } : {}),
         ...(Object.keys(unset).length ? { $unset: unset } : {}),
       },
     );
-    const after = (await models.Account.findById(email).lean()) as AccountDoc;
+    const after = (await accountModels(models).Account.findById(email).lean()) as AccountDoc;
     const pick = (d: AccountDoc) => ({
       role: d.role,
       disabled: d.disabled,
@@ -255,7 +267,7 @@ export async function createApiToken(
 ): Promise<{ token: string; view: ApiTokenView }> {
   const id = randomBytes(6).toString('hex');
   const token = `sbt_${id}_${randomBytes(32).toString('base64url')}`;
-  const created = await models.ApiToken.create({
+  const created = await accountModels(models).ApiToken.create({
     _id: id,
     name: input.name,
     role: input.role,
@@ -280,23 +292,24 @@ export function isApiTokenShape(text: string): boolean {
 export async function findApiToken(models: PoolModels, token: string): Promise<ApiTokenDoc | null> {
   const id = TOKEN_PATTERN.exec(token)?.[1];
   if (id === undefined) return null;
-  const doc = (await models.ApiToken.findById(id).lean()) as ApiTokenDoc | null;
+  const doc = (await accountModels(models).ApiToken.findById(id).lean()) as ApiTokenDoc | null;
   if (!doc || doc.revokedAt) return null;
   const presented = Buffer.from(sha256(token), 'hex');
   const stored = Buffer.from(doc.tokenHash, 'hex');
   if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) return null;
   // Best effort bookkeeping, in its own collection so it can never overwrite a revocation.
-  void models.ApiTokenUse.updateOne(
-    { _id: id },
-    { $set: { lastUsedAt: new Date() } },
-    { upsert: true },
-  ).catch(() => undefined);
+  void accountModels(models)
+    .ApiTokenUse.updateOne({ _id: id }, { $set: { lastUsedAt: new Date() } }, { upsert: true })
+    .catch(() => undefined);
   return doc;
 }
 
 export async function listApiTokens(models: PoolModels): Promise<ApiTokenView[]> {
-  const docs = (await models.ApiToken.find({}).sort({ createdAt: -1 }).lean()) as ApiTokenDoc[];
-  const uses = (await models.ApiTokenUse.find({}).lean()) as Array<{
+  const docs = (await accountModels(models)
+    .ApiToken.find({})
+    .sort({ createdAt: -1 })
+    .lean()) as ApiTokenDoc[];
+  const uses = (await accountModels(models).ApiTokenUse.find({}).lean()) as Array<{
     _id: string;
     lastUsedAt: Date;
   }>;
@@ -309,10 +322,10 @@ export async function listApiTokens(models: PoolModels): Promise<ApiTokenView[]>
 
 /** Revokes a token (idempotent). */
 export async function revokeApiToken(models: PoolModels, id: string, by: string): Promise<void> {
-  const doc = (await models.ApiToken.findById(id).lean()) as ApiTokenDoc | null;
+  const doc = (await accountModels(models).ApiToken.findById(id).lean()) as ApiTokenDoc | null;
   if (!doc) throw new SwitchboardError('SB_ERR_NOT_FOUND', `no token ${id}`);
   if (doc.revokedAt) return;
-  await models.ApiToken.updateOne({ _id: id }, { $set: { revokedAt: new Date() } });
+  await accountModels(models).ApiToken.updateOne({ _id: id }, { $set: { revokedAt: new Date() } });
   await recordAudit(models, {
     actor: by,
     action: 'token.revoked',

@@ -4,8 +4,8 @@
  * desk's command or buttons does not make anyone an agent. Dispatch offers tickets only to
  * enrolled agents.
  */
-import type { PoolModels, AgentDoc } from './models.ts';
-import { recordAudit } from './audit.ts';
+import type { PoolModels, AgentDoc } from '../pool/models.ts';
+import { recordAudit } from '../pool/audit.ts';
 
 /** How an agent was enrolled: by a person with the right (console, CLI), or by group membership. */
 export type EnrolledVia = 'admin' | 'slack-group';

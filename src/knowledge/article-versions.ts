@@ -5,10 +5,9 @@
  * touches them.
  */
 import type { ArticleContent, ArticleStatus } from '../domain/article.ts';
-import type { ArticleRevisionDoc } from './admin-models.ts';
-import type { IntentModelDoc } from './knowledge-models.ts';
-import type { StoredArticle } from './knowledge.ts';
-import type { PoolModels } from './models.ts';
+import { knowledgeModels, type ArticleRevisionDoc, type IntentModelDoc } from './models.ts';
+import type { StoredArticle } from './articles.ts';
+import type { PoolModels } from '../pool/models.ts';
 
 /** One revision as the API shows it. */
 export interface ArticleRevision {
@@ -54,7 +53,8 @@ export async function latestRevision(
   models: PoolModels,
   key: string,
 ): Promise<ArticleRevision | null> {
-  const doc = (await models.ArticleRevision.findOne({ articleKey: key })
+  const doc = (await knowledgeModels(models)
+    .ArticleRevision.findOne({ articleKey: key })
     .sort({ revision: -1 })
     .lean()) as ArticleRevisionDoc | null;
   return doc ? toRevision(doc) : null;
@@ -62,7 +62,8 @@ export async function latestRevision(
 
 /** Every revision of an article, newest first. */
 export async function listRevisions(models: PoolModels, key: string): Promise<ArticleRevision[]> {
-  const docs = (await models.ArticleRevision.find({ articleKey: key })
+  const docs = (await knowledgeModels(models)
+    .ArticleRevision.find({ articleKey: key })
     .sort({ revision: -1 })
     .lean()) as ArticleRevisionDoc[];
   return docs.map(toRevision);
@@ -73,9 +74,9 @@ export async function getRevision(
   key: string,
   revision: number,
 ): Promise<ArticleRevision | null> {
-  const doc = (await models.ArticleRevision.findById(
-    `${key}#${revision}`,
-  ).lean()) as ArticleRevisionDoc | null;
+  const doc = (await knowledgeModels(models)
+    .ArticleRevision.findById(`${key}#${revision}`)
+    .lean()) as ArticleRevisionDoc | null;
   return doc ? toRevision(doc) : null;
 }
 
@@ -98,7 +99,7 @@ export async function appendRevision(
 ): Promise<ArticleRevision> {
   const revision = input.previous + 1;
   const { content } = input.article;
-  const doc = await models.ArticleRevision.create({
+  const doc = await knowledgeModels(models).ArticleRevision.create({
     _id: `${input.key}#${revision}`,
     articleKey: input.key,
     revision,
@@ -121,7 +122,8 @@ export async function latestIntentModelRecord(
   models: PoolModels,
   locale: string,
 ): Promise<IntentModelDoc | null> {
-  return (await models.IntentModelRecord.findOne({ locale })
+  return (await knowledgeModels(models)
+    .IntentModelRecord.findOne({ locale })
     .sort({ trainedAt: -1 })
     .lean()) as IntentModelDoc | null;
 }
@@ -139,12 +141,14 @@ export async function modelSummary(
   models: PoolModels,
   id: string,
 ): Promise<IntentModelSummary | null> {
-  const doc = (await models.IntentModelRecord.findById(id, {
-    trainedAt: 1,
-    expectedPrecision: 1,
-    answerRate: 1,
-    negatives: 1,
-  }).lean()) as {
+  const doc = (await knowledgeModels(models)
+    .IntentModelRecord.findById(id, {
+      trainedAt: 1,
+      expectedPrecision: 1,
+      answerRate: 1,
+      negatives: 1,
+    })
+    .lean()) as {
     trainedAt: Date;
     expectedPrecision?: number | null;
     answerRate?: number | null;

@@ -5,10 +5,10 @@
  */
 import { articleKey, type ArticleContent, type ArticleStatus } from '../domain/article.ts';
 import { SwitchboardError } from '../domain/errors.ts';
-import { recordAudit } from './audit.ts';
-import type { ArticleDoc, IntentModelDoc } from './knowledge-models.ts';
-import type { DocumentLocks } from './locks.ts';
-import type { PoolModels } from './models.ts';
+import { recordAudit } from '../pool/audit.ts';
+import { knowledgeModels, type ArticleDoc, type IntentModelDoc } from './models.ts';
+import type { DocumentLocks } from '../pool/locks.ts';
+import type { PoolModels } from '../pool/models.ts';
 
 /** What an import did to one article. */
 export type ImportOutcome = 'created' | 'updated' | 'unchanged';
@@ -75,7 +75,9 @@ export async function importArticle(
 ): Promise<{ outcome: ImportOutcome; article: StoredArticle }> {
   const id = articleKey(input.content);
   return locks.withLock(lockKey(id), async () => {
-    const existing = (await models.Article.findById(id).lean()) as ArticleDoc | null;
+    const existing = (await knowledgeModels(models)
+      .Article.findById(id)
+      .lean()) as ArticleDoc | null;
     if (existing && existing.contentHash === input.contentHash) {
       return { outcome: 'unchanged' as const, article: toStoredArticle(existing) };
     }
@@ -87,11 +89,11 @@ export async function importArticle(
       version: existing ? existing.version + 1 : 1,
     };
     if (existing) {
-      await models.Article.updateOne({ _id: id }, { $set: fields });
+      await knowledgeModels(models).Article.updateOne({ _id: id }, { $set: fields });
     } else {
-      await models.Article.create({ _id: id, ...fields });
+      await knowledgeModels(models).Article.create({ _id: id, ...fields });
     }
-    const stored = (await models.Article.findById(id).lean()) as ArticleDoc | null;
+    const stored = (await knowledgeModels(models).Article.findById(id).lean()) as ArticleDoc | null;
     if (!stored)
       throw new SwitchboardError('SB_ERR_INTERNAL', `article ${id} vanished after it was written`);
     const after = toStoredArticle(stored);
@@ -123,10 +125,15 @@ export async function setArticleStatus(
   by: string,
 ): Promise<{ changed: boolean; article: StoredArticle }> {
   return locks.withLock(lockKey(id), async () => {
-    const existing = (await models.Article.findById(id).lean()) as ArticleDoc | null;
+    const existing = (await knowledgeModels(models)
+      .Article.findById(id)
+      .lean()) as ArticleDoc | null;
     if (!existing) throw new SwitchboardError('SB_ERR_NOT_FOUND', `article ${id} not found`);
     if (existing.status === status) return { changed: false, article: toStoredArticle(existing) };
-    await models.Article.updateOne({ _id: id }, { $set: { status, updatedBy: by } });
+    await knowledgeModels(models).Article.updateOne(
+      { _id: id },
+      { $set: { status, updatedBy: by } },
+    );
     await recordAudit(models, {
       actor: by,
       action: status === 'published' ? 'article.published' : 'article.unpublished',
@@ -140,7 +147,7 @@ export async function setArticleStatus(
 
 /** One article by `<id>.<locale>`. */
 export async function getArticle(models: PoolModels, id: string): Promise<StoredArticle | null> {
-  const doc = (await models.Article.findById(id).lean()) as ArticleDoc | null;
+  const doc = (await knowledgeModels(models).Article.findById(id).lean()) as ArticleDoc | null;
   return doc ? toStoredArticle(doc) : null;
 }
 
@@ -149,13 +156,16 @@ export async function listArticles(
   models: PoolModels,
   filter: { locale?: string; status?: ArticleStatus } = {},
 ): Promise<StoredArticle[]> {
-  const docs = (await models.Article.find(filter).sort({ _id: 1 }).lean()) as ArticleDoc[];
+  const docs = (await knowledgeModels(models)
+    .Article.find(filter)
+    .sort({ _id: 1 })
+    .lean()) as ArticleDoc[];
   return docs.map(toStoredArticle);
 }
 
 /** Is there any article at all (the start-up seeding check)? */
 export async function hasArticles(models: PoolModels): Promise<boolean> {
-  return (await models.Article.findOne({}, { _id: 1 }).lean()) !== null;
+  return (await knowledgeModels(models).Article.findOne({}, { _id: 1 }).lean()) !== null;
 }
 
 /** A cached intent model by `<locale>.<knowledge hash>`. */
@@ -163,7 +173,9 @@ export async function getIntentModelRecord(
   models: PoolModels,
   id: string,
 ): Promise<IntentModelDoc | null> {
-  return (await models.IntentModelRecord.findById(id).lean()) as IntentModelDoc | null;
+  return (await knowledgeModels(models)
+    .IntentModelRecord.findById(id)
+    .lean()) as IntentModelDoc | null;
 }
 
 /**
@@ -175,7 +187,7 @@ export async function saveIntentModelRecord(
   record: IntentModelDoc,
 ): Promise<void> {
   try {
-    await models.IntentModelRecord.create(record);
+    await knowledgeModels(models).IntentModelRecord.create(record);
   } catch (error) {
     if ((error as { code?: unknown }).code !== 11000) throw error;
   }

@@ -5,10 +5,10 @@
  */
 import type { Types } from 'mongoose';
 import { SwitchboardError } from '../domain/errors.ts';
-import type { SuggestionDoc } from './admin-models.ts';
-import { recordAudit } from './audit.ts';
-import type { DocumentLocks } from './locks.ts';
-import type { MessageDoc, PoolModels, TicketDoc } from './models.ts';
+import { knowledgeModels, type SuggestionDoc } from './models.ts';
+import { recordAudit } from '../pool/audit.ts';
+import type { DocumentLocks } from '../pool/locks.ts';
+import type { MessageDoc, PoolModels, TicketDoc } from '../pool/models.ts';
 
 /** Most escalated tickets one inbox read looks at. */
 export const LEARNING_MAX_TICKETS = 2000;
@@ -109,10 +109,12 @@ export async function unproposedExchanges(
   if (candidates.length === 0) return [];
   const known = new Set(
     (
-      (await models.Suggestion.find(
-        { _id: { $in: candidates.map((t) => `ticket.${String(t._id)}`) } },
-        { _id: 1 },
-      ).lean()) as Array<{ _id: string }>
+      (await knowledgeModels(models)
+        .Suggestion.find(
+          { _id: { $in: candidates.map((t) => `ticket.${String(t._id)}`) } },
+          { _id: 1 },
+        )
+        .lean()) as Array<{ _id: string }>
     ).map((s) => s._id),
   );
   const fresh = candidates.filter((t) => !known.has(`ticket.${String(t._id)}`));
@@ -187,7 +189,7 @@ export async function insertSuggestion(
   },
 ): Promise<void> {
   try {
-    await models.Suggestion.create({
+    await knowledgeModels(models).Suggestion.create({
       _id: `ticket.${String(input.ticketId)}`,
       ticketId: input.ticketId,
       ticketNumber: input.ticketNumber,
@@ -210,14 +212,15 @@ export async function listSuggestions(
   status: 'pending' | 'approved' | 'dismissed',
   limit = 100,
 ): Promise<SuggestionDoc[]> {
-  return (await models.Suggestion.find({ status })
+  return (await knowledgeModels(models)
+    .Suggestion.find({ status })
     .sort({ createdAt: -1 })
     .limit(limit)
     .lean()) as SuggestionDoc[];
 }
 
 export async function getSuggestion(models: PoolModels, id: string): Promise<SuggestionDoc | null> {
-  return (await models.Suggestion.findById(id).lean()) as SuggestionDoc | null;
+  return (await knowledgeModels(models).Suggestion.findById(id).lean()) as SuggestionDoc | null;
 }
 
 /**
@@ -248,7 +251,7 @@ export async function decideSuggestion(
       decidedAt: new Date(),
       ...(resultKey ? { resultKey } : {}),
     };
-    await models.Suggestion.updateOne({ _id: id }, { $set: set });
+    await knowledgeModels(models).Suggestion.updateOne({ _id: id }, { $set: set });
     await recordAudit(models, {
       actor: by,
       action: `suggestion.${decision}`,
@@ -262,10 +265,9 @@ export async function decideSuggestion(
 
 /** Article keys that approved suggestions created or extended. */
 export async function approvedResultKeys(models: PoolModels): Promise<string[]> {
-  const docs = (await models.Suggestion.find(
-    { status: 'approved' },
-    { resultKey: 1 },
-  ).lean()) as Array<{
+  const docs = (await knowledgeModels(models)
+    .Suggestion.find({ status: 'approved' }, { resultKey: 1 })
+    .lean()) as Array<{
     resultKey?: string | null;
   }>;
   return [

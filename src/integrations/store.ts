@@ -1,7 +1,46 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 import { SwitchboardError } from '../domain/errors.ts';
-import { recordAudit } from './audit.ts';
-import type { IntegrationDoc, PoolModels } from './models.ts';
+import type { ApiIntegration, IntegrationDirectory } from '../domain/integrations.ts';
+import { perConnection } from '../domain/per-connection.ts';
+import { recordAudit } from '../pool/audit.ts';
+import type { PoolModels } from '../pool/models.ts';
+
+/** An API-channel integration: its key is stored only as a SHA-256 hash. */
+const integrationSchema = new Schema(
+  {
+    /** The public key id (the middle part of the API key), so key lookups are by _id. */
+    _id: { type: String },
+    name: { type: String, required: true },
+    keyHash: { type: String, required: true },
+    callbackUrl: { type: String },
+    /** Used to sign callbacks (HMAC-SHA256), so it must be kept readable, unlike the API key. */
+    webhookSecret: { type: String, required: true },
+    disabled: { type: Boolean, default: false },
+    /**
+     * The integration proves its customers' emails and phones (they signed in to it): those it
+     * passes link contacts automatically. Off: they are kept as claimed, unverified (issue 19).
+     */
+    verifiesIdentities: { type: Boolean, default: false },
+  },
+  { timestamps: true },
+);
+
+export type IntegrationDoc = InferSchemaType<typeof integrationSchema> & { _id: string };
+
+const registerIntegrationModel = perConnection((connection: Connection) =>
+  connection.model('Integration', integrationSchema),
+);
+
+/** The integrations' models on the pool's database (registered once per connection). */
+export function integrationModels(pool: PoolModels) {
+  return { Integration: registerIntegrationModel(pool.Ticket.db) };
+}
+
+/** Registers the integrations collection on a connection (once per connection). */
+export function registerIntegrationModels(connection: Connection) {
+  return { Integration: registerIntegrationModel(connection) };
+}
 
 const KEY_PREFIX = 'sbk';
 
@@ -22,7 +61,7 @@ export async function createIntegration(
   const secret = randomBytes(32).toString('base64url');
   const apiKey = `${KEY_PREFIX}_${keyId}_${secret}`;
   const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
-  const created = await models.Integration.create({
+  const created = await integrationModels(models).Integration.create({
     _id: keyId,
     name: input.name,
     keyHash: sha256(apiKey),
@@ -41,10 +80,12 @@ export async function findIntegrationByKey(
   const match = /^sbk_([0-9a-f]{12})_[A-Za-z0-9_-]{20,100}$/.exec(apiKey);
   const keyId = match?.[1];
   if (keyId === undefined) return null;
-  const integration = (await models.Integration.findOne({
-    _id: keyId,
-    disabled: false,
-  }).lean()) as IntegrationDoc | null;
+  const integration = (await integrationModels(models)
+    .Integration.findOne({
+      _id: keyId,
+      disabled: false,
+    })
+    .lean()) as IntegrationDoc | null;
   if (!integration) return null;
   const presented = Buffer.from(sha256(apiKey), 'hex');
   const stored = Buffer.from(integration.keyHash, 'hex');
@@ -57,7 +98,7 @@ export async function findIntegrationById(
   models: PoolModels,
   id: string,
 ): Promise<IntegrationDoc | null> {
-  return (await models.Integration.findById(id).lean()) as IntegrationDoc | null;
+  return (await integrationModels(models).Integration.findById(id).lean()) as IntegrationDoc | null;
 }
 
 /** An integration as the admin API and CLI show it: never its key or webhook secret. */
@@ -82,14 +123,17 @@ export function toIntegrationView(doc: IntegrationDoc): IntegrationView {
 }
 
 export async function listIntegrations(models: PoolModels): Promise<IntegrationView[]> {
-  const docs = (await models.Integration.find({})
+  const docs = (await integrationModels(models)
+    .Integration.find({})
     .sort({ createdAt: 1 })
     .lean()) as IntegrationDoc[];
   return docs.map(toIntegrationView);
 }
 
 async function requireIntegration(models: PoolModels, id: string): Promise<IntegrationDoc> {
-  const doc = (await models.Integration.findById(id).lean()) as IntegrationDoc | null;
+  const doc = (await integrationModels(models)
+    .Integration.findById(id)
+    .lean()) as IntegrationDoc | null;
   if (!doc) throw new SwitchboardError('SB_ERR_NOT_FOUND', `no integration ${id}`);
   return doc;
 }
@@ -103,7 +147,10 @@ export async function setIntegrationDisabled(
   input: { id: string; disabled: boolean; by: string },
 ): Promise<IntegrationView> {
   const before = await requireIntegration(models, input.id);
-  await models.Integration.updateOne({ _id: input.id }, { $set: { disabled: input.disabled } });
+  await integrationModels(models).Integration.updateOne(
+    { _id: input.id },
+    { $set: { disabled: input.disabled } },
+  );
   await recordAudit(models, {
     actor: input.by,
     action: input.disabled ? 'integration.disable' : 'integration.enable',
@@ -125,7 +172,7 @@ export async function rotateIntegrationKey(
   const before = await requireIntegration(models, input.id);
   const apiKey = `${KEY_PREFIX}_${input.id}_${randomBytes(32).toString('base64url')}`;
   const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
-  await models.Integration.updateOne(
+  await integrationModels(models).Integration.updateOne(
     { _id: input.id },
     { $set: { keyHash: sha256(apiKey), webhookSecret } },
   );
@@ -135,4 +182,25 @@ export async function rotateIntegrationKey(
     subject: `integration:${input.id}`,
   });
   return { integration: toIntegrationView(before), apiKey, webhookSecret };
+}
+
+function toApiIntegration(doc: IntegrationDoc | null): ApiIntegration | null {
+  return doc
+    ? {
+        id: String(doc._id),
+        name: doc.name,
+        callbackUrl: doc.callbackUrl ?? undefined,
+        webhookSecret: doc.webhookSecret,
+        disabled: doc.disabled,
+        verifiesIdentities: doc.verifiesIdentities === true,
+      }
+    : null;
+}
+
+/** The API channel's view of the integrations the admin side keeps. */
+export function integrationDirectory(models: PoolModels): IntegrationDirectory {
+  return {
+    findByKey: async (key) => toApiIntegration(await findIntegrationByKey(models, key)),
+    findById: async (id) => toApiIntegration(await findIntegrationById(models, id)),
+  };
 }

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import { SwitchboardError } from '../domain/errors.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit } from '../pool/audit.ts';
 import { requireTeams } from './teams.ts';
-import type { AgentDoc, PoolModels } from './models.ts';
+import type { AgentDoc, PoolModels } from '../pool/models.ts';
 
 /** A change to an agent; omitted fields stay as they are. */
 export const AgentSettingsSchema = z
