@@ -11,7 +11,7 @@ import {
 } from '../domain/message.ts';
 import type { ChannelAdapter, ChannelCapabilities, DeliveryConfirmation } from '../domain/ports.ts';
 import type { MessageDoc, TicketDoc } from '../pool/models.ts';
-import { sentFilesOf } from '../pool/messages.ts';
+import { claimPending, releaseClaim, sentFilesOf } from '../pool/messages.ts';
 import { viaThreadKey } from '../pool/reply-channels.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
@@ -168,55 +168,56 @@ export function deliverOutbound(messageId: string, deps: OutboundDeps): Promise<
 }
 
 async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<DeliveryResult> {
-  const message = await deps.pool.getMessage(messageId);
+  // The usual case costs one round trip: a pending message is claimed (`sending`) and read at
+  // once. Anything else (sent, settled, an attempt left open) is read and decided below.
+  const claimed = await claimPending(deps.pool.models, messageId, new Date());
+  const message = claimed ?? (await deps.pool.getMessage(messageId));
   if (!message)
     throw new SwitchboardError('SB_ERR_NOT_FOUND', `outbound message ${messageId} not found`);
   if (message.deliveryStatus === 'sent' || message.deliveryStatus === 'delivered')
     return 'already-sent';
-  const ticket = await deps.pool.getTicket(message.ticketId);
-  if (!ticket)
-    throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket of message ${messageId} not found`);
-  const channel = (message.via?.channel as ChannelId | undefined) ?? ticket.channel;
-  const adapter = deps.adapters.get(channel);
-  if (!adapter) {
-    throw new SwitchboardError('SB_ERR_UNKNOWN_CHANNEL', `no adapter for channel ${channel}`);
+  let ready: Ready;
+  try {
+    ready = await prepare(message, deps);
+  } catch (error) {
+    // Nothing was sent: the claim goes back, as if this run had not begun.
+    if (claimed) await releaseClaim(deps.pool.models, messageId).catch(() => undefined);
+    throw error;
   }
-  const outbound = withFileLinks(
-    toOutboundMessage(message, ticket, deps.articleUrl, await filesOf(message, deps.fileLink)),
-    adapter.capabilities,
-  );
+  const { ticket, adapter, outbound, channel } = ready;
 
-  const reopen = message.deliveryStatus === 'sending';
-  if (reopen) {
-    const since = message.attemptStartedAt ?? updatedAtOf(message);
-    const known = await askChannel(adapter, outbound, since);
-    if (known !== undefined && known !== 'unknown') {
-      await deps.pool.recordDelivery(message._id, {
-        status: 'sent',
-        providerMessageId: known.providerMessageId,
-      });
-      deps.metrics?.outboundUncertain.inc({ channel, resolution: 'confirmed' });
-      deps.logger?.info(
-        { messageId, channel: channel, since },
-        'outbound: an interrupted attempt went out; recorded, not sent again',
-      );
-      await afterSent(message, ticket, deps);
-      return 'confirmed';
+  if (!claimed) {
+    const reopen = message.deliveryStatus === 'sending';
+    if (reopen) {
+      const since = message.attemptStartedAt ?? updatedAtOf(message);
+      const known = await askChannel(adapter, outbound, since);
+      if (known !== undefined && known !== 'unknown') {
+        await deps.pool.recordDelivery(message._id, {
+          status: 'sent',
+          providerMessageId: known.providerMessageId,
+        });
+        deps.metrics?.outboundUncertain.inc({ channel, resolution: 'confirmed' });
+        deps.logger?.info(
+          { messageId, channel: channel, since },
+          'outbound: an interrupted attempt went out; recorded, not sent again',
+        );
+        await afterSent(message, ticket, deps);
+        return 'confirmed';
+      }
+      const resolution = known === 'unknown' ? 'resent' : 'not-sent';
+      deps.metrics?.outboundUncertain.inc({ channel, resolution });
+      if (resolution === 'resent') {
+        // No personal data: our message id (a key of ids) and the channel only.
+        deps.logger?.warn(
+          { messageId, channel: channel, since, attempts: message.deliveryAttempts },
+          'outbound: an interrupted attempt may have gone out and the channel cannot tell; sending again with the same idempotency key',
+        );
+      }
     }
-    const resolution = known === 'unknown' ? 'resent' : 'not-sent';
-    deps.metrics?.outboundUncertain.inc({ channel, resolution });
-    if (resolution === 'resent') {
-      // No personal data: our message id (a key of ids) and the channel only.
-      deps.logger?.warn(
-        { messageId, channel: channel, since, attempts: message.deliveryAttempts },
-        'outbound: an interrupted attempt may have gone out and the channel cannot tell; sending again with the same idempotency key',
-      );
+    // One write per attempt: the attempt is durable before the provider sees it.
+    if (!(await deps.pool.markSending(message._id, { at: new Date(), reopen }))) {
+      return 'already-sent'; // a status callback settled it since it was read
     }
-  }
-
-  // One write per attempt on the normal path: the attempt is durable before the provider sees it.
-  if (!(await deps.pool.markSending(message._id, { at: new Date(), reopen }))) {
-    return 'already-sent'; // a status callback settled it since it was read
   }
   let result: SendResult;
   try {
@@ -228,6 +229,33 @@ async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<
   await recordSent(message._id, result, deps);
   await afterSent(message, ticket, deps);
   return 'sent';
+}
+
+/** What a send needs beside the message: its ticket, its channel's adapter, the outbound form. */
+interface Ready {
+  ticket: TicketDoc;
+  channel: ChannelId;
+  adapter: ChannelAdapter;
+  outbound: OutboundMessage;
+}
+
+async function prepare(message: MessageDoc, deps: OutboundDeps): Promise<Ready> {
+  const ticket = await deps.pool.getTicket(message.ticketId);
+  if (!ticket)
+    throw new SwitchboardError(
+      'SB_ERR_NOT_FOUND',
+      `ticket of message ${String(message._id)} not found`,
+    );
+  const channel = (message.via?.channel as ChannelId | undefined) ?? ticket.channel;
+  const adapter = deps.adapters.get(channel);
+  if (!adapter) {
+    throw new SwitchboardError('SB_ERR_UNKNOWN_CHANNEL', `no adapter for channel ${channel}`);
+  }
+  const outbound = withFileLinks(
+    toOutboundMessage(message, ticket, deps.articleUrl, await filesOf(message, deps.fileLink)),
+    adapter.capabilities,
+  );
+  return { ticket, channel, adapter, outbound };
 }
 
 /**

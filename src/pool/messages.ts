@@ -210,6 +210,36 @@ export async function createOutbound(
 }
 
 /**
+ * The usual start of a delivery, in one round trip: a `pending` message becomes `sending` (the
+ * attempt durable before the provider sees it, as markSending) and comes back as it now is. Null
+ * when the message is not pending — already sent or settled, or left `sending` by an attempt
+ * whose outcome was lost — and the caller reads it and decides (issue 21: a read, then a write).
+ */
+export async function claimPending(
+  models: PoolModels,
+  messageId: string,
+  at: Date,
+): Promise<MessageDoc | null> {
+  return (await models.Message.findOneAndUpdate(
+    { _id: messageId, deliveryStatus: 'pending' },
+    { $set: { deliveryStatus: 'sending', attemptStartedAt: at } },
+    { returnDocument: 'after' },
+  ).lean()) as MessageDoc | null;
+}
+
+/**
+ * Gives back a claim whose send never began (the message could not be made ready for its
+ * channel): `pending` again, so the next run neither asks the channel about an attempt that never
+ * happened nor counts one.
+ */
+export async function releaseClaim(models: PoolModels, messageId: string): Promise<void> {
+  await models.Message.updateOne(
+    { _id: messageId, deliveryStatus: 'sending' },
+    { $set: { deliveryStatus: 'pending' }, $unset: { attemptStartedAt: 1 } },
+  );
+}
+
+/**
  * Opens a delivery attempt before the channel is called: `sending`, and when the open attempts
  * began. A later run that finds `sending` knows an attempt's outcome was lost and asks the channel
  * first. `reopen`: the previous attempt was still open (its outcome just resolved as not sent, or
