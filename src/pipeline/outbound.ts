@@ -10,8 +10,14 @@ import {
   type SendResult,
 } from '../domain/message.ts';
 import type { ChannelAdapter, ChannelCapabilities, DeliveryConfirmation } from '../domain/ports.ts';
-import type { MessageDoc, TicketDoc } from '../pool/models.ts';
-import { claimPending, releaseClaim, sentFilesOf } from '../pool/messages.ts';
+import type { MessageDoc } from '../pool/models.ts';
+import {
+  claimPending,
+  releaseClaim,
+  sentFilesOf,
+  ticketViewOfMessage,
+  type TicketView,
+} from '../pool/messages.ts';
 import { viaThreadKey } from '../pool/reply-channels.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
@@ -103,7 +109,7 @@ function articleLinkOf(
 }
 
 /** The bot's own decision knew the language when it wrote the message; else the ticket's. */
-function languageOf(message: MessageDoc, ticket: TicketDoc): string | undefined {
+function languageOf(message: MessageDoc, ticket: TicketView): string | undefined {
   const decided = (message.decision ?? {}) as { language?: unknown };
   if (typeof decided.language === 'string') return decided.language;
   return ticket.language ?? undefined;
@@ -112,7 +118,7 @@ function languageOf(message: MessageDoc, ticket: TicketDoc): string | undefined 
 /** The address and content a channel needs, from the stored message and its ticket. */
 export function toOutboundMessage(
   message: MessageDoc,
-  ticket: TicketDoc,
+  ticket: TicketView,
   articleUrl?: OutboundDeps['articleUrl'],
   files: readonly OutboundAttachment[] = [],
 ): OutboundMessage {
@@ -233,14 +239,15 @@ async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<
 
 /** What a send needs beside the message: its ticket, its channel's adapter, the outbound form. */
 interface Ready {
-  ticket: TicketDoc;
+  ticket: TicketView;
   channel: ChannelId;
   adapter: ChannelAdapter;
   outbound: OutboundMessage;
 }
 
 async function prepare(message: MessageDoc, deps: OutboundDeps): Promise<Ready> {
-  const ticket = await deps.pool.getTicket(message.ticketId);
+  // The message carries what it needs of its ticket; one stored before it did reads the ticket.
+  const ticket = ticketViewOfMessage(message) ?? (await deps.pool.getTicket(message.ticketId));
   if (!ticket)
     throw new SwitchboardError(
       'SB_ERR_NOT_FOUND',
@@ -353,7 +360,9 @@ async function recordFailure(messageId: string, error: unknown, deps: OutboundDe
 }
 
 /** Bookkeeping once a message is known to have gone out (by this run or an interrupted one). */
-async function afterSent(message: MessageDoc, ticket: TicketDoc, deps: OutboundDeps) {
+async function afterSent(message: MessageDoc, ticket: TicketView, deps: OutboundDeps) {
+  // The view may be older than the ticket (a copy made when the message was stored): the stamp is
+  // a conditional write that keeps the first time, so an answer since costs a no-op at most.
   if (!ticket.firstResponseAt) await deps.pool.noteFirstResponse(ticket._id, new Date());
   if (message.authorKind === 'agent')
     await deps.onAgentReplySent?.(String(ticket._id), String(message._id), message.channel);

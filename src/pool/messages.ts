@@ -160,6 +160,39 @@ export function answerVia(
   };
 }
 
+/** What a delivery needs of the ticket: the fields toOutboundMessage and its bookkeeping read. */
+export type TicketView = Pick<
+  TicketDoc,
+  '_id' | 'channel' | 'threadKey' | 'replyTo' | 'channelData' | 'language' | 'firstResponseAt'
+>;
+
+/** The copy of the ticket an outbound message carries (see the `ticketView` field). */
+function ticketViewOf(ticket: TicketDoc) {
+  return {
+    channel: ticket.channel,
+    threadKey: ticket.threadKey,
+    replyTo: { kind: ticket.replyTo.kind, value: ticket.replyTo.value },
+    channelData: (ticket.channelData ?? {}) as Record<string, unknown>,
+    ...(ticket.language ? { language: ticket.language } : {}),
+    ...(ticket.firstResponseAt ? { firstResponseAt: ticket.firstResponseAt } : {}),
+  };
+}
+
+/** The ticket as the message carries it, or undefined for a message stored without the copy. */
+export function ticketViewOfMessage(message: MessageDoc): TicketView | undefined {
+  const view = message.ticketView;
+  if (!view?.channel || !view.threadKey || !view.replyTo) return undefined;
+  return {
+    _id: message.ticketId,
+    channel: view.channel,
+    threadKey: view.threadKey,
+    replyTo: view.replyTo,
+    channelData: (view.channelData ?? {}) as Record<string, unknown>,
+    language: view.language ?? null,
+    firstResponseAt: view.firstResponseAt ?? null,
+  };
+}
+
 /** Creates the outbound message in `pending` state (idempotent by key), before it is queued. */
 export async function createOutbound(
   models: PoolModels,
@@ -198,6 +231,7 @@ export async function createOutbound(
       ...(draft.intent === undefined ? {} : { intent: draft.intent }),
       ...(draft.score === undefined ? {} : { score: draft.score }),
       ...(draft.decision === undefined ? {} : { decision: draft.decision }),
+      ticketView: ticketViewOf(draft.ticket),
       deliveryStatus: 'pending' as const,
     });
     return created.toObject() as MessageDoc;
