@@ -107,8 +107,15 @@ async function carryOut(
     await notifyListeners(listeners, 'confirmedAnswer', ticket, feedback);
   }
   const text = decision.text;
+  // The bot's answer to a ticket not yet answered is its first response: stamped with the bot's
+  // outcome below, and the message says so, so its delivery writes nothing more on the ticket.
+  const respondedAt =
+    decision.action === 'reply' && text !== undefined && !ticket.firstResponseAt
+      ? new Date()
+      : undefined;
   if (text !== undefined) {
-    await queueBotMessage(deps, ticket, {
+    const view = respondedAt ? { ...ticket, firstResponseAt: respondedAt } : ticket;
+    await queueBotMessage(deps, view, {
       key: botMessageKey(decision.action, String(message._id)),
       text,
       markdown: decision.action === 'reply' ? decision.markdown : undefined,
@@ -128,6 +135,7 @@ async function carryOut(
       missed: decision.counted === 'miss',
       answered: decision.counted === 'answer',
       prompt: decision.prompt,
+      respondedAt,
     });
     if (decision.settles === 'confirmed') await settle(deps, ticket);
     return 'answered';

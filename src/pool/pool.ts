@@ -209,6 +209,11 @@ export class TicketPool {
       answered?: boolean;
       /** The question the bot now waits on; none clears whatever was pending. */
       prompt?: DialoguePrompt | undefined;
+      /**
+       * The bot queued an answer to a ticket not yet answered: its first response, stamped in
+       * this same update (`$min` keeps an earlier one) rather than by a write of its own on send.
+       */
+      respondedAt?: Date | undefined;
     },
   ): Promise<void> {
     const set: Record<string, unknown> = { lastBotOutcomeFor: outcome.messageId };
@@ -220,9 +225,10 @@ export class TicketPool {
     else unset['prompt'] = 1;
     if (outcome.missed) unset['lastBotAnswerAt'] = 1;
     // Folded into the same single update: no extra round trip per message.
+    const first = outcome.respondedAt ? { $min: { firstResponseAt: outcome.respondedAt } } : {};
     const update = outcome.missed
-      ? { $set: set, $inc: { botMisses: 1 }, $unset: unset }
-      : { $set: { ...set, botMisses: 0 }, $unset: unset };
+      ? { $set: set, $inc: { botMisses: 1 }, $unset: unset, ...first }
+      : { $set: { ...set, botMisses: 0 }, $unset: unset, ...first };
     await updateTicket(this.models, this.locks, ticketId, update, {
       lastBotOutcomeFor: { $ne: outcome.messageId },
     });
