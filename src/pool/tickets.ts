@@ -285,9 +285,35 @@ export async function transitionTicket(
   to: TicketStatus,
   options: TransitionOptions,
 ): Promise<TicketDoc> {
-  return locks.withLock(`ticket.${String(ticketId)}`, () =>
-    transitionUnderLock(models, ticketId, to, options),
-  );
+  return locks.withLock(`ticket.${String(ticketId)}`, async () => {
+    // The status it must leave is known and nothing else is checked: one conditional update, no
+    // read. When it does not apply, the read below says why (not found, another status).
+    const { expectedFrom } = options;
+    if (expectedFrom && !options.when && canTransition(expectedFrom, to)) {
+      const updated = await applyTransition(models, ticketId, expectedFrom, to, options);
+      if (updated) return updated;
+    }
+    return transitionUnderLock(models, ticketId, to, options);
+  });
+}
+
+/** The transition's one write, conditional on the status it leaves; null when that changed. */
+async function applyTransition(
+  models: PoolModels,
+  ticketId: Types.ObjectId | string,
+  from: TicketStatus,
+  to: TicketStatus,
+  options: TransitionOptions,
+): Promise<TicketDoc | null> {
+  const now = new Date();
+  return (await models.Ticket.findOneAndUpdate(
+    { _id: ticketId, status: from },
+    {
+      $set: { status: to, ...timestampsFor(to, now), ...options.set },
+      $push: { statusHistory: { from, to, at: now, by: options.by, reason: options.reason } },
+    },
+    { returnDocument: 'after' },
+  ).lean()) as TicketDoc | null;
 }
 
 async function transitionUnderLock(
@@ -318,24 +344,8 @@ async function transitionUnderLock(
         `ticket #${current.number} cannot go from ${current.status} to ${to}`,
       );
     }
-    const now = new Date();
-    const updated = (await models.Ticket.findOneAndUpdate(
-      // The lock makes read-then-write safe; status stays in the filter as a second guard.
-      { _id: current._id, status: current.status },
-      {
-        $set: { status: to, ...timestampsFor(to, now), ...options.set },
-        $push: {
-          statusHistory: {
-            from: current.status,
-            to,
-            at: now,
-            by: options.by,
-            reason: options.reason,
-          },
-        },
-      },
-      { returnDocument: 'after' },
-    ).lean()) as TicketDoc | null;
+    // The lock makes read-then-write safe; status stays in the filter as a second guard.
+    const updated = await applyTransition(models, current._id, current.status, to, options);
     if (updated) return updated;
   }
   throw new SwitchboardError(
