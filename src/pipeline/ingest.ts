@@ -140,13 +140,19 @@ async function carryOut(
     if (decision.settles === 'confirmed') await settle(deps, ticket);
     return 'answered';
   }
-  await deps.pool.noteBotOutcome(ticket._id, {
+  const outcome = {
     messageId: String(message._id),
     intent: decision.intent,
     language: decision.language,
-    missed: true,
-  });
-  const queued = await escalate(deps, ticket, decision.reason);
+    missed: true as const,
+  };
+  // Usually one write: queued with the miss counted. A retry (the outcome counted already) or a
+  // ticket no longer with the bot takes the two steps, which decide as they always did.
+  const queued =
+    (await deps.pool.queueWithBotOutcome(ticket._id, decision.reason, outcome)) ??
+    (await deps.pool
+      .noteBotOutcome(ticket._id, outcome)
+      .then(() => escalate(deps, ticket, decision.reason)));
   if (queued) {
     // Dispatch scores the ticket whether or not a desk is told: a gateway without one still
     // sets priorities and SLAs and offers tickets to agents.

@@ -297,6 +297,17 @@ export async function transitionTicket(
   });
 }
 
+/**
+ * Another step's bookkeeping written with a transition, in its one update, when the ticket also
+ * matches `filter` (e.g. "this message's outcome is not counted yet").
+ */
+export interface FoldedUpdate {
+  filter: Record<string, unknown>;
+  $set?: Record<string, unknown>;
+  $inc?: Record<string, number>;
+  $unset?: Record<string, 1>;
+}
+
 /** The transition's one write, conditional on the status it leaves; null when that changed. */
 async function applyTransition(
   models: PoolModels,
@@ -304,16 +315,41 @@ async function applyTransition(
   from: TicketStatus,
   to: TicketStatus,
   options: TransitionOptions,
+  fold?: FoldedUpdate,
 ): Promise<TicketDoc | null> {
   const now = new Date();
+  const set = { ...fold?.$set, status: to, ...timestampsFor(to, now), ...options.set };
   return (await models.Ticket.findOneAndUpdate(
-    { _id: ticketId, status: from },
+    { ...fold?.filter, _id: ticketId, status: from },
     {
-      $set: { status: to, ...timestampsFor(to, now), ...options.set },
+      $set: set,
+      ...(fold?.$inc ? { $inc: fold.$inc } : {}),
+      ...(fold?.$unset && Object.keys(fold.$unset).length > 0 ? { $unset: fold.$unset } : {}),
       $push: { statusHistory: { from, to, at: now, by: options.by, reason: options.reason } },
     },
     { returnDocument: 'after' },
   ).lean()) as TicketDoc | null;
+}
+
+/**
+ * A transition from `from` with another step's bookkeeping in the same one update (no read).
+ * Null when the ticket is not in `from` or does not match the fold's filter: the caller then
+ * takes the steps one by one (the bookkeeping's own conditional write, then transitionTicket),
+ * which decide and fail as they always did.
+ */
+export function transitionWithFold(
+  models: PoolModels,
+  locks: DocumentLocks,
+  ticketId: Types.ObjectId,
+  from: TicketStatus,
+  to: TicketStatus,
+  options: TransitionOptions,
+  fold: FoldedUpdate,
+): Promise<TicketDoc | null> {
+  if (!canTransition(from, to) || options.when) return Promise.resolve(null);
+  return locks.withLock(`ticket.${String(ticketId)}`, () =>
+    applyTransition(models, ticketId, from, to, options, fold),
+  );
 }
 
 async function transitionUnderLock(
