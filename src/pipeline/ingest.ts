@@ -111,8 +111,15 @@ async function carryOut(
     await notifyListeners(listeners, 'confirmedAnswer', ticket, feedback);
   }
   const text = decision.text;
+  // The bot's answer to a ticket not yet answered is its first response: stamped with the bot's
+  // outcome below, and the message says so, so its delivery writes nothing more on the ticket.
+  const respondedAt =
+    decision.action === 'reply' && text !== undefined && !ticket.firstResponseAt
+      ? new Date()
+      : undefined;
   if (text !== undefined) {
-    await queueBotMessage(deps, ticket, {
+    const view = respondedAt ? { ...ticket, firstResponseAt: respondedAt } : ticket;
+    await queueBotMessage(deps, view, {
       key: botMessageKey(decision.action, String(message._id)),
       text,
       markdown: decision.action === 'reply' ? decision.markdown : undefined,
@@ -132,17 +139,24 @@ async function carryOut(
       missed: decision.counted === 'miss',
       answered: decision.counted === 'answer',
       prompt: decision.prompt,
+      respondedAt,
     });
     if (decision.settles === 'confirmed') await settle(deps, ticket);
     return 'answered';
   }
-  await deps.pool.noteBotOutcome(ticket._id, {
+  const outcome = {
     messageId: String(message._id),
     intent: decision.intent,
     language: decision.language,
-    missed: true,
-  });
-  const queued = await escalate(deps, ticket, decision.reason);
+    missed: true as const,
+  };
+  // Usually one write: queued with the miss counted. A retry (the outcome counted already) or a
+  // ticket no longer with the bot takes the two steps, which decide as they always did.
+  const queued =
+    (await deps.pool.queueWithBotOutcome(ticket._id, decision.reason, outcome)) ??
+    (await deps.pool
+      .noteBotOutcome(ticket._id, outcome)
+      .then(() => escalate(deps, ticket, decision.reason)));
   if (queued) {
     // Dispatch scores the ticket whether or not a desk is told: a gateway without one still
     // sets priorities and SLAs and offers tickets to agents.

@@ -10,8 +10,14 @@ import {
   type SendResult,
 } from '../domain/message.ts';
 import type { ChannelAdapter, ChannelCapabilities, DeliveryConfirmation } from '../domain/ports.ts';
-import type { MessageDoc, TicketDoc } from '../pool/models.ts';
-import { sentFilesOf } from '../pool/messages.ts';
+import type { MessageDoc } from '../pool/models.ts';
+import {
+  claimPending,
+  releaseClaim,
+  sentFilesOf,
+  ticketViewOfMessage,
+  type TicketView,
+} from '../pool/messages.ts';
 import { viaThreadKey } from '../pool/reply-channels.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
@@ -135,7 +141,7 @@ function articleLinkOf(
 }
 
 /** The bot's own decision knew the language when it wrote the message; else the ticket's. */
-function languageOf(message: MessageDoc, ticket: TicketDoc): string | undefined {
+function languageOf(message: MessageDoc, ticket: TicketView): string | undefined {
   const decided = (message.decision ?? {}) as { language?: unknown };
   if (typeof decided.language === 'string') return decided.language;
   return ticket.language ?? undefined;
@@ -144,7 +150,7 @@ function languageOf(message: MessageDoc, ticket: TicketDoc): string | undefined 
 /** The address and content a channel needs, from the stored message and its ticket. */
 export function toOutboundMessage(
   message: MessageDoc,
-  ticket: TicketDoc,
+  ticket: TicketView,
   articleUrl?: OutboundDeps['articleUrl'],
   files: readonly OutboundAttachment[] = [],
 ): OutboundMessage {
@@ -200,55 +206,56 @@ export function deliverOutbound(messageId: string, deps: OutboundDeps): Promise<
 }
 
 async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<DeliveryResult> {
-  const message = await deps.pool.getMessage(messageId);
+  // The usual case costs one round trip: a pending message is claimed (`sending`) and read at
+  // once. Anything else (sent, settled, an attempt left open) is read and decided below.
+  const claimed = await claimPending(deps.pool.models, messageId, new Date());
+  const message = claimed ?? (await deps.pool.getMessage(messageId));
   if (!message)
     throw new SwitchboardError('SB_ERR_NOT_FOUND', `outbound message ${messageId} not found`);
   if (message.deliveryStatus === 'sent' || message.deliveryStatus === 'delivered')
     return 'already-sent';
-  const ticket = await deps.pool.getTicket(message.ticketId);
-  if (!ticket)
-    throw new SwitchboardError('SB_ERR_NOT_FOUND', `ticket of message ${messageId} not found`);
-  const channel = (message.via?.channel as ChannelId | undefined) ?? ticket.channel;
-  const adapter = deps.adapters.get(channel);
-  if (!adapter) {
-    throw new SwitchboardError('SB_ERR_UNKNOWN_CHANNEL', `no adapter for channel ${channel}`);
+  let ready: Ready;
+  try {
+    ready = await prepare(message, deps);
+  } catch (error) {
+    // Nothing was sent: the claim goes back, as if this run had not begun.
+    if (claimed) await releaseClaim(deps.pool.models, messageId).catch(() => undefined);
+    throw error;
   }
-  const outbound = withFileLinks(
-    toOutboundMessage(message, ticket, deps.articleUrl, await filesOf(message, deps.fileLink)),
-    adapter.capabilities,
-  );
+  const { ticket, adapter, outbound, channel } = ready;
 
-  const reopen = message.deliveryStatus === 'sending';
-  if (reopen) {
-    const since = message.attemptStartedAt ?? updatedAtOf(message);
-    const known = await askChannel(adapter, outbound, since);
-    if (known !== undefined && known !== 'unknown') {
-      await deps.pool.recordDelivery(message._id, {
-        status: 'sent',
-        providerMessageId: known.providerMessageId,
-      });
-      deps.metrics?.outboundUncertain.inc({ channel, resolution: 'confirmed' });
-      deps.logger?.info(
-        { messageId, channel: channel, since },
-        'outbound: an interrupted attempt went out; recorded, not sent again',
-      );
-      await afterSent(message, ticket, deps);
-      return 'confirmed';
+  if (!claimed) {
+    const reopen = message.deliveryStatus === 'sending';
+    if (reopen) {
+      const since = message.attemptStartedAt ?? updatedAtOf(message);
+      const known = await askChannel(adapter, outbound, since);
+      if (known !== undefined && known !== 'unknown') {
+        await deps.pool.recordDelivery(message._id, {
+          status: 'sent',
+          providerMessageId: known.providerMessageId,
+        });
+        deps.metrics?.outboundUncertain.inc({ channel, resolution: 'confirmed' });
+        deps.logger?.info(
+          { messageId, channel: channel, since },
+          'outbound: an interrupted attempt went out; recorded, not sent again',
+        );
+        await afterSent(message, ticket, deps);
+        return 'confirmed';
+      }
+      const resolution = known === 'unknown' ? 'resent' : 'not-sent';
+      deps.metrics?.outboundUncertain.inc({ channel, resolution });
+      if (resolution === 'resent') {
+        // No personal data: our message id (a key of ids) and the channel only.
+        deps.logger?.warn(
+          { messageId, channel: channel, since, attempts: message.deliveryAttempts },
+          'outbound: an interrupted attempt may have gone out and the channel cannot tell; sending again with the same idempotency key',
+        );
+      }
     }
-    const resolution = known === 'unknown' ? 'resent' : 'not-sent';
-    deps.metrics?.outboundUncertain.inc({ channel, resolution });
-    if (resolution === 'resent') {
-      // No personal data: our message id (a key of ids) and the channel only.
-      deps.logger?.warn(
-        { messageId, channel: channel, since, attempts: message.deliveryAttempts },
-        'outbound: an interrupted attempt may have gone out and the channel cannot tell; sending again with the same idempotency key',
-      );
+    // One write per attempt: the attempt is durable before the provider sees it.
+    if (!(await deps.pool.markSending(message._id, { at: new Date(), reopen }))) {
+      return 'already-sent'; // a status callback settled it since it was read
     }
-  }
-
-  // One write per attempt on the normal path: the attempt is durable before the provider sees it.
-  if (!(await deps.pool.markSending(message._id, { at: new Date(), reopen }))) {
-    return 'already-sent'; // a status callback settled it since it was read
   }
   let result: SendResult;
   try {
@@ -260,6 +267,34 @@ async function deliverUnderLock(messageId: string, deps: OutboundDeps): Promise<
   await recordSent(message._id, result, deps);
   await afterSent(message, ticket, deps);
   return 'sent';
+}
+
+/** What a send needs beside the message: its ticket, its channel's adapter, the outbound form. */
+interface Ready {
+  ticket: TicketView;
+  channel: ChannelId;
+  adapter: ChannelAdapter;
+  outbound: OutboundMessage;
+}
+
+async function prepare(message: MessageDoc, deps: OutboundDeps): Promise<Ready> {
+  // The message carries what it needs of its ticket; one stored before it did reads the ticket.
+  const ticket = ticketViewOfMessage(message) ?? (await deps.pool.getTicket(message.ticketId));
+  if (!ticket)
+    throw new SwitchboardError(
+      'SB_ERR_NOT_FOUND',
+      `ticket of message ${String(message._id)} not found`,
+    );
+  const channel = (message.via?.channel as ChannelId | undefined) ?? ticket.channel;
+  const adapter = deps.adapters.get(channel);
+  if (!adapter) {
+    throw new SwitchboardError('SB_ERR_UNKNOWN_CHANNEL', `no adapter for channel ${channel}`);
+  }
+  const outbound = withFileLinks(
+    toOutboundMessage(message, ticket, deps.articleUrl, await filesOf(message, deps.fileLink)),
+    adapter.capabilities,
+  );
+  return { ticket, channel, adapter, outbound };
 }
 
 /**
@@ -357,7 +392,9 @@ async function recordFailure(messageId: string, error: unknown, deps: OutboundDe
 }
 
 /** Bookkeeping once a message is known to have gone out (by this run or an interrupted one). */
-async function afterSent(message: MessageDoc, ticket: TicketDoc, deps: OutboundDeps) {
+async function afterSent(message: MessageDoc, ticket: TicketView, deps: OutboundDeps) {
+  // The view may be older than the ticket (a copy made when the message was stored): the stamp is
+  // a conditional write that keeps the first time, so an answer since costs a no-op at most.
   if (!ticket.firstResponseAt) await deps.pool.noteFirstResponse(ticket._id, new Date());
   if (message.authorKind === 'agent')
     await deps.onAgentReplySent?.(String(ticket._id), String(message._id), message.channel);

@@ -160,6 +160,39 @@ export function answerVia(
   };
 }
 
+/** What a delivery needs of the ticket: the fields toOutboundMessage and its bookkeeping read. */
+export type TicketView = Pick<
+  TicketDoc,
+  '_id' | 'channel' | 'threadKey' | 'replyTo' | 'channelData' | 'language' | 'firstResponseAt'
+>;
+
+/** The copy of the ticket an outbound message carries (see the `ticketView` field). */
+function ticketViewOf(ticket: TicketDoc) {
+  return {
+    channel: ticket.channel,
+    threadKey: ticket.threadKey,
+    replyTo: { kind: ticket.replyTo.kind, value: ticket.replyTo.value },
+    channelData: (ticket.channelData ?? {}) as Record<string, unknown>,
+    ...(ticket.language ? { language: ticket.language } : {}),
+    ...(ticket.firstResponseAt ? { firstResponseAt: ticket.firstResponseAt } : {}),
+  };
+}
+
+/** The ticket as the message carries it, or undefined for a message stored without the copy. */
+export function ticketViewOfMessage(message: MessageDoc): TicketView | undefined {
+  const view = message.ticketView;
+  if (!view?.channel || !view.threadKey || !view.replyTo) return undefined;
+  return {
+    _id: message.ticketId,
+    channel: view.channel,
+    threadKey: view.threadKey,
+    replyTo: view.replyTo,
+    channelData: (view.channelData ?? {}) as Record<string, unknown>,
+    language: view.language ?? null,
+    firstResponseAt: view.firstResponseAt ?? null,
+  };
+}
+
 /** Creates the outbound message in `pending` state (idempotent by key), before it is queued. */
 export async function createOutbound(
   models: PoolModels,
@@ -198,6 +231,7 @@ export async function createOutbound(
       ...(draft.intent === undefined ? {} : { intent: draft.intent }),
       ...(draft.score === undefined ? {} : { score: draft.score }),
       ...(draft.decision === undefined ? {} : { decision: draft.decision }),
+      ticketView: ticketViewOf(draft.ticket),
       deliveryStatus: 'pending' as const,
     });
     return created.toObject() as MessageDoc;
@@ -207,6 +241,36 @@ export async function createOutbound(
   const stored = (await models.Message.findById(id).lean()) as MessageDoc | null;
   if (!stored) throw new Error(`outbound message ${id} vanished after a duplicate-key insert`);
   return stored;
+}
+
+/**
+ * The usual start of a delivery, in one round trip: a `pending` message becomes `sending` (the
+ * attempt durable before the provider sees it, as markSending) and comes back as it now is. Null
+ * when the message is not pending — already sent or settled, or left `sending` by an attempt
+ * whose outcome was lost — and the caller reads it and decides (issue 21: a read, then a write).
+ */
+export async function claimPending(
+  models: PoolModels,
+  messageId: string,
+  at: Date,
+): Promise<MessageDoc | null> {
+  return (await models.Message.findOneAndUpdate(
+    { _id: messageId, deliveryStatus: 'pending' },
+    { $set: { deliveryStatus: 'sending', attemptStartedAt: at } },
+    { returnDocument: 'after' },
+  ).lean()) as MessageDoc | null;
+}
+
+/**
+ * Gives back a claim whose send never began (the message could not be made ready for its
+ * channel): `pending` again, so the next run neither asks the channel about an attempt that never
+ * happened nor counts one.
+ */
+export async function releaseClaim(models: PoolModels, messageId: string): Promise<void> {
+  await models.Message.updateOne(
+    { _id: messageId, deliveryStatus: 'sending' },
+    { $set: { deliveryStatus: 'pending' }, $unset: { attemptStartedAt: 1 } },
+  );
 }
 
 /**

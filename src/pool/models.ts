@@ -260,6 +260,25 @@ const messageSchema = new Schema(
         { _id: false },
       ),
     },
+    /**
+     * Outbound: what its delivery needs of the ticket (the address, the language, whether it was
+     * answered), copied when the message is stored, so a send reads no ticket (issue 21). These
+     * fields of a ticket do not change once it is open. Unset on older messages: their delivery
+     * reads the ticket. Erasure scrubs it like the ticket's own fields.
+     */
+    ticketView: {
+      type: new Schema(
+        {
+          channel: { type: String, enum: CHANNEL_IDS },
+          threadKey: String,
+          replyTo: { type: identitySchema },
+          channelData: Schema.Types.Mixed,
+          language: String,
+          firstResponseAt: Date,
+        },
+        { _id: false },
+      ),
+    },
     /** Outbound: choices to offer as buttons ("did you mean" titles). */
     choices: { type: [String], default: undefined },
     subject: { type: String },

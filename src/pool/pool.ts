@@ -21,7 +21,9 @@ import {
   noteCustomerMessage,
   previewOf,
   transitionTicket,
+  transitionWithFold,
   updateTicket,
+  type FoldedUpdate,
   type TransitionOptions,
 } from './tickets.ts';
 import { noDocumentLocks, type DocumentLocks } from './locks.ts';
@@ -34,6 +36,34 @@ export interface IngestResult {
   message: MessageDoc;
   /** False when the message was already stored (a redelivery). */
   created: boolean;
+}
+
+/**
+ * The bot's outcome for one inbound message as an update of its ticket (intent, language,
+ * misses in a row), applied only while that message's outcome is not counted yet.
+ */
+function botOutcomeUpdate(outcome: {
+  messageId: string;
+  intent?: string | undefined;
+  language?: string | undefined;
+  missed: boolean;
+  answered?: boolean | undefined;
+  prompt?: DialoguePrompt | undefined;
+}): FoldedUpdate & { $set: Record<string, unknown>; $unset: Record<string, 1> } {
+  const set: Record<string, unknown> = { lastBotOutcomeFor: outcome.messageId };
+  const unset: Record<string, 1> = {};
+  if (outcome.intent !== undefined) set['lastIntent'] = outcome.intent;
+  if (outcome.language !== undefined) set['language'] = outcome.language;
+  if (outcome.answered) set['lastBotAnswerAt'] = new Date();
+  if (outcome.prompt) set['prompt'] = outcome.prompt;
+  else unset['prompt'] = 1;
+  if (outcome.missed) unset['lastBotAnswerAt'] = 1;
+  return {
+    filter: { lastBotOutcomeFor: { $ne: outcome.messageId } },
+    $set: outcome.missed ? set : { ...set, botMisses: 0 },
+    ...(outcome.missed ? { $inc: { botMisses: 1 } } : {}),
+    $unset: unset,
+  };
 }
 
 /** How the pool treats conversations (config: CONVERSATION_JOIN_SECONDS). */
@@ -178,23 +208,39 @@ export class TicketPool {
       answered?: boolean;
       /** The question the bot now waits on; none clears whatever was pending. */
       prompt?: DialoguePrompt | undefined;
+      /**
+       * The bot queued an answer to a ticket not yet answered: its first response, stamped in
+       * this same update (`$min` keeps an earlier one) rather than by a write of its own on send.
+       */
+      respondedAt?: Date | undefined;
     },
   ): Promise<void> {
-    const set: Record<string, unknown> = { lastBotOutcomeFor: outcome.messageId };
-    const unset: Record<string, 1> = {};
-    if (outcome.intent !== undefined) set['lastIntent'] = outcome.intent;
-    if (outcome.language !== undefined) set['language'] = outcome.language;
-    if (outcome.answered) set['lastBotAnswerAt'] = new Date();
-    if (outcome.prompt) set['prompt'] = outcome.prompt;
-    else unset['prompt'] = 1;
-    if (outcome.missed) unset['lastBotAnswerAt'] = 1;
+    const { filter, $set, $inc, $unset } = botOutcomeUpdate(outcome);
+    const first = outcome.respondedAt ? { $min: { firstResponseAt: outcome.respondedAt } } : {};
     // Folded into the same single update: no extra round trip per message.
-    const update = outcome.missed
-      ? { $set: set, $inc: { botMisses: 1 }, $unset: unset }
-      : { $set: { ...set, botMisses: 0 }, $unset: unset };
-    await updateTicket(this.models, this.locks, ticketId, update, {
-      lastBotOutcomeFor: { $ne: outcome.messageId },
-    });
+    const update = { $set, ...($inc ? { $inc } : {}), $unset, ...first };
+    await updateTicket(this.models, this.locks, ticketId, update, filter);
+  }
+
+  /**
+   * The bot hands the ticket to the agents' queue and records its outcome (a miss) in the same
+   * one update, without reading the ticket. Null when the ticket is not with the bot or this
+   * message's outcome is counted already: then noteBotOutcome and transition, one by one.
+   */
+  queueWithBotOutcome(
+    ticketId: Types.ObjectId,
+    reason: string,
+    outcome: Parameters<TicketPool['noteBotOutcome']>[1] & { missed: true },
+  ): Promise<TicketDoc | null> {
+    return transitionWithFold(
+      this.models,
+      this.locks,
+      ticketId,
+      'bot',
+      'queued',
+      { by: 'bot', reason, set: { escalationReason: reason } },
+      botOutcomeUpdate(outcome),
+    );
   }
 
   /** The first answer from bot or agent stamps firstResponseAt (once). */

@@ -285,8 +285,70 @@ export async function transitionTicket(
   to: TicketStatus,
   options: TransitionOptions,
 ): Promise<TicketDoc> {
+  return locks.withLock(`ticket.${String(ticketId)}`, async () => {
+    // The status it must leave is known and nothing else is checked: one conditional update, no
+    // read. When it does not apply, the read below says why (not found, another status).
+    const { expectedFrom } = options;
+    if (expectedFrom && !options.when && canTransition(expectedFrom, to)) {
+      const updated = await applyTransition(models, ticketId, expectedFrom, to, options);
+      if (updated) return updated;
+    }
+    return transitionUnderLock(models, ticketId, to, options);
+  });
+}
+
+/**
+ * Another step's bookkeeping written with a transition, in its one update, when the ticket also
+ * matches `filter` (e.g. "this message's outcome is not counted yet").
+ */
+export interface FoldedUpdate {
+  filter: Record<string, unknown>;
+  $set?: Record<string, unknown>;
+  $inc?: Record<string, number>;
+  $unset?: Record<string, 1>;
+}
+
+/** The transition's one write, conditional on the status it leaves; null when that changed. */
+async function applyTransition(
+  models: PoolModels,
+  ticketId: Types.ObjectId | string,
+  from: TicketStatus,
+  to: TicketStatus,
+  options: TransitionOptions,
+  fold?: FoldedUpdate,
+): Promise<TicketDoc | null> {
+  const now = new Date();
+  const set = { ...fold?.$set, status: to, ...timestampsFor(to, now), ...options.set };
+  return (await models.Ticket.findOneAndUpdate(
+    { ...fold?.filter, _id: ticketId, status: from },
+    {
+      $set: set,
+      ...(fold?.$inc ? { $inc: fold.$inc } : {}),
+      ...(fold?.$unset && Object.keys(fold.$unset).length > 0 ? { $unset: fold.$unset } : {}),
+      $push: { statusHistory: { from, to, at: now, by: options.by, reason: options.reason } },
+    },
+    { returnDocument: 'after' },
+  ).lean()) as TicketDoc | null;
+}
+
+/**
+ * A transition from `from` with another step's bookkeeping in the same one update (no read).
+ * Null when the ticket is not in `from` or does not match the fold's filter: the caller then
+ * takes the steps one by one (the bookkeeping's own conditional write, then transitionTicket),
+ * which decide and fail as they always did.
+ */
+export function transitionWithFold(
+  models: PoolModels,
+  locks: DocumentLocks,
+  ticketId: Types.ObjectId,
+  from: TicketStatus,
+  to: TicketStatus,
+  options: TransitionOptions,
+  fold: FoldedUpdate,
+): Promise<TicketDoc | null> {
+  if (!canTransition(from, to) || options.when) return Promise.resolve(null);
   return locks.withLock(`ticket.${String(ticketId)}`, () =>
-    transitionUnderLock(models, ticketId, to, options),
+    applyTransition(models, ticketId, from, to, options, fold),
   );
 }
 
@@ -318,24 +380,8 @@ async function transitionUnderLock(
         `ticket #${current.number} cannot go from ${current.status} to ${to}`,
       );
     }
-    const now = new Date();
-    const updated = (await models.Ticket.findOneAndUpdate(
-      // The lock makes read-then-write safe; status stays in the filter as a second guard.
-      { _id: current._id, status: current.status },
-      {
-        $set: { status: to, ...timestampsFor(to, now), ...options.set },
-        $push: {
-          statusHistory: {
-            from: current.status,
-            to,
-            at: now,
-            by: options.by,
-            reason: options.reason,
-          },
-        },
-      },
-      { returnDocument: 'after' },
-    ).lean()) as TicketDoc | null;
+    // The lock makes read-then-write safe; status stays in the filter as a second guard.
+    const updated = await applyTransition(models, current._id, current.status, to, options);
     if (updated) return updated;
   }
   throw new SwitchboardError(

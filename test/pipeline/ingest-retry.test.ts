@@ -140,6 +140,27 @@ describe('an ingest job retried after its run died mid-way', () => {
     expect((await pool.getTicket(stored.ticketId))?.botMisses).toBe(1);
   });
 
+  it('queues an escalation and counts its miss once when the run died after queueing', async () => {
+    const responder = new ChangingResponder([handOver]);
+    const message = inbound();
+    const dying = dyingOnceAt('markHandled');
+    await expect(ingestInbound(message, deps(responder, dying))).rejects.toThrow('worker killed');
+    // The retry finds the ticket with the agents already (its outcome name says so).
+    await ingestInbound(message, deps(responder, dying));
+
+    expect(responder.asked).toBe(1);
+    const stored = (await pool.models.Message.findOne({
+      channelMessageId: message.channelMessageId,
+    }).lean()) as MessageDoc | null;
+    if (!stored) throw new Error('the inbound message was not stored');
+    expect(stored.handled).toBe(true);
+    const ticket = await pool.getTicket(stored.ticketId);
+    expect(ticket?.status).toBe('queued');
+    expect(ticket?.botMisses).toBe(1);
+    expect(ticket?.lastIntent).toBe('delivery-time');
+    expect(ticket?.statusHistory.filter((h) => h.to === 'queued')).toHaveLength(1);
+  });
+
   it('asks the responder again when the first run stored nothing yet', async () => {
     const responder = new ChangingResponder([handOver]);
     const message = inbound();

@@ -203,6 +203,14 @@ export async function eraseContact(
       if (m.authorKind === 'customer' && typeof m.authorName === 'string')
         set['authorName'] = ERASED;
       if (m.authorKind === 'customer' && typeof m.authorId === 'string') set['authorId'] = ERASED;
+      // An outbound message's copy of its ticket's address: erased as the ticket's own fields are.
+      if (m.ticketView?.replyTo) {
+        set['ticketView'] = {
+          ...(scrub(m.ticketView, needles) as Record<string, unknown>),
+          threadKey: `erased/${String(m.ticketId)}`,
+          replyTo: { kind: m.ticketView.replyTo.kind, value: ERASED },
+        };
+      }
       if (typeof m.deliveryError === 'string')
         set['deliveryError'] = scrub(m.deliveryError, needles);
       await models.Message.updateOne({ _id: m._id }, { $set: set });
