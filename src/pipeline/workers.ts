@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bu
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
-import { steerRetries } from './job-errors.ts';
+import { steerRetries, waitOutStoreOutage } from './job-errors.ts';
 import { ingestInbound, type IngestDeps } from './ingest.ts';
 import { deliverOutbound, noteAbandoned, type OutboundDeps } from './outbound.ts';
 import {
@@ -53,6 +53,8 @@ export function startWorkers(options: {
   outbound: OutboundDeps;
   metrics?: Metrics;
   logger?: Logger;
+  /** How long an inbound job waits out a store outage (job-errors.ts); tests shorten it. */
+  outagePauseMs?: number;
 }): Workers {
   const { config, metrics, logger } = options;
   const common = {
@@ -65,16 +67,22 @@ export function startWorkers(options: {
   };
   const ingest = new Worker<InboundJobData>(
     QUEUE_NAMES.inbound,
-    (job) =>
+    (job, token) =>
       timed('inbound', metrics, job, () =>
-        steerRetries(async () => {
-          // Stored by an earlier run whose data was already dropped: nothing left to do.
-          if (job.data.ingested === true) return 'duplicate';
-          const outcome = await ingestInbound(job.data.message, options.ingest);
-          // The message lives in MongoDB now (where erasure finds it): the job keeps its id only.
-          await job.updateData(INGESTED_JOB_DATA);
-          return outcome;
-        }),
+        waitOutStoreOutage(
+          job,
+          token,
+          () =>
+            steerRetries(async () => {
+              // Stored by an earlier run whose data was already dropped: nothing left to do.
+              if (job.data.ingested === true) return 'duplicate';
+              const outcome = await ingestInbound(job.data.message, options.ingest);
+              // The message lives in MongoDB now (where erasure finds it): the job keeps its id only.
+              await job.updateData(INGESTED_JOB_DATA);
+              return outcome;
+            }),
+          options.outagePauseMs,
+        ),
       ),
     { ...common, concurrency: config.INGEST_CONCURRENCY },
   );
