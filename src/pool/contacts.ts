@@ -361,6 +361,21 @@ async function claimIdentity(
   }
 }
 
+/** The contact this one was merged into, following a chain (bounded); undefined when not merged. */
+export async function survivorOf(
+  models: PoolModels,
+  contactId: Types.ObjectId,
+): Promise<Types.ObjectId | undefined> {
+  let survivor: Types.ObjectId | undefined;
+  let current = contactId;
+  for (let hops = 0; hops < 10; hops += 1) {
+    const contact = await models.Contact.findById(current, { mergedInto: 1 }).lean();
+    if (!contact?.mergedInto) break;
+    survivor = current = contact.mergedInto;
+  }
+  return survivor;
+}
+
 /** A merged contact points at the survivor; follow the chain (bounded, in case of a cycle). */
 async function followMerges(models: PoolModels, id: Types.ObjectId): Promise<ContactDoc> {
   let current = (await models.Contact.findById(id).lean()) as ContactDoc | null;

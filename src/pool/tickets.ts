@@ -3,6 +3,7 @@ import { SwitchboardError } from '../domain/errors.ts';
 import type { ChannelId, Identity } from '../domain/message.ts';
 import { canTransition, reopenTarget, type TicketStatus } from '../domain/ticket.ts';
 import type { DocumentLocks } from './locks.ts';
+import { survivorOf } from './contacts.ts';
 import type { PoolModels, TicketDoc } from './models.ts';
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -158,18 +159,32 @@ async function openUnderLock(
  * under the id the thread was claimed with. Under the contact's lock, so two first messages of
  * one contact on two channels at once make one ticket, not two.
  */
-function joinOrCreate(
+async function joinOrCreate(
   models: PoolModels,
   locks: DocumentLocks,
   threadId: string,
   claimed: Types.ObjectId,
   input: OpenTicketInput,
 ): Promise<{ ticket: TicketDoc; opened: boolean }> {
-  return withContactLock(locks, input, async () => {
+  const outcome = await withContactLock(locks, input, async () => {
     const joined = await joinOpenTicket(models, threadId, claimed, input);
     if (joined) return { ticket: joined, opened: false };
+    // A merge that finished while this message waited for the lock moved the contact's identities
+    // and tickets to the survivor: the conversation belongs there. One read, only when opening a
+    // ticket for a contact that existed before this message.
+    const survivor =
+      input.contactIsNew || !joining(input) ? undefined : await survivorOf(models, input.contactId);
+    if (survivor) return survivor;
     return { ticket: await createTicket(models, locks, claimed, input), opened: true };
   });
+  // Again under the survivor's lock, this one released first: an unmerge takes both locks.
+  if (outcome instanceof Types.ObjectId)
+    return joinOrCreate(models, locks, threadId, claimed, { ...input, contactId: outcome });
+  return outcome;
+}
+
+function joining(input: OpenTicketInput): boolean {
+  return input.joinWindowMs !== undefined && input.joinWindowMs > 0;
 }
 
 /** Runs `work` under the contact's ticket-opening lock when conversations join (else as is). */
@@ -178,7 +193,7 @@ function withContactLock<T>(
   input: OpenTicketInput,
   work: () => Promise<T>,
 ): Promise<T> {
-  if (!input.joinWindowMs || input.joinWindowMs <= 0) return work();
+  if (!joining(input)) return work();
   return locks.withLock(`contact-tickets.${String(input.contactId)}`, work);
 }
 

@@ -52,6 +52,40 @@ const scanning = (ops: string[], collection: string) =>
   ops.filter((op) => op.startsWith(`${collection}.`) && !op.endsWith('.insertOne'));
 
 describe('pool/tickets', () => {
+  describe('when the contact was merged while its new conversation waited for the lock', () => {
+    it('continues on the survivor, not a fresh ticket of the merged contact', async () => {
+      const first = (value: string) =>
+        pool.ingest({
+          channel: 'api',
+          channelMessageId: uniqueName('m'),
+          threadKey: uniqueName('t'),
+          from: { identity: { kind: 'email', value } },
+          text: 'hello',
+          attachments: [],
+          receivedAt: new Date(),
+          channelData: {},
+        });
+      const survivor = await first(`${uniqueName('s')}@example.com`);
+      const merged = await first(`${uniqueName('m')}@example.com`);
+      await pool.mergeContacts(survivor.contactId, merged.contactId, 'test');
+      // The message's contact was resolved before the merge: it still names the merged one.
+      const { ticket, opened } = await findOrOpenTicket(
+        pool.models,
+        locks,
+        openInput({
+          contactId: merged.contactId,
+          contactIsNew: false,
+          joinWindowMs: 3_600_000,
+          lastCustomerMessageAt: new Date(),
+        }),
+      );
+      expect(opened).toBe(false);
+      expect(String(ticket.contactId)).toBe(String(survivor.contactId));
+      // The survivor's latest conversation: the merged contact's ticket, which the merge moved.
+      expect(String(ticket._id)).toBe(String(merged.ticket._id));
+    });
+  });
+
   describe('when a thread is new', () => {
     it('opens its ticket with inserts only, stamped with the message time', async () => {
       const at = new Date('2026-03-02T10:00:00Z');
