@@ -188,6 +188,9 @@ async function main(): Promise<void> {
       QUEUE_PREFIX: `benchmail${run}`,
       LOG_LEVEL: 'silent',
       KB_SEED_ON_START: 'false',
+      // Each mail is a new conversation on a ticket of its own, as the reconciliation counts; with
+      // joining on (issue 19), a sender's mails would continue one ticket instead.
+      CONVERSATION_JOIN_SECONDS: '0',
     });
     const gateway = await createGateway({
       config,
