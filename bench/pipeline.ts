@@ -183,6 +183,7 @@ async function main(): Promise<void> {
       storeOpsPerMessage: perMessage.total,
       storeOpsByKind: perMessage.byKind,
       storeOpsNotById: perMessage.notById,
+      storeFullScans: perMessage.fullScans,
       storeOpsByPath: paths,
       storeOpsPerSecond: Number(storeOpsPerSecond.toFixed(0)),
       storeEfficiency: Number(

@@ -23,6 +23,12 @@ export interface StoreOpCounts {
    * to PostgreSQL; everything else needs an index of ours (docs/benchmarks.md).
    */
   notById: number;
+  /**
+   * Reads and writes whose filter has no top-level equality at all (`_id: { $in }`, `$or`, no
+   * filter): FerretDB 1.x pushes none of it down, so each scans its whole collection in Go and
+   * costs more as the pool grows. On the message paths this must stay 0.
+   */
+  fullScans: number;
 }
 
 /** Commands that are the driver's own housekeeping, not the gateway's work. */
@@ -65,25 +71,64 @@ function kindOf(event: CommandStartedEvent): StoreOpKind | undefined {
   }
 }
 
-/** Is the command's filter `_id` equality alone (or no filter, for an insert)? */
-function byId(event: CommandStartedEvent): boolean {
+/** The filters a command carries (a find's, each update's and delete's statement). */
+function filtersOf(event: CommandStartedEvent): unknown[] {
   const command = event.command as Record<string, unknown>;
   const filters: unknown[] = [];
-  if (event.commandName === 'insert' || event.commandName === 'getMore') return true;
   if (command['filter'] !== undefined) filters.push(command['filter']);
   if (command['query'] !== undefined) filters.push(command['query']);
   for (const list of ['updates', 'deletes'] as const) {
     const statements = command[list] as Array<{ q?: unknown }> | undefined;
     for (const s of statements ?? []) filters.push(s.q);
   }
+  return filters;
+}
+
+/** A plain value to compare with, not an operator document (`{ $in: … }`). */
+function isEquality(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && !keys.some((k) => k.startsWith('$'));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}
+
+/** Is the command's filter `_id` equality alone (or no filter, for an insert)? */
+function byId(event: CommandStartedEvent): boolean {
+  if (event.commandName === 'insert' || event.commandName === 'getMore') return true;
   if (event.commandName === 'aggregate' || event.commandName === 'count') return false;
-  return filters.every(
-    (f) => f !== null && typeof f === 'object' && Object.keys(f).length === 1 && '_id' in f,
+  return filtersOf(event).every(
+    (f) => isRecord(f) && Object.keys(f).length === 1 && '_id' in f && isEquality(f['_id']),
   );
 }
 
+/** Does FerretDB push none of the filter down (no top-level field compared for equality)? */
+function fullScan(event: CommandStartedEvent): boolean {
+  if (event.commandName === 'insert' || event.commandName === 'getMore') return false;
+  const command = event.command as Record<string, unknown>;
+  if (event.commandName === 'aggregate') {
+    const first = (command['pipeline'] as Array<Record<string, unknown>> | undefined)?.[0];
+    return !isRecord(first?.['$match']) || fullScanFilter(first['$match']);
+  }
+  const filters = filtersOf(event);
+  return filters.length === 0 || filters.some(fullScanFilter);
+}
+
+function fullScanFilter(filter: unknown): boolean {
+  if (!isRecord(filter)) return true;
+  return !Object.entries(filter).some(([key, value]) => !key.startsWith('$') && isEquality(value));
+}
+
 /** One line per command: its kind, collection and the fields of its filter (no values). */
-function describe(event: CommandStartedEvent, kind: StoreOpKind, idOnly: boolean): string {
+function describe(
+  event: CommandStartedEvent,
+  kind: StoreOpKind,
+  idOnly: boolean,
+  scan: boolean,
+): string {
   const command = event.command as Record<string, unknown>;
   const collection = String(command[event.commandName]);
   const filter = (command['filter'] ??
@@ -92,7 +137,8 @@ function describe(event: CommandStartedEvent, kind: StoreOpKind, idOnly: boolean
     (command['deletes'] as Array<{ q?: unknown }> | undefined)?.[0]?.q) as
     Record<string, unknown> | undefined;
   const fields = filter ? Object.keys(filter).join(',') : '';
-  return `${kind} ${collection}${fields ? ` by ${fields}` : ''}${idOnly ? '' : ' (not by _id)'}`;
+  const note = scan ? ' (FULL SCAN)' : idOnly ? '' : ' (not by _id)';
+  return `${kind} ${collection}${fields ? ` by ${fields}` : ''}${note}`;
 }
 
 /** A running count of the client's operations; `snapshot()` and `since()` read it. */
@@ -111,6 +157,7 @@ export class StoreOpCounter {
       total: 0,
       byKind: Object.fromEntries(STORE_OP_KINDS.map((k) => [k, 0])) as Record<StoreOpKind, number>,
       notById: 0,
+      fullScans: 0,
     };
   }
 
@@ -125,7 +172,9 @@ export class StoreOpCounter {
     this.counts.byKind[kind] += 1;
     const idOnly = byId(event);
     if (!idOnly) this.counts.notById += 1;
-    this.trace?.push(describe(event, kind, idOnly));
+    const scan = fullScan(event);
+    if (scan) this.counts.fullScans += 1;
+    this.trace?.push(describe(event, kind, idOnly, scan));
   }
 
   snapshot(): StoreOpCounts {
@@ -142,6 +191,7 @@ export class StoreOpCounter {
         STORE_OP_KINDS.map((k) => [k, round(now.byKind[k] - before.byKind[k])]),
       ) as Record<StoreOpKind, number>,
       notById: round(now.notById - before.notById),
+      fullScans: round(now.fullScans - before.fullScans),
     };
   }
 }
