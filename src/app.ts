@@ -152,7 +152,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pool: channelPool(pool, (message) => enqueueDelivery(queues.outbound, message)),
     files: attachments,
     outboundFiles: attachments,
-    integrations: integrationDirectory(pool.models),
+    integrations: integrationDirectory(pool.models, producerRedis),
     consumeRateLimit: (kind, bucket, key, reason) => rateLimits.consume(kind, bucket, key, reason),
     slackApp: desk && {
       token: desk.config.SLACK_BOT_TOKEN,

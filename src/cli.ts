@@ -21,6 +21,7 @@ import { registerAdminCommands } from './admin/cli.ts';
 import { registerAgentCommands } from './desk/cli.ts';
 import { registerTeamCommands } from './desk/team-cli.ts';
 import { createIntegration } from './integrations/store.ts';
+import { announceIntegrationChange } from './integrations/cache.ts';
 
 const program = new Command().name('switchboard').description('Omnichannel support gateway');
 
@@ -105,8 +106,10 @@ for (const [name, disabled, what] of [
     .description(`${name} an integration: ${what}`)
     .argument('<id>', 'the integration id (`integration list`)')
     .action(async (id: string) => {
-      const view = await withCliPool((pool) =>
-        setIntegrationDisabled(pool.models, { id, disabled, by }),
+      const view = await withCliPool((pool, services) =>
+        setIntegrationDisabled(pool.models, { id, disabled, by }, () =>
+          announceIntegrationChange(services.redis()),
+        ),
       );
       process.stdout.write(
         `${view.name} (${view.id}) is ${view.disabled ? 'disabled' : 'enabled'}\n`,
@@ -118,7 +121,11 @@ integration
   .description('new API key and webhook secret for an integration; the old key stops at once')
   .argument('<id>', 'the integration id (`integration list`)')
   .action(async (id: string) => {
-    const rotated = await withCliPool((pool) => rotateIntegrationKey(pool.models, { id, by }));
+    const rotated = await withCliPool((pool, services) =>
+      rotateIntegrationKey(pool.models, { id, by }, () =>
+        announceIntegrationChange(services.redis()),
+      ),
+    );
     process.stdout.write(
       `${JSON.stringify({ id, apiKey: rotated.apiKey, webhookSecret: rotated.webhookSecret }, null, 2)}\n`,
     );

@@ -1,10 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 import { SwitchboardError } from '../domain/errors.ts';
 import type { ApiIntegration, IntegrationDirectory } from '../domain/integrations.ts';
 import { perConnection } from '../domain/per-connection.ts';
 import { recordAudit } from '../pool/audit.ts';
 import type { PoolModels } from '../pool/models.ts';
+import { cachedIntegrationReads } from './cache.ts';
 
 /** An API-channel integration: its key is stored only as a SHA-256 hash. */
 const integrationSchema = new Schema(
@@ -76,17 +78,13 @@ export async function createIntegration(
 export async function findIntegrationByKey(
   models: PoolModels,
   apiKey: string,
+  read: (id: string) => Promise<IntegrationDoc | null> = (id) => findIntegrationById(models, id),
 ): Promise<IntegrationDoc | null> {
   const match = /^sbk_([0-9a-f]{12})_[A-Za-z0-9_-]{20,100}$/.exec(apiKey);
   const keyId = match?.[1];
   if (keyId === undefined) return null;
-  const integration = (await integrationModels(models)
-    .Integration.findOne({
-      _id: keyId,
-      disabled: false,
-    })
-    .lean()) as IntegrationDoc | null;
-  if (!integration) return null;
+  const integration = await read(keyId);
+  if (!integration || integration.disabled) return null;
   const presented = Buffer.from(sha256(apiKey), 'hex');
   const stored = Buffer.from(integration.keyHash, 'hex');
   return presented.length === stored.length && timingSafeEqual(presented, stored)
@@ -145,12 +143,14 @@ async function requireIntegration(models: PoolModels, id: string): Promise<Integ
 export async function setIntegrationDisabled(
   models: PoolModels,
   input: { id: string; disabled: boolean; by: string },
+  announce: () => Promise<void>,
 ): Promise<IntegrationView> {
   const before = await requireIntegration(models, input.id);
   await integrationModels(models).Integration.updateOne(
     { _id: input.id },
     { $set: { disabled: input.disabled } },
   );
+  await announce();
   await recordAudit(models, {
     actor: input.by,
     action: input.disabled ? 'integration.disable' : 'integration.enable',
@@ -168,6 +168,7 @@ export async function setIntegrationDisabled(
 export async function rotateIntegrationKey(
   models: PoolModels,
   input: { id: string; by: string },
+  announce: () => Promise<void>,
 ): Promise<{ integration: IntegrationView; apiKey: string; webhookSecret: string }> {
   const before = await requireIntegration(models, input.id);
   const apiKey = `${KEY_PREFIX}_${input.id}_${randomBytes(32).toString('base64url')}`;
@@ -176,6 +177,7 @@ export async function rotateIntegrationKey(
     { _id: input.id },
     { $set: { keyHash: sha256(apiKey), webhookSecret } },
   );
+  await announce();
   await recordAudit(models, {
     actor: input.by,
     action: 'integration.rotate',
@@ -197,10 +199,15 @@ function toApiIntegration(doc: IntegrationDoc | null): ApiIntegration | null {
     : null;
 }
 
-/** The API channel's view of the integrations the admin side keeps. */
-export function integrationDirectory(models: PoolModels): IntegrationDirectory {
+/**
+ * The API channel's view of the integrations the admin side keeps. With `redis`, each process
+ * keeps what it read until an integration changes (cache.ts); the writers above announce it.
+ */
+export function integrationDirectory(models: PoolModels, redis?: Redis): IntegrationDirectory {
+  const stored = (id: string) => findIntegrationById(models, id);
+  const read = redis ? cachedIntegrationReads(stored, redis) : stored;
   return {
-    findByKey: async (key) => toApiIntegration(await findIntegrationByKey(models, key)),
-    findById: async (id) => toApiIntegration(await findIntegrationById(models, id)),
+    findByKey: async (key) => toApiIntegration(await findIntegrationByKey(models, key, read)),
+    findById: async (id) => toApiIntegration(await read(id)),
   };
 }

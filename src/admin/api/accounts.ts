@@ -32,6 +32,7 @@ import {
   type LoginLimiter,
 } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
+import { announceIntegrationChange } from '../../integrations/cache.ts';
 import { PERMISSIONS, roleMay, type Permission } from '../permissions.ts';
 import { pathParams } from './params.ts';
 import { Role, AccountView, IntegrationView, TokenView } from '../openapi/schemas.ts';
@@ -309,6 +310,8 @@ export function authRouter(deps: AdminDeps, limiter: LoginLimiter): Router {
 }
 
 export function accountsRouter(deps: AdminDeps): Router {
+  // Every process's cached integrations are checked against this stamp (integrations/cache.ts).
+  const announce = () => announceIntegrationChange(deps.redis);
   const router = Router();
   const route = routes(router);
 
@@ -375,19 +378,19 @@ export function accountsRouter(deps: AdminDeps): Router {
     const { id } = pathParams(IntegrationParams, req.params, 'integration');
     const by = principalOf(res).actor;
     res.json({
-      integration: await setIntegrationDisabled(deps.models, { id, disabled: true, by }),
+      integration: await setIntegrationDisabled(deps.models, { id, disabled: true, by }, announce),
     });
   });
   route(ACCOUNTS.enable, async (req, res) => {
     const { id } = pathParams(IntegrationParams, req.params, 'integration');
     const by = principalOf(res).actor;
     res.json({
-      integration: await setIntegrationDisabled(deps.models, { id, disabled: false, by }),
+      integration: await setIntegrationDisabled(deps.models, { id, disabled: false, by }, announce),
     });
   });
   route(ACCOUNTS.rotate, async (req, res) => {
     const { id } = pathParams(IntegrationParams, req.params, 'integration');
-    res.json(await rotateIntegrationKey(deps.models, { id, by: principalOf(res).actor }));
+    res.json(await rotateIntegrationKey(deps.models, { id, by: principalOf(res).actor }, announce));
   });
 
   route(ACCOUNTS.revokeToken, async (req, res) => {
