@@ -153,13 +153,11 @@ async function openUnderLock(
   input: OpenTicketInput,
 ): Promise<{ ticket: TicketDoc; opened: boolean }> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
-    // A new thread: the insert claims it (its unique _id decides between concurrent claimers), and
-    // its ticket cannot exist yet.
+    // A new thread is claimed for a fresh ticket id, whose ticket cannot exist yet; a known one
+    // comes back as it is. One round trip either way.
     const claimed = new Types.ObjectId();
-    if (await insertThread(models, threadId, claimed)) {
-      return joinOrCreate(models, locks, threadId, claimed, input);
-    }
-    const thread = await models.Thread.findById(threadId).lean();
+    const thread = await claimThread(models, threadId, claimed);
+    if (thread === 'claimed') return joinOrCreate(models, locks, threadId, claimed, input);
     // Removed between the refused insert and this read (an erasure): claim it again.
     if (!thread) continue;
     // Also covers a crash between the thread's insert and its ticket's: the retry creates it.
@@ -234,18 +232,30 @@ function withContactLock<T>(
   return locks.withLock(`contact-tickets.${String(input.contactId)}`, work);
 }
 
-/** Inserts the thread pointing at `ticketId`; false when the thread exists already. */
-async function insertThread(
+/**
+ * Claims the thread for `ticketId` when it is new, else returns it as it is (null: erased between
+ * a refused claim and its read), in one round trip: an upsert by `_id` that changes nothing on a
+ * known thread (index-backed: the `_id` GIN index on FerretDB, `_id` on MongoDB). Called under the
+ * thread's lock, so no two claimers race here; a store whose upsert still reports a duplicate key
+ * (another writer without the lock) is read back as a known thread. Issue 21: a known thread cost
+ * a refused insert and a read.
+ */
+async function claimThread(
   models: PoolModels,
   threadId: string,
   ticketId: Types.ObjectId,
-): Promise<boolean> {
+): Promise<'claimed' | { ticketId: Types.ObjectId } | null> {
+  const now = new Date();
   try {
-    await models.Thread.create({ _id: threadId, ticketId });
-    return true;
+    const before = await models.Thread.findOneAndUpdate(
+      { _id: threadId },
+      { $setOnInsert: { ticketId, createdAt: now, updatedAt: now } },
+      { upsert: true, returnDocument: 'before', timestamps: false },
+    ).lean();
+    return before ?? 'claimed';
   } catch (error) {
-    if (isDuplicateKey(error)) return false;
-    throw error;
+    if (!isDuplicateKey(error)) throw error;
+    return await models.Thread.findById(threadId).lean();
   }
 }
 
