@@ -75,6 +75,17 @@ function agentView(
   };
 }
 
+/** What rescore's condition and SLA fields read of the ticket (updateTicketWhen's pin). */
+const RESCORE_READS = [
+  'status',
+  'slaPolicy',
+  'slaState',
+  'slaPausedAt',
+  'queuedAt',
+  'nextResponseDueAt',
+  'lastCustomerMessageAt',
+] as const;
+
 /**
  * Smart dispatch: scores escalated tickets, keeps their SLA timers, and offers waiting tickets to
  * agents. Runs as BullMQ jobs on one queue, so any number of processes can run it at once; what
@@ -136,8 +147,8 @@ export class Dispatcher {
 
   /** A customer message on a queued or assigned ticket (the pipeline's customerMessage event). */
   async onCustomerMessage(ticket: TicketDoc, message: MessageDoc): Promise<void> {
-    await this.sla.onCustomerMessage(String(ticket._id), message.receivedAt ?? this.now());
-    await this.rescore(ticket, { gather: true, hint: {} });
+    const current = await this.sla.onCustomerMessage(ticket, message.receivedAt ?? this.now());
+    await this.rescore(current, { gather: true, hint: {} });
   }
 
   // ---- desk callbacks -------------------------------------------------------------------------
@@ -375,6 +386,8 @@ export class Dispatcher {
           slaStarted = sla !== undefined;
           return { $set: { ...(changed ? fields : {}), ...sla } };
         },
+        // The ticket as the pipeline's last write returned it: usually written without a read.
+        { ticket, reads: RESCORE_READS },
       );
       current = updated ?? before ?? ticket;
       if (updated && slaStarted && before) await this.sla.cancel(before);

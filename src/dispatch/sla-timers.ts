@@ -46,6 +46,17 @@ function running(ticket: TicketDoc, kind: SlaKind): boolean {
   return true;
 }
 
+/** What onCustomerMessage's condition and update read of the ticket (updateTicketWhen's pin). */
+const CUSTOMER_MESSAGE_READS = [
+  'slaPolicy',
+  'status',
+  'slaState',
+  'slaPausedAt',
+  'resolutionDueAt',
+  'agentRespondedAt',
+  'nextResponseDueAt',
+] as const;
+
 /**
  * The SLA clock of each ticket as BullMQ delayed jobs, keyed `sla.<ticket>.<kind>.<due epoch>`.
  * When a due time moves or the clock stops, the old jobs are removed; a job that could not be
@@ -130,13 +141,13 @@ export class SlaTimers {
   }
 
   /** The customer wrote: the clock runs again; the next response is due from now. */
-  async onCustomerMessage(ticketId: string, at: Date): Promise<void> {
+  async onCustomerMessage(ticket: TicketDoc, at: Date): Promise<TicketDoc> {
     const { settings } = this.deps;
     let before = null as TicketDoc | null;
     const updated = await updateTicketWhen(
       this.deps.pool.models,
       this.deps.pool.locks,
-      ticketId,
+      ticket._id,
       (t) => {
         before = t;
         return Boolean(t.slaPolicy) && t.status !== 'closed' && t.status !== 'resolved';
@@ -159,11 +170,13 @@ export class SlaTimers {
           set['nextResponseDueAt'] = dueAt('nextResponse', at, priority, settings);
         return { $set: set, $unset: { slaPausedAt: 1 } };
       },
+      { ticket, reads: CUSTOMER_MESSAGE_READS },
     );
     if (updated && before) {
       await this.cancel(before);
       await this.schedule(updated);
     }
+    return updated ?? before ?? ticket;
   }
 
   /** Resolved: every target stops; met unless one was breached. */

@@ -117,7 +117,7 @@ describe('SLA timers', () => {
       expect(await dispatcher.sla.fire(id, 'firstResponse', 'breach', firstDue)).toBe('stopped');
 
       const later = new Date(Date.now() + 30 * 60_000);
-      await dispatcher.sla.onCustomerMessage(id, later);
+      await dispatcher.sla.onCustomerMessage(paused!, later);
       const resumed = await fx.pool.getTicket(id);
       expect(resumed?.slaState).toBe('active');
       expect(resumed?.nextResponseDueAt?.getTime()).toBe(later.getTime() + 60 * 60_000);

@@ -203,13 +203,21 @@ describe('when Redis goes away', () => {
 describe('when the database goes away', () => {
   it('keeps what Redis acknowledged and stores it, answered once, when the database is back', async () => {
     const sms = smsPost('My order never came');
+    // The integration was last read more than a minute ago maybe: read it now, as traffic would.
+    await untilAccepted(apiPost('Still there?').send, 202);
     await mongo.process.stop();
     // The SMS webhook needs only Redis to acknowledge: the message waits in the queue.
     await untilAccepted(sms.send, 200);
-    // The API channel looks its integration up in the database: without it, 503.
+    // The API channel knows this integration from before the outage (integrations/cache.ts, the
+    // Redis stamp says nothing changed): its message waits in the queue like the SMS.
     const api = apiPost('Anyone there?');
-    const refused = await api.send();
-    expect(refused.status).toBe(503);
+    expect((await api.send()).status).toBe(202);
+    // A key this process has not seen cannot be checked without the database: 503, retry later.
+    const unknown = await request(gateway.http!)
+      .post('/api/v1/messages')
+      .set('authorization', `Bearer sbk_${'0'.repeat(12)}_${randomBytes(32).toString('base64url')}`)
+      .send({ messageId: 'x-1', conversationId: 'x-1', from: { id: 'x' }, text: 'hello' });
+    expect(unknown.status).toBe(503);
 
     await restartMongo();
     const stored = await waitFor(() => gateway.pool.getMessage(`sms.${sms.sid}`), {
@@ -223,7 +231,14 @@ describe('when the database goes away', () => {
         1,
       { timeoutMs: 120_000, what: 'one SMS answer' },
     );
-    await untilAccepted(api.send, 202);
+    const answers = () =>
+      receiver.received.filter((r) =>
+        r.body.includes(`"conversationId":"${api.body.conversationId}"`),
+      ).length;
+    await waitFor(() => answers() === 1, { timeoutMs: 120_000, what: 'one API answer' });
+    // Sent again by the integration after the outage: the same message, not a second one.
+    const again = await api.send();
+    expect(again.body).toMatchObject({ duplicate: true });
   }, 240_000);
 });
 
