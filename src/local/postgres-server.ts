@@ -154,7 +154,13 @@ export async function startLocalPostgres(options: {
   });
   try {
     await waitForPort(port, { isAlive: () => proc.isAlive(), timeoutMs: READY_TIMEOUT_MS });
-    await indexFerretDbLookups({ bin, port, dir: options.dir, user, isAlive: () => proc.isAlive() });
+    await indexFerretDbLookups({
+      bin,
+      port,
+      dir: options.dir,
+      user,
+      isAlive: () => proc.isAlive(),
+    });
   } catch (error) {
     await proc.stop();
     throw error;
