@@ -21,7 +21,6 @@ import { registerAdminCommands } from './admin/cli.ts';
 import { registerAgentCommands } from './desk/cli.ts';
 import { registerTeamCommands } from './desk/team-cli.ts';
 import { createIntegration } from './integrations/store.ts';
-import { announceIntegrationChange } from './integrations/cache.ts';
 
 const program = new Command().name('switchboard').description('Omnichannel support gateway');
 
@@ -107,9 +106,7 @@ for (const [name, disabled, what] of [
     .argument('<id>', 'the integration id (`integration list`)')
     .action(async (id: string) => {
       const view = await withCliPool((pool, services) =>
-        setIntegrationDisabled(pool.models, { id, disabled, by }, () =>
-          announceIntegrationChange(services.redis()),
-        ),
+        setIntegrationDisabled(pool.models, { id, disabled, by }, services.redis()),
       );
       process.stdout.write(
         `${view.name} (${view.id}) is ${view.disabled ? 'disabled' : 'enabled'}\n`,
@@ -122,9 +119,7 @@ integration
   .argument('<id>', 'the integration id (`integration list`)')
   .action(async (id: string) => {
     const rotated = await withCliPool((pool, services) =>
-      rotateIntegrationKey(pool.models, { id, by }, () =>
-        announceIntegrationChange(services.redis()),
-      ),
+      rotateIntegrationKey(pool.models, { id, by }, services.redis()),
     );
     process.stdout.write(
       `${JSON.stringify({ id, apiKey: rotated.apiKey, webhookSecret: rotated.webhookSecret }, null, 2)}\n`,

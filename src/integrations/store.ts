@@ -6,7 +6,7 @@ import type { ApiIntegration, IntegrationDirectory } from '../domain/integration
 import { perConnection } from '../domain/per-connection.ts';
 import { recordAudit } from '../pool/audit.ts';
 import type { PoolModels } from '../pool/models.ts';
-import { cachedIntegrationReads } from './cache.ts';
+import { announceIntegrationChange, cachedIntegrationReads } from './cache.ts';
 
 /** An API-channel integration: its key is stored only as a SHA-256 hash. */
 const integrationSchema = new Schema(
@@ -143,14 +143,15 @@ async function requireIntegration(models: PoolModels, id: string): Promise<Integ
 export async function setIntegrationDisabled(
   models: PoolModels,
   input: { id: string; disabled: boolean; by: string },
-  announce: () => Promise<void>,
+  redis: Redis,
 ): Promise<IntegrationView> {
   const before = await requireIntegration(models, input.id);
   await integrationModels(models).Integration.updateOne(
     { _id: input.id },
     { $set: { disabled: input.disabled } },
   );
-  await announce();
+  // Every process's kept integrations are checked against this stamp (cache.ts).
+  await announceIntegrationChange(redis);
   await recordAudit(models, {
     actor: input.by,
     action: input.disabled ? 'integration.disable' : 'integration.enable',
@@ -168,7 +169,7 @@ export async function setIntegrationDisabled(
 export async function rotateIntegrationKey(
   models: PoolModels,
   input: { id: string; by: string },
-  announce: () => Promise<void>,
+  redis: Redis,
 ): Promise<{ integration: IntegrationView; apiKey: string; webhookSecret: string }> {
   const before = await requireIntegration(models, input.id);
   const apiKey = `${KEY_PREFIX}_${input.id}_${randomBytes(32).toString('base64url')}`;
@@ -177,7 +178,8 @@ export async function rotateIntegrationKey(
     { _id: input.id },
     { $set: { keyHash: sha256(apiKey), webhookSecret } },
   );
-  await announce();
+  // Every process's kept integrations are checked against this stamp (cache.ts).
+  await announceIntegrationChange(redis);
   await recordAudit(models, {
     actor: input.by,
     action: 'integration.rotate',

@@ -47,14 +47,13 @@ type Suggestion = Parameters<typeof suggestMerge>[1];
  * The filter for identity links `identities`, all of which point at `contactId`. FerretDB 1.x
  * pushes only plain equalities down to PostgreSQL: `_id: { $in }` alone is a scan of every link
  * in Go, once per new contact, which slowed a 10,000-message day to 3 messages/s as the pool grew
- * (issue 21). One link is found by its _id; several by the contact's (GIN-indexed) id.
+ * (issue 21). The contact's id beside it is an equality FerretDB pushes down (GIN-indexed).
  */
 function linksOf(
   identities: readonly LinkedIdentity[],
   contactId: Types.ObjectId,
 ): Record<string, unknown> {
-  const keys = identities.map(identityKey);
-  return keys.length === 1 ? { _id: keys[0], contactId } : { _id: { $in: keys }, contactId };
+  return { _id: { $in: identities.map(identityKey) }, contactId };
 }
 
 /**

@@ -158,7 +158,7 @@ async function openUnderLock(
     const claimed = new Types.ObjectId();
     const thread = await claimThread(models, threadId, claimed);
     if (thread === 'claimed') return joinOrCreate(models, locks, threadId, claimed, input);
-    // Removed between the refused insert and this read (an erasure): claim it again.
+    // Removed between a refused claim and its read (an erasure): claim it again.
     if (!thread) continue;
     // Also covers a crash between the thread's insert and its ticket's: the retry creates it.
     const existing = (await models.Ticket.findById(thread.ticketId).lean()) as TicketDoc | null;

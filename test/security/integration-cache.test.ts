@@ -68,16 +68,15 @@ describe('cached integrations', () => {
     const api = integrationDirectory(pool.models, connect());
     const worker = integrationDirectory(pool.models, connect());
     const cli = connect();
-    const announce = () => announceIntegrationChange(cli);
     expect((await api.findByKey(apiKey))?.id).toBe(id);
     expect((await worker.findById(id))?.disabled).toBe(false);
 
-    await setIntegrationDisabled(pool.models, { id, disabled: true, by: 'test' }, announce);
+    await setIntegrationDisabled(pool.models, { id, disabled: true, by: 'test' }, cli);
     expect(await api.findByKey(apiKey)).toBeNull();
     expect((await worker.findById(id))?.disabled).toBe(true);
 
-    await setIntegrationDisabled(pool.models, { id, disabled: false, by: 'test' }, announce);
-    const rotated = await rotateIntegrationKey(pool.models, { id, by: 'test' }, announce);
+    await setIntegrationDisabled(pool.models, { id, disabled: false, by: 'test' }, cli);
+    const rotated = await rotateIntegrationKey(pool.models, { id, by: 'test' }, cli);
     expect(await api.findByKey(apiKey)).toBeNull();
     expect((await api.findByKey(rotated.apiKey))?.id).toBe(id);
     expect((await worker.findById(id))?.webhookSecret).toBe(rotated.webhookSecret);

@@ -32,7 +32,6 @@ import {
   type LoginLimiter,
 } from '../auth.ts';
 import type { AdminDeps } from '../deps.ts';
-import { announceIntegrationChange } from '../../integrations/cache.ts';
 import { PERMISSIONS, roleMay, type Permission } from '../permissions.ts';
 import { pathParams } from './params.ts';
 import { Role, AccountView, IntegrationView, TokenView } from '../openapi/schemas.ts';
@@ -310,8 +309,6 @@ export function authRouter(deps: AdminDeps, limiter: LoginLimiter): Router {
 }
 
 export function accountsRouter(deps: AdminDeps): Router {
-  // Every process's cached integrations are checked against this stamp (integrations/cache.ts).
-  const announce = () => announceIntegrationChange(deps.redis);
   const router = Router();
   const route = routes(router);
 
@@ -378,19 +375,29 @@ export function accountsRouter(deps: AdminDeps): Router {
     const { id } = pathParams(IntegrationParams, req.params, 'integration');
     const by = principalOf(res).actor;
     res.json({
-      integration: await setIntegrationDisabled(deps.models, { id, disabled: true, by }, announce),
+      integration: await setIntegrationDisabled(
+        deps.models,
+        { id, disabled: true, by },
+        deps.redis,
+      ),
     });
   });
   route(ACCOUNTS.enable, async (req, res) => {
     const { id } = pathParams(IntegrationParams, req.params, 'integration');
     const by = principalOf(res).actor;
     res.json({
-      integration: await setIntegrationDisabled(deps.models, { id, disabled: false, by }, announce),
+      integration: await setIntegrationDisabled(
+        deps.models,
+        { id, disabled: false, by },
+        deps.redis,
+      ),
     });
   });
   route(ACCOUNTS.rotate, async (req, res) => {
     const { id } = pathParams(IntegrationParams, req.params, 'integration');
-    res.json(await rotateIntegrationKey(deps.models, { id, by: principalOf(res).actor }, announce));
+    res.json(
+      await rotateIntegrationKey(deps.models, { id, by: principalOf(res).actor }, deps.redis),
+    );
   });
 
   route(ACCOUNTS.revokeToken, async (req, res) => {
