@@ -161,7 +161,7 @@ async function openUnderLock(
     // Removed between a refused claim and its read (an erasure): claim it again.
     if (!thread) continue;
     // Also covers a crash between the thread's insert and its ticket's: the retry creates it.
-    const existing = (await models.Ticket.findById(thread.ticketId).lean()) as TicketDoc | null;
+    const existing = await knownThreadTicket(models, locks, thread.ticketId, input);
     if (existing && existing.status !== 'closed') return { ticket: existing, opened: false };
     if (!existing) {
       // A crash after the thread's insert: the join (or the ticket) it was about to make.
@@ -187,6 +187,44 @@ async function openUnderLock(
     }
   }
   throw new SwitchboardError('SB_ERR_CONFLICT', `thread ${threadId} kept changing under us`);
+}
+
+/** Statuses in which a customer's message changes nothing but the ticket's receipt stamp. */
+const OPEN_STATUSES: readonly TicketStatus[] = ['bot', 'queued', 'assigned'];
+
+/**
+ * A known thread's ticket. In the usual case — the ticket is open, the thread is its own, and the
+ * message is its newest — the read also writes what noteCustomerMessage would write next (the
+ * receipt time; replies go back to the own thread), in one `findOneAndUpdate` under the ticket's
+ * lock (issue 21: a known thread cost a read and then that update). Anything else (a resolved
+ * ticket to reopen, a joined thread, an older message, a closed ticket) is read as before and
+ * decided by the caller and by noteCustomerMessage. A crash after the stamp and before the
+ * message is stored leaves a receipt time the retry writes again.
+ */
+async function knownThreadTicket(
+  models: PoolModels,
+  locks: DocumentLocks,
+  ticketId: Types.ObjectId,
+  input: OpenTicketInput,
+): Promise<TicketDoc | null> {
+  const at = input.lastCustomerMessageAt;
+  if (at) {
+    const stamped = (await locks.withLock(`ticket.${String(ticketId)}`, () =>
+      models.Ticket.findOneAndUpdate(
+        {
+          _id: ticketId,
+          status: { $in: OPEN_STATUSES },
+          channel: input.channel,
+          threadKey: input.threadKey,
+          lastCustomerMessageAt: { $lte: at },
+        },
+        { $set: { lastCustomerMessageAt: at }, $unset: { lastInbound: 1 } },
+        { returnDocument: 'after' },
+      ).lean(),
+    )) as TicketDoc | null;
+    if (stamped) return stamped;
+  }
+  return (await models.Ticket.findById(ticketId).lean()) as TicketDoc | null;
 }
 
 /**

@@ -112,6 +112,60 @@ describe('pool/tickets', () => {
       expect(again.opened).toBe(false);
       expect(String(again.ticket._id)).toBe(String(first.ticket._id));
     });
+
+    it("reads it and stamps the newer message's time in one round trip, which noteCustomerMessage then leaves alone", async () => {
+      const first = new Date('2026-03-02T10:00:00Z');
+      const later = new Date('2026-03-02T10:05:00Z');
+      const input = openInput({ lastCustomerMessageAt: first });
+      await findOrOpenTicket(pool.models, locks, input);
+      operations = [];
+      const { ticket } = await findOrOpenTicket(pool.models, locks, {
+        ...input,
+        lastCustomerMessageAt: later,
+      });
+      expect(operations).toEqual(['threads.findOneAndUpdate', 'tickets.findOneAndUpdate']);
+      expect(ticket.lastCustomerMessageAt).toEqual(later);
+      operations = [];
+      await noteCustomerMessage(pool.models, locks, ticket, later);
+      expect(operations).toEqual([]);
+      expect((await pool.getTicket(ticket._id))?.lastCustomerMessageAt).toEqual(later);
+    });
+
+    it('reads it without a write for an older message, whose time does not move the stamp back', async () => {
+      const first = new Date('2026-03-02T10:05:00Z');
+      const input = openInput({ lastCustomerMessageAt: first });
+      await findOrOpenTicket(pool.models, locks, input);
+      operations = [];
+      const { ticket } = await findOrOpenTicket(pool.models, locks, {
+        ...input,
+        lastCustomerMessageAt: new Date('2026-03-02T10:00:00Z'),
+      });
+      expect(operations).toEqual([
+        'threads.findOneAndUpdate',
+        'tickets.findOneAndUpdate',
+        'tickets.findOne',
+      ]);
+      expect(ticket.lastCustomerMessageAt).toEqual(first);
+    });
+  });
+
+  describe("when the thread's ticket is resolved", () => {
+    it('reads it unchanged, so noteCustomerMessage reopens it', async () => {
+      const at = new Date('2026-03-02T10:00:00Z');
+      const input = openInput({ lastCustomerMessageAt: at });
+      const { ticket } = await findOrOpenTicket(pool.models, locks, input);
+      await pool.transition(ticket._id, 'resolved', { by: 'test', expectedFrom: 'bot' });
+      const later = new Date('2026-03-02T11:00:00Z');
+      const found = await findOrOpenTicket(pool.models, locks, {
+        ...input,
+        lastCustomerMessageAt: later,
+      });
+      expect(found.ticket.status).toBe('resolved');
+      expect(found.ticket.lastCustomerMessageAt).toEqual(at);
+      const reopened = await noteCustomerMessage(pool.models, locks, found.ticket, later);
+      expect(reopened.status).not.toBe('resolved');
+      expect(reopened.lastCustomerMessageAt).toEqual(later);
+    });
   });
 
   describe('when a crash came between storing the thread and its ticket', () => {
