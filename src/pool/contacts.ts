@@ -74,10 +74,16 @@ function linksOf(
 export async function linkContact(
   models: PoolModels,
   input: ContactSighting,
+  options: { firstSighting?: FirstSighting | undefined } = {},
 ): Promise<{ contactId: Types.ObjectId; isNew: boolean }> {
   const verified = input.identityVerified !== false;
   const key = identityKey(input.identity);
-  const known = await models.ContactIdentity.findById(key).lean();
+  let known = await findLink(models, key);
+  if (!known && options.firstSighting && furtherOf(input).length === 0) {
+    const first = await contactThenLink(models, key, input, verified, options.firstSighting);
+    if ('contactId' in first) return first;
+    known = first.claim;
+  }
   // `ready` is set only once the contact exists: a crash between the writes below leaves it
   // unset, and the retry takes the creating path again (every step of which is idempotent).
   if (known?.ready) {
@@ -131,6 +137,70 @@ export async function linkContact(
   await models.ContactIdentity.updateMany(linksOf(owned, contactId), { $set: { ready: true } });
   for (const suggestion of suggestions) await suggestMerge(models.MergeSuggestion, suggestion);
   return { contactId, isNew: created };
+}
+
+/**
+ * What makes a new sender's contact id the same on every try of one message: the message's
+ * idempotency key and receipt time (src/pool/messages.ts `inboundMessageKey`).
+ */
+export interface FirstSighting {
+  messageKey: string;
+  receivedAt: Date;
+}
+
+/**
+ * The contact id a message's try proposes for a new sender: its receipt second (so the id still
+ * sorts by time) and a digest of the message's key, the same on every try of that message.
+ */
+function proposedContactId(first: FirstSighting): Types.ObjectId {
+  const bytes = Buffer.alloc(12);
+  bytes.writeUInt32BE(Math.floor(first.receivedAt.getTime() / 1000) >>> 0, 0);
+  createHash('sha256').update(`contact:${first.messageKey}`).digest().copy(bytes, 4, 0, 8);
+  return new Types.ObjectId(bytes);
+}
+
+/**
+ * A new sender with nothing further to link (most first messages): the contact, then its link
+ * written ready — two inserts, where claim, contact and `ready` took three writes (issue 21).
+ *
+ * The order decides what a crash leaves: a contact no link points at yet, which lists its
+ * identity (so the contact search and an erasure find it) and has no ticket. The retry of the same
+ * message proposes the same id (proposedContactId), finds that contact and writes the link, so
+ * no second contact is made. Of two first messages at once, one link insert wins; the loser
+ * removes the contact it made and takes the winner's, or, when the winner is a creator of the
+ * claim-first kind still at work (further identities), goes on from its claim.
+ */
+async function contactThenLink(
+  models: PoolModels,
+  key: string,
+  input: ContactSighting,
+  verified: boolean,
+  first: FirstSighting,
+): Promise<{ contactId: Types.ObjectId; isNew: boolean } | { claim: IdentityLink }> {
+  const contactId = proposedContactId(first);
+  await createContact(models, contactId, input.name, [{ ...input.identity, verified }]);
+  try {
+    await models.ContactIdentity.create({ _id: key, contactId, verified, ready: true });
+    // Made by this message (this try or an earlier one that stopped before the link): no ticket.
+    return { contactId, isNew: true };
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+  }
+  const winner = await findLink(models, key);
+  if (!winner) throw new Error(`identity link ${key} refused and then not found`);
+  // A second run of this very message (a job thought stalled) linked it first: it may have a ticket.
+  if (winner.contactId.equals(contactId)) return { contactId, isNew: false };
+  // Another message's contact won. Only this message proposes this id, so no link or ticket
+  // points at the contact made here: it is removed, not left as a second contact.
+  await models.Contact.deleteOne({ _id: contactId });
+  if (winner.ready) return { contactId: winner.contactId, isNew: false };
+  return { claim: winner };
+}
+
+type IdentityLink = NonNullable<Awaited<ReturnType<typeof findLink>>>;
+
+function findLink(models: PoolModels, key: string) {
+  return models.ContactIdentity.findById(key).lean();
 }
 
 type FurtherIdentity = LinkedIdentity & { seen: string };

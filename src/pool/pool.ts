@@ -10,6 +10,7 @@ import { connectPool, type PoolConnection } from './connection.ts';
 import {
   appendInbound,
   createOutbound,
+  inboundMessageKey,
   markHandled,
   markSending,
   recordDelivery,
@@ -117,7 +118,12 @@ export class TicketPool {
 
   /** Upserts the contact, finds or opens the thread's ticket, and appends the message once. */
   async ingest(message: InboundMessage): Promise<IngestResult> {
-    const { contactId, isNew } = await linkContact(this.models, message.from);
+    const { contactId, isNew } = await linkContact(this.models, message.from, {
+      firstSighting: {
+        messageKey: inboundMessageKey(message.channel, message.channelMessageId),
+        receivedAt: message.receivedAt,
+      },
+    });
     // A trusted integration's word about the customer (the API channel): one write, when given.
     if (message.from.attributes) {
       const set = attributesUpdate(message.from.attributes);

@@ -54,6 +54,88 @@ describe('pool/contacts', () => {
     });
   });
 
+  describe("when a sender is new and brings nothing further (a message's first sighting)", () => {
+    const sighting = () => ({
+      messageKey: `api.${uniqueName('m')}`,
+      receivedAt: new Date('2026-03-02T10:00:00Z'),
+    });
+
+    it('writes the contact, then its link ready: two inserts after the read', async () => {
+      const identity = email();
+      const { contactId, isNew } = await linkContact(
+        pool.models,
+        { identity, name: 'Ada' },
+        { firstSighting: sighting() },
+      );
+      expect(operations).toEqual([
+        'contact_identities.findOne',
+        'contacts.insertOne',
+        'contact_identities.insertOne',
+      ]);
+      expect(isNew).toBe(true);
+      expect(contactId.getTimestamp()).toEqual(new Date('2026-03-02T10:00:00Z'));
+      expect(await pool.models.Contact.findById(contactId).lean()).toMatchObject({
+        name: 'Ada',
+        identities: [identity],
+      });
+      operations = [];
+      expect(await resolveContactId(pool.models, { identity })).toEqual(contactId);
+      expect(operations).toEqual(['contact_identities.findOne']);
+    });
+
+    it('makes no second contact when a crash came between the contact and its link', async () => {
+      const identity = email();
+      const first = sighting();
+      const create = pool.models.ContactIdentity.create.bind(pool.models.ContactIdentity);
+      let failed = false;
+      // The process dies as the link is written: the contact is stored, the link is not.
+      pool.models.ContactIdentity.create = ((...args: Parameters<typeof create>) => {
+        if (!failed) {
+          failed = true;
+          return Promise.reject(new Error('process stopped'));
+        }
+        return create(...args);
+      }) as typeof create;
+      try {
+        await expect(
+          linkContact(pool.models, { identity }, { firstSighting: first }),
+        ).rejects.toThrow('process stopped');
+      } finally {
+        pool.models.ContactIdentity.create = create;
+      }
+      const retried = await linkContact(pool.models, { identity }, { firstSighting: first });
+      expect(retried.isNew).toBe(true);
+      const listing = await pool.models.Contact.find({ 'identities.value': identity.value }).lean();
+      expect(listing.map((c) => String(c._id))).toEqual([String(retried.contactId)]);
+    });
+
+    it('keeps one contact when first messages of the sender arrive at once', async () => {
+      const identity = email();
+      const linked = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          linkContact(pool.models, { identity }, { firstSighting: sighting() }),
+        ),
+      );
+      expect(new Set(linked.map((l) => String(l.contactId))).size).toBe(1);
+      expect(linked.filter((l) => l.isNew)).toHaveLength(1);
+      const listing = await pool.models.Contact.find({ 'identities.value': identity.value }).lean();
+      expect(listing.map((c) => String(c._id))).toEqual([String(linked[0]!.contactId)]);
+    });
+
+    it('is the same contact when one message runs twice at once', async () => {
+      const identity = email();
+      const first = sighting();
+      const [a, b] = await Promise.all([
+        linkContact(pool.models, { identity }, { firstSighting: first }),
+        linkContact(pool.models, { identity }, { firstSighting: first }),
+      ]);
+      expect(String(a.contactId)).toBe(String(b.contactId));
+      expect(await pool.models.Contact.countDocuments({ 'identities.value': identity.value })).toBe(
+        1,
+      );
+    });
+  });
+
   describe('when the sender is known', () => {
     it('reads one identity document and nothing else', async () => {
       const identity = email();
