@@ -15,7 +15,10 @@ import { startLocalPostgres, type LocalPostgres } from './postgres-server.ts';
 export type FerretDbBackend = 'postgresql' | 'sqlite';
 
 export interface LocalMongo {
-  /** Connection string without a database name; callers append their own. */
+  /**
+   * Connection string without a database name (callers pass theirs as an option); for FerretDB
+   * it caps the client pool (`maxPoolSize`, see FERRETDB_POOL_CONNECTIONS).
+   */
   url: string;
   server: 'mongod' | 'ferretdb';
   process: ManagedProcess;
@@ -51,6 +54,22 @@ export async function startLocalMongo(options: {
   }
 }
 
+/**
+ * FerretDB 1.x hangs for good once about as many update, findAndModify or delete commands are in
+ * flight as its PostgreSQL pool has connections (issue 21). Each such command keeps its query's
+ * connection until the command ends (`defer closer.Close()` in its handlers) and takes a second
+ * one for the write: when queries hold every connection, no write can start, and nothing times
+ * out. Measured here: 100 concurrent `updateOne` by `_id` hang its default pool of 50; 80 hang a
+ * pool of 20 (test/local/ferretdb-pool.test.ts); a multi-statement update (`bulkWrite`) holds one
+ * connection per statement, and four of 16 statements hung it. A cursor left open for its next
+ * batch holds one too. So the local server's pool is set here, and the URL it hands out caps each
+ * client's pool (`maxPoolSize`: its commands in flight), so that several busy processes (the
+ * gateway's roles, a CLI, a test file; 5 at full tilt) stay below it. docs/operations.md gives the
+ * rule for a FerretDB run elsewhere.
+ */
+export const FERRETDB_POOL_CONNECTIONS = 120;
+export const CLIENT_POOL_SIZE = 20;
+
 /** The MongoDB-compatible server itself, once its storage (if any) runs. */
 async function startServer(options: {
   dir: string;
@@ -62,7 +81,10 @@ async function startServer(options: {
   const { mongod, ferretdb, postgres } = options;
   const port = options.port ?? (await findFreePort());
   const storage = postgres
-    ? ['--handler=postgresql', `--postgresql-url=${postgres.url}`]
+    ? [
+        '--handler=postgresql',
+        `--postgresql-url=${postgres.url}?pool_max_conns=${FERRETDB_POOL_CONNECTIONS}`,
+      ]
     : ['--handler=sqlite', `--sqlite-url=file:${options.dir}/`];
   const proc = mongod
     ? await startManagedProcess({
@@ -106,7 +128,9 @@ async function startServer(options: {
       }
     : proc;
   return {
-    url: `mongodb://127.0.0.1:${port}`,
+    url: mongod
+      ? `mongodb://127.0.0.1:${port}`
+      : `mongodb://127.0.0.1:${port}/?maxPoolSize=${CLIENT_POOL_SIZE}`,
     server: mongod ? 'mongod' : 'ferretdb',
     process: server,
   };

@@ -36,6 +36,9 @@ export const LOCAL_SETTINGS: readonly string[] = [
   // The pool's working set is the open tickets and recent messages: 256 MB instead of 128 MB keeps
   // it cached on a busy day without claiming a real share of a small machine's memory.
   'shared_buffers=256MB',
+  // Room for FerretDB's pool (mongo-server.ts FERRETDB_POOL_CONNECTIONS, 120) beside the
+  // indexing and diagnostic sessions; PostgreSQL's default (100) is below that pool.
+  'max_connections=150',
 ];
 
 const READY_TIMEOUT_MS = 60_000;
