@@ -37,6 +37,7 @@ describe('the local PostgreSQL', () => {
     expect(show('jit')).toBe('off');
     expect(show('random_page_cost')).toBe('1.1');
     expect(show('shared_buffers')).toBe('256MB');
+    expect(show('max_connections')).toBe('150');
   });
 
   it('keeps its durability when persistent: a stored message survives a crash', () => {
