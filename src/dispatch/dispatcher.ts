@@ -5,6 +5,7 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Types } from 'mongoose';
 import type { Logger } from 'pino';
 import { toJobError } from '../pipeline/job-errors.ts';
+import type { EscalationFacts } from '../pipeline/listeners.ts';
 import type { ResponderDecision } from '../domain/ports.ts';
 import type { AgentDoc, MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
@@ -13,7 +14,7 @@ import { forecastDemand, type DemandForecast } from './forecast.ts';
 import { DISPATCH_QUEUE, offerJobId, type DispatchJobData } from './jobs.ts';
 import type { DispatchNotifier } from './ports.ts';
 import { planOffers, type AgentView, type RoutingState, type WaitingView } from './routing.ts';
-import { assess, assessmentFields, gatherFacts } from './scoring.ts';
+import { assess, assessmentFields, gatherFacts, type KnownFacts } from './scoring.ts';
 import { SlaTimers } from './sla-timers.ts';
 import { explainUrgency, type UrgencyFacts } from './urgency.ts';
 import { listAgents, listQueuedTickets, updateTicketWhen } from './tickets.ts';
@@ -131,15 +132,23 @@ export class Dispatcher {
    */
   async onEscalating(
     ticket: TicketDoc,
-    _message: MessageDoc,
+    message: MessageDoc,
     decision: Pick<ResponderDecision, 'intent' | 'sentiment'> & { distress?: string | undefined },
+    known?: EscalationFacts,
   ): Promise<TicketDoc> {
     const hint = {
       intent: decision.intent,
       sentiment: decision.sentiment,
       distress: decision.distress,
     };
-    const scored = await this.rescore(ticket, { gather: true, hint });
+    const scored = await this.rescore(ticket, {
+      gather: true,
+      hint,
+      known: {
+        ...(known?.ticketOpenedForMessage ? { messages: [message] } : {}),
+        ...(known?.contactIsNew ? { otherTickets: 0 } : {}),
+      },
+    });
     // Keyed by the queuing: a retried ingest job adds nothing, a later escalation adds a pass.
     await this.requestPass(`escalated.${String(ticket._id)}.${ticket.queuedAt?.getTime() ?? 0}`);
     return scored ?? ticket;
@@ -345,6 +354,8 @@ export class Dispatcher {
         sentiment?: number | undefined;
         distress?: string | undefined;
       };
+      /** What the caller knows without a read (see gatherFacts). */
+      known?: KnownFacts | undefined;
     },
   ): Promise<TicketDoc | null> {
     const { pool, config, notifier } = this.deps;
@@ -352,7 +363,7 @@ export class Dispatcher {
     const stored = ticket.urgencyFacts as UrgencyFacts | undefined;
     const facts =
       options.gather || !stored
-        ? await gatherFacts(pool, ticket, config.settings, now, options.hint)
+        ? await gatherFacts(pool, ticket, config.settings, now, options.hint, options.known)
         : stored;
     const result = assess(ticket, facts, config.settings, now);
     const fields = assessmentFields(result, facts);

@@ -8,7 +8,8 @@ import type { Dispatcher } from './dispatcher.ts';
 export function dispatchListener(dispatcher: Dispatcher): PipelineListener {
   return {
     name: 'dispatch',
-    escalating: (ticket, message, decision) => dispatcher.onEscalating(ticket, message, decision),
+    escalating: (ticket, message, decision, known) =>
+      dispatcher.onEscalating(ticket, message, decision, known),
     customerMessage: (ticket, message) => dispatcher.onCustomerMessage(ticket, message),
   };
 }

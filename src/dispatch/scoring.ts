@@ -1,6 +1,6 @@
 import { analyzeSentiment, detectLanguage } from '../../intents/index.ts';
 import type { Priority } from '../domain/ticket.ts';
-import type { TicketDoc } from '../pool/models.ts';
+import type { MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { DispatchSettings } from './config.ts';
 import { fractionLeft } from './sla.ts';
@@ -10,6 +10,15 @@ import { scoreUrgency, type UrgencyFacts, type UrgencyScore } from './urgency.ts
 /** How many of the customer's last messages the score reads. */
 const RECENT_MESSAGES = 3;
 const HOUR = 3_600_000;
+
+/**
+ * What a caller knows without reading it: the ticket's messages (a ticket opened for the message
+ * being escalated holds that one), the contact's other tickets (none, for a contact made for it).
+ */
+export interface KnownFacts {
+  messages?: MessageDoc[] | undefined;
+  otherTickets?: number | undefined;
+}
 
 /**
  * Reads what the score needs from the pool: the customer's recent messages and their sentiment
@@ -26,16 +35,18 @@ export async function gatherFacts(
     sentiment?: number | undefined;
     distress?: string | undefined;
   } = {},
+  known: KnownFacts = {},
 ): Promise<UrgencyFacts> {
   const windowStart = new Date(now.getTime() - settings.urgency.repeatContact.windowHours * HOUR);
   const [messages, contact, repeatContacts] = await Promise.all([
-    pool.listMessages(ticket._id),
+    known.messages ?? pool.listMessages(ticket._id),
     pool.models.Contact.findById(ticket.contactId).lean(),
-    pool.models.Ticket.countDocuments({
-      contactId: ticket.contactId,
-      createdAt: { $gte: windowStart },
-      _id: { $ne: ticket._id },
-    }),
+    known.otherTickets ??
+      pool.models.Ticket.countDocuments({
+        contactId: ticket.contactId,
+        createdAt: { $gte: windowStart },
+        _id: { $ne: ticket._id },
+      }),
   ]);
   const recent = messages
     .filter((m) => m.direction === 'in' && m.authorKind === 'customer')

@@ -9,7 +9,7 @@ import type { MessageDoc, TicketDoc } from '../pool/models.ts';
 import type { TicketPool } from '../pool/pool.ts';
 import type { Metrics } from '../metrics.ts';
 import { botMessageKey, decisionRecord, earlierDecision } from './earlier-decision.ts';
-import { notifyListeners, type PipelineListener } from './listeners.ts';
+import { notifyListeners, type EscalationFacts, type PipelineListener } from './listeners.ts';
 import type { OutboundJobData } from './queues.ts';
 
 export interface IngestDeps {
@@ -39,7 +39,8 @@ export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<Ing
   const listeners = deps.listeners ?? [];
   for (const listener of listeners)
     if ((await listener.beforeIngest?.(inbound)) === 'consumed') return 'consumed';
-  const { contactId, ticket, message, created } = await deps.pool.ingest(inbound);
+  const { contactId, ticket, message, created, opened, contactIsNew } =
+    await deps.pool.ingest(inbound);
   if (created) deps.metrics?.messages.inc({ channel: inbound.channel, direction: 'in' });
   if (message.handled) return 'duplicate';
   // Before the message is marked handled (a retry runs it again), after any answer is queued.
@@ -83,7 +84,15 @@ export async function ingestInbound(raw: unknown, deps: IngestDeps): Promise<Ing
     }));
   // Answers go back by the channel and thread the message came by (a conversation may go on
   // on several).
-  const outcome = await carryOut(decision, ticket, message, deps, answerVia(inbound, ticket));
+  const known = { ticketOpenedForMessage: opened, contactIsNew };
+  const outcome = await carryOut(
+    decision,
+    ticket,
+    message,
+    deps,
+    answerVia(inbound, ticket),
+    known,
+  );
   await stored();
   await deps.pool.markHandled(message._id, {
     intent: decision.intent,
@@ -100,6 +109,7 @@ async function carryOut(
   message: MessageDoc,
   deps: IngestDeps,
   via: OutboundVia | null,
+  known: EscalationFacts,
 ): Promise<IngestOutcome> {
   const listeners = deps.listeners ?? [];
   if (decision.unhelpful) {
@@ -162,7 +172,7 @@ async function carryOut(
     // sets priorities and SLAs and offers tickets to agents.
     let scored = queued;
     for (const listener of deps.listeners ?? [])
-      scored = (await listener.escalating?.(scored, message, decision)) ?? scored;
+      scored = (await listener.escalating?.(scored, message, decision, known)) ?? scored;
     await notifyListeners(deps.listeners ?? [], 'escalated', scored);
   }
   deps.logger?.info({ ticket: ticket.number, reason: decision.reason }, 'ticket escalated');

@@ -16,6 +16,16 @@ export interface ArticleFeedback {
  * order they were given, and awaits it; every handler must be idempotent, because a retried job
  * calls it again.
  */
+/**
+ * What the ingest step knows of an escalated ticket without reading it (issue 21): a ticket this
+ * try opened for the message holds no other customer message, and a contact made for it has no
+ * other ticket — so scoring need not read either. Absent on a retry, where both are read.
+ */
+export interface EscalationFacts {
+  ticketOpenedForMessage: boolean;
+  contactIsNew: boolean;
+}
+
 export interface PipelineListener {
   /** For logs: who took part. */
   readonly name: string;
@@ -38,6 +48,7 @@ export interface PipelineListener {
     ticket: TicketDoc,
     message: MessageDoc,
     decision: ResponderDecision,
+    known?: EscalationFacts,
   ): Promise<TicketDoc | undefined>;
   /** The ticket is queued and scored: post its card. */
   escalated?(ticket: TicketDoc): Promise<void>;

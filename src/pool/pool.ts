@@ -37,6 +37,10 @@ export interface IngestResult {
   message: MessageDoc;
   /** False when the message was already stored (a redelivery). */
   created: boolean;
+  /** The ticket was opened for this message by this try (it holds no other customer message). */
+  opened: boolean;
+  /** The contact was made for this message (it has no other ticket). */
+  contactIsNew: boolean;
 }
 
 /**
@@ -130,7 +134,7 @@ export class TicketPool {
       if (Object.keys(set).length > 0)
         await this.models.Contact.updateOne({ _id: contactId }, { $set: set });
     }
-    const { ticket } = await findOrOpenTicket(this.models, this.locks, {
+    const { ticket, opened } = await findOrOpenTicket(this.models, this.locks, {
       channel: message.channel,
       threadKey: message.threadKey,
       contactId,
@@ -151,7 +155,14 @@ export class TicketPool {
       replyTo: message.from.identity,
       channelData: message.channelData,
     });
-    return { contactId, ticket: current, message: stored.message, created: stored.created };
+    return {
+      contactId,
+      ticket: current,
+      message: stored.message,
+      created: stored.created,
+      opened: opened && stored.created,
+      contactIsNew: isNew,
+    };
   }
 
   transition(

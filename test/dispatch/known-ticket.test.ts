@@ -33,6 +33,26 @@ describe('dispatch on the ticket the pipeline just wrote', () => {
     expect(stored?.urgency).toBe(scored.urgency);
   });
 
+  it("scores a ticket opened for the message, of a contact made for it, without reading the ticket's messages or the contact's tickets", async () => {
+    const dispatcher = fx.dispatcher();
+    const { ticket, message } = await queuedTicket(fx.pool);
+    operations = [];
+    const known = { ticketOpenedForMessage: true, contactIsNew: true };
+    const scored = await dispatcher.onEscalating(ticket, message, { sentiment: -0.9 }, known);
+    expect(operations.filter((op) => op.startsWith('messages.'))).toEqual([]);
+    expect(operations.filter((op) => op === 'tickets.countDocuments')).toEqual([]);
+    expect(scored.urgencyFacts).toMatchObject({ repeatContacts: 0, texts: [message.text] });
+  });
+
+  it('reads them on a retry, when what the message opened is not known', async () => {
+    const dispatcher = fx.dispatcher();
+    const { ticket, message } = await queuedTicket(fx.pool);
+    operations = [];
+    await dispatcher.onEscalating(ticket, message, {});
+    expect(operations).toContain('messages.find');
+    expect(operations).toContain('tickets.countDocuments');
+  });
+
   it('reads the ticket again when it changed since, and decides on what is stored', async () => {
     const dispatcher = fx.dispatcher();
     const { ticket } = await queuedTicket(fx.pool);
