@@ -1,6 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as dispatchTickets from '../../src/dispatch/tickets.ts';
-import { dispatchFixture, newAgent, queuedTicket, type DispatchFixture } from './support.ts';
+import {
+  allAgentsOffline,
+  dispatchFixture,
+  newAgent,
+  queuedTicket,
+  type DispatchFixture,
+} from './support.ts';
 
 // What dispatch reads and writes, not only what it decides: on FerretDB 1.x over PostgreSQL each
 // read or update of a ticket scans the whole tickets collection (see src/pool/tickets.ts), so a
@@ -20,7 +26,7 @@ beforeAll(async () => {
 afterEach(async () => {
   vi.restoreAllMocks();
   operations = [];
-  await fx.pool.models.Agent.updateMany({}, { $set: { status: 'offline' } });
+  await allAgentsOffline(fx.pool);
 });
 
 afterAll(async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from 'bullmq';
 import { slaJobId } from '../../src/dispatch/jobs.ts';
 import {
+  allAgentsOffline,
   dispatchFixture,
   eventually,
   newAgent,
@@ -144,7 +145,7 @@ describe('SLA timers', () => {
     it('escalates it to a supervisor through the next dispatch pass', async () => {
       const notifier = new RecordingNotifier();
       const dispatcher = fx.dispatcher({ notifier, settings: shortTargets });
-      await fx.pool.models.Agent.updateMany({}, { $set: { status: 'offline' } });
+      await allAgentsOffline(fx.pool);
       const supervisor = await newAgent(fx.pool, { role: 'supervisor', capacity: 2 });
       await newAgent(fx.pool, { role: 'agent', capacity: 5 });
       const { ticket } = await queuedTicket(fx.pool, {}, { urgency: 99 });

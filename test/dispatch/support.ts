@@ -183,3 +183,18 @@ export async function eventually<T>(check: () => Promise<T | undefined>, tries =
   }
   throw new Error('condition not reached');
 }
+
+/**
+ * Takes every enrolled agent offline as a supervisor would, one by one through the agents
+ * settings (the admin API's and the desk CLI's path), so no earlier test's agent is offered work.
+ */
+export async function allAgentsOffline(pool: TicketPool): Promise<void> {
+  for (const agent of await listAgents(pool.models))
+    if (agent.status !== 'offline')
+      await updateAgentSettings(
+        pool.models,
+        { id: String(agent._id) },
+        { status: 'offline' },
+        'test-supervisor',
+      );
+}
