@@ -188,7 +188,8 @@ async function contactThenLink(
   }
   const winner = await findLink(models, key);
   if (!winner) throw new Error(`identity link ${key} refused and then not found`);
-  // A second run of this very message (a job thought stalled) linked it first: it may have a ticket.
+  // A second run of this very message (a job thought stalled) linked it first: it may have a
+  // ticket already.
   if (winner.contactId.equals(contactId)) return { contactId, isNew: false };
   // Another message's contact won. Only this message proposes this id, so no link or ticket
   // points at the contact made here: it is removed, not left as a second contact.
