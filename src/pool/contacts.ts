@@ -78,8 +78,9 @@ export async function linkContact(
 ): Promise<{ contactId: Types.ObjectId; isNew: boolean }> {
   const verified = input.identityVerified !== false;
   const key = identityKey(input.identity);
+  const further = furtherOf(input);
   let known = await findLink(models, key);
-  if (!known && options.firstSighting && furtherOf(input).length === 0) {
+  if (!known && options.firstSighting && further.length === 0) {
     const first = await contactThenLink(models, key, input, verified, options.firstSighting);
     if ('contactId' in first) return first;
     known = first.claim;
@@ -89,11 +90,10 @@ export async function linkContact(
   if (known?.ready) {
     if (!verified && known.verified !== false) return shadowContact(models, input, known.contactId);
     if (verified && known.verified === false) await markVerified(models, key, known.contactId);
-    const fresh = furtherOf(input).filter((f) => !(known.further ?? []).includes(f.seen));
+    const fresh = further.filter((f) => !(known.further ?? []).includes(f.seen));
     if (fresh.length > 0) await linkFurther(models, key, known.contactId, fresh);
     return { contactId: known.contactId, isNew: false };
   }
-  const further = furtherOf(input);
   let contactId =
     known?.contactId ??
     (await claimIdentity(
